@@ -1,0 +1,102 @@
+// Builds the extension (Node, CommonJS) and each webview panel (browser, Preact), plus the
+// extension-host test bundles. `--production` minifies without source maps; `--watch` rebuilds.
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+const withTests = !production || args.has('--tests');
+
+/** Webview panels: one Preact app each, under src/webview/<panel>/main.tsx. */
+export const PANELS = ['panel'];
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  legalComments: production ? 'none' : 'inline',
+  logLevel: 'warning',
+  metafile: true,
+  define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
+};
+
+const extensionOptions = {
+  ...common,
+  entryPoints: { extension: 'src/extension/extension.ts' },
+  outdir: 'dist',
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  mainFields: ['module', 'main'],
+};
+
+const webviewOptions = {
+  ...common,
+  entryPoints: Object.fromEntries(PANELS.map((p) => [p, `src/webview/${p}/main.tsx`])),
+  outdir: 'dist/webview',
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+};
+
+function hostTestEntries() {
+  const dir = 'test/host';
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f));
+}
+
+const hostTestOptions = {
+  ...common,
+  minify: false,
+  sourcemap: 'inline',
+  entryPoints: hostTestEntries(),
+  outdir: 'out/test/host',
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // mocha is loaded from node_modules at run time: it discovers test files itself.
+  external: ['vscode', 'mocha'],
+};
+
+/** sql.js locates its .wasm at run time; ship it beside the bundle. */
+function copyAssets() {
+  mkdirSync('dist', { recursive: true });
+  const wasm = join(dirname(require.resolve('sql.js')), 'sql-wasm.wasm');
+  copyFileSync(wasm, 'dist/sql-wasm.wasm');
+}
+
+function writeMeta(results) {
+  const outputs = {};
+  for (const r of results) {
+    for (const [file, info] of Object.entries(r.metafile?.outputs ?? {})) outputs[file] = info.bytes;
+  }
+  mkdirSync('dist', { recursive: true });
+  writeFileSync('dist/build-meta.json', JSON.stringify({ production, outputs }, null, 2));
+}
+
+const configs = [extensionOptions, webviewOptions, ...(withTests ? [hostTestOptions] : [])];
+
+if (watch) {
+  copyAssets();
+  const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  process.stderr.write('[esbuild] watching for changes…\n');
+} else {
+  rmSync('dist', { recursive: true, force: true });
+  rmSync('out', { recursive: true, force: true });
+  const started = Date.now();
+  const results = await Promise.all(configs.map((c) => esbuild.build(c)));
+  copyAssets();
+  writeMeta(results);
+  process.stderr.write(
+    `[esbuild] ${production ? 'production' : 'development'} build in ${Date.now() - started} ms\n`,
+  );
+}

@@ -1,0 +1,191 @@
+// Finds or installs what the editor-facing test layers need: Node 24 and code-server from the npm
+// registry (cached per user, keyed by version, so fresh clones reuse them) and a Chromium from the
+// system. Never silently skips: when something cannot be installed it names what to install.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { homedir, platform, arch } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export const NODE_VERSION = '24.21.0';
+export const CODE_SERVER_VERSION = '4.139.1';
+
+export function cacheRoot() {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'claude-manager-dev');
+}
+
+function log(msg) {
+  process.stderr.write(`[test-env] ${msg}\n`);
+}
+
+function run(cmd, args, options = {}) {
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...options });
+  if (result.error) throw new Error(`${cmd} could not be run: ${result.error.message}`);
+  if (result.status !== 0) {
+    const tail = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} failed with code ${result.status}:\n${tail}`);
+  }
+  log(`${cmd} ${args.slice(0, 3).join(' ')}… took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result.stdout;
+}
+
+export function findOnPath(names) {
+  const dirs = (process.env.PATH || '').split(delimiter).filter(Boolean);
+  for (const name of names) {
+    for (const dir of dirs) {
+      const candidate = join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+function isRoot() {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function hasApt() {
+  return platform() === 'linux' && findOnPath(['apt-get']) !== undefined;
+}
+
+let aptUpdated = false;
+function aptInstall(packages) {
+  if (!aptUpdated) {
+    run('apt-get', ['update'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    aptUpdated = true;
+  }
+  run('apt-get', ['install', '-y', '--no-install-recommends', ...packages], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+function dpkgInstalled(pkg) {
+  if (!findOnPath(['dpkg-query'])) return false;
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+/** Ensures system packages are present; installs them with apt-get as root, else fails naming them. */
+function ensureSystemPackages(packages, why) {
+  const missing = packages.filter((p) => !dpkgInstalled(p));
+  if (missing.length === 0) return;
+  if (hasApt() && isRoot()) {
+    log(`installing ${missing.join(', ')} with apt-get (${why})`);
+    aptInstall(missing);
+    return;
+  }
+  throw new Error(
+    `Missing system packages for ${why}: ${missing.join(', ')}. ` +
+      `Install them (on Debian/Ubuntu: sudo apt-get install ${missing.join(' ')}) and run again.`,
+  );
+}
+
+/** Chromium from $CHROMIUM_PATH or PATH; installed with apt-get when possible. */
+export function ensureChromium() {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH points to ${fromEnv}, which does not exist.`);
+    return fromEnv;
+  }
+  const names = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
+  let found = findOnPath(names);
+  if (found) return found;
+  if (hasApt() && isRoot()) {
+    log('installing chromium with apt-get (UI tests)');
+    aptInstall(['chromium']);
+    found = findOnPath(names);
+    if (found) return found;
+  }
+  throw new Error(
+    'Chromium is needed for the editor tests and was not found on PATH. Install it ' +
+      '(Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable.',
+  );
+}
+
+function npmPlatformNodePackage() {
+  const os = platform() === 'win32' ? 'win' : platform();
+  return `node-${os}-${arch()}@${NODE_VERSION}`;
+}
+
+/** Installs an npm package set into a versioned cache folder once, atomically (temp folder + rename). */
+function ensureCachedInstall(name, marker, install) {
+  const dir = join(cacheRoot(), name);
+  if (existsSync(join(dir, marker))) return dir;
+  mkdirSync(cacheRoot(), { recursive: true });
+  const tmp = `${dir}.partial-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  install(tmp);
+  if (!existsSync(join(tmp, marker))) throw new Error(`Installing ${name} did not produce ${marker}.`);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return dir;
+}
+
+export function node24Dir() {
+  return join(cacheRoot(), `node-${NODE_VERSION}`, 'node_modules', npmPlatformNodePackage().split('@')[0]);
+}
+
+/** Node 24 from the npm registry (code-server requires it). Returns the folder holding bin/node. */
+export function ensureNode24() {
+  const marker = join('node_modules', npmPlatformNodePackage().split('@')[0], 'bin', 'node');
+  ensureCachedInstall(`node-${NODE_VERSION}`, marker, (tmp) => {
+    log(`installing Node ${NODE_VERSION} from npm into ${tmp}`);
+    writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'node-runtime', private: true }));
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefix', tmp, npmPlatformNodePackage()]);
+  });
+  return node24Dir();
+}
+
+export function codeServerDir() {
+  return join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server');
+}
+
+/** code-server from npm, built under Node 24 against its headers. Returns the code-server package folder. */
+export function ensureCodeServer() {
+  const nodeDir = ensureNode24();
+  const marker = join('node_modules', 'code-server', 'out', 'node', 'entry.js');
+  const cached = join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`, marker);
+  if (!existsSync(cached)) {
+    // The kerberos module of code-server compiles against these headers.
+    ensureSystemPackages(['libkrb5-dev'], 'building code-server');
+  }
+  ensureCachedInstall(`code-server-${CODE_SERVER_VERSION}`, marker, (tmp) => {
+    log(`installing code-server ${CODE_SERVER_VERSION} from npm into ${tmp} (takes ~3 minutes)`);
+    writeFileSync(
+      join(tmp, 'package.json'),
+      JSON.stringify({
+        name: 'code-server-runtime',
+        private: true,
+        allowScripts: { [`code-server@${CODE_SERVER_VERSION}`]: true, argon2: true },
+      }),
+    );
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefix', tmp, `code-server@${CODE_SERVER_VERSION}`], {
+      env: {
+        ...process.env,
+        PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH}`,
+        npm_config_nodedir: nodeDir,
+      },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  });
+  return codeServerDir();
+}
+
+/** Everything the editor layers need, installed if missing. */
+export function ensureEditorTestEnv() {
+  const chromium = ensureChromium();
+  const codeServer = ensureCodeServer();
+  return { chromium, codeServer, node24: join(node24Dir(), 'bin', 'node') };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const env = ensureEditorTestEnv();
+  process.stdout.write(`${JSON.stringify(env, null, 2)}\n`);
+}

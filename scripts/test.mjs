@@ -1,0 +1,185 @@
+// `npm test`: static checks, then the three test layers, each against real parts:
+//   unit — src/services under Node's test runner, with real git and the real claude CLI
+//          against the mock Messages API in test/mocks;
+//   host — mocha inside a real VS Code extension host (code-server), through @vscode/test-electron;
+//   ui   — journeys in Chromium through the real workbench, with screenshots.
+// Installs what the layers need when it is missing (see scripts/lib/testEnv.mjs); a layer that
+// cannot run fails, it is never skipped. `npm test -- unit host` runs only the named stages.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureEditorTestEnv } from './lib/testEnv.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const STAGES = ['check', 'unit', 'host', 'ui'];
+const requested = process.argv.slice(2).filter((a) => STAGES.includes(a));
+const unknown = process.argv.slice(2).filter((a) => !STAGES.includes(a));
+if (unknown.length) {
+  process.stderr.write(`Unknown stage(s): ${unknown.join(', ')}. Stages: ${STAGES.join(', ')}.\n`);
+  process.exit(2);
+}
+const stages = requested.length ? STAGES.filter((s) => requested.includes(s)) : STAGES;
+
+const totals = { passed: 0, failed: 0 };
+const timings = [];
+
+function heading(text) {
+  process.stdout.write(`\n=== ${text} ===\n`);
+}
+
+/** Runs a command, streaming its output, and returns its exit code and what it printed. */
+function run(cmd, args, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
+    child.on('error', (error) => resolve({ code: 1, out: `${out}\n${error.message}` }));
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+function findTests(dir, suffix) {
+  const found = [];
+  const walk = (d) => {
+    for (const entry of readdirSync(d)) {
+      const p = join(d, entry);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith(suffix)) found.push(relative(root, p));
+    }
+  };
+  walk(join(root, dir));
+  return found.sort();
+}
+
+/** Node's test runner (spec reporter) ends with `ℹ pass N` / `ℹ fail N`. */
+function countNodeTests(out) {
+  const pass = [...out.matchAll(/^ℹ pass (\d+)$/gm)].pop();
+  const fail = [...out.matchAll(/^ℹ fail (\d+)$/gm)].pop();
+  return { passed: Number(pass?.[1] ?? 0), failed: Number(fail?.[1] ?? 0) };
+}
+
+function claudeBinary() {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./test/helpers/claudeCli.ts').then(m => process.stdout.write((m.findClaudeBinary ?? m.default.findClaudeBinary)()))"], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0 || !r.stdout) throw new Error(`Could not locate the claude CLI for the tests:\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function makeGitWorkspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-workspace-'));
+  const repo = join(dir, 'sample-repo');
+  mkdirSync(repo);
+  const git = (...args) => {
+    const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+  };
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'tests@example.invalid');
+  git('config', 'user.name', 'Claude Manager Tests');
+  writeFileSync(join(repo, 'README.md'), '# sample\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'initial');
+  return { dir, repo };
+}
+
+const stageRunners = {
+  async check() {
+    const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
+    const tscWeb = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'src/webview/tsconfig.json']);
+    const lint = await run(process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), '.']);
+    const failed = [tsc, tscWeb, lint].filter((r) => r.code !== 0).length;
+    if (failed) process.stderr.write('Type checking or lint failed (see above).\n');
+    return { passed: 0, failed };
+  },
+
+  async unit() {
+    const files = findTests('test/services', '.test.ts');
+    if (files.length === 0) throw new Error('No service tests found under test/services.');
+    const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
+    const counts = countNodeTests(r.out);
+    if (r.code !== 0 && counts.failed === 0) counts.failed = 1;
+    return counts;
+  },
+
+  async host() {
+    ensureEditorTestEnv();
+    const build = await run(process.execPath, ['esbuild.mjs']);
+    if (build.code !== 0) return { passed: 0, failed: 1 };
+    const { runTests } = await import('@vscode/test-electron');
+    const workspace = makeGitWorkspace();
+    let out = '';
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (chunk, ...rest) => {
+      out += chunk;
+      return write(chunk, ...rest);
+    };
+    let code = 0;
+    try {
+      await runTests({
+        vscodeExecutablePath: join(root, 'scripts', 'codeServerLauncher.mjs'),
+        extensionDevelopmentPath: root,
+        extensionTestsPath: join(root, 'out', 'test', 'host', 'index.js'),
+        launchArgs: [workspace.repo],
+        extensionTestsEnv: { CM_TEST_CLAUDE_PATH: claudeBinary() },
+      });
+    } catch (error) {
+      process.stderr.write(`${error.message}\n`);
+      code = 1;
+    } finally {
+      process.stdout.write = write;
+      rmSync(workspace.dir, { recursive: true, force: true });
+    }
+    const m = [...out.matchAll(/host tests: (\d+) passed, (\d+) failed/g)].pop();
+    const counts = { passed: Number(m?.[1] ?? 0), failed: Number(m?.[2] ?? 0) };
+    if (code !== 0 && counts.failed === 0) counts.failed = 1;
+    return counts;
+  },
+
+  async ui() {
+    const env = ensureEditorTestEnv();
+    const build = await run(process.execPath, ['esbuild.mjs', '--production']);
+    if (build.code !== 0) return { passed: 0, failed: 1 };
+    const files = findTests('test/ui', '.test.ts');
+    if (files.length === 0) throw new Error('No UI journeys found under test/ui.');
+    const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+      env: { ...process.env, CM_CHROMIUM: env.chromium, CM_CODE_SERVER: env.codeServer, CM_NODE24: env.node24, CM_TEST_CLAUDE_PATH: claudeBinary() },
+    });
+    const counts = countNodeTests(r.out);
+    if (r.code !== 0 && counts.failed === 0) counts.failed = 1;
+    return counts;
+  },
+};
+
+for (const stage of stages) {
+  heading(`${stage}`);
+  const started = Date.now();
+  let counts;
+  try {
+    counts = await stageRunners[stage]();
+  } catch (error) {
+    process.stderr.write(`${stage}: ${error.stack ?? error}\n`);
+    counts = { passed: 0, failed: 1 };
+  }
+  const seconds = (Date.now() - started) / 1000;
+  timings.push({ stage, seconds, ...counts });
+  totals.passed += counts.passed;
+  totals.failed += counts.failed;
+}
+
+heading('summary');
+for (const t of timings) {
+  process.stdout.write(`${t.stage.padEnd(6)} ${t.seconds.toFixed(1).padStart(7)} s   ${t.passed} passed, ${t.failed} failed\n`);
+}
+process.stdout.write(`${totals.passed} passed, ${totals.failed} failed\n`);
+process.exit(totals.failed > 0 ? 1 : 0);

@@ -1,0 +1,8 @@
+/** Every command the extension contributes; kept in step with package.json by a test. */
+export const commandIds = [
+  'claudeManager.refresh',
+  'claudeManager.openPanel',
+  'claudeManager.showLog',
+] as const;
+
+export type CommandId = (typeof commandIds)[number];

@@ -1,0 +1,18 @@
+import type * as vscode from 'vscode';
+import type { ClaudeManagerExtension } from './api/claudeManager';
+import { Container } from './container';
+
+/** Activated by its view or a command: never on start-up. */
+export function activate(context: vscode.ExtensionContext): ClaudeManagerExtension {
+  const started = performance.now();
+  const container = new Container(context);
+  context.subscriptions.push(container);
+  container.log.info(
+    `Claude Manager ${String((context.extension.packageJSON as { version?: unknown }).version)} activated in ${(performance.now() - started).toFixed(1)} ms`,
+  );
+  return container.api;
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,148 @@
+import * as vscode from 'vscode';
+import {
+  type CommandName,
+  type CommandParams,
+  commandSchemas,
+  type HostMessageEnvelope,
+  isCommandName,
+  isRequestMethod,
+  type NotificationMethod,
+  type NotificationParams,
+  type ProtocolErrorCode,
+  type RequestMethod,
+  type RequestParams,
+  type RequestResult,
+  requestSchemas,
+  webviewMessageEnvelope,
+} from '../../webview/protocol';
+
+/** One message from the webview and the response it got, if it was a request or was refused. */
+export interface HandledMessage {
+  message: unknown;
+  response: HostMessageEnvelope | undefined;
+}
+
+export type RequestHandlers = { [M in RequestMethod]: (params: RequestParams<M>) => Promise<RequestResult<M>> | RequestResult<M> };
+export type CommandHandlers = { [C in CommandName]: (params: CommandParams<C>) => void };
+
+function describeIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  return error.issues
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(message)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * The host side of one webview's message channel. Every incoming message is validated against
+ * the protocol; a malformed or unknown one is answered with an error and changes nothing.
+ * Notifications are held until the webview says it is `ready`, since messages posted before its
+ * script runs are lost.
+ */
+export class WebviewHost implements vscode.Disposable {
+  private isReady = false;
+  private readonly pending: HostMessageEnvelope[] = [];
+  private readonly readyEmitter = new vscode.EventEmitter<void>();
+  /** Fires once the webview's script has started and can receive messages. */
+  readonly onDidBecomeReady = this.readyEmitter.event;
+  private readonly handledEmitter = new vscode.EventEmitter<HandledMessage>();
+  /** Fires after each message from the webview was handled, with what was answered. */
+  readonly onDidHandleMessage = this.handledEmitter.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly webview: vscode.Webview,
+    private readonly requests: RequestHandlers,
+    private readonly commands: Omit<CommandHandlers, 'ready'>,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subscription = webview.onDidReceiveMessage(async (raw: unknown) => {
+      const response = await this.handleMessage(raw);
+      this.handledEmitter.fire({ message: raw, response });
+    });
+  }
+
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  /** Sends a notification, or queues it until the webview is ready. */
+  notify<N extends NotificationMethod>(method: N, params: NotificationParams<N>): void {
+    this.send({ kind: 'notification', method, params });
+  }
+
+  /**
+   * Handles one message from the webview and returns the response it sent (if any), so callers
+   * and tests can see exactly what the webview was told.
+   */
+  async handleMessage(raw: unknown): Promise<HostMessageEnvelope | undefined> {
+    const envelope = webviewMessageEnvelope.safeParse(raw);
+    if (!envelope.success) {
+      const id = typeof raw === 'object' && raw !== null && Number.isInteger((raw as { id?: unknown }).id)
+        ? ((raw as { id: number }).id >= 0 ? (raw as { id: number }).id : null)
+        : null;
+      return this.fail(id, 'INVALID_MESSAGE', `Malformed message from the webview: ${describeIssues(envelope.error)}`);
+    }
+    const message = envelope.data;
+    if (message.kind === 'command') {
+      if (!isCommandName(message.command)) {
+        return this.fail(null, 'UNKNOWN_METHOD', `Unknown command from the webview: ${message.command}`);
+      }
+      const params = commandSchemas[message.command].safeParse(message.params ?? {});
+      if (!params.success) {
+        return this.fail(null, 'INVALID_PARAMS', `Invalid parameters for ${message.command}: ${describeIssues(params.error)}`);
+      }
+      this.runCommand(message.command, params.data);
+      return undefined;
+    }
+    if (!isRequestMethod(message.method)) {
+      return this.fail(message.id, 'UNKNOWN_METHOD', `Unknown request from the webview: ${message.method}`);
+    }
+    return this.answer(message.id, message.method, message.params);
+  }
+
+  private runCommand(command: CommandName, params: unknown): void {
+    if (command === 'ready') {
+      this.isReady = true;
+      for (const message of this.pending.splice(0)) void this.webview.postMessage(message);
+      this.readyEmitter.fire();
+      return;
+    }
+    (this.commands[command] as (p: unknown) => void)(params);
+  }
+
+  private async answer(id: number, method: RequestMethod, rawParams: unknown): Promise<HostMessageEnvelope> {
+    const schema = requestSchemas[method];
+    const params = schema.params.safeParse(rawParams ?? {});
+    if (!params.success) {
+      return this.fail(id, 'INVALID_PARAMS', `Invalid parameters for ${method}: ${describeIssues(params.error)}`);
+    }
+    try {
+      const handler = this.requests[method] as (p: unknown) => Promise<unknown> | unknown;
+      const result = schema.result.parse(await handler(params.data));
+      const response: HostMessageEnvelope = { kind: 'response', id, result };
+      this.send(response, true);
+      return response;
+    } catch (error) {
+      this.log.error(`webview request ${method} failed: ${(error as Error).message}`);
+      return this.fail(id, 'FAILED', (error as Error).message);
+    }
+  }
+
+  private fail(id: number | null, code: ProtocolErrorCode, message: string): HostMessageEnvelope {
+    this.log.warn(`webview: ${message}`);
+    const response: HostMessageEnvelope = { kind: 'response', id, error: { code, message } };
+    this.send(response, true);
+    return response;
+  }
+
+  /** Responses go out at once (the webview asked, so it is listening); notifications wait for ready. */
+  private send(message: HostMessageEnvelope, immediate = false): void {
+    if (this.isReady || immediate) void this.webview.postMessage(message);
+    else this.pending.push(message);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.readyEmitter.dispose();
+    this.handledEmitter.dispose();
+  }
+}

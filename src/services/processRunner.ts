@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import type { Logger } from './logger';
+
+/** What a finished process left behind. */
+export interface ProcessResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Kills the whole process group after this many milliseconds. */
+  timeoutMs?: number;
+  /** Kills the whole process group when aborted. */
+  signal?: AbortSignal;
+  /** Caps what is kept of each output stream; the rest is dropped and said so. */
+  maxOutputBytes?: number;
+  logger?: Logger;
+}
+
+/** A process that could not start, exited non-zero, timed out or was cancelled. */
+export class ProcessError extends Error {
+  override readonly name = 'ProcessError';
+
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    readonly reason: 'spawn' | 'exit' | 'timeout' | 'cancelled',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    // A negative pid signals the whole group: the child was started detached as its leader.
+    process.kill(process.platform === 'win32' ? pid : -pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Runs a program to completion with an argument array (never a shell string), in its own process
+ * group so that a time-out or cancellation ends everything it started. Rejects with a
+ * ProcessError carrying the exit code and stderr when it does not exit with 0.
+ */
+export function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
+  const started = performance.now();
+  const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+  const label = `${command} ${args.join(' ')}`;
+  return new Promise<ProcessResult>((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new ProcessError(`${label} was cancelled before it started`, command, args, null, '', 'cancelled'));
+      return;
+    }
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let truncated = false;
+    let ended: 'timeout' | 'cancelled' | undefined;
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (outBytes + chunk.length > maxBytes) truncated = true;
+      else out.push(chunk);
+      outBytes += chunk.length;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (errBytes + chunk.length <= maxBytes) err.push(chunk);
+      errBytes += chunk.length;
+    });
+
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            ended = 'timeout';
+            killGroup(child.pid);
+          }, options.timeoutMs);
+    const onAbort = (): void => {
+      ended = 'cancelled';
+      killGroup(child.pid);
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = (): void => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+
+    child.on('error', (error) => {
+      finish();
+      options.logger?.warn(`${label}: could not start: ${error.message}`);
+      reject(new ProcessError(`${command} could not be started: ${error.message}`, command, args, null, '', 'spawn', { cause: error }));
+    });
+
+    child.on('close', (code, signal) => {
+      finish();
+      const durationMs = Math.round(performance.now() - started);
+      const stdout = Buffer.concat(out).toString('utf8') + (truncated ? `\n[output cut at ${maxBytes} bytes]` : '');
+      const stderr = Buffer.concat(err).toString('utf8');
+      options.logger?.trace(`${label} → ${code ?? signal} in ${durationMs} ms`);
+      if (ended) {
+        const what = ended === 'timeout' ? `timed out after ${options.timeoutMs} ms` : 'was cancelled';
+        reject(new ProcessError(`${label} ${what}`, command, args, code, stderr, ended));
+        return;
+      }
+      if (code !== 0) {
+        const detail = stderr.trim().split('\n').slice(-5).join('\n');
+        reject(
+          new ProcessError(
+            `${command} exited with ${code === null ? `signal ${signal}` : `code ${code}`}${detail ? `: ${detail}` : ''}`,
+            command,
+            args,
+            code,
+            stderr,
+            'exit',
+          ),
+        );
+        return;
+      }
+      resolve({ exitCode: 0, stdout, stderr, durationMs });
+    });
+  });
+}

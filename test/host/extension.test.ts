@@ -1,0 +1,177 @@
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ClaudeManagerExtension } from '../../src/extension/api/claudeManager';
+import { commandIds } from '../../src/extension/commands/commandIds';
+import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
+import { loadSqlJs } from '../../src/services/storage/sqlJs';
+import type { HostMessageEnvelope } from '../../src/webview/protocol';
+
+const EXTENSION_ID = 'claude-manager.claude-manager';
+
+function extension(): vscode.Extension<ClaudeManagerExtension> {
+  const ext = vscode.extensions.getExtension<ClaudeManagerExtension>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not installed in the extension host`);
+  return ext;
+}
+
+interface PackageJson {
+  activationEvents?: string[];
+  extensionKind?: string[];
+  contributes: {
+    commands: { command: string; category?: string }[];
+    viewsContainers: { activitybar: { id: string }[] };
+    views: Record<string, { id: string }[]>;
+    viewsWelcome: { view: string }[];
+    configuration: { properties: Record<string, { default?: unknown }> };
+  };
+}
+
+function waitFor<T>(event: vscode.Event<T>, predicate: (value: T) => boolean, what: string, ms = 30_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+    }, ms);
+    const sub = event((value) => {
+      if (predicate(value)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(value);
+      }
+    });
+  });
+}
+
+suite('Extension', () => {
+  test('activates in a real extension host and returns the versioned API', async () => {
+    const ext = extension();
+    const exports = await ext.activate();
+    assert.equal(ext.isActive, true);
+    const api = exports.getAPI(1);
+    assert.equal(api.version, 1);
+    assert.throws(
+      () => (exports.getAPI as (v: number) => unknown)(2),
+      (error: Error & { code?: string }) => error.code === 'INVALID_INPUT' && /version 2/.test(error.message),
+    );
+  });
+
+  test('runs as a workspace extension in a remote host, never on "*"', () => {
+    const pkg = extension().packageJSON as PackageJson;
+    assert.deepEqual(pkg.extensionKind, ['workspace']);
+    assert.ok(!(pkg.activationEvents ?? []).includes('*'));
+    assert.equal(extension().extensionKind, vscode.ExtensionKind.Workspace);
+  });
+
+  test('contributes the view container, the tree view and its welcome view', () => {
+    const pkg = extension().packageJSON as PackageJson;
+    assert.ok(pkg.contributes.viewsContainers.activitybar.some((c) => c.id === 'claudeManager'));
+    assert.deepEqual(pkg.contributes.views.claudeManager?.map((v) => v.id), ['claudeManager.agents']);
+    assert.ok(pkg.contributes.viewsWelcome.some((w) => w.view === 'claudeManager.agents'));
+    assert.equal(pkg.contributes.configuration.properties['claudeManager.claudePath']?.default, 'claude');
+  });
+
+  test('registers exactly the commands package.json declares', async () => {
+    const pkg = extension().packageJSON as PackageJson;
+    const declared = pkg.contributes.commands.map((c) => c.command).sort();
+    assert.deepEqual(declared, [...commandIds].sort());
+    assert.ok(pkg.contributes.commands.every((c) => c.category === 'Claude Manager'));
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const id of commandIds) assert.ok(registered.has(id), `${id} is not registered`);
+  });
+
+  test('finds the sql.js engine shipped beside the bundle and runs SQL with it', async () => {
+    const wasm = join(extension().extensionPath, 'dist', 'sql-wasm.wasm');
+    assert.ok(existsSync(wasm), `${wasm} is missing from the build output`);
+    const SQL = await loadSqlJs(wasm);
+    const db = new SQL.Database();
+    try {
+      const [result] = db.exec("SELECT sqlite_version() AS v, 6 * 7 AS answer");
+      assert.equal(result?.values[0]?.[1], 42);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+suite('Panel webview', () => {
+  let panel: ManagerPanel;
+
+  suiteSetup(async () => {
+    await extension().activate();
+  });
+
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('claudeManager').update('claudePath', undefined, vscode.ConfigurationTarget.Global);
+    panel?.panel.dispose();
+  });
+
+  test('the webview starts, asks the host for its facts and reports back', async () => {
+    const opened = await vscode.commands.executeCommand<ManagerPanel>('claudeManager.openPanel');
+    assert.ok(opened, 'claudeManager.openPanel returned no panel');
+    panel = opened;
+    // The webview's script sends `ready`, then requests getInfo, renders it and logs that it did:
+    // seeing that log line proves a full round trip through the real webview.
+    const loaded = await waitFor(
+      panel.host.onDidHandleMessage,
+      (h) => {
+        const m = h.message as { kind?: string; command?: string; params?: { message?: string } };
+        return m.kind === 'command' && m.command === 'log' && /panel loaded/.test(m.params?.message ?? '');
+      },
+      'the webview to report that it rendered the host facts',
+    );
+    assert.match((loaded.message as { params: { message: string } }).params.message, /extension 0\.0\.1/);
+    assert.equal(panel.host.ready, true);
+  });
+
+  test('opening it again reveals the same panel', async () => {
+    const again = await vscode.commands.executeCommand<ManagerPanel>('claudeManager.openPanel');
+    assert.equal(again, panel);
+  });
+
+  test('answers a valid request', async () => {
+    const response = await panel.host.handleMessage({ kind: 'request', id: 41, method: 'echo', params: { text: 'hi' } });
+    assert.equal(response?.kind, 'response');
+    assert.ok(response && 'result' in response);
+    assert.equal((response.result as { text: string }).text, 'hi');
+  });
+
+  test('answers malformed and unknown messages with an error and changes nothing', async () => {
+    const cases: [unknown, string, number | null][] = [
+      [{ hello: 'world' }, 'INVALID_MESSAGE', null],
+      ['just a string', 'INVALID_MESSAGE', null],
+      [{ kind: 'request', id: 7, method: 'deleteEverything', params: {} }, 'UNKNOWN_METHOD', 7],
+      [{ kind: 'request', id: 8, method: 'echo', params: { text: 42 } }, 'INVALID_PARAMS', 8],
+      [{ kind: 'request', id: 9, method: 'echo', params: { text: 'x', extra: true } }, 'INVALID_PARAMS', 9],
+      [{ kind: 'command', command: 'selfDestruct', params: {} }, 'UNKNOWN_METHOD', null],
+      [{ kind: 'command', command: 'log', params: { level: 'fatal', message: 'x' } }, 'INVALID_PARAMS', null],
+    ];
+    for (const [message, code, id] of cases) {
+      const response = (await panel.host.handleMessage(message)) as HostMessageEnvelope | undefined;
+      assert.ok(response && 'error' in response, `no error for ${JSON.stringify(message)}`);
+      assert.equal(response.error.code, code, JSON.stringify(message));
+      assert.equal(response.id, id);
+    }
+  });
+
+  test('reports the Claude Code CLI named by claudeManager.claudePath, and a clear error when it is missing', async () => {
+    const cli = process.env.CM_TEST_CLAUDE_PATH;
+    assert.ok(cli, 'CM_TEST_CLAUDE_PATH must name the claude binary the tests installed');
+    const config = vscode.workspace.getConfiguration('claudeManager');
+    await config.update('claudePath', cli, vscode.ConfigurationTarget.Global);
+    const found = await panel.host.handleMessage({ kind: 'request', id: 50, method: 'getInfo', params: {} });
+    assert.ok(found && 'result' in found);
+    const info = found.result as { cli: { found: boolean; version?: string; path?: string }; editorVersion: string };
+    assert.deepEqual(info.cli, { found: true, path: cli, version: info.cli.version });
+    assert.match(info.cli.version ?? '', /^\d+\.\d+\.\d+/);
+    assert.equal(info.editorVersion, vscode.version);
+
+    await config.update('claudePath', '/nonexistent/claude', vscode.ConfigurationTarget.Global);
+    const missing = await panel.host.handleMessage({ kind: 'request', id: 51, method: 'getInfo', params: {} });
+    assert.ok(missing && 'result' in missing);
+    const cliMissing = (missing.result as { cli: { found: boolean; message?: string } }).cli;
+    assert.equal(cliMissing.found, false);
+    assert.match(cliMissing.message ?? '', /claudeManager\.claudePath.*\/nonexistent\/claude/);
+  });
+});

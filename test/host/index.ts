@@ -1,0 +1,19 @@
+// Entry point VS Code loads as `extensionTestsPath`: runs every *.test.js beside it with mocha
+// inside the real extension host.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });
+  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
+    mocha.addFile(join(__dirname, file));
+  }
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      console.log(`host tests: ${runner.stats?.passes ?? 0} passed, ${failures} failed`);
+      if (failures > 0) reject(new Error(`${failures} extension-host test(s) failed`));
+      else resolve();
+    });
+  });
+}

@@ -8,7 +8,7 @@ import { format } from 'node:util';
 import { launchChromium, makeProfileDir, startCodeServer, workbenchUrl } from './lib/codeServer.mjs';
 import { ensureEditorTestEnv } from './lib/testEnv.mjs';
 
-const NOISE = [/ENOTFOUND open-vsx\.org/, /authentication provider 'github'/, /^\s+at /];
+const NOISE = [/ENOTFOUND open-vsx\.org/, /authentication provider 'github'/];
 const TIMEOUT_MS = Number(process.env.CM_HOST_TEST_TIMEOUT_MS ?? 10 * 60_000);
 
 function parseArgs(argv) {

@@ -19,8 +19,12 @@ export function freePort() {
   });
 }
 
-/** A fresh folder for one editor's profile: user data, extensions, XDG data and temp files. */
-export function makeProfileDir(prefix = 'cm-editor-') {
+/**
+ * A fresh folder for one editor's profile: user data, extensions, XDG data and temp files.
+ * `settings` go to the user settings; `machineSettings` to the remote machine's settings, the
+ * only place a remote window reads machine-scoped settings (such as claudeManager.claudePath) from.
+ */
+export function makeProfileDir(prefix = 'cm-editor-', settings = {}, machineSettings = {}) {
   const root = mkdtempSync(join(tmpdir(), prefix));
   for (const sub of ['ud', 'ext', 'xdg', 'tmp']) mkdirSync(join(root, sub), { recursive: true });
   // Settings that keep a test editor quiet and deterministic.
@@ -39,11 +43,14 @@ export function makeProfileDir(prefix = 'cm-editor-') {
         'git.openRepositoryInParentFolders': 'always',
         'chat.disableAIFeatures': true,
         'window.commandCenter': false,
+        ...settings,
       },
       null,
       2,
     ),
   );
+  mkdirSync(join(root, 'ud', 'Machine'), { recursive: true });
+  writeFileSync(join(root, 'ud', 'Machine', 'settings.json'), JSON.stringify(machineSettings, null, 2));
   writeFileSync(join(root, 'config.yaml'), 'auth: none\ncert: false\n');
   return root;
 }

@@ -1,0 +1,103 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { activityBarItem, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
+
+function makeRepo(): { dir: string; repo: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-ui-repo-'));
+  const repo = join(dir, 'journey-repo');
+  mkdirSync(repo);
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+  };
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'tests@example.invalid');
+  git('config', 'user.name', 'Claude Manager Tests');
+  writeFileSync(join(repo, 'README.md'), '# journey\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'initial');
+  return { dir, repo };
+}
+
+describe('a window with no folder', () => {
+  let wb: Workbench;
+  before(async () => {
+    wb = await openWorkbench();
+  });
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('shows the Claude Manager icon and, when clicked, the welcome view', async () => {
+    const icon = activityBarItem(wb.page);
+    await icon.waitFor({ timeout: 30_000 });
+    await icon.click();
+    const welcome = wb.page.locator('.welcome-view-content', { hasText: 'No Git repository is open' });
+    await welcome.waitFor({ timeout: 30_000 });
+    assert.match(await welcome.innerText(), /Open Folder/);
+    await wb.screenshot('01-welcome-view');
+  });
+});
+
+describe('a window on a git repository', () => {
+  let wb: Workbench;
+  let repo: { dir: string; repo: string };
+  before(async () => {
+    repo = makeRepo();
+    wb = await openWorkbench({
+      folder: repo.repo,
+      // claudeManager.claudePath is machine-scoped: a remote window reads it from the remote's settings.
+      machineSettings: { 'claudeManager.claudePath': process.env.CM_TEST_CLAUDE_PATH },
+    });
+  });
+  after(async () => {
+    await wb?.close();
+    if (repo) rmSync(repo.dir, { recursive: true, force: true });
+  });
+
+  it('lists the repository in the Agents tree', async () => {
+    await activityBarItem(wb.page).click();
+    const view = wb.page.locator('.pane', { has: wb.page.locator('.pane-header', { hasText: 'Agents' }) });
+    const row = view.locator('.monaco-list-row', { hasText: 'journey-repo' });
+    await row.waitFor({ timeout: 30_000 });
+    assert.match(await row.innerText(), /journey-repo/);
+    await wb.screenshot('02-sidebar-repository');
+  });
+
+  it('opens the panel from the palette and shows the host facts, including the CLI', async () => {
+    await runFromPalette(wb.page, 'Claude Manager: Open Panel');
+    const frame = webviewFrame(wb.page);
+    await frame.locator('[data-testid="info"]').waitFor({ timeout: 30_000 });
+    assert.equal(await frame.locator('h1').innerText(), 'Claude Manager');
+    assert.equal(await frame.locator('[data-testid="extension-version"]').innerText(), '0.0.1');
+    assert.match(await frame.locator('[data-testid="cli"]').innerText(), /^\d+\.\d+\.\d+ \(/);
+    const tab = wb.page.locator('.tabs-container .tab', { hasText: 'Claude Manager' });
+    assert.equal(await tab.count(), 1);
+    await wb.screenshot('03-panel');
+  });
+
+  it('sends a message from the panel and shows the host reply', async () => {
+    const frame = webviewFrame(wb.page);
+    await frame.getByLabel('Message to the extension host').fill('hello host');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    const echo = frame.locator('[data-testid="echo"]');
+    await echo.filter({ hasText: 'hello host' }).waitFor({ timeout: 15_000 });
+    assert.match(await echo.innerText(), /The host answered "hello host" at \d{4}-\d\d-\d\dT/);
+    await wb.screenshot('04-panel-round-trip');
+  });
+
+  it('shows its log from the palette', async () => {
+    await runFromPalette(wb.page, 'Claude Manager: Show Log');
+    const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
+    await output.filter({ hasText: 'activated in' }).waitFor({ timeout: 15_000 });
+    // The editor draws spaces as non-breaking ones.
+    const text = (await output.innerText()).replace(/\s/g, ' ');
+    assert.match(text, /\[info\] Claude Manager 0\.0\.1 activated in [\d.]+ ms/);
+    assert.match(text, /Repositories from the editor: 1 open/);
+    await wb.screenshot('05-log');
+  });
+});

@@ -1,0 +1,94 @@
+// Opens the real workbench (code-server) in Chromium with the built extension installed, the way
+// a person would see it, for the UI journeys.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import {
+  installExtensionCopy,
+  launchChromium,
+  makeProfileDir,
+  startCodeServer,
+  workbenchUrl,
+} from '../../scripts/lib/codeServer.mjs';
+
+const root = join(__dirname, '..', '..');
+export const screenshotDir = join(root, 'test-results', 'screenshots');
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the UI journeys through "npm test" (scripts/test.mjs).`);
+  return value;
+}
+
+export interface Workbench {
+  page: Page;
+  url: string;
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts code-server with the built extension installed and opens `folder` (or an empty window). */
+export async function openWorkbench(
+  options: { folder?: string; settings?: Record<string, unknown>; machineSettings?: Record<string, unknown> } = {},
+): Promise<Workbench> {
+  const profile = makeProfileDir('cm-ui-', options.settings ?? {}, options.machineSettings ?? {});
+  installExtensionCopy(root, join(profile, 'ext'));
+  const server = await startCodeServer({
+    node24: required('CM_NODE24'),
+    codeServer: required('CM_CODE_SERVER'),
+    profile,
+  });
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium(required('CM_CHROMIUM'));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const url = workbenchUrl(server, options.folder);
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The activity bar is drawn once the extension host has registered contributions.
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    mkdirSync(screenshotDir, { recursive: true });
+    const opened = browser;
+    return {
+      page,
+      url,
+      async screenshot(name: string) {
+        const file = join(screenshotDir, `${name}.png`);
+        await page.screenshot({ path: file });
+        return file;
+      },
+      async close() {
+        await opened.close().catch(() => undefined);
+        await server.stop();
+        rmSync(profile, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await browser?.close().catch(() => undefined);
+    await server.stop();
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Runs a command from the palette by its title, as a person would with F1. */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+/** The Claude Manager activity-bar item. */
+export function activityBarItem(page: Page) {
+  return page.locator('.activitybar .action-item a[aria-label^="Claude Manager"]').first();
+}
+
+/** The document inside a webview panel (VS Code nests it in two iframes). */
+export function webviewFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}

@@ -104,7 +104,8 @@ export async function locateClaudeCli(options: LocateOptions = {}): Promise<CliL
 /** Reads the CLI's version ("2.1.197") from `claude --version`. */
 export async function readCliVersion(cliPath: string, logger?: Logger): Promise<string> {
   const result = await runProcess(cliPath, ['--version'], { timeoutMs: 15_000, ...(logger ? { logger } : {}) });
-  const match = /\d+\.\d+\.\d+(?:[-+][\w.]+)?/.exec(result.stdout);
+  // The CLI prints "2.1.197 (Claude Code)"; anything else is some other program.
+  const match = /^\d+\.\d+\.\d+(?:[-+][\w.]+)?/.exec(result.stdout.trim());
   if (!match) {
     throw new ClaudeManagerError(
       'CLI_NOT_FOUND',

@@ -1,0 +1,134 @@
+// `npm run bench`: measures each figure against its target and prints a table; writes
+// bench/results.json. Figures are medians over several runs, since these machines are shared.
+// Not part of `npm test`: timings belong in benchmarks, never in tests.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { installExtensionCopy, launchChromium, makeProfileDir, startCodeServer, workbenchUrl } from './lib/codeServer.mjs';
+import { ensureEditorTestEnv } from './lib/testEnv.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.env.CM_BENCH_RUNS ?? 10);
+const KB = 1000;
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function build() {
+  const r = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('The production build failed.');
+  return JSON.parse(readFileSync(join(root, 'dist', 'build-meta.json'), 'utf8')).outputs;
+}
+
+function makeRepo() {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-bench-'));
+  const repo = join(dir, 'bench-repo');
+  mkdirSync(repo);
+  const git = (...args) => spawnSync('git', args, { cwd: repo, stdio: 'ignore' });
+  git('init', '-q', '-b', 'main');
+  git('-c', 'user.email=b@example.invalid', '-c', 'user.name=bench', 'commit', '-q', '--allow-empty', '-m', 'initial');
+  return { dir, repo };
+}
+
+/** Opens a fresh window (its own extension host) and waits for the workbench to be drawn. */
+async function openWindow(browser, url) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(url);
+  await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/**
+ * One window: waits until the editor has settled (Git has opened the repository and shows its
+ * branch), then clicks the Claude Manager icon and times until the tree draws its first row.
+ */
+async function measureFirstRows(browser, server, repo) {
+  const page = await openWindow(browser, workbenchUrl(server, repo));
+  try {
+    const icon = page.locator('.activitybar .action-item a[aria-label^="Claude Manager"]').first();
+    await icon.waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'main' }).first().waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(2000);
+    const started = performance.now();
+    await icon.click();
+    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
+    await view.locator('.monaco-list-row').first().waitFor({ timeout: 60_000 });
+    return performance.now() - started;
+  } finally {
+    await page.close();
+  }
+}
+
+function activationFigures(logsDir) {
+  const figures = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name === 'Claude Manager.log') {
+        for (const m of readFileSync(p, 'utf8').matchAll(/activated in ([\d.]+) ms/g)) figures.push(Number(m[1]));
+      }
+    }
+  };
+  walk(logsDir);
+  return figures;
+}
+
+async function main() {
+  const outputs = build();
+  const rows = [];
+  const add = (metric, value, target, unit, note = '') =>
+    rows.push({ metric, value: Number(value.toFixed(2)), target, unit, ratio: Number((value / target).toFixed(3)), pass: value <= target, note });
+
+  add('bundle: extension (minified)', outputs['dist/extension.js'] / KB, 500, 'KB');
+  for (const [file, bytes] of Object.entries(outputs)) {
+    if (file.startsWith('dist/webview/') && file.endsWith('.js')) add(`bundle: webview ${file.slice(13, -3)} (minified)`, bytes / KB, 150, 'KB');
+  }
+
+  const env = ensureEditorTestEnv();
+  const profile = makeProfileDir('cm-bench-editor-');
+  installExtensionCopy(root, join(profile, 'ext'));
+  const { dir, repo } = makeRepo();
+  const server = await startCodeServer({ ...env, profile });
+  const browser = await launchChromium(env.chromium);
+  try {
+    const firstRows = [];
+    for (let i = 0; i < RUNS; i++) {
+      firstRows.push(await measureFirstRows(browser, server, repo));
+      process.stderr.write(`[bench] window ${i + 1}/${RUNS}: first rows ${firstRows.at(-1).toFixed(0)} ms\n`);
+    }
+    // Each window has its own extension host and log; the extension logs what activating cost.
+    const activation = activationFigures(join(profile, 'ud', 'logs'));
+    if (activation.length !== RUNS) throw new Error(`expected ${RUNS} activations in the logs, found ${activation.length}`);
+    add('activate(): bundle evaluation + activate(), median', median(activation), 50, 'ms', `${RUNS} runs, min ${Math.min(...activation).toFixed(1)}, max ${Math.max(...activation).toFixed(1)}`);
+    add('click on the icon → first tree row, median', median(firstRows), 1000, 'ms', `${RUNS} runs, min ${Math.min(...firstRows).toFixed(0)}, max ${Math.max(...firstRows).toFixed(0)}`);
+  } finally {
+    await browser.close();
+    await server.stop();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const header = ['metric', 'value', 'target', 'ratio', 'result', 'note'];
+  const table = rows.map((r) => [r.metric, `${r.value} ${r.unit}`, `≤ ${r.target} ${r.unit}`, r.ratio.toFixed(2), r.pass ? 'pass' : 'FAIL', r.note]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => String(t[i]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+  process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);
+  mkdirSync(join(root, 'bench'), { recursive: true });
+  writeFileSync(
+    join(root, 'bench', 'results.json'),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, results: rows }, null, 2),
+  );
+  process.exit(rows.every((r) => r.pass) ? 0 : 1);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});

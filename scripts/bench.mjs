@@ -92,7 +92,7 @@ async function main() {
   }
 
   const env = ensureEditorTestEnv();
-  const profile = makeProfileDir('cm-bench-editor-');
+  const profile = makeProfileDir({ prefix: 'cm-bench-editor-' });
   installExtensionCopy(root, join(profile, 'ext'));
   const { dir, repo } = makeRepo();
   const server = await startCodeServer({ ...env, profile });

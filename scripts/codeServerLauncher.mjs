@@ -29,7 +29,7 @@ async function main() {
     throw new Error('usage: codeServerLauncher --extensionDevelopmentPath=DIR --extensionTestsPath=FILE [FOLDER]');
   }
   const env = ensureEditorTestEnv();
-  const profile = makeProfileDir('cm-host-tests-');
+  const profile = makeProfileDir({ prefix: 'cm-host-tests-' });
   let server;
   let browser;
   try {

@@ -24,8 +24,8 @@ export function freePort() {
  * `settings` go to the user settings; `machineSettings` to the remote machine's settings, the
  * only place a remote window reads machine-scoped settings (such as claudeManager.claudePath) from.
  */
-export function makeProfileDir(prefix = 'cm-editor-', settings = {}, machineSettings = {}) {
-  const root = mkdtempSync(join(tmpdir(), prefix));
+export function makeProfileDir({ prefix = 'cm-editor-', dir, settings = {}, machineSettings = {} } = {}) {
+  const root = dir ?? mkdtempSync(join(tmpdir(), prefix));
   for (const sub of ['ud', 'ext', 'xdg', 'tmp']) mkdirSync(join(root, sub), { recursive: true });
   // Settings that keep a test editor quiet and deterministic.
   mkdirSync(join(root, 'ud', 'User'), { recursive: true });

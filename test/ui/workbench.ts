@@ -31,7 +31,7 @@ export interface Workbench {
 export async function openWorkbench(
   options: { folder?: string; settings?: Record<string, unknown>; machineSettings?: Record<string, unknown> } = {},
 ): Promise<Workbench> {
-  const profile = makeProfileDir('cm-ui-', options.settings ?? {}, options.machineSettings ?? {});
+  const profile = makeProfileDir({ prefix: 'cm-ui-', settings: options.settings ?? {}, machineSettings: options.machineSettings ?? {} });
   installExtensionCopy(root, join(profile, 'ext'));
   const server = await startCodeServer({
     node24: required('CM_NODE24'),

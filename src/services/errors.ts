@@ -1,4 +1,4 @@
-/** Error codes of the public API (see docs/api.md); every rejected call carries one. */
+/** Error codes of the public API (src/extension/api/claudeManager.d.ts); every rejected call carries one. */
 export const errorCodes = [
   'NOT_FOUND',
   'INVALID_INPUT',

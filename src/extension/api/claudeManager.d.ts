@@ -5,8 +5,8 @@
  *   const api = (await ext.activate()).getAPI(1);
  *
  * Versioned like the built-in git extension's: a version, once published, only grows compatibly
- * (new optional fields, new methods). It holds what the extension implements today; the contract
- * it grows toward is docs/api.md.
+ * (new optional fields, new methods). It declares only what the extension implements; workspaces,
+ * worktrees, agents and usage join it as they are built.
  */
 
 /** Codes carried by every error the API rejects or throws with. */

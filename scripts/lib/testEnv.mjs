@@ -18,6 +18,19 @@ function log(msg) {
   process.stderr.write(`[test-env] ${msg}\n`);
 }
 
+/**
+ * The environment for a nested npm: without the npm_* variables of an enclosing `npm test`, which
+ * the inner npm would take as its own configuration (code-server's install script, for one,
+ * reads the Node version from the inherited npm_config_user_agent and refuses to install).
+ */
+function cleanNpmEnv(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
 function run(cmd, args, options = {}) {
   const started = Date.now();
   const result = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...options });
@@ -138,7 +151,7 @@ export function ensureNode24() {
   ensureCachedInstall(`node-${NODE_VERSION}`, marker, (tmp) => {
     log(`installing Node ${NODE_VERSION} from npm into ${tmp}`);
     writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'node-runtime', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefix', tmp, npmPlatformNodePackage()]);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefix', tmp, npmPlatformNodePackage()], { env: cleanNpmEnv() });
   });
   return node24Dir();
 }
@@ -167,11 +180,10 @@ export function ensureCodeServer() {
       }),
     );
     run('npm', ['install', '--no-audit', '--no-fund', '--prefix', tmp, `code-server@${CODE_SERVER_VERSION}`], {
-      env: {
-        ...process.env,
+      env: cleanNpmEnv({
         PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH}`,
         npm_config_nodedir: nodeDir,
-      },
+      }),
       maxBuffer: 64 * 1024 * 1024,
     });
   });

@@ -7,6 +7,7 @@ import { commandIds } from '../../src/extension/commands/commandIds';
 import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
 import type { HostMessageEnvelope } from '../../src/webview/protocol';
+import { findClaudeBinary } from '../helpers/claudeCli';
 
 const EXTENSION_ID = 'claude-manager.claude-manager';
 
@@ -156,8 +157,7 @@ suite('Panel webview', () => {
   });
 
   test('reports the Claude Code CLI named by claudeManager.claudePath, and a clear error when it is missing', async () => {
-    const cli = process.env.CM_TEST_CLAUDE_PATH;
-    assert.ok(cli, 'CM_TEST_CLAUDE_PATH must name the claude binary the tests installed');
+    const cli = findClaudeBinary();
     const config = vscode.workspace.getConfiguration('claudeManager');
     await config.update('claudePath', cli, vscode.ConfigurationTarget.Global);
     const found = await panel.host.handleMessage({ kind: 'request', id: 50, method: 'getInfo', params: {} });

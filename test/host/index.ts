@@ -1,6 +1,6 @@
 // Entry point VS Code loads as `extensionTestsPath`: runs every *.test.js beside it with mocha
 // inside the real extension host.
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mocha from 'mocha';
 
@@ -11,7 +11,10 @@ export function run(): Promise<void> {
   }
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
-      console.log(`host tests: ${runner.stats?.passes ?? 0} passed, ${failures} failed`);
+      const passed = runner.stats?.passes ?? 0;
+      console.log(`host tests: ${passed} passed, ${failures} failed`);
+      const resultsFile = process.env.CM_HOST_RESULTS;
+      if (resultsFile) writeFileSync(resultsFile, JSON.stringify({ passed, failed: failures }));
       if (failures > 0) reject(new Error(`${failures} extension-host test(s) failed`));
       else resolve();
     });

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { findClaudeBinary } from '../helpers/claudeCli';
 import { activityBarItem, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 
 function makeRepo(): { dir: string; repo: string } {
@@ -51,7 +52,7 @@ describe('a window on a git repository', () => {
     wb = await openWorkbench({
       folder: repo.repo,
       // claudeManager.claudePath is machine-scoped: a remote window reads it from the remote's settings.
-      machineSettings: { 'claudeManager.claudePath': process.env.CM_TEST_CLAUDE_PATH },
+      machineSettings: { 'claudeManager.claudePath': findClaudeBinary() },
     });
   });
   after(async () => {

@@ -32,6 +32,16 @@ async function main() {
   const profile = makeProfileDir({ prefix: 'cm-host-tests-' });
   let server;
   let browser;
+  // runTests forwards Ctrl+C as SIGINT: end the editor and the browser too, not only this process.
+  const cleanUp = async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+  }
+  // (startCodeServer also ends its server if this process exits any other way.)
   try {
     server = await startCodeServer({ ...env, profile, smokeTestDriver: true });
     const remote = (path) => `vscode-remote://127.0.0.1:${server.port}${path}`;
@@ -61,9 +71,7 @@ async function main() {
     }
     return code;
   } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    rmSync(profile, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

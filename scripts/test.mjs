@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installVsix } from './lib/codeServer.mjs';
 import { ensureEditorTestEnv } from './lib/testEnv.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -137,13 +138,24 @@ const stageRunners = {
 
   async ui() {
     const env = ensureEditorTestEnv();
-    const build = await run(process.execPath, ['esbuild.mjs', '--production']);
-    if (build.code !== 0) return { passed: 0, failed: 1 };
+    // The journeys run the packaged .vsix, installed as a user would: what ships is what is tested.
+    const pack = await run('npm', ['run', '--silent', 'package']);
+    if (pack.code !== 0) return { passed: 0, failed: 1 };
+    const installed = mkdtempSync(join(tmpdir(), 'cm-vsix-'));
+    mkdirSync(join(installed, 'ext'));
+    installVsix(env, join(root, 'dist', 'claude-manager.vsix'), join(installed, 'ext'));
     const files = findTests('test/ui', '.test.ts');
     if (files.length === 0) throw new Error('No UI journeys found under test/ui.');
     const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
-      env: { ...process.env, CM_CHROMIUM: env.chromium, CM_CODE_SERVER: env.codeServer, CM_NODE24: env.node24 },
+      env: {
+        ...process.env,
+        CM_CHROMIUM: env.chromium,
+        CM_CODE_SERVER: env.codeServer,
+        CM_NODE24: env.node24,
+        CM_EXTENSIONS_DIR: join(installed, 'ext'),
+      },
     });
+    rmSync(installed, { recursive: true, force: true });
     const counts = countNodeTests(r.out);
     if (r.code !== 0 && counts.failed === 0) counts.failed = 1;
     return counts;
@@ -158,6 +170,11 @@ for (const stage of stages) {
     counts = await stageRunners[stage]();
   } catch (error) {
     process.stderr.write(`${stage}: ${error.stack ?? error}\n`);
+    counts = { passed: 0, failed: 1 };
+  }
+  if (stage !== 'check' && counts.passed + counts.failed === 0) {
+    // A layer that ran nothing proves nothing: count it as a failure, never a pass.
+    process.stderr.write(`${stage}: no test ran.\n`);
     counts = { passed: 0, failed: 1 };
   }
   const seconds = (Date.now() - started) / 1000;

@@ -1,7 +1,7 @@
 // Starts a real VS Code (code-server on Node 24) on 127.0.0.1 and a Chromium to look at it.
 // Used by the extension-host tests, the UI journeys, the benchmarks and `npm start`.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,20 +55,17 @@ export function makeProfileDir({ prefix = 'cm-editor-', dir, settings = {}, mach
   return root;
 }
 
-/** Copies the built extension into an extensions folder, as an installed extension would be. */
-export function installExtensionCopy(projectDir, extensionsDir) {
-  const pkg = JSON.parse(readFileSync(join(projectDir, 'package.json'), 'utf8'));
-  const target = join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  rmSync(target, { recursive: true, force: true });
-  mkdirSync(target, { recursive: true });
-  for (const entry of ['package.json', 'dist', 'media', 'migrations', 'README.md']) {
-    try {
-      cpSync(join(projectDir, entry), join(target, entry), { recursive: true });
-    } catch (error) {
-      if (error.code !== 'ENOENT') throw error;
-    }
-  }
-  return target;
+/**
+ * Installs a packaged .vsix into an extensions folder with code-server's own installer, the way a
+ * user installs it: what the tests then load is exactly what ships.
+ */
+export function installVsix({ node24, codeServer }, vsix, extensionsDir) {
+  const r = spawnSync(
+    node24,
+    [join(codeServer, 'out', 'node', 'entry.js'), '--extensions-dir', extensionsDir, '--install-extension', vsix],
+    { encoding: 'utf8', env: { ...process.env, XDG_DATA_HOME: join(extensionsDir, '..', 'xdg') } },
+  );
+  if (r.status !== 0) throw new Error(`Installing ${vsix} failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 async function waitForHealth(url, child, logs, timeoutMs) {
@@ -86,6 +83,31 @@ async function waitForHealth(url, child, logs, timeoutMs) {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`code-server did not answer ${url}/healthz within ${timeoutMs} ms:\n${logs.join('').slice(-3000)}`);
+}
+
+/** Process groups of the code-servers this process started and has not stopped yet. */
+const liveGroups = new Set();
+let exitHooked = false;
+
+/**
+ * code-server runs in a process group of its own, which Ctrl+C in the terminal does not reach:
+ * make sure that an interrupted or failing run ends every server it started.
+ */
+function endServersOnExit() {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', () => {
+    for (const pid of liveGroups) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(130));
+  }
 }
 
 /**
@@ -122,6 +144,9 @@ export async function startCodeServer(options) {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  endServersOnExit();
+  liveGroups.add(child.pid);
+  child.once('exit', () => liveGroups.delete(child.pid));
   const logs = [];
   const keep = (chunk) => {
     logs.push(chunk.toString());
@@ -171,7 +196,8 @@ export const CHROMIUM_ARGS = [
 /** Launches Debian's (or the given) Chromium through playwright-core; never a downloaded browser. */
 export async function launchChromium(executablePath, { headless = true } = {}) {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath, headless, args: CHROMIUM_ARGS });
+  // The caller handles signals, so that it can end code-server as well as the browser.
+  return chromium.launch({ executablePath, headless, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
 }
 
 /** The workbench URL for a folder, optionally with an extension-test payload. */

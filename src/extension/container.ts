@@ -4,11 +4,13 @@ import type { ClaudeManagerExtension } from './api/claudeManager';
 import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
 import { AgentsTreeProvider } from './views/agentsView';
-import { ManagerPanel } from './webviews/managerPanel';
+import { loadSqlJs } from '../services/storage/sqlJs';
+import type { SqlJsStatic } from 'sql.js';
+import { ManagerPanels } from './webviews/managerPanel';
 
 /**
  * The composition root: builds every service and view in dependency order and owns their
- * disposal. Nothing else holds module-level state.
+ * disposal. Nothing holds module-level state.
  */
 export class Container implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -16,6 +18,8 @@ export class Container implements vscode.Disposable {
   readonly repositories: EditorRepositories;
   readonly agentsTree: AgentsTreeProvider;
   readonly api: ClaudeManagerExtension;
+  readonly panels: ManagerPanels;
+  private sqlJs: Promise<SqlJsStatic> | undefined;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Claude Manager', { log: true }));
@@ -27,17 +31,44 @@ export class Container implements vscode.Disposable {
         showCollapseAll: true,
       }),
     );
-    this.own(ManagerPanel.registerSerializer(context, this.log));
-    this.own({ dispose: () => ManagerPanel.disposeCurrent() });
+    this.panels = this.own(
+      new ManagerPanels({ context, log: this.log, sqliteVersion: () => this.sqliteVersion() }),
+    );
     this.registerCommands();
     this.api = createExtensionApi();
   }
 
   private registerCommands(): void {
     this.own(registerCommand('claudeManager.refresh', this.log, () => this.agentsTree.refresh()));
-    // Returns the panel so that callers (and the extension-host tests) can reach its message host.
-    this.own(registerCommand('claudeManager.openPanel', this.log, () => ManagerPanel.show(this.context, this.log)));
+    this.own(
+      registerCommand('claudeManager.openPanel', this.log, () => {
+        const panel = this.panels.show();
+        // Only the extension's own tests get the panel object back; nobody else may reach inside.
+        return this.context.extensionMode === vscode.ExtensionMode.Test ? panel : undefined;
+      }),
+    );
     this.own(registerCommand('claudeManager.showLog', this.log, () => this.log.show()));
+  }
+
+  /**
+   * The SQLite engine, loaded once on first use from the .wasm the build put beside the bundle
+   * (a packaged extension has no node_modules to find it in).
+   */
+  loadSqlEngine(): Promise<SqlJsStatic> {
+    this.sqlJs ??= loadSqlJs(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath);
+    // A failed load is not cached: the next use tries again.
+    this.sqlJs.catch(() => (this.sqlJs = undefined));
+    return this.sqlJs;
+  }
+
+  private async sqliteVersion(): Promise<string> {
+    const SQL = await this.loadSqlEngine();
+    const db = new SQL.Database();
+    try {
+      return String(db.exec('SELECT sqlite_version()')[0]?.values[0]?.[0] ?? 'unknown');
+    } finally {
+      db.close();
+    }
   }
 
   private own<T extends vscode.Disposable>(disposable: T): T {

@@ -37,8 +37,9 @@ async function isExecutableFile(path: string, platform: NodeJS.Platform): Promis
   }
 }
 
+/** On Windows only the native .exe: npm's .cmd shims cannot be spawned without a shell. */
 function executableNames(name: string, platform: NodeJS.Platform): string[] {
-  return platform === 'win32' && !/\.(exe|cmd)$/i.test(name) ? [`${name}.exe`, `${name}.cmd`, name] : [name];
+  return platform === 'win32' && !/\.exe$/i.test(name) ? [`${name}.exe`] : [name];
 }
 
 /**
@@ -48,7 +49,10 @@ function executableNames(name: string, platform: NodeJS.Platform): string[] {
  */
 export function usualInstallLocations(home: string, platform: NodeJS.Platform): string[] {
   if (platform === 'win32') {
-    return [join(home, '.local', 'bin', 'claude.exe'), join(home, 'AppData', 'Roaming', 'npm', 'claude.cmd')];
+    return [
+      join(home, '.local', 'bin', 'claude.exe'),
+      join(home, 'AppData', 'Roaming', 'npm', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe'),
+    ];
   }
   return [
     join(home, '.local', 'bin', 'claude'),
@@ -71,6 +75,14 @@ export async function locateClaudeCli(options: LocateOptions = {}): Promise<CliL
 
   if (looksLikePath) {
     const resolved = configured.startsWith('~') ? join(home, configured.slice(1)) : configured;
+    if (!isAbsolute(resolved)) {
+      // Relative to what? The extension host's working directory is no place a user chose.
+      throw new ClaudeManagerError(
+        'CLI_NOT_FOUND',
+        `"claudeManager.claudePath" is set to ${configured}, a relative path. ` +
+          'Set it to the absolute path of the claude executable, or to a command name found on PATH.',
+      );
+    }
     if (await isExecutableFile(resolved, platform)) return { path: resolved, source: 'setting' };
     throw new ClaudeManagerError(
       'CLI_NOT_FOUND',

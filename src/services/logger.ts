@@ -6,12 +6,3 @@ export interface Logger {
   warn(message: string, ...args: unknown[]): void;
   error(message: string | Error, ...args: unknown[]): void;
 }
-
-/** Discards everything; for callers that have nowhere to log. */
-export const silentLogger: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};

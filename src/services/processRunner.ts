@@ -40,11 +40,17 @@ export class ProcessError extends Error {
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
-function killGroup(pid: number | undefined): void {
+/** Ends a process and everything it started. */
+export function killProcessTree(pid: number | undefined): void {
   if (pid === undefined) return;
+  if (process.platform === 'win32') {
+    // Windows has no process groups to signal; taskkill walks the tree.
+    spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => undefined);
+    return;
+  }
   try {
     // A negative pid signals the whole group: the child was started detached as its leader.
-    process.kill(process.platform === 'win32' ? pid : -pid, 'SIGKILL');
+    process.kill(-pid, 'SIGKILL');
   } catch {
     // already gone
   }
@@ -93,11 +99,11 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         ? undefined
         : setTimeout(() => {
             ended = 'timeout';
-            killGroup(child.pid);
+            killProcessTree(child.pid);
           }, options.timeoutMs);
     const onAbort = (): void => {
       ended = 'cancelled';
-      killGroup(child.pid);
+      killProcessTree(child.pid);
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -117,7 +123,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       const durationMs = Math.round(performance.now() - started);
       const stdout = Buffer.concat(out).toString('utf8') + (truncated ? `\n[output cut at ${maxBytes} bytes]` : '');
       const stderr = Buffer.concat(err).toString('utf8');
-      options.logger?.trace(`${label} → ${code ?? signal} in ${durationMs} ms`);
+      options.logger?.debug(`${label} → ${code ?? signal} in ${durationMs} ms`);
       if (ended) {
         const what = ended === 'timeout' ? `timed out after ${options.timeoutMs} ms` : 'was cancelled';
         reject(new ProcessError(`${label} ${what}`, command, args, code, stderr, ended));

@@ -11,6 +11,13 @@
 // zod/mini: the same validation at a fraction of the size, since the webview bundles it too.
 import * as z from 'zod/mini';
 
+/** The Claude Code CLI the extension would run, or why none can be run. */
+const cliInfo = z.union([
+  z.strictObject({ found: z.literal(true), path: z.string(), version: z.string() }),
+  z.strictObject({ found: z.literal(false), message: z.string() }),
+]);
+export type CliInfo = z.infer<typeof cliInfo>;
+
 /** Request methods the webview may call, with their parameters and results. */
 export const requestSchemas = {
   /** Facts about the host the panel shows; answered from the extension's own state. */
@@ -21,10 +28,11 @@ export const requestSchemas = {
       editorVersion: z.string(),
       uiKind: z.enum(['desktop', 'web']),
       remoteName: z.nullable(z.string()),
-      /** The Claude Code CLI the extension would run, or why none can be run. */
-      cli: z.union([
-        z.strictObject({ found: z.literal(true), path: z.string(), version: z.string() }),
-        z.strictObject({ found: z.literal(false), message: z.string() }),
+      cli: cliInfo,
+      /** The SQLite engine (sql.js) the extension loaded from its own install folder. */
+      storage: z.union([
+        z.strictObject({ ok: z.literal(true), sqliteVersion: z.string() }),
+        z.strictObject({ ok: z.literal(false), message: z.string() }),
       ]),
     }),
   },
@@ -52,8 +60,8 @@ export type CommandParams<C extends CommandName> = z.infer<(typeof commandSchema
 
 /** Notifications from the host. */
 export const notificationSchemas = {
-  /** The panel's title and subject changed. */
-  didChangeTitle: z.strictObject({ title: z.string() }),
+  /** `claudeManager.claudePath` changed: the CLI the extension would run now. */
+  didChangeCli: cliInfo,
 } as const;
 
 export type NotificationMethod = keyof typeof notificationSchemas;

@@ -1,11 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ClaudeManagerExtension } from '../../src/extension/api/claudeManager';
 import { commandIds } from '../../src/extension/commands/commandIds';
 import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
-import { loadSqlJs } from '../../src/services/storage/sqlJs';
+import { buildWebviewHtml } from '../../src/extension/webviews/webviewHtml';
 import type { HostMessageEnvelope } from '../../src/webview/protocol';
 import { findClaudeBinary } from '../helpers/claudeCli';
 
@@ -81,19 +79,6 @@ suite('Extension', () => {
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const id of commandIds) assert.ok(registered.has(id), `${id} is not registered`);
   });
-
-  test('finds the sql.js engine shipped beside the bundle and runs SQL with it', async () => {
-    const wasm = join(extension().extensionPath, 'dist', 'sql-wasm.wasm');
-    assert.ok(existsSync(wasm), `${wasm} is missing from the build output`);
-    const SQL = await loadSqlJs(wasm);
-    const db = new SQL.Database();
-    try {
-      const [result] = db.exec("SELECT sqlite_version() AS v, 6 * 7 AS answer");
-      assert.equal(result?.values[0]?.[1], 42);
-    } finally {
-      db.close();
-    }
-  });
 });
 
 suite('Panel webview', () => {
@@ -131,6 +116,50 @@ suite('Panel webview', () => {
     assert.equal(again, panel);
   });
 
+  test('serves a page with a strict Content-Security-Policy and assets only through asWebviewUri', () => {
+    const webview = panel.panel.webview;
+    const html = webview.html;
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1]?.replace(/&#39;|&quot;/g, "'");
+    assert.ok(csp, 'no CSP meta tag');
+    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    assert.deepEqual(directives.get('default-src'), ["'none'"]);
+    const scriptSrc = directives.get('script-src') ?? [];
+    assert.equal(scriptSrc.length, 1);
+    const nonce = /^'nonce-([A-Za-z0-9+/=]{16,})'$/.exec(scriptSrc[0] ?? '')?.[1];
+    assert.ok(nonce, `script-src is not a single nonce: ${scriptSrc.join(' ')}`);
+    assert.deepEqual(directives.get('style-src'), webview.cspSource.split(/\s+/));
+    const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1] ?? '');
+    assert.equal(scripts.length, 1);
+    assert.ok(scripts[0]?.includes(`nonce="${nonce}"`));
+    const root = extension().extensionUri;
+    const expectedScript = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'panel.js')).toString();
+    assert.ok(scripts[0]?.includes(`src="${expectedScript.replace(/&/g, '&amp;')}"`), scripts[0]);
+    const roots = (webview.options.localResourceRoots ?? []).map((u) => u.toString()).sort();
+    assert.deepEqual(roots, [vscode.Uri.joinPath(root, 'dist', 'webview').toString(), vscode.Uri.joinPath(root, 'media').toString()].sort());
+    // Each page gets a fresh nonce.
+    const again = buildWebviewHtml(webview, root, 'panel', 'x');
+    assert.notEqual(/nonce-([^']+)'/.exec(again)?.[1], nonce);
+  });
+
+  test('holds messages while the panel is hidden and its webview torn down, and resumes when it reloads', async () => {
+    const doc = await vscode.workspace.openTextDocument({ content: 'cover the panel' });
+    await vscode.window.showTextDocument(doc, { viewColumn: panel.panel.viewColumn, preview: false });
+    if (panel.panel.visible) {
+      await waitFor(panel.panel.onDidChangeViewState, (e) => !e.webviewPanel.visible, 'the panel to be hidden');
+    }
+    assert.equal(panel.host.ready, false, 'a hidden panel must not be sent messages');
+    const reloaded = waitFor(
+      panel.host.onDidHandleMessage,
+      (h) => (h.message as { kind?: string; command?: string }).command === 'ready',
+      'the webview to load again and say ready',
+    );
+    panel.panel.reveal();
+    await reloaded;
+    assert.equal(panel.host.ready, true);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    panel = (await vscode.commands.executeCommand<ManagerPanel>('claudeManager.openPanel'))!;
+  });
+
   test('answers a valid request', async () => {
     const response = await panel.host.handleMessage({ kind: 'request', id: 41, method: 'echo', params: { text: 'hi' } });
     assert.equal(response?.kind, 'response');
@@ -162,10 +191,17 @@ suite('Panel webview', () => {
     await config.update('claudePath', cli, vscode.ConfigurationTarget.Global);
     const found = await panel.host.handleMessage({ kind: 'request', id: 50, method: 'getInfo', params: {} });
     assert.ok(found && 'result' in found);
-    const info = found.result as { cli: { found: boolean; version?: string; path?: string }; editorVersion: string };
+    const info = found.result as {
+      cli: { found: boolean; version?: string; path?: string };
+      editorVersion: string;
+      storage: { ok: boolean; sqliteVersion?: string };
+    };
     assert.deepEqual(info.cli, { found: true, path: cli, version: info.cli.version });
     assert.match(info.cli.version ?? '', /^\d+\.\d+\.\d+/);
     assert.equal(info.editorVersion, vscode.version);
+    // The extension found sql.js's .wasm in its own install folder and ran SQL with it.
+    assert.equal(info.storage.ok, true, JSON.stringify(info.storage));
+    assert.match(info.storage.sqliteVersion ?? '', /^3\.\d+\.\d+$/);
 
     await config.update('claudePath', '/nonexistent/claude', vscode.ConfigurationTarget.Global);
     const missing = await panel.host.handleMessage({ kind: 'request', id: 51, method: 'getInfo', params: {} });

@@ -76,6 +76,13 @@ describe('locateClaudeCli', () => {
     );
   });
 
+  it('refuses a relative path, which would depend on the editor process\'s working folder', async () => {
+    await assert.rejects(
+      locateClaudeCli({ configured: 'bin/claude', pathEnv: binDir, home }),
+      isCliNotFound(/relative path.*absolute path/),
+    );
+  });
+
   it('looks a configured command name up on PATH without the install-location fallback', async () => {
     symlinkSync(realCli, join(binDir, 'claude-nightly'));
     assert.deepEqual(await locateClaudeCli({ configured: 'claude-nightly', pathEnv: binDir, home }), {

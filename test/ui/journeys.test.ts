@@ -76,6 +76,8 @@ describe('a window on a git repository', () => {
     assert.equal(await frame.locator('h1').innerText(), 'Claude Manager');
     assert.equal(await frame.locator('[data-testid="extension-version"]').innerText(), '0.0.1');
     assert.match(await frame.locator('[data-testid="cli"]').innerText(), /^\d+\.\d+\.\d+ \(/);
+    // The installed extension found sql.js's engine in its own folder.
+    assert.match(await frame.locator('[data-testid="storage"]').innerText(), /^SQLite 3\.\d+\.\d+ \(sql\.js\)$/);
     const tab = wb.page.locator('.tabs-container .tab', { hasText: 'Claude Manager' });
     assert.equal(await tab.count(), 1);
     await wb.screenshot('03-panel');
@@ -91,6 +93,30 @@ describe('a window on a git repository', () => {
     await wb.screenshot('04-panel-round-trip');
   });
 
+  it('updates the panel when the CLI setting changes, with a clear error for a missing CLI', async () => {
+    const frame = webviewFrame(wb.page);
+    writeFileSync(
+      join(wb.profile, 'ud', 'Machine', 'settings.json'),
+      JSON.stringify({ 'claudeManager.claudePath': '/opt/missing/claude' }),
+    );
+    const cli = frame.locator('[data-testid="cli"]');
+    await cli.filter({ hasText: '/opt/missing/claude' }).waitFor({ timeout: 30_000 });
+    assert.match(await cli.innerText(), /"claudeManager\.claudePath" is set to \/opt\/missing\/claude, but no executable file is there/);
+    assert.equal(await cli.getAttribute('role'), 'alert');
+    await wb.screenshot('05-panel-cli-missing');
+    writeFileSync(join(wb.profile, 'ud', 'Machine', 'settings.json'), JSON.stringify({ 'claudeManager.claudePath': findClaudeBinary() }));
+    await cli.filter({ hasText: /^\d+\.\d+\.\d+ \(/ }).waitFor({ timeout: 30_000 });
+  });
+
+  it('brings the panel back after the window reloads', async () => {
+    await runFromPalette(wb.page, 'Developer: Reload Window');
+    await wb.page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    const frame = webviewFrame(wb.page);
+    await frame.locator('[data-testid="info"]').waitFor({ timeout: 60_000 });
+    assert.equal(await frame.locator('[data-testid="extension-version"]').innerText(), '0.0.1');
+    await wb.screenshot('06-panel-restored-after-reload');
+  });
+
   it('shows its log from the palette', async () => {
     await runFromPalette(wb.page, 'Claude Manager: Show Log');
     const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
@@ -99,6 +125,6 @@ describe('a window on a git repository', () => {
     const text = (await output.innerText()).replace(/\s/g, ' ');
     assert.match(text, /\[info\] Claude Manager 0\.0\.1 activated in [\d.]+ ms/);
     assert.match(text, /Repositories from the editor: 1 open/);
-    await wb.screenshot('05-log');
+    await wb.screenshot('07-log');
   });
 });

@@ -1,10 +1,9 @@
 // Opens the real workbench (code-server) in Chromium with the built extension installed, the way
 // a person would see it, for the UI journeys.
-import { mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import {
-  installExtensionCopy,
   launchChromium,
   makeProfileDir,
   startCodeServer,
@@ -23,6 +22,8 @@ function required(name: string): string {
 export interface Workbench {
   page: Page;
   url: string;
+  /** The editor's profile folder (settings under ud/User and ud/Machine). */
+  profile: string;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -32,7 +33,8 @@ export async function openWorkbench(
   options: { folder?: string; settings?: Record<string, unknown>; machineSettings?: Record<string, unknown> } = {},
 ): Promise<Workbench> {
   const profile = makeProfileDir({ prefix: 'cm-ui-', settings: options.settings ?? {}, machineSettings: options.machineSettings ?? {} });
-  installExtensionCopy(root, join(profile, 'ext'));
+  // The packaged extension, installed once by scripts/test.mjs.
+  cpSync(required('CM_EXTENSIONS_DIR'), join(profile, 'ext'), { recursive: true });
   const server = await startCodeServer({
     node24: required('CM_NODE24'),
     codeServer: required('CM_CODE_SERVER'),
@@ -52,6 +54,7 @@ export async function openWorkbench(
     return {
       page,
       url,
+      profile,
       async screenshot(name: string) {
         const file = join(screenshotDir, `${name}.png`);
         await page.screenshot({ path: file });

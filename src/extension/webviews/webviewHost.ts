@@ -39,7 +39,8 @@ function describeIssues(error: { issues: readonly { path: readonly PropertyKey[]
  */
 export class WebviewHost implements vscode.Disposable {
   private isReady = false;
-  private readonly pending: HostMessageEnvelope[] = [];
+  /** Notifications held until the webview is ready: the latest per method, in order of arrival. */
+  private readonly pending = new Map<string, HostMessageEnvelope>();
   private readonly readyEmitter = new vscode.EventEmitter<void>();
   /** Fires once the webview's script has started and can receive messages. */
   readonly onDidBecomeReady = this.readyEmitter.event;
@@ -62,6 +63,11 @@ export class WebviewHost implements vscode.Disposable {
 
   get ready(): boolean {
     return this.isReady;
+  }
+
+  /** The webview is being torn down (hidden) and will load again: hold messages until it is ready. */
+  reset(): void {
+    this.isReady = false;
   }
 
   /** Sends a notification, or queues it until the webview is ready. */
@@ -102,7 +108,8 @@ export class WebviewHost implements vscode.Disposable {
   private runCommand(command: CommandName, params: unknown): void {
     if (command === 'ready') {
       this.isReady = true;
-      for (const message of this.pending.splice(0)) void this.webview.postMessage(message);
+      for (const message of this.pending.values()) void this.webview.postMessage(message);
+      this.pending.clear();
       this.readyEmitter.fire();
       return;
     }
@@ -119,7 +126,7 @@ export class WebviewHost implements vscode.Disposable {
       const handler = this.requests[method] as (p: unknown) => Promise<unknown> | unknown;
       const result = schema.result.parse(await handler(params.data));
       const response: HostMessageEnvelope = { kind: 'response', id, result };
-      this.send(response, true);
+      this.send(response);
       return response;
     } catch (error) {
       this.log.error(`webview request ${method} failed: ${(error as Error).message}`);
@@ -130,14 +137,21 @@ export class WebviewHost implements vscode.Disposable {
   private fail(id: number | null, code: ProtocolErrorCode, message: string): HostMessageEnvelope {
     this.log.warn(`webview: ${message}`);
     const response: HostMessageEnvelope = { kind: 'response', id, error: { code, message } };
-    this.send(response, true);
+    this.send(response);
     return response;
   }
 
-  /** Responses go out at once (the webview asked, so it is listening); notifications wait for ready. */
-  private send(message: HostMessageEnvelope, immediate = false): void {
-    if (this.isReady || immediate) void this.webview.postMessage(message);
-    else this.pending.push(message);
+  /**
+   * Responses go out at once (the webview asked, so it is listening); notifications wait for
+   * ready, and a newer notification of the same method replaces a held one.
+   */
+  private send(message: HostMessageEnvelope): void {
+    if (this.isReady || message.kind === 'response') {
+      void this.webview.postMessage(message);
+    } else {
+      this.pending.delete(message.method);
+      this.pending.set(message.method, message);
+    }
   }
 
   dispose(): void {

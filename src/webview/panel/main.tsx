@@ -32,6 +32,11 @@ function App() {
   const [draft, setDraft] = useState(client.state?.draft ?? '');
   const [echo, setEcho] = useState<string | undefined>();
 
+  useEffect(
+    () => client.on('didChangeCli', (cli) => setInfo((current) => (current ? { ...current, cli } : current))),
+    [],
+  );
+
   useEffect(() => {
     client
       .request('getInfo', {})
@@ -75,6 +80,14 @@ function App() {
           </dd>
           <dt>Claude Code CLI</dt>
           <CliRow cli={info.cli} />
+          <dt>Storage engine</dt>
+          {info.storage.ok ? (
+            <dd data-testid="storage">SQLite {info.storage.sqliteVersion} (sql.js)</dd>
+          ) : (
+            <dd data-testid="storage" class="error" role="alert">
+              {info.storage.message}
+            </dd>
+          )}
         </dl>
       )}
       <form onSubmit={send}>

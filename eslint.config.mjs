@@ -1,8 +1,21 @@
 // Flat config. Besides the usual checks it keeps the layers apart:
 // webview → protocol ← extension → services, and only the extension imports `vscode`.
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+/** `import('vscode')` is a run-time import too. */
+const noDynamicVscode = {
+  selector: "ImportExpression[source.value='vscode']",
+  message: 'Only src/extension may use the vscode API at run time.',
+};
+
+/** Packages with one owner each: the database module owns sql.js, the GitService owns simple-git. */
+const ownedPackages = [
+  { name: 'sql.js', message: 'Only src/services/storage imports sql.js.' },
+  { name: 'simple-git', message: 'Only src/services/git imports simple-git.' },
+];
 
 const noVscodeValue = {
   name: 'vscode',
@@ -28,10 +41,11 @@ export default tseslint.config(
   {
     files: ['src/services/**/*.ts'],
     rules: {
+      'no-restricted-syntax': ['error', noDynamicVscode],
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [noVscodeValue],
+          paths: [noVscodeValue, ...ownedPackages],
           patterns: [
             { group: ['**/extension/**', '../extension/*'], message: 'Services never depend on the extension layer.' },
             { group: ['**/webview/**'], message: 'Services never depend on webview code.' },
@@ -41,13 +55,42 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/webview/**/*.ts', 'src/webview/**/*.tsx'],
-    languageOptions: { globals: globals.browser },
+    files: ['src/services/storage/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [noVscodeValue],
+          paths: [noVscodeValue, ...ownedPackages.filter((p) => p.name !== 'sql.js')],
+          patterns: [{ group: ['**/extension/**', '**/webview/**'], message: 'Services never depend on the extension or webview layers.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/services/git/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [noVscodeValue, ...ownedPackages.filter((p) => p.name !== 'simple-git')],
+          patterns: [{ group: ['**/extension/**', '**/webview/**'], message: 'Services never depend on the extension or webview layers.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/webview/**/*.ts', 'src/webview/**/*.tsx'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      'no-restricted-syntax': ['error', noDynamicVscode],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            noVscodeValue,
+            ...ownedPackages,
+            ...builtinModules.map((name) => ({ name, message: 'The webview runs in a browser: no Node modules.' })),
+          ],
           patterns: [
             {
               group: ['**/extension/**', '**/services/**', 'node:*'],
@@ -64,6 +107,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
+          paths: ownedPackages.map((p) => ({ ...p, allowTypeImports: true })),
           patterns: [
             {
               group: ['**/webview/**', '!**/webview/protocol'],

@@ -2,12 +2,12 @@
 // bench/results.json. Figures are medians over several runs, since these machines are shared.
 // Not part of `npm test`: timings belong in benchmarks, never in tests.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { installVsix, launchChromium, makeProfileDir, startCodeServer, workbenchUrl } from './lib/codeServer.mjs';
+import { makeGitRepo } from './lib/gitFixture.mjs';
 import { ensureEditorTestEnv } from './lib/testEnv.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,16 +25,6 @@ function build() {
   const r = spawnSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('The production build or packaging failed.');
   return JSON.parse(readFileSync(join(root, 'dist', 'build-meta.json'), 'utf8')).outputs;
-}
-
-function makeRepo() {
-  const dir = mkdtempSync(join(tmpdir(), 'cm-bench-'));
-  const repo = join(dir, 'bench-repo');
-  mkdirSync(repo);
-  const git = (...args) => spawnSync('git', args, { cwd: repo, stdio: 'ignore' });
-  git('init', '-q', '-b', 'main');
-  git('-c', 'user.email=b@example.invalid', '-c', 'user.name=bench', 'commit', '-q', '--allow-empty', '-m', 'initial');
-  return { dir, repo };
 }
 
 /** Opens a fresh window (its own extension host) and waits for the workbench to be drawn. */
@@ -95,7 +85,7 @@ async function main() {
   const env = ensureEditorTestEnv();
   const profile = makeProfileDir({ prefix: 'cm-bench-editor-' });
   installVsix(env, join(root, 'dist', 'claude-manager.vsix'), join(profile, 'ext'));
-  const { dir, repo } = makeRepo();
+  const { repo, cleanup } = makeGitRepo({ name: 'bench-repo' });
   const server = await startCodeServer({ ...env, profile });
   const browser = await launchChromium(env.chromium);
   try {
@@ -113,7 +103,7 @@ async function main() {
     await browser.close();
     await server.stop();
     rmSync(profile, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 
   const header = ['metric', 'value', 'target', 'ratio', 'result', 'note'];

@@ -5,12 +5,13 @@
 //   ui   — journeys in Chromium through the real workbench, with screenshots.
 // Installs what the layers need when it is missing (see scripts/lib/testEnv.mjs); a layer that
 // cannot run fails, it is never skipped. `npm test -- unit host` runs only the named stages.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installVsix } from './lib/codeServer.mjs';
+import { makeGitRepo } from './lib/gitFixture.mjs';
 import { ensureEditorTestEnv } from './lib/testEnv.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,23 +69,6 @@ function countNodeTests(out) {
   return { passed: Number(pass?.[1] ?? 0), failed: Number(fail?.[1] ?? 0) };
 }
 
-function makeGitWorkspace() {
-  const dir = mkdtempSync(join(tmpdir(), 'cm-workspace-'));
-  const repo = join(dir, 'sample-repo');
-  mkdirSync(repo);
-  const git = (...args) => {
-    const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
-  };
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.email', 'tests@example.invalid');
-  git('config', 'user.name', 'Claude Manager Tests');
-  writeFileSync(join(repo, 'README.md'), '# sample\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'initial');
-  return { dir, repo };
-}
-
 const stageRunners = {
   async check() {
     const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
@@ -109,9 +93,10 @@ const stageRunners = {
     const build = await run(process.execPath, ['esbuild.mjs']);
     if (build.code !== 0) return { passed: 0, failed: 1 };
     const { runTests } = await import('@vscode/test-electron');
-    const workspace = makeGitWorkspace();
+    const workspace = makeGitRepo({ name: 'sample-repo' });
     // The mocha run inside the extension host writes its counts here (test/host/index.ts).
-    const resultsFile = join(workspace.dir, 'host-results.json');
+    const resultsDir = mkdtempSync(join(tmpdir(), 'cm-host-results-'));
+    const resultsFile = join(resultsDir, 'results.json');
     let code = 0;
     try {
       await runTests({
@@ -131,7 +116,8 @@ const stageRunners = {
     } catch {
       process.stderr.write('The extension-host tests reported no results.\n');
     }
-    rmSync(workspace.dir, { recursive: true, force: true });
+    workspace.cleanup();
+    rmSync(resultsDir, { recursive: true, force: true });
     if (code !== 0 && counts.failed === 0) counts.failed = 1;
     return counts;
   },

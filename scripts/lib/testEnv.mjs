@@ -2,7 +2,7 @@
 // registry (cached per user, keyed by version, so fresh clones reuse them) and a Chromium from the
 // system. Never silently skips: when something cannot be installed it names what to install.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, platform, arch } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -126,19 +126,66 @@ function npmPlatformNodePackage() {
   return `node-${os}-${arch()}@${NODE_VERSION}`;
 }
 
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Holds a lock folder while `fn` runs, so that two runs sharing the cache (two clones, a CI run
+ * beside a developer's) never install into, or delete, the same folder at once. A lock left by a
+ * run that died is taken over after `staleMs`.
+ */
+function withLock(lockDir, fn, staleMs = 20 * 60_000) {
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      let age;
+      try {
+        age = Date.now() - statSync(lockDir).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      if (age > staleMs) {
+        log(`taking over the stale lock ${lockDir}`);
+        rmSync(lockDir, { recursive: true, force: true });
+        continue;
+      }
+      log(`waiting for another run to finish installing (${lockDir})`);
+      sleepSync(5000);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
 /** Installs an npm package set into a versioned cache folder once, atomically (temp folder + rename). */
 function ensureCachedInstall(name, marker, install) {
   const dir = join(cacheRoot(), name);
   if (existsSync(join(dir, marker))) return dir;
   mkdirSync(cacheRoot(), { recursive: true });
-  const tmp = `${dir}.partial-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  install(tmp);
-  if (!existsSync(join(tmp, marker))) throw new Error(`Installing ${name} did not produce ${marker}.`);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  return dir;
+  return withLock(`${dir}.lock`, () => {
+    // Another run may have finished the install while this one waited for the lock.
+    if (existsSync(join(dir, marker))) return dir;
+    const tmp = `${dir}.partial-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    try {
+      install(tmp);
+      if (!existsSync(join(tmp, marker))) throw new Error(`Installing ${name} did not produce ${marker}.`);
+      // Only an incomplete folder can be here: a complete one returned above, and we hold the lock.
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    return dir;
+  });
 }
 
 export function node24Dir() {

@@ -2,11 +2,12 @@
  * Helpers for tests that run the real `claude` CLI (devDependency `@anthropic-ai/claude-code`)
  * offline against `test/mocks/anthropicApi.ts`.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 
 const WRAPPER_PACKAGE = '@anthropic-ai/claude-code';
 
@@ -391,29 +392,8 @@ export function makeTempHome(): TempDir {
   return makeTempDir('cm-home-');
 }
 
-/** A temp git repo on branch `main` with one commit holding README.md; user.name/email set locally. */
+/** A temp git repo on branch `main` with one commit holding `files`, isolated from the user's git config. */
 export function makeTempGitRepo(files: Record<string, string> = { 'README.md': '# test repo\n' }): TempDir {
-  const dir = makeTempDir('cm-repo-');
-  const git = (...args: string[]): void => {
-    execFileSync('git', args, {
-      cwd: dir.path,
-      stdio: 'pipe',
-      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
-    });
-  };
-  try {
-    git('init', '--quiet', '--initial-branch=main');
-    git('config', 'user.name', 'Test User');
-    git('config', 'user.email', 'test@example.invalid');
-    git('config', 'commit.gpgsign', 'false');
-    for (const [name, content] of Object.entries(files)) {
-      writeFileSync(join(dir.path, name), content);
-    }
-    git('add', '--all');
-    git('commit', '--quiet', '--message', 'initial commit');
-  } catch (error) {
-    dir.cleanup();
-    throw error;
-  }
-  return dir;
+  const { repo, cleanup } = makeGitRepo({ name: 'repo', files });
+  return { path: repo, cleanup };
 }

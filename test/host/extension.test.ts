@@ -157,7 +157,10 @@ suite('Panel webview', () => {
     await reloaded;
     assert.equal(panel.host.ready, true);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    panel = (await vscode.commands.executeCommand<ManagerPanel>('claudeManager.openPanel'))!;
+    const reopened = await vscode.commands.executeCommand<ManagerPanel>('claudeManager.openPanel');
+    assert.ok(reopened);
+    panel = reopened;
+    if (!panel.host.ready) await waitFor(panel.host.onDidBecomeReady, () => true, 'the reopened panel to be ready');
   });
 
   test('answers a valid request', async () => {
@@ -183,6 +186,11 @@ suite('Panel webview', () => {
       assert.equal(response.error.code, code, JSON.stringify(message));
       assert.equal(response.id, id);
     }
+    // Nothing was changed by them: the channel still works as before.
+    assert.equal(panel.host.ready, true);
+    const after = await panel.host.handleMessage({ kind: 'request', id: 60, method: 'echo', params: { text: 'still here' } });
+    assert.ok(after && 'result' in after);
+    assert.equal((after.result as { text: string }).text, 'still here');
   });
 
   test('reports the Claude Code CLI named by claudeManager.claudePath, and a clear error when it is missing', async () => {

@@ -1,28 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary } from '../helpers/claudeCli';
 import { activityBarItem, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
-
-function makeRepo(): { dir: string; repo: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cm-ui-repo-'));
-  const repo = join(dir, 'journey-repo');
-  mkdirSync(repo);
-  const git = (...args: string[]) => {
-    const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
-    assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
-  };
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.email', 'tests@example.invalid');
-  git('config', 'user.name', 'Claude Manager Tests');
-  writeFileSync(join(repo, 'README.md'), '# journey\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'initial');
-  return { dir, repo };
-}
 
 describe('a window with no folder', () => {
   let wb: Workbench;
@@ -46,9 +28,9 @@ describe('a window with no folder', () => {
 
 describe('a window on a git repository', () => {
   let wb: Workbench;
-  let repo: { dir: string; repo: string };
+  let repo: { repo: string; cleanup: () => void };
   before(async () => {
-    repo = makeRepo();
+    repo = makeGitRepo({ name: 'journey-repo' });
     wb = await openWorkbench({
       folder: repo.repo,
       // claudeManager.claudePath is machine-scoped: a remote window reads it from the remote's settings.
@@ -57,7 +39,7 @@ describe('a window on a git repository', () => {
   });
   after(async () => {
     await wb?.close();
-    if (repo) rmSync(repo.dir, { recursive: true, force: true });
+    repo?.cleanup();
   });
 
   it('lists the repository in the Agents tree', async () => {
@@ -126,5 +108,27 @@ describe('a window on a git repository', () => {
     assert.match(text, /\[info\] Claude Manager 0\.0\.1 activated in [\d.]+ ms/);
     assert.match(text, /Repositories from the editor: 1 open/);
     await wb.screenshot('07-log');
+  });
+});
+
+describe('a window whose Git is turned off', () => {
+  let wb: Workbench;
+  let repo: { repo: string; cleanup: () => void };
+  before(async () => {
+    repo = makeGitRepo({ name: 'no-git-repo' });
+    wb = await openWorkbench({ folder: repo.repo, settings: { 'git.enabled': false } });
+  });
+  after(async () => {
+    await wb?.close();
+    repo?.cleanup();
+  });
+
+  it('says why the tree is empty and where to turn Git on', async () => {
+    await activityBarItem(wb.page).click();
+    const welcome = wb.page.locator('.welcome-view-content', { hasText: "the editor's Git, which is not available" });
+    await welcome.waitFor({ timeout: 30_000 });
+    assert.match(await welcome.innerText(), /Open Git Settings/);
+    assert.equal(await wb.page.locator('.welcome-view-content', { hasText: 'No Git repository is open' }).count(), 0);
+    await wb.screenshot('08-welcome-git-off');
   });
 });

@@ -1,5 +1,10 @@
-import { ClaudeManagerError } from '../../services/errors';
-import type { ClaudeManagerApi, ClaudeManagerExtension } from './claudeManager';
+import { ClaudeManagerError, type ErrorCode } from '../../services/errors';
+import type { ErrorCode as ApiErrorCode, ClaudeManagerApi, ClaudeManagerExtension } from './claudeManager';
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Fails to compile when the services' error codes and the published ones drift apart. */
+const errorCodesMatch: Same<ErrorCode, ApiErrorCode> = true;
+void errorCodesMatch;
 
 /** Builds the object `activate()` returns. Every member is backed by the services. */
 export function createExtensionApi(): ClaudeManagerExtension {

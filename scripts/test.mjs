@@ -130,6 +130,7 @@ const stageRunners = {
     const installed = mkdtempSync(join(tmpdir(), 'cm-vsix-'));
     mkdirSync(join(installed, 'ext'));
     installVsix(env, join(root, 'dist', 'claude-manager.vsix'), join(installed, 'ext'));
+    rmSync(join(root, 'test-results', 'screenshots'), { recursive: true, force: true });
     const files = findTests('test/ui', '.test.ts');
     if (files.length === 0) throw new Error('No UI journeys found under test/ui.');
     const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {

@@ -2,17 +2,25 @@ import type * as vscode from 'vscode';
 import type { ClaudeManagerExtension } from './api/claudeManager';
 import { Container } from './container';
 
-/** Set by the bundle's first line (see esbuild.mjs); absent when the sources run unbundled. */
+/** Set by the bundle's first and last lines (see esbuild.mjs); absent when the sources run unbundled. */
 declare const __claudeManagerLoadStart: number | undefined;
+declare const __claudeManagerLoadEnd: number | undefined;
 
 /** Activated by its view or a command: never on start-up. */
 export function activate(context: vscode.ExtensionContext): ClaudeManagerExtension {
-  const started = typeof __claudeManagerLoadStart === 'number' ? __claudeManagerLoadStart : performance.now();
+  const activateStart = performance.now();
   const container = new Container(context);
   context.subscriptions.push(container);
-  // The benchmark reads this line: bundle evaluation plus activate(), in this extension host.
+  const activateMs = performance.now() - activateStart;
+  const loadingMs =
+    typeof __claudeManagerLoadStart === 'number' && typeof __claudeManagerLoadEnd === 'number'
+      ? __claudeManagerLoadEnd - __claudeManagerLoadStart
+      : 0;
+  // The benchmark reads this line: the extension's own share of activation in this extension host
+  // (the editor's work between loading the bundle and calling activate is not counted).
   container.log.info(
-    `Claude Manager ${String((context.extension.packageJSON as { version?: unknown }).version)} activated in ${(performance.now() - started).toFixed(1)} ms`,
+    `Claude Manager ${String((context.extension.packageJSON as { version?: unknown }).version)} activated in ` +
+      `${(loadingMs + activateMs).toFixed(1)} ms (loading ${loadingMs.toFixed(1)} ms, activate ${activateMs.toFixed(1)} ms)`,
   );
   return container.api;
 }

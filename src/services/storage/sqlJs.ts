@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import initSqlJs from 'sql.js';
 import type { SqlJsStatic } from 'sql.js';
 import { ClaudeManagerError } from '../errors';
 
@@ -22,5 +21,8 @@ export async function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
   }
   // sql.js types ask for an ArrayBuffer; hand it exactly the file's bytes.
   const buffer = wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength);
+  // Imported on first use, not when the extension loads: evaluating sql.js's glue code would
+  // otherwise add to every activation, whether or not anything touches the database yet.
+  const { default: initSqlJs } = await import('sql.js');
   return initSqlJs({ wasmBinary: buffer as ArrayBuffer });
 }

@@ -13,9 +13,11 @@ const noDynamicVscode = {
 
 /** Packages with one owner each: the database module owns sql.js, the GitService owns simple-git. */
 const ownedPackages = [
-  { name: 'sql.js', message: 'Only src/services/storage imports sql.js.' },
-  { name: 'simple-git', message: 'Only src/services/git imports simple-git.' },
+  { name: 'sql.js', owner: 'src/services/storage', message: 'Only src/services/storage imports sql.js.' },
+  { name: 'simple-git', owner: 'src/services/git', message: 'Only src/services/git imports simple-git.' },
 ];
+/** The no-restricted-imports entry for a package (the rule takes no other keys). */
+const restrict = ({ name, message }, extra = {}) => ({ name, message, ...extra });
 
 const noVscodeValue = {
   name: 'vscode',
@@ -45,7 +47,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [noVscodeValue, ...ownedPackages],
+          paths: [noVscodeValue, ...ownedPackages.map((p) => restrict(p))],
           patterns: [
             { group: ['**/extension/**', '../extension/*'], message: 'Services never depend on the extension layer.' },
             { group: ['**/webview/**'], message: 'Services never depend on webview code.' },
@@ -54,30 +56,18 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['src/services/storage/**/*.ts'],
+  ...ownedPackages.map((owned) => ({
+    files: [`${owned.owner}/**/*.ts`],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [noVscodeValue, ...ownedPackages.filter((p) => p.name !== 'sql.js')],
+          paths: [noVscodeValue, ...ownedPackages.filter((p) => p !== owned).map((p) => restrict(p))],
           patterns: [{ group: ['**/extension/**', '**/webview/**'], message: 'Services never depend on the extension or webview layers.' }],
         },
       ],
     },
-  },
-  {
-    files: ['src/services/git/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [noVscodeValue, ...ownedPackages.filter((p) => p.name !== 'simple-git')],
-          patterns: [{ group: ['**/extension/**', '**/webview/**'], message: 'Services never depend on the extension or webview layers.' }],
-        },
-      ],
-    },
-  },
+  })),
   {
     files: ['src/webview/**/*.ts', 'src/webview/**/*.tsx'],
     languageOptions: { globals: globals.browser },
@@ -88,7 +78,7 @@ export default tseslint.config(
         {
           paths: [
             noVscodeValue,
-            ...ownedPackages,
+            ...ownedPackages.map((p) => restrict(p)),
             ...builtinModules.map((name) => ({ name, message: 'The webview runs in a browser: no Node modules.' })),
           ],
           patterns: [
@@ -107,7 +97,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: ownedPackages.map((p) => ({ ...p, allowTypeImports: true })),
+          paths: ownedPackages.map((p) => restrict(p, { allowTypeImports: true })),
           patterns: [
             {
               group: ['**/webview/**', '!**/webview/protocol'],

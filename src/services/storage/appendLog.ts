@@ -1,0 +1,180 @@
+import { constants } from 'node:fs';
+import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** One record read back from a log, with where it starts and ends in the file. */
+export interface LogEntry<T> {
+  record: T;
+  offset: number;
+  end: number;
+}
+
+/** What a read found between two offsets. */
+export interface LogRead<T> {
+  entries: LogEntry<T>[];
+  /** Where the next read should start: just after the last complete line. */
+  next: number;
+  /** Complete lines that were not valid JSON (left by a crash mid-write): skipped, counted. */
+  skipped: number;
+}
+
+export interface AppendLogOptions {
+  /** Longest wait before the appends of a batch are fsynced. Durability is reported after it. */
+  syncDelayMs?: number;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * An append-only file of JSON lines. Appends go through `O_APPEND` with one `write` per batch of
+ * complete lines, so several processes can append to the same file and no two lines interleave;
+ * the order of lines in the file is the order every reader sees. `append` resolves once the
+ * record is durable: the appends of a short window are fsynced together.
+ *
+ * A crash can leave a torn last line. Readers skip it, and every write starts with a newline, so
+ * torn bytes left by any process, at any time, stay a line of their own and never swallow the next
+ * record (readers skip the empty lines this leaves). Nothing reported durable can be torn: it was
+ * written whole and synced before the report.
+ */
+export class AppendLog {
+  private handle: FileHandle | undefined;
+  private opening: Promise<FileHandle> | undefined;
+  private queue: { bytes: Buffer; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly syncDelayMs: number;
+
+  constructor(
+    readonly path: string,
+    options: AppendLogOptions = {},
+  ) {
+    this.syncDelayMs = options.syncDelayMs ?? 20;
+  }
+
+  /** Appends one record; resolves when it is durable on disk. */
+  append(record: unknown): Promise<void> {
+    return this.appendMany([record]);
+  }
+
+  /** Appends records in order, as one write; resolves when all are durable. */
+  appendMany(records: readonly unknown[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`${this.path} is closed`));
+    const lines = records.map((r) => {
+      const line = JSON.stringify(r);
+      if (line === undefined) throw new TypeError('a log record must be JSON');
+      return `${line}\n`;
+    });
+    const bytes = Buffer.from(lines.join(''), 'utf8');
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ bytes, resolve, reject });
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.flushing = this.flushing.then(() => this.flush());
+      }, this.syncDelayMs);
+    });
+  }
+
+  private async file(): Promise<FileHandle> {
+    if (this.handle) return this.handle;
+    this.opening ??= (async () => {
+      await mkdir(dirname(this.path), { recursive: true });
+      const handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+      this.handle = handle;
+      return handle;
+    })();
+    return this.opening;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0);
+    if (batch.length === 0) return;
+    try {
+      const handle = await this.file();
+      const bytes = Buffer.concat([Buffer.from([NEWLINE]), ...batch.map((b) => b.bytes)]);
+      let written = 0;
+      while (written < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+        written += bytesWritten;
+      }
+      await handle.datasync();
+      for (const b of batch) b.resolve();
+    } catch (error) {
+      for (const b of batch) b.reject(error as Error);
+    }
+  }
+
+  /** Waits for every append made so far to be durable. */
+  async settle(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.flushing = this.flushing.then(() => this.flush());
+    }
+    await this.flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.settle();
+    this.closed = true;
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}
+
+/** The size of a log file, 0 when it does not exist yet. */
+export async function logSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/**
+ * Reads the complete lines of a log from `from` (a line start) up to its current end. A last line
+ * without its newline is not read (it may still be being written): `next` stays before it.
+ */
+export async function readLog<T = unknown>(path: string, from = 0, chunkSize = 1 << 20): Promise<LogRead<T>> {
+  const entries: LogEntry<T>[] = [];
+  let skipped = 0;
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries, next: from, skipped };
+    throw error;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    let position = from;
+    let carry = Buffer.alloc(0);
+    let lineStart = from;
+    while (position < size) {
+      const length = Math.min(chunkSize, size - position);
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const data = carry.length ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      let start = 0;
+      for (let i = data.indexOf(NEWLINE); i !== -1; i = data.indexOf(NEWLINE, start)) {
+        const line = data.toString('utf8', start, i);
+        const end = lineStart + (i - start) + 1;
+        if (line.length > 0) {
+          try {
+            entries.push({ record: JSON.parse(line) as T, offset: lineStart, end });
+          } catch {
+            skipped++;
+          }
+        }
+        lineStart = end;
+        start = i + 1;
+      }
+      carry = Buffer.from(data.subarray(start));
+    }
+    return { entries, next: lineStart, skipped };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,172 @@
+import { type FileHandle, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as z from 'zod';
+import { ClaudeManagerError } from '../errors';
+import { AppendLog, readLog } from './appendLog';
+
+/** A message as the API describes it (docs: API.md, Message). */
+export const messageSchema = z.object({
+  id: z.string().regex(/^msg_[A-Za-z0-9_-]+$/),
+  agentId: z.string().regex(/^ag_[A-Za-z0-9_-]+$/),
+  role: z.enum(['user', 'assistant', 'system', 'tool']),
+  kind: z.enum(['text', 'thinking', 'tool', 'notice']),
+  content: z.string(),
+  tokenCount: z.number().int().nonnegative().optional(),
+  toolName: z.string().optional(),
+  toolInput: z.record(z.string(), z.unknown()).optional(),
+  toolOutput: z.string().optional(),
+  isError: z.boolean().optional(),
+  isComplete: z.boolean(),
+  createdAt: z.string(),
+});
+export type StoredMessage = z.infer<typeof messageSchema>;
+
+export interface MessagePage {
+  /** Newest first. */
+  messages: StoredMessage[];
+  hasMore: boolean;
+  /** Pass as `before` to get the next (older) page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+/** One log record: a message, whole, as of this write. A later record of the same id supersedes it. */
+const recordSchema = z.object({ m: messageSchema });
+
+interface Located {
+  offset: number;
+  end: number;
+}
+
+/** What a process knows of one agent's log: message ids in insertion order and where each one's newest record is. */
+interface AgentIndex {
+  order: string[];
+  latest: Map<string, Located>;
+  /** Where the log has been read up to. */
+  next: number;
+}
+
+function encodeCursor(position: number): string {
+  return Buffer.from(`p${position}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^p(\d+)$/.exec(text);
+  if (!match) throw new ClaudeManagerError('INVALID_INPUT', `"${cursor}" is not a cursor this store handed out. Start again from the newest page.`);
+  return Number(match[1]);
+}
+
+/**
+ * Messages, kept in one append-only log per agent (see docs/storage.md). Persisting a message is
+ * one append, whatever the history holds. Each process indexes an agent's log the first time it
+ * is asked for that agent's messages and then follows the file as it grows, which is also how it
+ * sees messages another window wrote. Paging is newest-first by insertion order.
+ */
+export class MessageStore {
+  private readonly logs = new Map<string, AppendLog>();
+  private readonly indexes = new Map<string, AgentIndex>();
+  private readonly refreshing = new Map<string, Promise<AgentIndex>>();
+
+  constructor(private readonly dir: string) {}
+
+  private logPath(agentId: string): string {
+    if (!/^ag_[A-Za-z0-9_-]+$/.test(agentId)) throw new ClaudeManagerError('INVALID_INPUT', `"${agentId}" is not an agent id.`);
+    return join(this.dir, `${agentId}.log`);
+  }
+
+  private log(agentId: string): AppendLog {
+    let log = this.logs.get(agentId);
+    if (!log) {
+      log = new AppendLog(this.logPath(agentId));
+      this.logs.set(agentId, log);
+    }
+    return log;
+  }
+
+  /**
+   * Stores a message, or a newer version of one (streamed text that grew, a tool result that
+   * arrived); it keeps its place in the order. Resolves when the write is durable.
+   */
+  async put(message: StoredMessage): Promise<void> {
+    const parsed = messageSchema.safeParse(message);
+    if (!parsed.success) {
+      throw new ClaudeManagerError('INVALID_INPUT', `Invalid message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    await this.log(parsed.data.agentId).append({ m: parsed.data });
+  }
+
+  /** Brings this process's index of an agent's log up to the file's current end. */
+  private refresh(agentId: string): Promise<AgentIndex> {
+    const running = this.refreshing.get(agentId);
+    if (running) return running;
+    const work = (async () => {
+      const index = this.indexes.get(agentId) ?? { order: [], latest: new Map<string, Located>(), next: 0 };
+      const read = await readLog(this.logPath(agentId), index.next);
+      for (const entry of read.entries) {
+        const record = recordSchema.safeParse(entry.record);
+        if (!record.success) continue;
+        const id = record.data.m.id;
+        if (!index.latest.has(id)) index.order.push(id);
+        index.latest.set(id, { offset: entry.offset, end: entry.end });
+      }
+      index.next = read.next;
+      this.indexes.set(agentId, index);
+      return index;
+    })().finally(() => this.refreshing.delete(agentId));
+    this.refreshing.set(agentId, work);
+    return work;
+  }
+
+  /** A page of an agent's messages, newest first, older than `before` when given. */
+  async page(agentId: string, options: { limit?: number; before?: string } = {}): Promise<MessagePage> {
+    const limit = options.limit ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new ClaudeManagerError('INVALID_INPUT', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${String(options.limit)}.`);
+    }
+    const index = await this.refresh(agentId);
+    const end = options.before === undefined ? index.order.length : Math.min(decodeCursor(options.before), index.order.length);
+    const start = Math.max(0, end - limit);
+    const ids = index.order.slice(start, end).reverse();
+    const messages = await this.readRecords(agentId, ids.map((id) => index.latest.get(id)!));
+    return start > 0 ? { messages, hasMore: true, nextCursor: encodeCursor(start) } : { messages, hasMore: false };
+  }
+
+  /** How many messages an agent has. */
+  async count(agentId: string): Promise<number> {
+    return (await this.refresh(agentId)).order.length;
+  }
+
+  private async readRecords(agentId: string, where: Located[]): Promise<StoredMessage[]> {
+    if (where.length === 0) return [];
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(this.logPath(agentId), 'r');
+      const out: StoredMessage[] = [];
+      for (const { offset, end } of where) {
+        const length = end - offset;
+        const { buffer } = await handle.read(Buffer.alloc(length), 0, length, offset);
+        out.push(recordSchema.parse(JSON.parse(buffer.toString('utf8'))).m);
+      }
+      return out;
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  /** Deletes an agent's messages for good. */
+  async deleteAgent(agentId: string): Promise<void> {
+    await this.logs.get(agentId)?.close();
+    this.logs.delete(agentId);
+    this.indexes.delete(agentId);
+    await rm(this.logPath(agentId), { force: true });
+  }
+
+  /** Waits for every write to be durable and closes the files. */
+  async close(): Promise<void> {
+    await Promise.all([...this.logs.values()].map((l) => l.close()));
+    this.logs.clear();
+  }
+}

@@ -84,6 +84,16 @@ async function main() {
     if (file.startsWith('dist/webview/') && file.endsWith('.js')) add(`bundle: webview ${file.slice(13, -3)} (minified)`, bytes / KB, 150, 'KB');
   }
 
+  // Storage, under plain Node (the store is free of vscode), in a process of its own.
+  const storage = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join('bench', 'storage.ts')], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (storage.status !== 0) throw new Error('The storage benchmark failed (see above).');
+  for (const r of JSON.parse(storage.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
+
   const env = ensureEditorTestEnv();
   const profile = makeProfileDir({ prefix: 'cm-bench-editor-' });
   installVsix(env, join(root, 'dist', 'claude-manager.vsix'), join(profile, 'ext'));

@@ -1,0 +1,287 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
+import { ClaudeManagerError } from '../errors';
+import type { Logger } from '../logger';
+import { AppendLog, readLog } from './appendLog';
+import { applyMigrations, type Migration } from './migrations';
+
+/** A column value as the journal carries it. */
+export type Cell = string | number | null;
+export type Row = Record<string, Cell>;
+
+/** One change, as it is written to the journal and replayed by every process. */
+type Change =
+  | { op: 'put'; table: string; row: Row }
+  | { op: 'del'; table: string; key: Cell };
+
+/** Tables the journal may touch, with their primary key column. */
+const TABLES: Record<string, string> = {
+  workspaces: 'id',
+  worktrees: 'id',
+  agents: 'id',
+  usage_ledger: 'message_id',
+  settings: 'key',
+  agent_sessions: 'id',
+};
+
+const SNAPSHOT = 'meta.sqlite';
+const journalName = (generation: number): string => `meta-${generation}.log`;
+
+export interface MetaStoreOptions {
+  dir: string;
+  sql: SqlJsStatic;
+  migrations: readonly Migration[];
+  logger: Logger;
+  /** Compact once the journal holds this many bytes. */
+  compactAfterBytes?: number;
+  now?: () => string;
+}
+
+/** What opening found and did; the extension tells the user about anything moved aside. */
+export interface OpenReport {
+  movedAside: { file: string; to: string; reason: string }[];
+  replayed: number;
+}
+
+function timestampForFile(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+/**
+ * The metadata database: sql.js in memory, every change journaled as a row-level record in an
+ * append-only log, folded into a snapshot file from time to time (docs/storage.md). Every process
+ * applies the journal in file order, its own records included, so windows sharing the folder
+ * converge on the same state and see each other's changes by following the journal.
+ */
+export class MetaStore {
+  private db!: Database;
+  private generation = 0;
+  private journal: AppendLog | undefined;
+  /** How far this process has applied the current generation's journal. */
+  private applied = 0;
+  private following: Promise<number> = Promise.resolve(0);
+  private readonly compactAfterBytes: number;
+  private readonly now: () => string;
+  readonly report: OpenReport = { movedAside: [], replayed: 0 };
+
+  private constructor(private readonly options: MetaStoreOptions) {
+    this.compactAfterBytes = options.compactAfterBytes ?? 4 * 1024 * 1024;
+    this.now = options.now ?? (() => new Date().toISOString());
+  }
+
+  /** Opens (or creates) the store in `dir`: snapshot, then the journal written since. */
+  static async open(options: MetaStoreOptions): Promise<MetaStore> {
+    const store = new MetaStore(options);
+    await mkdir(options.dir, { recursive: true });
+    await store.load();
+    return store;
+  }
+
+  private async moveAside(file: string, reason: string): Promise<void> {
+    const to = `${file}.corrupt-${timestampForFile()}`;
+    await rename(join(this.options.dir, file), join(this.options.dir, to));
+    this.report.movedAside.push({ file: join(this.options.dir, file), to: join(this.options.dir, to), reason });
+    this.options.logger.error(`Storage: ${file} could not be read (${reason}); moved it to ${to} and started afresh.`);
+  }
+
+  private async load(): Promise<void> {
+    const { dir, sql, migrations } = this.options;
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await readFile(join(dir, SNAPSHOT));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    let db: Database | undefined;
+    let offset = 0;
+    if (bytes) {
+      try {
+        db = new sql.Database(bytes);
+        const state = db.exec('SELECT generation, journal_offset FROM store_state')[0]?.values[0];
+        if (!state) throw new Error('it has no store_state row');
+        this.generation = Number(state[0]);
+        offset = Number(state[1]);
+      } catch (error) {
+        db?.close();
+        db = undefined;
+        this.generation = 0;
+        offset = 0;
+        await this.moveAside(SNAPSHOT, (error as Error).message);
+      }
+    }
+    if (!db) {
+      // No snapshot: the journals that exist hold everything; start from the oldest.
+      db = new sql.Database();
+      const generations = await this.journalGenerations();
+      this.generation = generations.length ? Math.min(...generations) : 0;
+    }
+    db.run('PRAGMA foreign_keys = ON');
+    applyMigrations(db, migrations, this.now);
+    db.run('CREATE TABLE IF NOT EXISTS store_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, journal_offset INTEGER NOT NULL)');
+    this.db = db;
+    this.applied = offset;
+    this.report.replayed = await this.catchUp();
+    this.journal = new AppendLog(join(dir, journalName(this.generation)));
+  }
+
+  private async journalGenerations(): Promise<number[]> {
+    const names = await readdir(this.options.dir);
+    return names.map((n) => /^meta-(\d+)\.log$/.exec(n)?.[1]).filter((g): g is string => g !== undefined).map(Number);
+  }
+
+  /** Applies what the journals hold beyond what this process has applied, across generations. */
+  private async catchUp(): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const read = await readLog<Change>(join(this.options.dir, journalName(this.generation)), this.applied);
+      for (const entry of read.entries) {
+        try {
+          this.apply(entry.record);
+        } catch (error) {
+          // Two windows raced (say, one deleted a workspace while the other added a worktree to
+          // it): every process skips the same record, so all still agree.
+          this.options.logger.warn(`Storage: skipped a journal record that no longer applies: ${(error as Error).message}`);
+        }
+        count++;
+      }
+      this.applied = read.next;
+      // A newer generation means a compaction happened: its journal continues where this one ends.
+      const newer = (await this.journalGenerations()).filter((g) => g > this.generation);
+      if (newer.length === 0) return count;
+      this.generation = Math.min(...newer);
+      this.applied = 0;
+      if (this.journal) {
+        await this.journal.close();
+        this.journal = new AppendLog(join(this.options.dir, journalName(this.generation)));
+      }
+    }
+  }
+
+  /** Reads and applies what other processes (and this one) appended since the last look. */
+  follow(): Promise<number> {
+    this.following = this.following.then(() => this.catchUp());
+    return this.following;
+  }
+
+  private apply(change: Change): void {
+    const key = TABLES[change.table];
+    if (!key) return; // a table of a newer version: not ours to apply
+    if (change.op === 'del') {
+      this.db.run(`DELETE FROM ${change.table} WHERE ${key} = ?`, [change.key]);
+      return;
+    }
+    const columns = Object.keys(change.row);
+    const updates = columns.filter((c) => c !== key).map((c) => `${c} = excluded.${c}`);
+    this.db.run(
+      `INSERT INTO ${change.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
+        `ON CONFLICT(${key}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+      columns.map((c) => change.row[c] ?? null),
+    );
+  }
+
+  /**
+   * Applies changes here, as one transaction (so a failing check changes nothing), and journals
+   * them; resolves when they are durable.
+   */
+  async write(changes: readonly Change[]): Promise<void> {
+    for (const change of changes) {
+      if (!TABLES[change.table]) throw new ClaudeManagerError('INVALID_INPUT', `Unknown table ${change.table}.`);
+    }
+    // Apply what others wrote first, so that this process's view is the file's order.
+    await this.follow();
+    this.db.run('SAVEPOINT write');
+    try {
+      for (const change of changes) this.apply(change);
+      this.db.run('RELEASE write');
+    } catch (error) {
+      this.db.run('ROLLBACK TO write');
+      this.db.run('RELEASE write');
+      throw new ClaudeManagerError('INVALID_INPUT', `The change was refused by the database: ${(error as Error).message}`, { cause: error });
+    }
+    const journal = this.journal!;
+    await journal.appendMany(changes);
+    if ((await stat(journal.path)).size > this.compactAfterBytes) await this.compact();
+  }
+
+  put(table: string, row: Row): Promise<void> {
+    return this.write([{ op: 'put', table, row }]);
+  }
+
+  delete(table: string, key: Cell): Promise<void> {
+    return this.write([{ op: 'del', table, key }]);
+  }
+
+  /** Runs a read-only query on this process's copy. */
+  query(sql: string, params: SqlValue[] = []): Row[] {
+    const statement = this.db.prepare(sql);
+    try {
+      statement.bind(params);
+      const rows: Row[] = [];
+      while (statement.step()) rows.push(statement.getAsObject() as Row);
+      return rows;
+    } finally {
+      statement.free();
+    }
+  }
+
+  /**
+   * Folds the journal into a new snapshot, written to a temp file, fsynced and renamed over the
+   * old one. One process at a time: a lock folder, taken over when it is older than a minute.
+   * Records appended by others after this process's last read stay in the journal, past the
+   * offset the snapshot records, and are replayed on open.
+   */
+  async compact(): Promise<boolean> {
+    const { dir } = this.options;
+    const lock = join(dir, 'compact.lock');
+    try {
+      await mkdir(lock);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age < 60_000) return false;
+      await rm(lock, { recursive: true, force: true });
+      return this.compact();
+    }
+    try {
+      await this.journal!.settle();
+      await this.follow();
+      const previous = this.generation;
+      const next = previous + 1;
+      // The snapshot covers this generation's journal up to here; whatever others append after
+      // this point is replayed from the journal on open, then the next generation's.
+      this.db.run(
+        'INSERT INTO store_state (id, generation, journal_offset) VALUES (1, ?, ?) ' +
+          'ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, journal_offset = excluded.journal_offset',
+        [previous, this.applied],
+      );
+      const bytes = this.db.export();
+      const tmp = join(dir, `${SNAPSHOT}.${randomBytes(4).toString('hex')}.tmp`);
+      const handle = await open(tmp, 'w', 0o600);
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      // Create the next journal before the snapshot names it, so that it always exists.
+      await (await open(join(dir, journalName(next)), 'a')).close();
+      await rename(tmp, join(dir, SNAPSHOT));
+      const folder = await open(dir, 'r');
+      await folder.sync().finally(() => folder.close());
+      // This process goes on in the next generation once it has applied the rest of this one.
+      await this.follow();
+      // Journals two generations back are covered by every snapshot a process could load now.
+      for (const g of await this.journalGenerations()) if (g < previous) await rm(join(dir, journalName(g)), { force: true });
+      return true;
+    } finally {
+      await rm(lock, { recursive: true, force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.journal?.close();
+    this.db.close();
+  }
+}

@@ -1,0 +1,151 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { SqlJsStatic } from 'sql.js';
+import { ClaudeManagerError } from '../../src/services/errors';
+import type { Logger } from '../../src/services/logger';
+import { MetaStore, type MetaStoreOptions } from '../../src/services/storage/metaStore';
+import { type Migration, readMigrations } from '../../src/services/storage/migrations';
+import { loadSqlJs } from '../../src/services/storage/sqlJs';
+
+const wasm = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
+const T = '2026-11-23T10:00:00.000Z';
+
+class RecordingLogger implements Logger {
+  lines: string[] = [];
+  trace = (m: string) => void this.lines.push(`trace ${m}`);
+  debug = (m: string) => void this.lines.push(`debug ${m}`);
+  info = (m: string) => void this.lines.push(`info ${m}`);
+  warn = (m: string) => void this.lines.push(`warn ${m}`);
+  error = (m: string | Error) => void this.lines.push(`error ${String(m)}`);
+}
+
+const workspace = (id: string, path: string) => ({ id, name: path.split('/').pop() ?? path, path, created_at: T, updated_at: T });
+const worktree = (id: string, ws: string, path: string) => ({
+  id, workspace_id: ws, name: 'main', branch: 'main', path, sort_mode: 'free', display_order: 0, is_main: 1, created_at: T, updated_at: T,
+});
+const agent = (id: string, wt: string, name: string) => ({ id, worktree_id: wt, name, created_at: T, updated_at: T });
+
+describe('MetaStore', () => {
+  let SQL: SqlJsStatic;
+  let migrations: Migration[];
+  let root: string;
+  let logger: RecordingLogger;
+  before(async () => {
+    SQL = await loadSqlJs(wasm);
+    migrations = await readMigrations(join(__dirname, '..', '..', 'migrations'));
+    root = mkdtempSync(join(tmpdir(), 'cm-meta-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  let n = 0;
+  function options(extra: Partial<MetaStoreOptions> = {}): MetaStoreOptions {
+    logger = new RecordingLogger();
+    return { dir: join(root, `store${n}`), sql: SQL, migrations, logger, ...extra };
+  }
+  function freshOptions(extra: Partial<MetaStoreOptions> = {}): MetaStoreOptions {
+    n++;
+    return options(extra);
+  }
+
+  it('keeps writes across a restart by replaying the journal', async () => {
+    const o = freshOptions();
+    const store = await MetaStore.open(o);
+    await store.put('workspaces', workspace('ws_1', '/repos/a'));
+    await store.put('worktrees', worktree('wt_1', 'ws_1', '/repos/a'));
+    await store.write([
+      { op: 'put', table: 'agents', row: agent('ag_1', 'wt_1', 'first') },
+      { op: 'put', table: 'agents', row: agent('ag_2', 'wt_1', 'second') },
+    ]);
+    await store.put('agents', { ...agent('ag_1', 'wt_1', 'renamed'), status: 'waiting', status_reason: 'waiting for your message' });
+    await store.close();
+
+    const again = await MetaStore.open(o);
+    assert.equal(again.report.replayed, 5);
+    assert.deepEqual(again.query('SELECT id, name, status, status_reason FROM agents ORDER BY id'), [
+      { id: 'ag_1', name: 'renamed', status: 'waiting', status_reason: 'waiting for your message' },
+      { id: 'ag_2', name: 'second', status: 'finished', status_reason: 'not started' },
+    ]);
+    // An update is an upsert, never delete-and-insert: the worktree's agents survive its rename.
+    await again.put('worktrees', { ...worktree('wt_1', 'ws_1', '/repos/a'), name: 'renamed' });
+    assert.equal(again.query('SELECT count(*) AS n FROM agents')[0]?.n, 2);
+    await again.delete('workspaces', 'ws_1');
+    assert.equal(again.query('SELECT count(*) AS n FROM agents')[0]?.n, 0, 'deleting a workspace cascades');
+    await again.close();
+  });
+
+  it('refuses a change the schema rejects, applies none of its batch, journals nothing', async () => {
+    const o = freshOptions();
+    const store = await MetaStore.open(o);
+    await store.put('workspaces', workspace('ws_1', '/r'));
+    await assert.rejects(
+      store.write([
+        { op: 'put', table: 'worktrees', row: worktree('wt_1', 'ws_1', '/r') },
+        { op: 'put', table: 'agents', row: { ...agent('ag_1', 'wt_1', 'a'), status: 'dancing' } },
+      ]),
+      (e: unknown) => e instanceof ClaudeManagerError && e.code === 'INVALID_INPUT' && /CHECK constraint/.test(e.message),
+    );
+    await assert.rejects(store.put('no_such_table', { id: 1 }), /Unknown table no_such_table/);
+    assert.equal(store.query('SELECT count(*) AS n FROM worktrees')[0]?.n, 0);
+    await store.close();
+    const again = await MetaStore.open(o);
+    assert.equal(again.query('SELECT count(*) AS n FROM worktrees')[0]?.n, 0);
+    assert.equal(again.report.replayed, 1);
+    await again.close();
+  });
+
+  it('two stores on one folder (two windows) see each other\'s writes and converge', async () => {
+    const o = freshOptions();
+    const a = await MetaStore.open(o);
+    const b = await MetaStore.open(o);
+    await a.put('workspaces', workspace('ws_1', '/r'));
+    await a.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    await b.follow();
+    assert.equal(b.query('SELECT count(*) AS n FROM worktrees')[0]?.n, 1);
+    // Both rename the same agent, interleaved; the file's order decides, for both.
+    await b.put('agents', agent('ag_1', 'wt_1', 'from b'));
+    await a.put('agents', agent('ag_1', 'wt_1', 'from a'));
+    await b.put('agents', agent('ag_2', 'wt_1', 'only b'));
+    await Promise.all([a.follow(), b.follow()]);
+    const rows = (s: MetaStore) => s.query('SELECT id, name FROM agents ORDER BY id');
+    assert.deepEqual(rows(a), [{ id: 'ag_1', name: 'from a' }, { id: 'ag_2', name: 'only b' }]);
+    assert.deepEqual(rows(b), rows(a));
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('compacts the journal into a snapshot, atomically, and reopens from it', async () => {
+    const o = freshOptions({ compactAfterBytes: 4_000 });
+    const store = await MetaStore.open(o);
+    await store.put('workspaces', workspace('ws_1', '/r'));
+    await store.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    for (let i = 0; i < 60; i++) await store.put('agents', agent(`ag_${i}`, 'wt_1', `agent ${i}`));
+    await store.close();
+    const files = readdirSync(o.dir).sort();
+    assert.ok(files.includes('meta.sqlite'), files.join(', '));
+    assert.ok(!files.some((f) => f.endsWith('.tmp')), 'no temp file left behind');
+    assert.ok(!files.includes('meta-0.log'), `old journals are removed: ${files.join(', ')}`);
+    const again = await MetaStore.open(o);
+    assert.equal(again.query('SELECT count(*) AS n FROM agents')[0]?.n, 60);
+    assert.ok(again.report.replayed < 60, `most came from the snapshot (replayed ${again.report.replayed})`);
+    await again.close();
+  });
+
+  it('moves a corrupt snapshot aside, says where, and starts afresh with what the journal holds', async () => {
+    const o = freshOptions();
+    const store = await MetaStore.open(o);
+    await store.put('workspaces', workspace('ws_1', '/r'));
+    await store.close();
+    writeFileSync(join(o.dir, 'meta.sqlite'), 'this is not a database');
+    const again = await MetaStore.open(o);
+    assert.equal(again.report.movedAside.length, 1);
+    const moved = again.report.movedAside[0]!;
+    assert.match(moved.to, /meta\.sqlite\.corrupt-\d{4}-\d\d-\d\dT/);
+    assert.ok(existsSync(moved.to), 'the old file is kept');
+    assert.ok(logger.lines.some((l) => l.startsWith('error') && l.includes(moved.to.split('/').pop()!)));
+    assert.equal(again.query('SELECT count(*) AS n FROM workspaces')[0]?.n, 1, 'the journal was replayed');
+    await again.close();
+  });
+});

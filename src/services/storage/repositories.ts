@@ -1,0 +1,330 @@
+import { basename } from 'node:path';
+import type { SqlValue } from 'sql.js';
+import type { ZodType } from 'zod';
+import { ClaudeManagerError } from '../errors';
+import { newId } from '../ids';
+import type { MessageStore } from './messageStore';
+import type { MetaStore, Row } from './metaStore';
+import {
+  type AgentMode,
+  type AgentRecord,
+  agentRow,
+  type AgentStatus,
+  agentToRow,
+  type PermissionKind,
+  type SortMode,
+  type WorkspaceRecord,
+  workspaceRow,
+  type WorktreeRecord,
+  worktreeRow,
+  worktreeToRow,
+} from './records';
+
+export type Clock = () => string;
+
+function parseRows<T>(schema: ZodType<T>, rows: Row[], what: string): T[] {
+  return rows.map((row) => {
+    const parsed = schema.safeParse(row);
+    if (!parsed.success) {
+      throw new ClaudeManagerError('STORAGE_FAILED', `A stored ${what} does not fit its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    return parsed.data;
+  });
+}
+
+function notFound(what: string, id: string): ClaudeManagerError {
+  return new ClaudeManagerError('NOT_FOUND', `No ${what} with id ${id}: it may have been deleted in another window. Refresh and try again.`);
+}
+
+/** Checks that `orderedIds` is exactly the set `current`, in some order. */
+function checkOrder(orderedIds: readonly string[], current: readonly string[], what: string): void {
+  const a = [...orderedIds].sort();
+  const b = [...current].sort();
+  if (a.length !== b.length || a.some((id, i) => id !== b[i])) {
+    throw new ClaudeManagerError('INVALID_INPUT', `The new order must list each of the ${current.length} ${what} exactly once.`);
+  }
+}
+
+const WORKSPACE_SELECT = `
+  SELECT w.*,
+    (SELECT count(*) FROM worktrees t WHERE t.workspace_id = w.id) AS worktree_count,
+    (SELECT count(*) FROM agents a JOIN worktrees t ON a.worktree_id = t.id WHERE t.workspace_id = w.id AND a.deleted_at IS NULL) AS agent_count
+  FROM workspaces w`;
+
+export class WorkspacesRepository {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly messages: MessageStore,
+    private readonly now: Clock,
+  ) {}
+
+  private select(where = '', params: SqlValue[] = []): WorkspaceRecord[] {
+    return parseRows(workspaceRow, this.meta.query(`${WORKSPACE_SELECT} ${where}`, params), 'workspace');
+  }
+
+  list(): WorkspaceRecord[] {
+    return this.select('ORDER BY w.name COLLATE NOCASE, w.path');
+  }
+
+  get(id: string): WorkspaceRecord {
+    const found = this.select('WHERE w.id = ?', [id])[0];
+    if (!found) throw notFound('workspace', id);
+    return found;
+  }
+
+  findByPath(path: string): WorkspaceRecord | undefined {
+    return this.select('WHERE w.path = ?', [path])[0];
+  }
+
+  /** Adds a repository; a path that is already known returns the existing workspace. */
+  async create(input: { path: string; name?: string }): Promise<WorkspaceRecord> {
+    const existing = this.findByPath(input.path);
+    if (existing) return existing;
+    const t = this.now();
+    const id = newId('ws');
+    await this.meta.put('workspaces', { id, name: input.name?.trim() || basename(input.path), path: input.path, created_at: t, updated_at: t });
+    return this.get(id);
+  }
+
+  async rename(id: string, name: string): Promise<WorkspaceRecord> {
+    const current = this.get(id);
+    await this.meta.put('workspaces', { id, name, path: current.path, created_at: current.createdAt, updated_at: this.now() });
+    return this.get(id);
+  }
+
+  /** Forgets a workspace with its worktrees, agents and their messages; touches no files of the repository. */
+  async delete(id: string): Promise<void> {
+    this.get(id);
+    const agentIds = this.meta
+      .query('SELECT a.id FROM agents a JOIN worktrees t ON a.worktree_id = t.id WHERE t.workspace_id = ?', [id])
+      .map((r) => String(r.id));
+    await this.meta.delete('workspaces', id);
+    for (const agentId of agentIds) await this.messages.deleteAgent(agentId);
+  }
+}
+
+export class WorktreesRepository {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly now: Clock,
+  ) {}
+
+  private select(where: string, params: SqlValue[]): WorktreeRecord[] {
+    return parseRows(worktreeRow, this.meta.query(`SELECT * FROM worktrees ${where}`, params), 'worktree');
+  }
+
+  /** A workspace's worktrees: the main one first, then in their display order. */
+  list(workspaceId: string): WorktreeRecord[] {
+    return this.select('WHERE workspace_id = ? ORDER BY is_main DESC, display_order, name COLLATE NOCASE', [workspaceId]);
+  }
+
+  get(id: string): WorktreeRecord {
+    const found = this.select('WHERE id = ?', [id])[0];
+    if (!found) throw notFound('worktree', id);
+    return found;
+  }
+
+  findByPath(path: string): WorktreeRecord | undefined {
+    return this.select('WHERE path = ?', [path])[0];
+  }
+
+  async create(input: { workspaceId: string; name: string; branch: string | null; path: string; isMain?: boolean }): Promise<WorktreeRecord> {
+    const existing = this.findByPath(input.path);
+    if (existing) return existing;
+    const last = this.meta.query('SELECT coalesce(max(display_order), -1) AS n FROM worktrees WHERE workspace_id = ?', [input.workspaceId])[0];
+    const t = this.now();
+    const record: WorktreeRecord = {
+      id: newId('wt'),
+      workspaceId: input.workspaceId,
+      name: input.name,
+      branch: input.branch,
+      path: input.path,
+      isMain: input.isMain ?? false,
+      sortMode: 'free',
+      displayOrder: Number(last?.n ?? -1) + 1,
+      createdAt: t,
+      updatedAt: t,
+    };
+    await this.meta.put('worktrees', worktreeToRow(record));
+    return this.get(record.id);
+  }
+
+  async update(id: string, patch: { name?: string; branch?: string | null; sortMode?: SortMode }): Promise<WorktreeRecord> {
+    const current = this.get(id);
+    await this.meta.put('worktrees', worktreeToRow({ ...current, ...patch, updatedAt: this.now() }));
+    return this.get(id);
+  }
+
+  async reorder(workspaceId: string, orderedIds: readonly string[]): Promise<WorktreeRecord[]> {
+    const current = this.list(workspaceId);
+    checkOrder(orderedIds, current.map((w) => w.id), 'worktrees of this workspace');
+    const t = this.now();
+    const byId = new Map(current.map((w) => [w.id, w]));
+    await this.meta.write(orderedIds.map((id, i) => ({ op: 'put' as const, table: 'worktrees', row: worktreeToRow({ ...byId.get(id)!, displayOrder: i, updatedAt: t }) })));
+    return this.list(workspaceId);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.get(id);
+    await this.meta.delete('worktrees', id);
+  }
+}
+
+export interface AgentPatch {
+  name?: string;
+  mode?: AgentMode;
+  permissions?: PermissionKind[];
+  model?: string | undefined;
+  status?: AgentStatus;
+  statusReason?: string;
+  contextLevel?: number;
+  pid?: number | undefined;
+  sessionId?: string | undefined;
+  ownerWindow?: string | undefined;
+  ownerHeartbeatAt?: string | undefined;
+  startedAt?: string | undefined;
+  stoppedAt?: string | undefined;
+}
+
+export class AgentsRepository {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly messages: MessageStore,
+    private readonly now: Clock,
+  ) {}
+
+  private select(where: string, params: SqlValue[]): AgentRecord[] {
+    return parseRows(agentRow, this.meta.query(`SELECT * FROM agents ${where}`, params), 'agent');
+  }
+
+  list(filter: { worktreeId?: string; includeDeleted?: boolean } = {}): AgentRecord[] {
+    const clauses: string[] = [];
+    const params: SqlValue[] = [];
+    if (filter.worktreeId) {
+      clauses.push('worktree_id = ?');
+      params.push(filter.worktreeId);
+    }
+    if (!filter.includeDeleted) clauses.push('deleted_at IS NULL');
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    return this.select(`${where} ORDER BY worktree_id, display_order, created_at`, params);
+  }
+
+  get(id: string): AgentRecord {
+    const found = this.select('WHERE id = ?', [id])[0];
+    if (!found) throw notFound('agent', id);
+    return found;
+  }
+
+  /** A new agent, `finished` and not started. */
+  async create(input: {
+    worktreeId: string;
+    name?: string;
+    mode?: AgentMode;
+    permissions?: PermissionKind[];
+    model?: string;
+    parentAgentId?: string;
+  }): Promise<AgentRecord> {
+    const siblings = this.list({ worktreeId: input.worktreeId, includeDeleted: true });
+    const t = this.now();
+    const record: AgentRecord = {
+      id: newId('ag'),
+      worktreeId: input.worktreeId,
+      name: input.name?.trim() || `Agent ${siblings.length + 1}`,
+      status: 'finished',
+      statusReason: 'not started',
+      contextLevel: 0,
+      mode: input.mode ?? 'regular',
+      permissions: input.permissions ?? ['read'],
+      model: input.model,
+      displayOrder: siblings.reduce((max, a) => Math.max(max, a.displayOrder + 1), 0),
+      pid: undefined,
+      sessionId: undefined,
+      ownerWindow: undefined,
+      ownerHeartbeatAt: undefined,
+      parentAgentId: input.parentAgentId,
+      createdAt: t,
+      updatedAt: t,
+      startedAt: undefined,
+      stoppedAt: undefined,
+      deletedAt: undefined,
+    };
+    await this.meta.put('agents', agentToRow(record));
+    return this.get(record.id);
+  }
+
+  async update(id: string, patch: AgentPatch): Promise<AgentRecord> {
+    const current = this.get(id);
+    await this.meta.put('agents', agentToRow({ ...current, ...patch, updatedAt: this.now() }));
+    return this.get(id);
+  }
+
+  /** Soft delete: the agent moves to the archive, with its messages. */
+  async archive(id: string): Promise<AgentRecord> {
+    const current = this.get(id);
+    await this.meta.put('agents', agentToRow({ ...current, deletedAt: this.now(), updatedAt: this.now() }));
+    return this.get(id);
+  }
+
+  async restore(id: string): Promise<AgentRecord> {
+    const current = this.get(id);
+    await this.meta.put('agents', agentToRow({ ...current, deletedAt: undefined, updatedAt: this.now() }));
+    return this.get(id);
+  }
+
+  /** Deletes an agent for good, with its messages; its forks keep living without a parent. */
+  async delete(id: string): Promise<void> {
+    this.get(id);
+    await this.meta.delete('agents', id);
+    await this.messages.deleteAgent(id);
+  }
+
+  async reorder(worktreeId: string, orderedIds: readonly string[]): Promise<AgentRecord[]> {
+    const current = this.list({ worktreeId });
+    checkOrder(orderedIds, current.map((a) => a.id), 'agents of this worktree');
+    const byId = new Map(current.map((a) => [a.id, a]));
+    const t = this.now();
+    await this.meta.write(orderedIds.map((id, i) => ({ op: 'put' as const, table: 'agents', row: agentToRow({ ...byId.get(id)!, displayOrder: i, updatedAt: t }) })));
+    return this.list({ worktreeId });
+  }
+
+  /**
+   * At start: agents recorded with a process that no longer lives (the editor closed or crashed)
+   * are finished, "ended with the editor". Agents owned by another window whose heartbeat is
+   * recent are left alone: that window still runs them.
+   */
+  async clearStalePids(isAlive: (pid: number) => boolean, options: { window: string; heartbeatStaleBefore: string }): Promise<AgentRecord[]> {
+    const stale = this.list({ includeDeleted: true }).filter((a) => {
+      if (a.pid === undefined) return false;
+      const otherLiveWindow = a.ownerWindow !== undefined && a.ownerWindow !== options.window && (a.ownerHeartbeatAt ?? '') >= options.heartbeatStaleBefore;
+      return !otherLiveWindow && !isAlive(a.pid);
+    });
+    const t = this.now();
+    await this.meta.write(
+      stale.map((a) => ({
+        op: 'put' as const,
+        table: 'agents',
+        row: agentToRow({ ...a, pid: undefined, ownerWindow: undefined, ownerHeartbeatAt: undefined, status: 'finished', statusReason: 'ended with the editor', stoppedAt: a.stoppedAt ?? t, updatedAt: t }),
+      })),
+    );
+    return stale.map((a) => this.get(a.id));
+  }
+}
+
+/** The extension's own state, as JSON values under string keys. */
+export class SettingsRepository {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly now: Clock,
+  ) {}
+
+  get<T>(key: string, schema: ZodType<T>): T | undefined {
+    const row = this.meta.query('SELECT value FROM settings WHERE key = ?', [key])[0];
+    if (!row) return undefined;
+    const parsed = schema.safeParse(JSON.parse(String(row.value)));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async set(key: string, value: unknown): Promise<void> {
+    await this.meta.put('settings', { key, value: JSON.stringify(value), updated_at: this.now() });
+  }
+}

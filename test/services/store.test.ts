@@ -1,0 +1,151 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as z from 'zod';
+import { ClaudeManagerError } from '../../src/services/errors';
+import { newId } from '../../src/services/ids';
+import type { Logger } from '../../src/services/logger';
+import { Store } from '../../src/services/storage/store';
+
+const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
+const migrationsDir = join(__dirname, '..', '..', 'migrations');
+const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+function code(c: string, pattern: RegExp = /./) {
+  return (e: unknown) => e instanceof ClaudeManagerError && e.code === c && pattern.test(e.message);
+}
+
+describe('Store and its repositories', () => {
+  let root: string;
+  let n = 0;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'cm-store-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const open = (dir = join(root, `s${++n}`), followIntervalMs = 1000) => Store.open({ dir, wasmPath, migrationsDir, logger: quiet, followIntervalMs });
+
+  it('workspaces: created once per path, counted, renamed, forgotten with everything under them', async () => {
+    const store = await open();
+    const ws = await store.workspaces.create({ path: '/repos/alpha' });
+    assert.match(ws.id, /^ws_/);
+    assert.equal(ws.name, 'alpha');
+    assert.equal((await store.workspaces.create({ path: '/repos/alpha', name: 'other' })).id, ws.id, 'a known path returns the existing workspace');
+    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'alpha', branch: 'main', path: '/repos/alpha', isMain: true });
+    const ag = await store.agents.create({ worktreeId: wt.id });
+    const archived = await store.agents.create({ worktreeId: wt.id });
+    await store.agents.archive(archived.id);
+    assert.deepEqual(
+      { worktrees: store.workspaces.get(ws.id).worktreeCount, agents: store.workspaces.get(ws.id).agentCount },
+      { worktrees: 1, agents: 1 },
+    );
+    assert.equal((await store.workspaces.rename(ws.id, 'Alpha')).name, 'Alpha');
+    await store.messages.put({ id: newId('msg'), agentId: ag.id, role: 'user', kind: 'text', content: 'hi', isComplete: true, createdAt: new Date().toISOString() });
+    await store.workspaces.delete(ws.id);
+    assert.deepEqual(store.workspaces.list(), []);
+    assert.throws(() => store.agents.get(ag.id), code('NOT_FOUND', /No agent with id/));
+    assert.equal(await store.messages.count(ag.id), 0, 'its agents\' messages went with it');
+    await assert.rejects(store.workspaces.delete(ws.id), code('NOT_FOUND'));
+    await store.close();
+  });
+
+  it('worktrees: main first, detached allowed, reordered, updated, deleted', async () => {
+    const store = await open();
+    const ws = await store.workspaces.create({ path: '/r' });
+    const main = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const a = await store.worktrees.create({ workspaceId: ws.id, name: 'a', branch: 'feature/a', path: '/r-wt/a' });
+    const b = await store.worktrees.create({ workspaceId: ws.id, name: 'b', branch: null, path: '/r-wt/b' });
+    assert.equal(b.branch, null);
+    assert.deepEqual(store.worktrees.list(ws.id).map((w) => w.name), ['r', 'a', 'b']);
+    await store.worktrees.reorder(ws.id, [b.id, main.id, a.id]);
+    assert.deepEqual(store.worktrees.list(ws.id).map((w) => w.name), ['r', 'b', 'a'], 'the main worktree stays on top');
+    await assert.rejects(store.worktrees.reorder(ws.id, [a.id, b.id]), code('INVALID_INPUT', /each of the 3/));
+    const updated = await store.worktrees.update(a.id, { sortMode: 'status', branch: 'feature/a2' });
+    assert.deepEqual([updated.sortMode, updated.branch], ['status', 'feature/a2']);
+    await store.worktrees.delete(a.id);
+    assert.deepEqual(store.worktrees.list(ws.id).map((w) => w.name), ['r', 'b']);
+    await store.close();
+  });
+
+  it('agents: defaults, updates, archive and restore, hard delete with messages, reorder, forks', async () => {
+    const store = await open();
+    const ws = await store.workspaces.create({ path: '/r' });
+    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const first = await store.agents.create({ worktreeId: wt.id });
+    assert.deepEqual(
+      { name: first.name, status: first.status, reason: first.statusReason, mode: first.mode, permissions: first.permissions, context: first.contextLevel },
+      { name: 'Agent 1', status: 'finished', reason: 'not started', mode: 'regular', permissions: ['read'], context: 0 },
+    );
+    const second = await store.agents.create({ worktreeId: wt.id, name: 'Reviewer', mode: 'plan', permissions: ['read', 'write'], model: 'opus' });
+    const fork = await store.agents.create({ worktreeId: wt.id, name: 'Fork', parentAgentId: second.id });
+    const running = await store.agents.update(first.id, { status: 'running', statusReason: 'running Bash: npm test', pid: 4242, contextLevel: 37 });
+    assert.deepEqual([running.status, running.statusReason, running.pid, running.contextLevel], ['running', 'running Bash: npm test', 4242, 37]);
+    await assert.rejects(store.agents.update(first.id, { contextLevel: 140 }), code('INVALID_INPUT', /CHECK/));
+
+    await store.agents.archive(second.id);
+    assert.deepEqual(store.agents.list({ worktreeId: wt.id }).map((a) => a.name), ['Agent 1', 'Fork']);
+    assert.equal(store.agents.list({ worktreeId: wt.id, includeDeleted: true }).length, 3);
+    assert.equal((await store.agents.restore(second.id)).deletedAt, undefined);
+
+    await store.agents.reorder(wt.id, [fork.id, second.id, first.id]);
+    assert.deepEqual(store.agents.list({ worktreeId: wt.id }).map((a) => a.name), ['Fork', 'Reviewer', 'Agent 1']);
+
+    await store.messages.put({ id: newId('msg'), agentId: second.id, role: 'user', kind: 'text', content: 'x', isComplete: true, createdAt: new Date().toISOString() });
+    await store.agents.delete(second.id);
+    assert.equal(await store.messages.count(second.id), 0);
+    assert.equal(store.agents.get(fork.id).parentAgentId, undefined, 'a fork outlives its parent');
+    await store.close();
+  });
+
+  it('finishes agents whose process died with the editor, leaving those another live window runs', async () => {
+    const store = await open();
+    const ws = await store.workspaces.create({ path: '/r' });
+    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const mine = await store.agents.update((await store.agents.create({ worktreeId: wt.id })).id, { status: 'running', statusReason: 'thinking', pid: 111, ownerWindow: 'w1' });
+    const otherLive = await store.agents.update((await store.agents.create({ worktreeId: wt.id })).id, {
+      status: 'waiting', statusReason: 'waiting for your message', pid: 222, ownerWindow: 'w2', ownerHeartbeatAt: '2026-11-23T10:00:30.000Z',
+    });
+    const otherDead = await store.agents.update((await store.agents.create({ worktreeId: wt.id })).id, {
+      status: 'running', statusReason: 'thinking', pid: 333, ownerWindow: 'w3', ownerHeartbeatAt: '2026-11-23T09:00:00.000Z',
+    });
+    const cleared = await store.agents.clearStalePids(() => false, { window: 'w1', heartbeatStaleBefore: '2026-11-23T10:00:00.000Z' });
+    assert.deepEqual(cleared.map((a) => a.id).sort(), [mine.id, otherDead.id].sort());
+    for (const a of cleared) assert.deepEqual([a.status, a.statusReason, a.pid], ['finished', 'ended with the editor', undefined]);
+    assert.equal(store.agents.get(otherLive.id).pid, 222);
+    await store.close();
+  });
+
+  it('settings keep the extension\'s own state as JSON', async () => {
+    const store = await open();
+    await store.settings.set('view.sortMode', 'status');
+    assert.equal(store.settings.get('view.sortMode', z.enum(['free', 'status', 'name'])), 'status');
+    assert.equal(store.settings.get('view.sortMode', z.number()), undefined, 'a value of the wrong shape reads as unset');
+    assert.equal(store.settings.get('missing', z.string()), undefined);
+    await store.close();
+  });
+
+  it('a second window sees a new agent within a second, and says so', async () => {
+    const dir = join(root, `s${++n}`);
+    const a = await open(dir, 100);
+    const b = await open(dir, 100);
+    const ws = await a.workspaces.create({ path: '/r' });
+    const wt = await a.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const changed = new Promise<void>((resolve, reject) => {
+      // (Also keeps the event loop alive: the store's own follow timer does not.)
+      const timer = setTimeout(() => reject(new Error('the second window did not see the agent within 5 s')), 5000);
+      const off = b.onDidChange(() => {
+        if (b.agents.list().length > 0) {
+          clearTimeout(timer);
+          off();
+          resolve();
+        }
+      });
+    });
+    const agent = await a.agents.create({ worktreeId: wt.id, name: 'made in a' });
+    await changed;
+    assert.equal(b.agents.get(agent.id).name, 'made in a');
+    await Promise.all([a.close(), b.close()]);
+  });
+});

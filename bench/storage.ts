@@ -27,7 +27,7 @@ function preload(dir: string, counts: number[]): string[] {
   return counts.map((count) => {
     const agent = newId('ag');
     const lines: string[] = [];
-    for (let i = 0; i < count; i++) lines.push(`\n${JSON.stringify({ m: message(agent, i) })}`);
+    for (let i = 0; i < count; i++) lines.push(`${JSON.stringify({ m: message(agent, i) })}\n`);
     writeFileSync(join(dir, `${agent}.log`), lines.join(''));
     return agent;
   });

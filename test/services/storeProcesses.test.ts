@@ -102,7 +102,7 @@ describe('Store across processes', () => {
     for (let run = 0; run < 50; run++) {
       const result = await runWriter([dir, 'crash', `run${run}`, agent!], Math.floor(Math.random() * 80));
       if (result.signal === 'SIGKILL') kills++;
-      const durableMessages = result.lines.filter((l) => l.startsWith('msg ')).map((l) => l.split(' ')[2]);
+      const durableMessages = result.lines.filter((l) => l.startsWith('msg ')).map((l) => l.split(' ')[2] ?? '');
       const durableRenames = result.lines.filter((l) => l.startsWith('meta ')).map((l) => Number(l.split(' ')[2]));
       assert.ok(durableMessages.length > 0, `run ${run} wrote nothing: ${result.stderr}`);
 

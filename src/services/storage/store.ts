@@ -6,6 +6,7 @@ import { MetaStore } from './metaStore';
 import { readMigrations } from './migrations';
 import { AgentsRepository, type Clock, SettingsRepository, WorkspacesRepository, WorktreesRepository } from './repositories';
 import { loadSqlJs } from './sqlJs';
+import { UsageRepository } from './usageRepository';
 
 export interface StoreOptions {
   /** The folder the store owns (under the extension's globalStorage). */
@@ -30,6 +31,7 @@ export class Store {
   readonly worktrees: WorktreesRepository;
   readonly agents: AgentsRepository;
   readonly settings: SettingsRepository;
+  readonly usage: UsageRepository;
   private readonly events = new EventEmitter();
   private timer: NodeJS.Timeout | undefined;
 
@@ -44,6 +46,7 @@ export class Store {
     this.worktrees = new WorktreesRepository(meta, now);
     this.agents = new AgentsRepository(meta, messages, now);
     this.settings = new SettingsRepository(meta, now);
+    this.usage = new UsageRepository(meta, () => new Date(now()));
   }
 
   static async open(options: StoreOptions): Promise<Store> {

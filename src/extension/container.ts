@@ -5,6 +5,8 @@ import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
 import { AgentsTreeProvider } from './views/agentsView';
 import { loadSqlJs } from '../services/storage/sqlJs';
+import { Store } from '../services/storage/store';
+import { registerStorageCommands } from './commands/storageCommands';
 import type { SqlJsStatic } from 'sql.js';
 import { ManagerPanels } from './webviews/managerPanel';
 
@@ -20,6 +22,7 @@ export class Container implements vscode.Disposable {
   readonly api: ClaudeManagerExtension;
   readonly panels: ManagerPanels;
   private sqlJs: Promise<SqlJsStatic> | undefined;
+  private storeOpening: Promise<Store> | undefined;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Claude Manager', { log: true }));
@@ -48,6 +51,7 @@ export class Container implements vscode.Disposable {
       }),
     );
     this.own(registerCommand('claudeManager.showLog', this.log, () => this.log.show()));
+    for (const d of registerStorageCommands(this.log, () => this.store())) this.own(d);
   }
 
   /**
@@ -59,6 +63,34 @@ export class Container implements vscode.Disposable {
     // A failed load is not cached: the next use tries again.
     this.sqlJs.catch(() => (this.sqlJs = undefined));
     return this.sqlJs;
+  }
+
+  /**
+   * The store under the extension's globalStorage, opened on first use. What opening had to move
+   * aside (an unreadable file) is said to the user, with where the old file is.
+   */
+  store(): Promise<Store> {
+    this.storeOpening ??= (async () => {
+      const sql = await this.loadSqlEngine();
+      const store = await Store.open({
+        dir: vscode.Uri.joinPath(this.context.globalStorageUri, 'store').fsPath,
+        wasmPath: vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath,
+        sql,
+        migrationsDir: vscode.Uri.joinPath(this.context.extensionUri, 'migrations').fsPath,
+        logger: this.log,
+      });
+      this.own({ dispose: () => void store.close() });
+      for (const moved of store.meta.report.movedAside) {
+        void vscode.window.showWarningMessage(
+          `Claude Manager could not read ${moved.file} (${moved.reason}) and started a fresh one. The old file is kept at ${moved.to}.`,
+        );
+      }
+      this.log.info(`Storage opened at ${store.dir}`);
+      return store;
+    })();
+    // A failed open is not cached: the next use tries again.
+    this.storeOpening.catch(() => (this.storeOpening = undefined));
+    return this.storeOpening;
   }
 
   private async sqliteVersion(): Promise<string> {

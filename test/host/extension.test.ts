@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ClaudeManagerExtension } from '../../src/extension/api/claudeManager';
 import { commandIds } from '../../src/extension/commands/commandIds';
@@ -78,6 +79,24 @@ suite('Extension', () => {
     assert.ok(pkg.contributes.commands.every((c) => c.category === 'Claude Manager'));
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const id of commandIds) assert.ok(registered.has(id), `${id} is not registered`);
+  });
+});
+
+suite('Storage', () => {
+  test('opens its store under globalStorage and says where it is', async () => {
+    await extension().activate();
+    const info = await vscode.commands.executeCommand<{ dir: string; files: number; bytes: number }>('claudeManager.showStorageInfo');
+    assert.ok(info, 'no storage info returned');
+    assert.match(info.dir, /claude-manager\.claude-manager[\\/]store$/);
+    assert.ok(existsSync(info.dir), `${info.dir} does not exist`);
+    assert.equal(typeof info.bytes, 'number');
+  });
+
+  test('prunes old archived agents when asked with an age, and refuses a bad one', async () => {
+    const result = await vscode.commands.executeCommand<{ deleted: number }>('claudeManager.pruneArchivedAgents', { olderThanDays: 30 });
+    assert.deepEqual(result, { deleted: 0 });
+    // A bad argument becomes an error message, not an exception thrown at the caller.
+    assert.equal(await vscode.commands.executeCommand('claudeManager.pruneArchivedAgents', { olderThanDays: -1 }), undefined);
   });
 });
 

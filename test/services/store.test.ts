@@ -149,3 +149,34 @@ describe('Store and its repositories', () => {
     await Promise.all([a.close(), b.close()]);
   });
 });
+
+describe('Store housekeeping', () => {
+  let root: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'cm-store-hk-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('prunes agents archived before a cutoff, with their messages, and reports its size', async () => {
+    let clock = '2026-01-01T00:00:00.000Z';
+    const store = await Store.open({ dir: root, wasmPath, migrationsDir, logger: quiet, now: () => clock });
+    const ws = await store.workspaces.create({ path: '/r' });
+    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const oldArchived = await store.agents.create({ worktreeId: wt.id, name: 'old' });
+    const active = await store.agents.create({ worktreeId: wt.id, name: 'active' });
+    await store.messages.put({ id: newId('msg'), agentId: oldArchived.id, role: 'user', kind: 'text', content: 'x', isComplete: true, createdAt: clock });
+    await store.agents.archive(oldArchived.id);
+    clock = '2026-03-01T00:00:00.000Z';
+    const recentArchived = await store.agents.create({ worktreeId: wt.id, name: 'recent' });
+    await store.agents.archive(recentArchived.id);
+    const pruned = await store.agents.pruneArchived('2026-02-01T00:00:00.000Z');
+    assert.deepEqual(pruned.map((a) => a.name), ['old']);
+    assert.deepEqual(store.agents.list({ includeDeleted: true }).map((a) => a.name).sort(), ['active', 'recent']);
+    assert.equal(await store.messages.count(oldArchived.id), 0);
+    assert.equal(store.agents.get(active.id).deletedAt, undefined);
+    const info = await store.info();
+    assert.equal(info.dir, root);
+    assert.ok(info.files >= 1 && info.bytes > 0, JSON.stringify(info));
+    await store.close();
+  });
+});

@@ -3,6 +3,8 @@ export const commandIds = [
   'claudeManager.refresh',
   'claudeManager.openPanel',
   'claudeManager.showLog',
+  'claudeManager.showStorageInfo',
+  'claudeManager.pruneArchivedAgents',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

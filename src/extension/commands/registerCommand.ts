@@ -18,8 +18,10 @@ export function registerCommand<Args extends unknown[], R>(
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.error(`command ${id} failed: ${isClaudeManagerError(error) ? `[${error.code}] ` : ''}${message}`);
-      const choice = await vscode.window.showErrorMessage(`Claude Manager: ${message}`, 'Show Log');
-      if (choice === 'Show Log') log.show(true);
+      // Not awaited: the command is over; the message stays until the user closes it.
+      void vscode.window.showErrorMessage(`Claude Manager: ${message}`, 'Show Log').then((choice) => {
+        if (choice === 'Show Log') log.show(true);
+      });
       return undefined;
     }
   });

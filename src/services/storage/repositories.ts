@@ -278,6 +278,14 @@ export class AgentsRepository {
     await this.messages.deleteAgent(id);
   }
 
+  /** Deletes for good the agents archived before `cutoff` (ISO time), with their messages. */
+  async pruneArchived(cutoff: string): Promise<AgentRecord[]> {
+    const old = parseRows(agentRow, this.meta.query('SELECT * FROM agents WHERE deleted_at IS NOT NULL AND deleted_at < ?', [cutoff]), 'agent');
+    await this.meta.write(old.map((a) => ({ op: 'del' as const, table: 'agents', key: a.id })));
+    for (const a of old) await this.messages.deleteAgent(a.id);
+    return old;
+  }
+
   async reorder(worktreeId: string, orderedIds: readonly string[]): Promise<AgentRecord[]> {
     const current = this.list({ worktreeId });
     checkOrder(orderedIds, current.map((a) => a.id), 'agents of this worktree');

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import type { SqlJsStatic } from 'sql.js';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger';
 import { MessageStore } from './messageStore';
@@ -13,6 +15,8 @@ export interface StoreOptions {
   dir: string;
   /** sql.js's engine file, shipped beside the bundle. */
   wasmPath: string;
+  /** An engine already loaded from `wasmPath`, to share it. */
+  sql?: SqlJsStatic;
   /** The folder of numbered SQL migrations. */
   migrationsDir: string;
   logger: Logger;
@@ -50,7 +54,7 @@ export class Store {
   }
 
   static async open(options: StoreOptions): Promise<Store> {
-    const [sql, migrations] = await Promise.all([loadSqlJs(options.wasmPath), readMigrations(options.migrationsDir)]);
+    const [sql, migrations] = await Promise.all([options.sql ?? loadSqlJs(options.wasmPath), readMigrations(options.migrationsDir)]);
     const now = options.now ?? (() => new Date().toISOString());
     const meta = await MetaStore.open({ dir: options.dir, sql, migrations, logger: options.logger, now });
     const store = new Store(meta, new MessageStore(join(options.dir, 'messages')), options.dir, options.logger, now);
@@ -77,6 +81,24 @@ export class Store {
     };
     this.timer = setTimeout(() => void tick(), intervalMs);
     this.timer.unref();
+  }
+
+  /** Where the store is and how much room it takes. */
+  async info(): Promise<{ dir: string; files: number; bytes: number }> {
+    let files = 0;
+    let bytes = 0;
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (entry.isFile()) {
+          files++;
+          bytes += (await stat(path)).size;
+        }
+      }
+    };
+    await walk(this.dir);
+    return { dir: this.dir, files, bytes };
   }
 
   async close(): Promise<void> {

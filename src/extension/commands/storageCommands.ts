@@ -1,0 +1,49 @@
+import * as vscode from 'vscode';
+import type { Store } from '../../services/storage/store';
+import { registerCommand } from './registerCommand';
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Housekeeping of the extension's store: where it is, how big, and pruning the archive. */
+export function registerStorageCommands(log: vscode.LogOutputChannel, store: () => Promise<Store>): vscode.Disposable[] {
+  return [
+    registerCommand('claudeManager.showStorageInfo', log, async () => {
+      const info = await (await store()).info();
+      void vscode.window
+        .showInformationMessage(`Claude Manager keeps its data in ${info.dir} (${formatBytes(info.bytes)} in ${info.files} files).`, 'Copy Path')
+        .then(async (choice) => {
+          if (choice === 'Copy Path') await vscode.env.clipboard.writeText(info.dir);
+        });
+      return info;
+    }),
+    registerCommand('claudeManager.pruneArchivedAgents', log, async (args?: { olderThanDays?: number }) => {
+      let days = args?.olderThanDays;
+      if (days === undefined) {
+        const pick = await vscode.window.showQuickPick(
+          [7, 30, 90, 365].map((d) => ({ label: `Archived more than ${d} days ago`, days: d })),
+          { title: 'Delete Old Archived Agents', placeHolder: 'Which archived agents should be deleted for good, with their messages?' },
+        );
+        if (!pick) return undefined;
+        const confirm = await vscode.window.showWarningMessage(
+          `Delete the agents archived more than ${pick.days} days ago, with all their messages? This cannot be undone.`,
+          { modal: true },
+          'Delete',
+        );
+        if (confirm !== 'Delete') return undefined;
+        days = pick.days;
+      }
+      if (!Number.isInteger(days) || days < 0) throw new Error(`"olderThanDays" must be a whole number of days; got ${String(days)}.`);
+      const cutoff = new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();
+      const pruned = await (await store()).agents.pruneArchived(cutoff);
+      log.info(`Deleted ${pruned.length} archived agents older than ${days} days`);
+      void vscode.window.showInformationMessage(
+        pruned.length === 0 ? `No agent was archived more than ${days} days ago.` : `Deleted ${pruned.length} archived agents and their messages.`,
+      );
+      return { deleted: pruned.length };
+    }),
+  ];
+}

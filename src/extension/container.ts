@@ -51,7 +51,7 @@ export class Container implements vscode.Disposable {
       }),
     );
     this.own(registerCommand('claudeManager.showLog', this.log, () => this.log.show()));
-    for (const d of registerStorageCommands(this.log, () => this.store())) this.own(d);
+    for (const d of registerStorageCommands(this.log, () => this.store(), () => this.loadSqlEngine())) this.own(d);
   }
 
   /**

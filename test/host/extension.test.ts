@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSqlJs } from '../../src/services/storage/sqlJs';
 import * as vscode from 'vscode';
 import type { ClaudeManagerExtension } from '../../src/extension/api/claudeManager';
 import { commandIds } from '../../src/extension/commands/commandIds';
@@ -90,6 +93,25 @@ suite('Storage', () => {
     assert.match(info.dir, /claude-manager\.claude-manager[\\/]store$/);
     assert.ok(existsSync(info.dir), `${info.dir} does not exist`);
     assert.equal(typeof info.bytes, 'number');
+  });
+
+  test('imports a database of the earlier app, then finds nothing new in it', async () => {
+    const SQL = await loadSqlJs(join(extension().extensionPath, 'dist', 'sql-wasm.wasm'));
+    const db = new SQL.Database();
+    db.exec(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'legacySchema.sql'), 'utf8'));
+    db.exec(`INSERT INTO workspaces (id, name, path) VALUES ('w1', 'imported', '/imported/repo');
+      INSERT INTO worktrees (id, workspace_id, name, branch, path, is_main) VALUES ('t1', 'w1', 'repo', 'main', '/imported/repo', 1);
+      INSERT INTO agents (id, worktree_id, name, status, mode) VALUES ('a1', 't1', 'Old agent', 'finished', 'regular');
+      INSERT INTO messages (id, agent_id, role, content) VALUES ('m1', 'a1', 'user', 'hello from before');`);
+    const file = join(mkdtempSync(join(tmpdir(), 'cm-import-host-')), 'claude-manager.db');
+    writeFileSync(file, db.export());
+    db.close();
+    const first = await vscode.commands.executeCommand('claudeManager.importDatabase', vscode.Uri.file(file));
+    assert.deepEqual(first, { workspaces: 1, worktrees: 1, agents: 1, messages: 1, usageDays: 0 });
+    const again = await vscode.commands.executeCommand('claudeManager.importDatabase', vscode.Uri.file(file));
+    assert.deepEqual(again, { workspaces: 0, worktrees: 0, agents: 0, messages: 0, usageDays: 0 });
+    writeFileSync(file, 'not a database');
+    assert.equal(await vscode.commands.executeCommand('claudeManager.importDatabase', vscode.Uri.file(file)), undefined, 'refused, with an error message');
   });
 
   test('prunes old archived agents when asked with an age, and refuses a bad one', async () => {

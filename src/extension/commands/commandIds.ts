@@ -5,6 +5,7 @@ export const commandIds = [
   'claudeManager.showLog',
   'claudeManager.showStorageInfo',
   'claudeManager.pruneArchivedAgents',
+  'claudeManager.importDatabase',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { SqlJsStatic } from 'sql.js';
+import { importDatabase } from '../../services/storage/importer';
 import type { Store } from '../../services/storage/store';
 import { registerCommand } from './registerCommand';
 
@@ -9,8 +11,42 @@ function formatBytes(bytes: number): string {
 }
 
 /** Housekeeping of the extension's store: where it is, how big, and pruning the archive. */
-export function registerStorageCommands(log: vscode.LogOutputChannel, store: () => Promise<Store>): vscode.Disposable[] {
+export function registerStorageCommands(
+  log: vscode.LogOutputChannel,
+  store: () => Promise<Store>,
+  sqlEngine: () => Promise<SqlJsStatic>,
+): vscode.Disposable[] {
   return [
+    registerCommand('claudeManager.importDatabase', log, async (file?: vscode.Uri) => {
+      let target = file;
+      if (!target) {
+        const picked = await vscode.window.showOpenDialog({
+          title: 'Import a Claude Manager Database',
+          openLabel: 'Import',
+          canSelectMany: false,
+          filters: { 'SQLite database': ['db', 'sqlite', 'sqlite3'], 'All files': ['*'] },
+        });
+        target = picked?.[0];
+        if (!target) return undefined;
+      }
+      const source = target;
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Importing ${source.fsPath}…` },
+        async () => importDatabase(await store(), await sqlEngine(), source.fsPath),
+      );
+      const parts = [
+        `${report.workspaces} repositories`,
+        `${report.worktrees} worktrees`,
+        `${report.agents} agents`,
+        `${report.messages} messages`,
+        `${report.usageDays} days of usage`,
+      ];
+      log.info(`Imported ${source.fsPath}: ${parts.join(', ')}`);
+      void vscode.window.showInformationMessage(
+        Object.values(report).every((n) => n === 0) ? 'Nothing new to import: everything in that file is here already.' : `Imported ${parts.join(', ')}.`,
+      );
+      return report;
+    }),
     registerCommand('claudeManager.showStorageInfo', log, async () => {
       const info = await (await store()).info();
       void vscode.window

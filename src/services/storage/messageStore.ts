@@ -134,6 +134,23 @@ export class MessageStore {
     return start > 0 ? { messages, hasMore: true, nextCursor: encodeCursor(start) } : { messages, hasMore: false };
   }
 
+  /** The ids of an agent's messages. */
+  async ids(agentId: string): Promise<Set<string>> {
+    return new Set((await this.refresh(agentId)).order);
+  }
+
+  /** Stores many messages of one agent in one write (an import); resolves when all are durable. */
+  async putMany(agentId: string, messages: readonly StoredMessage[]): Promise<void> {
+    const records = messages.map((message) => {
+      const parsed = messageSchema.safeParse(message);
+      if (!parsed.success || parsed.data.agentId !== agentId) {
+        throw new ClaudeManagerError('INVALID_INPUT', `Invalid message ${message.id} for ${agentId}: ${parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ?? 'another agent\'s'}`);
+      }
+      return { m: parsed.data };
+    });
+    if (records.length) await this.log(agentId).appendMany(records);
+  }
+
   /** How many messages an agent has. */
   async count(agentId: string): Promise<number> {
     return (await this.refresh(agentId)).order.length;

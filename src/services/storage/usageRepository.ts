@@ -47,6 +47,10 @@ export interface UsageEntry {
   isError?: boolean;
   /** When the API answered; defaults to now. */
   createdAt?: string;
+  /** Requests this row stands for: 1 for a message the CLI reported; more for imported daily totals. */
+  requestCount?: number;
+  /** Failed requests among them; defaults to 1 when `isError`, else 0. */
+  errorCount?: number;
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -98,7 +102,7 @@ export class UsageRepository {
   ) {}
 
   async record(entry: UsageEntry): Promise<void> {
-    const counts = [entry.inputTokens, entry.outputTokens, entry.cacheReadTokens, entry.cacheCreationTokens, entry.costUsd];
+    const counts = [entry.inputTokens, entry.outputTokens, entry.cacheReadTokens, entry.cacheCreationTokens, entry.costUsd, entry.requestCount ?? 0, entry.errorCount ?? 0];
     if (!entry.messageId || !entry.model || counts.some((n) => !Number.isFinite(n) || n < 0)) {
       throw new ClaudeManagerError('INVALID_INPUT', `Invalid usage entry for message "${entry.messageId}": token counts and cost must be numbers ≥ 0, with a model.`);
     }
@@ -114,6 +118,8 @@ export class UsageRepository {
       cache_creation_tokens: entry.cacheCreationTokens,
       cost_usd: entry.costUsd,
       is_error: entry.isError ? 1 : 0,
+      request_count: entry.requestCount ?? 1,
+      error_count: entry.errorCount ?? (entry.isError ? 1 : 0),
       created_at: new Date(entry.createdAt ?? this.now().toISOString()).toISOString(),
     });
   }
@@ -163,7 +169,7 @@ export class UsageRepository {
     }
     const rows = this.meta.query(
       `SELECT model, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cache_read_tokens) AS r, sum(cache_creation_tokens) AS c,
-              sum(cost_usd) AS cost, count(*) AS n, sum(is_error) AS e
+              sum(cost_usd) AS cost, sum(request_count) AS n, sum(error_count) AS e
        FROM usage_ledger WHERE ${clauses.join(' AND ')} GROUP BY model ORDER BY model`,
       params,
     );

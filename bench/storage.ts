@@ -1,12 +1,22 @@
 // Storage benchmarks, run by scripts/bench.mjs (node --import tsx): prints one JSON line of rows.
 // Builds stores of 1k and 300k messages in temp folders (300k both spread over 100 agents and with
 // one agent holding 50k) and measures what persisting and reading messages costs in each.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { newId } from '../src/services/ids';
+import type { Logger } from '../src/services/logger';
 import { MessageStore, type StoredMessage } from '../src/services/storage/messageStore';
+import { Store } from '../src/services/storage/store';
+
+const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
+const migrationsDir = join(__dirname, '..', 'migrations');
+const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const LEDGER_ROWS = 100_000;
 
 const SAVES = 200;
 const BODY = 'lorem ipsum dolor sit amet '.repeat(18); // ~500 bytes, as in PLATFORM_NOTES' figures
@@ -83,6 +93,61 @@ async function measure(label: string, counts: number[]) {
   }
 }
 
+/**
+ * The whole store at 300k messages: 100 agents whose metadata and a usage ledger of 100k API
+ * messages went through the journal (compacting as it grew), and 300k messages in their logs.
+ * Measures opening it again, the longest event-loop block while the ledger was written (which
+ * includes compactions, on this thread), and memory.
+ */
+async function measureWholeStore() {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-bench-whole-'));
+  try {
+    const store = await Store.open({ dir, wasmPath, migrationsDir, logger: quiet });
+    const ws = await store.workspaces.create({ path: '/bench/repo' });
+    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'repo', branch: 'main', path: '/bench/repo', isMain: true });
+    const agents: string[] = [];
+    for (let i = 0; i < 100; i++) agents.push((await store.agents.create({ worktreeId: wt.id })).id);
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const t = new Date('2026-01-01T00:00:00Z').getTime();
+    for (let batch = 0; batch < LEDGER_ROWS / 1000; batch++) {
+      await store.meta.write(
+        Array.from({ length: 1000 }, (_, i) => {
+          const n = batch * 1000 + i;
+          return {
+            op: 'put' as const,
+            table: 'usage_ledger',
+            row: {
+              message_id: `msg_api_${n}`, agent_id: agents[n % 100]!, worktree_id: wt.id, workspace_id: ws.id, model: 'claude-opus',
+              input_tokens: 1200, output_tokens: 300, cache_read_tokens: 20_000, cache_creation_tokens: 500, cost_usd: 0.02,
+              is_error: 0, request_count: 1, error_count: 0, created_at: new Date(t + n * 60_000).toISOString(),
+            },
+          };
+        }),
+      );
+    }
+    delay.disable();
+    const januaryRequests = store.usage.get('monthly', '2026-01-15').requestCount;
+    await store.close();
+    preload(join(dir, 'messages'), Array.from({ length: 100 }, () => 3000));
+    const empty = mkdtempSync(join(tmpdir(), 'cm-bench-empty-'));
+    try {
+      const probe = (target: string) => {
+        const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, 'openProbe.ts'), target], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`open probe failed: ${r.stderr}`);
+        return JSON.parse(r.stdout) as { openMs: number; rssMb: number; heapMb: number };
+      };
+      const runs = [1, 2, 3].map(() => ({ full: probe(dir), none: probe(empty) }));
+      const growth = runs.map((r) => r.full.rssMb + r.full.heapMb - (r.none.rssMb + r.none.heapMb));
+      return { openMs: median(runs.map((r) => r.full.openMs)), ledgerBlockMs: delay.max / 1e6, growthMb: median(growth), januaryRequests };
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const small = await measure('1k', Array.from({ length: 10 }, () => 100));
   const spread = await measure('300k over 100 agents', Array.from({ length: 100 }, () => 3000));
@@ -102,8 +167,23 @@ async function main(): Promise<void> {
   const worstSave = Math.max(small.saveMaxMs, spread.saveMaxMs, oneBig.saveMaxMs);
   rows.push({ metric: 'write → durability report, slowest of all saves', value: worstSave, target: 1000, unit: 'ms', note: `medians ${small.saveMs.toFixed(1)} / ${spread.saveMs.toFixed(1)} / ${oneBig.saveMs.toFixed(1)} ms` });
   rows.push({ metric: 'latest-page query (50), warm, 300k / 50k agent, median', value: oneBig.warmPageMs, target: 20, unit: 'ms', note: `first page (builds the index): ${oneBig.coldPageMs.toFixed(0)} ms` });
-  rows.push({ metric: 'open the message store at 300k', value: Math.max(spread.openMs, oneBig.openMs), target: 300, unit: 'ms', note: 'no log is read at open' });
-  rows.push({ metric: 'heap + RSS growth at 300k, every agent paged once', value: Math.max(spread.growthMb, oneBig.growthMb), target: 150, unit: 'MB', note: `1k: ${small.growthMb.toFixed(1)} MB` });
+  const whole = await measureWholeStore();
+  rows.push({
+    metric: 'open the store at 300k messages + 100k ledger rows',
+    value: whole.openMs,
+    target: 300,
+    unit: 'ms',
+    note: `median of 3 fresh processes; snapshot + journal + migrations, no message log is read (ledger check: ${whole.januaryRequests} January requests)`,
+  });
+  rows.push({
+    metric: 'longest event-loop block writing 100k ledger rows (with compactions)',
+    value: whole.ledgerBlockMs,
+    target: 50,
+    unit: 'ms',
+    note: 'batches of 1,000; the store runs on the calling thread for now',
+  });
+  rows.push({ metric: 'heap + RSS growth: store at 300k over an empty one, just opened', value: whole.growthMb, target: 150, unit: 'MB', note: 'fresh processes side by side, median of 3' });
+  rows.push({ metric: 'heap + RSS growth at 300k messages, every agent paged once', value: Math.max(spread.growthMb, oneBig.growthMb), target: 150, unit: 'MB', note: `message indexes; 1k: ${small.growthMb.toFixed(1)} MB` });
   process.stdout.write(`${JSON.stringify(rows)}\n`);
 }
 

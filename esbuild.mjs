@@ -26,7 +26,8 @@ const common = {
 
 const extensionOptions = {
   ...common,
-  entryPoints: { extension: 'src/extension/extension.ts' },
+  // The store's compaction worker runs in a thread of its own, from a bundle of its own.
+  entryPoints: { extension: 'src/extension/extension.ts', storeWorker: 'src/services/storage/compactWorker.ts' },
   outdir: 'dist',
   platform: 'node',
   format: 'cjs',

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { createExtensionApi } from './api/api';
 import type { ClaudeManagerExtension } from './api/claudeManager';
@@ -78,6 +79,8 @@ export class Container implements vscode.Disposable {
         sql,
         migrationsDir: vscode.Uri.joinPath(this.context.extensionUri, 'migrations').fsPath,
         logger: this.log,
+        startCompactionWorker: (job) =>
+          new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'storeWorker.js').fsPath, { workerData: job }),
       });
       this.own({ dispose: () => void store.close() });
       for (const moved of store.meta.report.movedAside) {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import { ClaudeManagerError } from '../../src/services/errors';
 import { newId } from '../../src/services/ids';
 import type { Logger } from '../../src/services/logger';
 import { Store } from '../../src/services/storage/store';
+import { startCompactionWorker } from '../helpers/compactionWorker';
 
 const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
 const migrationsDir = join(__dirname, '..', '..', 'migrations');
@@ -178,5 +179,34 @@ describe('Store housekeeping', () => {
     assert.equal(info.dir, root);
     assert.ok(info.files >= 1 && info.bytes > 0, JSON.stringify(info));
     await store.close();
+  });
+});
+
+describe('Store compaction in a worker thread', () => {
+  let root: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'cm-store-worker-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('folds the journal into a snapshot off this thread; this store and a reopened one see everything', async () => {
+    const open = () => Store.open({ dir: root, wasmPath, migrationsDir, logger: quiet, compactAfterBytes: 3_000, startCompactionWorker });
+    const store = await open();
+    const ws = await store.workspaces.create({ path: '/r' });
+    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    for (let i = 0; i < 40; i++) await store.agents.create({ worktreeId: wt.id, name: `agent ${i}` });
+    await store.close();
+    const files = readdirSync(root);
+    assert.ok(files.includes('meta.sqlite'), `no snapshot: ${files.join(', ')}`);
+    assert.ok(files.some((f) => /^meta-[1-9]\d*\.log$/.test(f)), `no newer journal generation: ${files.join(', ')}`);
+    const again = await open();
+    assert.equal(again.agents.list().length, 40);
+    assert.ok(again.meta.report.replayed < 40, `most came from the snapshot (replayed ${again.meta.report.replayed})`);
+    // The store goes on writing in the new generation.
+    await again.agents.create({ worktreeId: wt.id, name: 'after' });
+    await again.close();
+    const third = await open();
+    assert.equal(third.agents.list().length, 41);
+    await third.close();
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { ClaudeManagerError } from '../errors';
 import type { Logger } from '../logger';
 import { AppendLog, readLog } from './appendLog';
@@ -15,6 +15,9 @@ export type Row = Record<string, Cell>;
 type Change =
   | { op: 'put'; table: string; row: Row }
   | { op: 'del'; table: string; key: Cell };
+
+/** A change as journaled: tagged with the store instance that wrote it. */
+type JournalRecord = Change & { w?: string };
 
 /** Tables the journal may touch, with their primary key column. */
 const TABLES: Record<string, string> = {
@@ -36,6 +39,11 @@ export interface MetaStoreOptions {
   logger: Logger;
   /** Compact once the journal holds this many bytes. */
   compactAfterBytes?: number;
+  /**
+   * Runs a compaction elsewhere (a worker thread) so that exporting the database never blocks
+   * this thread. Without it, compaction runs here.
+   */
+  compactElsewhere?: () => Promise<boolean>;
   now?: () => string;
 }
 
@@ -63,6 +71,11 @@ export class MetaStore {
   private applied = 0;
   private following: Promise<number> = Promise.resolve(0);
   private readonly compactAfterBytes: number;
+  /** Tags this instance's journal records, so that following can skip what it applied already. */
+  private readonly writer = randomBytes(6).toString('hex');
+  private readonly statements = new Map<string, Statement>();
+  /** The compaction under way, if any. */
+  private compacting: Promise<unknown> | undefined;
   private readonly now: () => string;
   readonly report: OpenReport = { movedAside: [], replayed: 0 };
 
@@ -135,16 +148,34 @@ export class MetaStore {
   private async catchUp(): Promise<number> {
     let count = 0;
     for (;;) {
-      const read = await readLog<Change>(join(this.options.dir, journalName(this.generation)), this.applied);
-      for (const entry of read.entries) {
-        try {
-          this.apply(entry.record);
-        } catch (error) {
-          // Two windows raced (say, one deleted a workspace while the other added a worktree to
-          // it): every process skips the same record, so all still agree.
-          this.options.logger.warn(`Storage: skipped a journal record that no longer applies: ${(error as Error).message}`);
+      const read = await readLog<JournalRecord>(join(this.options.dir, journalName(this.generation)), this.applied);
+      // This instance applied its own records when it wrote them. Applying them again is needed
+      // only after another writer's record that came before them in the file, so that the result
+      // is the file's order; until then they are skipped.
+      let foreignSeen = false;
+      this.db.run('BEGIN');
+      try {
+        for (const entry of read.entries) {
+          const record = entry.record;
+          if (record.w !== this.writer) foreignSeen = true;
+          else if (!foreignSeen) continue;
+          this.db.run('SAVEPOINT one');
+          try {
+            this.apply(record);
+            this.db.run('RELEASE one');
+          } catch (error) {
+            this.db.run('ROLLBACK TO one');
+            this.db.run('RELEASE one');
+            // Two windows raced (say, one deleted a workspace while the other added a worktree to
+            // it): every process skips the same record, so all still agree.
+            this.options.logger.warn(`Storage: skipped a journal record that no longer applies: ${(error as Error).message}`);
+          }
+          count++;
         }
-        count++;
+        this.db.run('COMMIT');
+      } catch (error) {
+        this.db.run('ROLLBACK');
+        throw error;
       }
       this.applied = read.next;
       // A newer generation means a compaction happened: its journal continues where this one ends.
@@ -165,20 +196,29 @@ export class MetaStore {
     return this.following;
   }
 
+  /** A prepared statement, kept: replaying a journal runs the same few shapes thousands of times. */
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   private apply(change: Change): void {
     const key = TABLES[change.table];
     if (!key) return; // a table of a newer version: not ours to apply
     if (change.op === 'del') {
-      this.db.run(`DELETE FROM ${change.table} WHERE ${key} = ?`, [change.key]);
+      this.statement(`DELETE FROM ${change.table} WHERE ${key} = ?`).run([change.key]);
       return;
     }
     const columns = Object.keys(change.row);
     const updates = columns.filter((c) => c !== key).map((c) => `${c} = excluded.${c}`);
-    this.db.run(
+    this.statement(
       `INSERT INTO ${change.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
         `ON CONFLICT(${key}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
-      columns.map((c) => change.row[c] ?? null),
-    );
+    ).run(columns.map((c) => change.row[c] ?? null));
   }
 
   /**
@@ -201,8 +241,14 @@ export class MetaStore {
       throw new ClaudeManagerError('INVALID_INPUT', `The change was refused by the database: ${(error as Error).message}`, { cause: error });
     }
     const journal = this.journal!;
-    await journal.appendMany(changes);
-    if ((await stat(journal.path)).size > this.compactAfterBytes) await this.compact();
+    await journal.appendMany(changes.map((c) => ({ ...c, w: this.writer })));
+    if (!this.compacting && (await stat(journal.path)).size > this.compactAfterBytes) {
+      // Not awaited: the write is durable already; compaction only tidies up.
+      const run = this.options.compactElsewhere ?? (() => this.compact());
+      this.compacting = run()
+        .catch((error: unknown) => this.options.logger.warn(`Storage: compaction failed, will try again later: ${(error as Error).message}`))
+        .finally(() => (this.compacting = undefined));
+    }
   }
 
   put(table: string, row: Row): Promise<void> {
@@ -281,7 +327,10 @@ export class MetaStore {
   }
 
   async close(): Promise<void> {
+    await this.compacting;
     await this.journal?.close();
+    for (const statement of this.statements.values()) statement.free();
+    this.statements.clear();
     this.db.close();
   }
 }

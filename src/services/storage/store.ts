@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
+import type { Worker } from 'node:worker_threads';
 import type { SqlJsStatic } from 'sql.js';
+import { awaitCompaction, type CompactJob } from './compactWorker';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger';
@@ -23,6 +25,9 @@ export interface StoreOptions {
   now?: Clock;
   /** How often to look for what other windows wrote. */
   followIntervalMs?: number;
+  /** Starts a worker thread running `compactWorker` with the given job (see there). */
+  startCompactionWorker?: (job: CompactJob) => Worker;
+  compactAfterBytes?: number;
 }
 
 /**
@@ -56,7 +61,17 @@ export class Store {
   static async open(options: StoreOptions): Promise<Store> {
     const [sql, migrations] = await Promise.all([options.sql ?? loadSqlJs(options.wasmPath), readMigrations(options.migrationsDir)]);
     const now = options.now ?? (() => new Date().toISOString());
-    const meta = await MetaStore.open({ dir: options.dir, sql, migrations, logger: options.logger, now });
+    const start = options.startCompactionWorker;
+    const job: CompactJob = { kind: 'compact', dir: options.dir, wasmPath: options.wasmPath, migrationsDir: options.migrationsDir };
+    const meta = await MetaStore.open({
+      dir: options.dir,
+      sql,
+      migrations,
+      logger: options.logger,
+      now,
+      ...(options.compactAfterBytes !== undefined ? { compactAfterBytes: options.compactAfterBytes } : {}),
+      ...(start ? { compactElsewhere: () => awaitCompaction(start(job)) } : {}),
+    });
     const store = new Store(meta, new MessageStore(join(options.dir, 'messages')), options.dir, options.logger, now);
     store.follow(options.followIntervalMs ?? 1000);
     return store;

@@ -210,3 +210,31 @@ describe('Store compaction in a worker thread', () => {
     await third.close();
   });
 });
+
+describe('Agent sessions', () => {
+  let root: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'cm-store-sessions-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('keeps the sessions an agent ran, newest first, and goes with the agent', async () => {
+    let clock = '2026-01-01T00:00:00.000Z';
+    const store = await Store.open({ dir: root, wasmPath, migrationsDir, logger: quiet, now: () => clock });
+    const ws = await store.workspaces.create({ path: '/r' });
+    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const agent = await store.agents.create({ worktreeId: wt.id });
+    assert.equal(store.sessions.latest(agent.id), undefined);
+    await store.sessions.save({ id: '0f4c-first', agentId: agent.id, data: { model: 'opus', cwd: '/r' } });
+    clock = '2026-01-02T00:00:00.000Z';
+    await store.sessions.save({ id: '9a1b-second', agentId: agent.id, data: { forkedFrom: '0f4c-first' } });
+    const updated = await store.sessions.save({ id: '0f4c-first', agentId: agent.id, contextSnapshot: '42%' });
+    assert.deepEqual([updated.data, updated.contextSnapshot, updated.createdAt, updated.updatedAt], [{ model: 'opus', cwd: '/r' }, '42%', '2026-01-01T00:00:00.000Z', clock]);
+    assert.deepEqual(store.sessions.list(agent.id).map((s) => s.id), ['9a1b-second', '0f4c-first']);
+    assert.equal(store.sessions.latest(agent.id)?.id, '9a1b-second');
+    await assert.rejects(store.sessions.save({ id: ' ', agentId: agent.id }), /needs the id the CLI gave it/);
+    await store.agents.delete(agent.id);
+    assert.deepEqual(store.sessions.list(agent.id), []);
+    await store.close();
+  });
+});

@@ -137,6 +137,24 @@ export class MetaStore {
     this.applied = offset;
     this.report.replayed = await this.catchUp();
     this.journal = new AppendLog(join(dir, journalName(this.generation)));
+    // A journal left long (a burst of writes outran the last compaction) slows every open: fold it now.
+    void this.compactIfLong();
+  }
+
+  /** Starts a compaction, unless one is under way, when the current journal is over the threshold. */
+  private async compactIfLong(): Promise<void> {
+    if (this.compacting || !this.journal) return;
+    let size = 0;
+    try {
+      size = (await stat(this.journal.path)).size;
+    } catch {
+      return; // no journal yet
+    }
+    if (size <= this.compactAfterBytes || this.compacting) return;
+    const run = this.options.compactElsewhere ?? (() => this.compact());
+    this.compacting = run()
+      .catch((error: unknown) => this.options.logger.warn(`Storage: compaction failed, will try again later: ${(error as Error).message}`))
+      .finally(() => (this.compacting = undefined));
   }
 
   private async journalGenerations(): Promise<number[]> {
@@ -240,15 +258,9 @@ export class MetaStore {
       this.db.run('RELEASE write');
       throw new ClaudeManagerError('INVALID_INPUT', `The change was refused by the database: ${(error as Error).message}`, { cause: error });
     }
-    const journal = this.journal!;
-    await journal.appendMany(changes.map((c) => ({ ...c, w: this.writer })));
-    if (!this.compacting && (await stat(journal.path)).size > this.compactAfterBytes) {
-      // Not awaited: the write is durable already; compaction only tidies up.
-      const run = this.options.compactElsewhere ?? (() => this.compact());
-      this.compacting = run()
-        .catch((error: unknown) => this.options.logger.warn(`Storage: compaction failed, will try again later: ${(error as Error).message}`))
-        .finally(() => (this.compacting = undefined));
-    }
+    await this.journal!.appendMany(changes.map((c) => ({ ...c, w: this.writer })));
+    // Not awaited: the write is durable already; compaction only tidies up.
+    void this.compactIfLong();
   }
 
   put(table: string, row: Row): Promise<void> {

@@ -336,3 +336,66 @@ export class SettingsRepository {
     await this.meta.put('settings', { key, value: JSON.stringify(value), updated_at: this.now() });
   }
 }
+
+/** A CLI session an agent ran: its id (for --resume) and what the extension keeps about it. */
+export interface AgentSessionRecord {
+  /** The CLI's session id. */
+  id: string;
+  agentId: string;
+  data: Record<string, unknown>;
+  contextSnapshot?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The sessions each agent ran, newest first: what resuming and forking start from. */
+export class AgentSessionsRepository {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly now: Clock,
+  ) {}
+
+  private parse(row: Row): AgentSessionRecord {
+    let data: unknown;
+    try {
+      data = JSON.parse(String(row.session_data));
+    } catch {
+      data = undefined;
+    }
+    if (!data || typeof data !== 'object' || Array.isArray(data)) {
+      throw new ClaudeManagerError('STORAGE_FAILED', `The stored session ${String(row.id)} is not a JSON object.`);
+    }
+    return {
+      id: String(row.id),
+      agentId: String(row.agent_id),
+      data: data as Record<string, unknown>,
+      ...(row.context_snapshot === null ? {} : { contextSnapshot: String(row.context_snapshot) }),
+      createdAt: String(row.created_at),
+      updatedAt: String(row.updated_at),
+    };
+  }
+
+  list(agentId: string): AgentSessionRecord[] {
+    return this.meta.query('SELECT * FROM agent_sessions WHERE agent_id = ? ORDER BY created_at DESC, rowid DESC', [agentId]).map((r) => this.parse(r));
+  }
+
+  latest(agentId: string): AgentSessionRecord | undefined {
+    return this.list(agentId)[0];
+  }
+
+  /** Records a session, or updates what is kept about it. */
+  async save(input: { id: string; agentId: string; data?: Record<string, unknown>; contextSnapshot?: string }): Promise<AgentSessionRecord> {
+    if (!input.id.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'A session needs the id the CLI gave it.');
+    const existing = this.meta.query('SELECT * FROM agent_sessions WHERE id = ?', [input.id])[0];
+    const t = this.now();
+    await this.meta.put('agent_sessions', {
+      id: input.id,
+      agent_id: input.agentId,
+      session_data: JSON.stringify(input.data ?? (existing ? JSON.parse(String(existing.session_data)) : {})),
+      context_snapshot: input.contextSnapshot ?? (existing?.context_snapshot as string | null | undefined) ?? null,
+      created_at: existing ? String(existing.created_at) : t,
+      updated_at: t,
+    });
+    return this.list(input.agentId).find((s) => s.id === input.id)!;
+  }
+}

@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import { MessageStore } from './messageStore';
 import { MetaStore } from './metaStore';
 import { readMigrations } from './migrations';
-import { AgentsRepository, type Clock, SettingsRepository, WorkspacesRepository, WorktreesRepository } from './repositories';
+import { AgentSessionsRepository, AgentsRepository, type Clock, SettingsRepository, WorkspacesRepository, WorktreesRepository } from './repositories';
 import { loadSqlJs } from './sqlJs';
 import { UsageRepository } from './usageRepository';
 
@@ -41,6 +41,7 @@ export class Store {
   readonly agents: AgentsRepository;
   readonly settings: SettingsRepository;
   readonly usage: UsageRepository;
+  readonly sessions: AgentSessionsRepository;
   private readonly events = new EventEmitter();
   private timer: NodeJS.Timeout | undefined;
 
@@ -56,6 +57,7 @@ export class Store {
     this.agents = new AgentsRepository(meta, messages, now);
     this.settings = new SettingsRepository(meta, now);
     this.usage = new UsageRepository(meta, () => new Date(now()));
+    this.sessions = new AgentSessionsRepository(meta, now);
   }
 
   static async open(options: StoreOptions): Promise<Store> {

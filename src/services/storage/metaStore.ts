@@ -144,7 +144,7 @@ export class MetaStore {
   /** Starts a compaction, unless one is under way, when the current journal is over the threshold. */
   private async compactIfLong(): Promise<void> {
     if (this.compacting || !this.journal) return;
-    let size = 0;
+    let size: number;
     try {
       size = (await stat(this.journal.path)).size;
     } catch {

@@ -26,8 +26,13 @@ const common = {
 
 const extensionOptions = {
   ...common,
-  // The store's compaction worker runs in a thread of its own, from a bundle of its own.
-  entryPoints: { extension: 'src/extension/extension.ts', storeWorker: 'src/services/storage/compactWorker.ts' },
+  // The store is loaded on first use from a bundle of its own; its compaction worker runs in a
+  // thread of its own, from another.
+  entryPoints: {
+    extension: 'src/extension/extension.ts',
+    storage: 'src/services/storage/storageModule.ts',
+    storeWorker: 'src/services/storage/compactWorker.ts',
+  },
   outdir: 'dist',
   platform: 'node',
   format: 'cjs',

@@ -5,8 +5,8 @@ import type { ClaudeManagerExtension } from './api/claudeManager';
 import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
 import { AgentsTreeProvider } from './views/agentsView';
-import { loadSqlJs } from '../services/storage/sqlJs';
-import { Store } from '../services/storage/store';
+import type { Store } from '../services/storage/store';
+import { loadStorageModule } from './storage';
 import { registerStorageCommands } from './commands/storageCommands';
 import type { SqlJsStatic } from 'sql.js';
 import { ManagerPanels } from './webviews/managerPanel';
@@ -52,7 +52,9 @@ export class Container implements vscode.Disposable {
       }),
     );
     this.own(registerCommand('claudeManager.showLog', this.log, () => this.log.show()));
-    for (const d of registerStorageCommands(this.log, () => this.store(), () => this.loadSqlEngine())) this.own(d);
+    for (const d of registerStorageCommands(this.log, () => this.store(), () => this.loadSqlEngine(), () => loadStorageModule(this.context.extensionUri))) {
+      this.own(d);
+    }
   }
 
   /**
@@ -60,7 +62,7 @@ export class Container implements vscode.Disposable {
    * (a packaged extension has no node_modules to find it in).
    */
   loadSqlEngine(): Promise<SqlJsStatic> {
-    this.sqlJs ??= loadSqlJs(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath);
+    this.sqlJs ??= loadStorageModule(this.context.extensionUri).loadSqlJs(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath);
     // A failed load is not cached: the next use tries again.
     this.sqlJs.catch(() => (this.sqlJs = undefined));
     return this.sqlJs;
@@ -72,6 +74,8 @@ export class Container implements vscode.Disposable {
    */
   store(): Promise<Store> {
     this.storeOpening ??= (async () => {
+      // Loaded on first use, like sql.js: nothing of the store is evaluated during activation.
+      const { Store } = loadStorageModule(this.context.extensionUri);
       const sql = await this.loadSqlEngine();
       const store = await Store.open({
         dir: vscode.Uri.joinPath(this.context.globalStorageUri, 'store').fsPath,

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { SqlJsStatic } from 'sql.js';
-import { importDatabase } from '../../services/storage/importer';
 import type { Store } from '../../services/storage/store';
+import type { StorageModule } from '../storage';
 import { registerCommand } from './registerCommand';
 
 function formatBytes(bytes: number): string {
@@ -15,6 +15,7 @@ export function registerStorageCommands(
   log: vscode.LogOutputChannel,
   store: () => Promise<Store>,
   sqlEngine: () => Promise<SqlJsStatic>,
+  storage: () => StorageModule,
 ): vscode.Disposable[] {
   return [
     registerCommand('claudeManager.importDatabase', log, async (file?: vscode.Uri) => {
@@ -32,7 +33,9 @@ export function registerStorageCommands(
       const source = target;
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Importing ${source.fsPath}…` },
-        async () => importDatabase(await store(), await sqlEngine(), source.fsPath),
+        async () => {
+          return storage().importDatabase(await store(), await sqlEngine(), source.fsPath);
+        },
       );
       const parts = [
         `${report.workspaces} repositories`,

@@ -1,25 +1,20 @@
 // Opens a store in a fresh process and prints how long that took and how much memory it added,
 // so that the benchmark compares a 300k-message store with an empty one without leftovers of
 // earlier measurements in the same heap.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '../src/services/logger';
 import { loadSqlJs } from '../src/services/storage/sqlJs';
 import { Store } from '../src/services/storage/store';
-
-const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+import { migrationsDir, quiet, wasmPath } from '../test/helpers/storage';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];
   if (!dir) throw new Error('usage: openProbe DIR');
-  const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
   // The engine is loaded first: its cost is the same for any store.
   const sql = await loadSqlJs(wasmPath);
   global.gc?.();
   const before = process.memoryUsage();
   const started = performance.now();
-  const store = await Store.open({ dir, wasmPath, sql, migrationsDir: join(__dirname, '..', 'migrations'), logger: quiet });
+  const store = await Store.open({ dir, wasmPath, sql, migrationsDir, logger: quiet });
   const openMs = performance.now() - started;
   global.gc?.();
   const after = process.memoryUsage();

@@ -6,17 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { newId } from '../src/services/ids';
-import type { Logger } from '../src/services/logger';
 import { MessageStore, type StoredMessage } from '../src/services/storage/messageStore';
 import { Store } from '../src/services/storage/store';
 import { startCompactionWorker } from '../test/helpers/compactionWorker';
+import { migrationsDir, quiet, wasmPath } from '../test/helpers/storage';
 
-const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
-const migrationsDir = join(__dirname, '..', 'migrations');
-const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const LEDGER_ROWS = 100_000;
 /** Rows per write: a burst of a hundred agents' turns ending at once (the CLI reports one per API message). */
 const LEDGER_BATCH = 100;

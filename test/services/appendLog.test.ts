@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { AppendLog, logSize, readLog } from '../../src/services/storage/appendLog';
+import { describe, it } from 'node:test';
+import { AppendLog, readLog } from '../../src/services/storage/appendLog';
+import { suiteTempDir } from '../helpers/storage';
 
 const writerScript = join(__dirname, '..', 'fixtures', 'logWriter.ts');
 
@@ -43,14 +43,10 @@ function runWriter(
 }
 
 describe('AppendLog', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cm-log-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = suiteTempDir('cm-log-');
 
   it('appends records that read back in order, with their offsets', async () => {
-    const path = join(dir, 'order', 'a.log');
+    const path = join(root(), 'order', 'a.log');
     const log = new AppendLog(path);
     await Promise.all([log.append({ i: 1 }), log.append({ i: 2 }), log.appendMany([{ i: 3 }, { i: 4 }])]);
     await log.append({ i: 5, text: 'ünïcödé ✓' });
@@ -58,7 +54,7 @@ describe('AppendLog', () => {
     const read = await readLog<{ i: number }>(path);
     assert.deepEqual(read.entries.map((e) => e.record.i), [1, 2, 3, 4, 5]);
     assert.equal(read.skipped, 0);
-    assert.equal(read.next, await logSize(path));
+    assert.equal(read.next, statSync(path).size);
     // Reading from an entry's offset starts at that entry.
     const third = read.entries[2];
     assert.ok(third);
@@ -69,7 +65,7 @@ describe('AppendLog', () => {
   });
 
   it('leaves a line still being written for the next read, and skips a torn one', async () => {
-    const path = join(dir, 'torn.log');
+    const path = join(root(), 'torn.log');
     writeFileSync(path, '{"i":1}\n{"i":2}\n{"i":');
     const first = await readLog<{ i: number }>(path);
     assert.deepEqual(first.entries.map((e) => e.record.i), [1, 2]);
@@ -84,12 +80,11 @@ describe('AppendLog', () => {
   });
 
   it('reads nothing, without failing, from a log that does not exist yet', async () => {
-    assert.deepEqual(await readLog(join(dir, 'missing.log')), { entries: [], next: 0, skipped: 0 });
-    assert.equal(await logSize(join(dir, 'missing.log')), 0);
+    assert.deepEqual(await readLog(join(root(), 'missing.log')), { entries: [], next: 0, skipped: 0 });
   });
 
   it('keeps every record of two processes appending to one file at once, each in its own order', async () => {
-    const path = join(dir, 'shared.log');
+    const path = join(root(), 'shared.log');
     const [a, b] = await Promise.all([runWriter(path, 'a', { count: 1000, batch: 3 }), runWriter(path, 'b', { count: 1000 })]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
@@ -105,7 +100,7 @@ describe('AppendLog', () => {
   });
 
   it('survives SIGKILL at 50 random moments on a 100k-record log: always reads, keeps every durable record', async () => {
-    const path = join(dir, 'crash.log');
+    const path = join(root(), 'crash.log');
     const preload = Array.from({ length: 100_000 }, (_, n) => `${JSON.stringify({ writer: 'preload', n })}\n`).join('');
     writeFileSync(path, preload);
     let kills = 0;

@@ -1,19 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SqlJsStatic } from 'sql.js';
 import { ClaudeManagerError } from '../../src/services/errors';
-import type { Logger } from '../../src/services/logger';
 import { importDatabase } from '../../src/services/storage/importer';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
 import { Store } from '../../src/services/storage/store';
+import { migrationsDir, quiet, wasmPath } from '../helpers/storage';
 
-const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
-const migrationsDir = join(__dirname, '..', '..', 'migrations');
-const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 function invalid(pattern: RegExp) {
   return (e: unknown) => e instanceof ClaudeManagerError && e.code === 'INVALID_INPUT' && pattern.test(e.message);

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ClaudeManagerError } from '../../src/services/errors';
 import { newId } from '../../src/services/ids';
 import { MessageStore, type StoredMessage } from '../../src/services/storage/messageStore';
+import { suiteTempDir } from '../helpers/storage';
 
 function message(agentId: string, content: string, extra: Partial<StoredMessage> = {}): StoredMessage {
   return {
@@ -26,14 +26,10 @@ function invalidInput(pattern: RegExp) {
 }
 
 describe('MessageStore', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cm-messages-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = suiteTempDir('cm-messages-');
 
   it('pages newest first by insertion order, through every edge', async () => {
-    const store = new MessageStore(dir);
+    const store = new MessageStore(root());
     const agent = newId('ag');
     assert.deepEqual(await store.page(agent), { messages: [], hasMore: false }, 'an agent with no messages');
     for (let i = 0; i < 120; i++) await store.put(message(agent, `m${i}`));
@@ -59,7 +55,7 @@ describe('MessageStore', () => {
   });
 
   it('keeps a message in its place when a newer version of it is stored (streaming, tool results)', async () => {
-    const store = new MessageStore(dir);
+    const store = new MessageStore(root());
     const agent = newId('ag');
     const tool = message(agent, '', { role: 'tool', kind: 'tool', toolName: 'Bash', toolInput: { command: 'ls' }, isComplete: false });
     await store.put(message(agent, 'before'));
@@ -75,12 +71,12 @@ describe('MessageStore', () => {
 
   it('sees messages another process (another window) appended, and skips a torn line', async () => {
     const agent = newId('ag');
-    const mine = new MessageStore(dir);
-    const theirs = new MessageStore(dir);
+    const mine = new MessageStore(root());
+    const theirs = new MessageStore(root());
     await mine.put(message(agent, 'one'));
     assert.equal(await theirs.count(agent), 1);
     await theirs.put(message(agent, 'two'));
-    appendFileSync(join(dir, `${agent}.log`), '{"m":{"id":"msg_torn"');
+    appendFileSync(join(root(), `${agent}.log`), '{"m":{"id":"msg_torn"');
     await mine.put(message(agent, 'three'));
     assert.deepEqual((await mine.page(agent)).messages.map((m) => m.content), ['three', 'two', 'one']);
     assert.deepEqual((await theirs.page(agent)).messages.map((m) => m.content), ['three', 'two', 'one']);
@@ -88,7 +84,7 @@ describe('MessageStore', () => {
   });
 
   it('refuses bad input with a clear error and stores nothing', async () => {
-    const store = new MessageStore(dir);
+    const store = new MessageStore(root());
     const agent = newId('ag');
     await assert.rejects(store.put({ ...message(agent, 'x'), role: 'robot' as never }), invalidInput(/Invalid message: role/));
     await assert.rejects(store.put({ ...message(agent, 'x'), id: 'nope' }), invalidInput(/Invalid message: id/));
@@ -101,7 +97,7 @@ describe('MessageStore', () => {
   });
 
   it('deletes an agent\'s messages for good', async () => {
-    const store = new MessageStore(dir);
+    const store = new MessageStore(root());
     const agent = newId('ag');
     await store.put(message(agent, 'x'));
     await store.deleteAgent(agent);

@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SqlJsStatic } from 'sql.js';
 import { ClaudeManagerError } from '../../src/services/errors';
@@ -10,8 +9,8 @@ import type { Logger } from '../../src/services/logger';
 import { MetaStore, type MetaStoreOptions } from '../../src/services/storage/metaStore';
 import { type Migration, readMigrations } from '../../src/services/storage/migrations';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
+import { migrationsDir, wasmPath } from '../helpers/storage';
 
-const wasm = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
 const T = '2026-11-23T10:00:00.000Z';
 
 class RecordingLogger implements Logger {
@@ -35,8 +34,8 @@ describe('MetaStore', () => {
   let root: string;
   let logger: RecordingLogger;
   before(async () => {
-    SQL = await loadSqlJs(wasm);
-    migrations = await readMigrations(join(__dirname, '..', '..', 'migrations'));
+    SQL = await loadSqlJs(wasmPath);
+    migrations = await readMigrations(migrationsDir);
     root = mkdtempSync(join(tmpdir(), 'cm-meta-'));
   });
   after(() => rmSync(root, { recursive: true, force: true }));

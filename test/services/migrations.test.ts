@@ -1,16 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { ClaudeManagerError } from '../../src/services/errors';
 import { applyMigrations, readMigrations } from '../../src/services/storage/migrations';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
+import { migrationsDir, wasmPath } from '../helpers/storage';
 
-const wasm = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
-const projectMigrations = join(__dirname, '..', '..', 'migrations');
 
 function storageError(pattern: RegExp) {
   return (error: unknown) => error instanceof ClaudeManagerError && error.code === 'STORAGE_FAILED' && pattern.test(error.message);
@@ -30,7 +28,7 @@ describe('migrations', () => {
   let SQL: SqlJsStatic;
   let dir: string;
   before(async () => {
-    SQL = await loadSqlJs(wasm);
+    SQL = await loadSqlJs(wasmPath);
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -44,7 +42,7 @@ describe('migrations', () => {
   }
 
   it('applies the shipped schema to a new store once, recording each file with its checksum', async () => {
-    const migrations = await readMigrations(projectMigrations);
+    const migrations = await readMigrations(migrationsDir);
     assert.equal(migrations[0]?.file, '001_initial_schema.sql');
     const db = new SQL.Database();
     assert.deepEqual(applyMigrations(db, migrations, () => '2026-01-01T00:00:00.000Z'), migrations.map((m) => m.version));
@@ -60,7 +58,7 @@ describe('migrations', () => {
   it('enforces the schema\'s checks: id prefixes, statuses, context level, nullable branch', async () => {
     const db = new SQL.Database();
     db.run('PRAGMA foreign_keys = ON');
-    applyMigrations(db, await readMigrations(projectMigrations));
+    applyMigrations(db, await readMigrations(migrationsDir));
     const t = '2026-01-01T00:00:00.000Z';
     db.run('INSERT INTO workspaces VALUES (?, ?, ?, ?, ?)', ['ws_1', 'repo', '/r', t, t]);
     assert.throws(() => db.run('INSERT INTO workspaces VALUES (?, ?, ?, ?, ?)', ['1', 'repo2', '/r2', t, t]), /CHECK/);

@@ -1,15 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ClaudeManagerError } from '../../src/services/errors';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
+import { wasmPath } from '../helpers/storage';
 
-const wasm = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
 
 describe('loadSqlJs', () => {
   it('loads the engine from an explicit .wasm file and runs SQL', async () => {
-    const SQL = await loadSqlJs(wasm);
+    const SQL = await loadSqlJs(wasmPath);
     const db = new SQL.Database();
     try {
       db.run('CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER NOT NULL)');

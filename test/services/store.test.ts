@@ -1,32 +1,22 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import * as z from 'zod';
 import { ClaudeManagerError } from '../../src/services/errors';
 import { newId } from '../../src/services/ids';
-import type { Logger } from '../../src/services/logger';
 import { Store } from '../../src/services/storage/store';
 import { startCompactionWorker } from '../helpers/compactionWorker';
-
-const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
-const migrationsDir = join(__dirname, '..', '..', 'migrations');
-const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+import { migrationsDir, quiet, seedWorktree, suiteTempDir, wasmPath } from '../helpers/storage';
 
 function code(c: string, pattern: RegExp = /./) {
   return (e: unknown) => e instanceof ClaudeManagerError && e.code === c && pattern.test(e.message);
 }
 
 describe('Store and its repositories', () => {
-  let root: string;
+  const root = suiteTempDir('cm-store-');
   let n = 0;
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), 'cm-store-'));
-  });
-  after(() => rmSync(root, { recursive: true, force: true }));
-  const open = (dir = join(root, `s${++n}`), followIntervalMs = 1000) => Store.open({ dir, wasmPath, migrationsDir, logger: quiet, followIntervalMs });
+  const open = (dir = join(root(), `s${++n}`), followIntervalMs = 1000) => Store.open({ dir, wasmPath, migrationsDir, logger: quiet, followIntervalMs });
 
   it('workspaces: created once per path, counted, renamed, forgotten with everything under them', async () => {
     const store = await open();
@@ -54,8 +44,7 @@ describe('Store and its repositories', () => {
 
   it('worktrees: main first, detached allowed, reordered, updated, deleted', async () => {
     const store = await open();
-    const ws = await store.workspaces.create({ path: '/r' });
-    const main = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const { ws, wt: main } = await seedWorktree(store);
     const a = await store.worktrees.create({ workspaceId: ws.id, name: 'a', branch: 'feature/a', path: '/r-wt/a' });
     const b = await store.worktrees.create({ workspaceId: ws.id, name: 'b', branch: null, path: '/r-wt/b' });
     assert.equal(b.branch, null);
@@ -72,8 +61,7 @@ describe('Store and its repositories', () => {
 
   it('agents: defaults, updates, archive and restore, hard delete with messages, reorder, forks', async () => {
     const store = await open();
-    const ws = await store.workspaces.create({ path: '/r' });
-    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const { wt } = await seedWorktree(store);
     const first = await store.agents.create({ worktreeId: wt.id });
     assert.deepEqual(
       { name: first.name, status: first.status, reason: first.statusReason, mode: first.mode, permissions: first.permissions, context: first.contextLevel },
@@ -102,8 +90,7 @@ describe('Store and its repositories', () => {
 
   it('finishes agents whose process died with the editor, leaving those another live window runs', async () => {
     const store = await open();
-    const ws = await store.workspaces.create({ path: '/r' });
-    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const { wt } = await seedWorktree(store);
     const mine = await store.agents.update((await store.agents.create({ worktreeId: wt.id })).id, { status: 'running', statusReason: 'thinking', pid: 111, ownerWindow: 'w1' });
     const otherLive = await store.agents.update((await store.agents.create({ worktreeId: wt.id })).id, {
       status: 'waiting', statusReason: 'waiting for your message', pid: 222, ownerWindow: 'w2', ownerHeartbeatAt: '2026-11-23T10:00:30.000Z',
@@ -128,11 +115,10 @@ describe('Store and its repositories', () => {
   });
 
   it('a second window sees a new agent within a second, and says so', async () => {
-    const dir = join(root, `s${++n}`);
+    const dir = join(root(), `s${++n}`);
     const a = await open(dir, 100);
     const b = await open(dir, 100);
-    const ws = await a.workspaces.create({ path: '/r' });
-    const wt = await a.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const { wt } = await seedWorktree(a);
     const changed = new Promise<void>((resolve, reject) => {
       // (Also keeps the event loop alive: the store's own follow timer does not.)
       const timer = setTimeout(() => reject(new Error('the second window did not see the agent within 5 s')), 5000);
@@ -152,17 +138,12 @@ describe('Store and its repositories', () => {
 });
 
 describe('Store housekeeping', () => {
-  let root: string;
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), 'cm-store-hk-'));
-  });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  const root = suiteTempDir('cm-store-hk-');
 
   it('prunes agents archived before a cutoff, with their messages, and reports its size', async () => {
     let clock = '2026-01-01T00:00:00.000Z';
-    const store = await Store.open({ dir: root, wasmPath, migrationsDir, logger: quiet, now: () => clock });
-    const ws = await store.workspaces.create({ path: '/r' });
-    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const store = await Store.open({ dir: root(), wasmPath, migrationsDir, logger: quiet, now: () => clock });
+    const { wt } = await seedWorktree(store);
     const oldArchived = await store.agents.create({ worktreeId: wt.id, name: 'old' });
     const active = await store.agents.create({ worktreeId: wt.id, name: 'active' });
     await store.messages.put({ id: newId('msg'), agentId: oldArchived.id, role: 'user', kind: 'text', content: 'x', isComplete: true, createdAt: clock });
@@ -176,27 +157,22 @@ describe('Store housekeeping', () => {
     assert.equal(await store.messages.count(oldArchived.id), 0);
     assert.equal(store.agents.get(active.id).deletedAt, undefined);
     const info = await store.info();
-    assert.equal(info.dir, root);
+    assert.equal(info.dir, root());
     assert.ok(info.files >= 1 && info.bytes > 0, JSON.stringify(info));
     await store.close();
   });
 });
 
 describe('Store compaction in a worker thread', () => {
-  let root: string;
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), 'cm-store-worker-'));
-  });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  const root = suiteTempDir('cm-store-worker-');
 
   it('folds the journal into a snapshot off this thread; this store and a reopened one see everything', async () => {
-    const open = () => Store.open({ dir: root, wasmPath, migrationsDir, logger: quiet, compactAfterBytes: 3_000, startCompactionWorker });
+    const open = () => Store.open({ dir: root(), wasmPath, migrationsDir, logger: quiet, compactAfterBytes: 3_000, startCompactionWorker });
     const store = await open();
-    const ws = await store.workspaces.create({ path: '/r' });
-    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const { wt } = await seedWorktree(store);
     for (let i = 0; i < 40; i++) await store.agents.create({ worktreeId: wt.id, name: `agent ${i}` });
     await store.close();
-    const files = readdirSync(root);
+    const files = readdirSync(root());
     assert.ok(files.includes('meta.sqlite'), `no snapshot: ${files.join(', ')}`);
     assert.ok(files.some((f) => /^meta-[1-9]\d*\.log$/.test(f)), `no newer journal generation: ${files.join(', ')}`);
     const again = await open();
@@ -212,17 +188,12 @@ describe('Store compaction in a worker thread', () => {
 });
 
 describe('Agent sessions', () => {
-  let root: string;
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), 'cm-store-sessions-'));
-  });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  const root = suiteTempDir('cm-store-sessions-');
 
   it('keeps the sessions an agent ran, newest first, and goes with the agent', async () => {
     let clock = '2026-01-01T00:00:00.000Z';
-    const store = await Store.open({ dir: root, wasmPath, migrationsDir, logger: quiet, now: () => clock });
-    const ws = await store.workspaces.create({ path: '/r' });
-    const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
+    const store = await Store.open({ dir: root(), wasmPath, migrationsDir, logger: quiet, now: () => clock });
+    const { wt } = await seedWorktree(store);
     const agent = await store.agents.create({ worktreeId: wt.id });
     assert.equal(store.sessions.latest(agent.id), undefined);
     await store.sessions.save({ id: '0f4c-first', agentId: agent.id, data: { model: 'opus', cwd: '/r' } });

@@ -1,18 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import { newId } from '../../src/services/ids';
-import type { Logger } from '../../src/services/logger';
 import { Store } from '../../src/services/storage/store';
+import { migrationsDir, quiet, suiteTempDir, wasmPath } from '../helpers/storage';
 
 const writerScript = join(__dirname, '..', 'fixtures', 'storeWriter.ts');
-const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
-const migrationsDir = join(__dirname, '..', '..', 'migrations');
-const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 interface Child {
   lines: string[];
@@ -53,14 +48,10 @@ async function seed(dir: string, agents: number): Promise<string[]> {
 }
 
 describe('Store across processes', () => {
-  let root: string;
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), 'cm-store-proc-'));
-  });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  const root = suiteTempDir('cm-store-proc-');
 
   it('two windows write 1,000+ times each, to one shared agent and their own, and lose nothing', async () => {
-    const dir = join(root, 'pair');
+    const dir = join(root(), 'pair');
     const [shared, ownA, ownB] = await seed(dir, 3);
     const rounds = 500;
     const [a, b] = await Promise.all([
@@ -87,7 +78,7 @@ describe('Store across processes', () => {
   });
 
   it('survives SIGKILL at 50 random moments on a store of 100k messages: always opens, keeps every durable write', async () => {
-    const dir = join(root, 'crash');
+    const dir = join(root(), 'crash');
     const [agent, busy] = await seed(dir, 2);
     // 100k messages already stored, as a long history would leave them.
     mkdirSync(join(dir, 'messages'), { recursive: true });

@@ -1,16 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClaudeManagerError } from '../../src/services/errors';
-import type { Logger } from '../../src/services/logger';
 import { Store } from '../../src/services/storage/store';
+import { migrationsDir, quiet, wasmPath } from '../helpers/storage';
 
-const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
-const migrationsDir = join(__dirname, '..', '..', 'migrations');
-const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** A local time, as the user's clock shows it. */
 const local = (y: number, m: number, d: number, h = 12) => new Date(y, m - 1, d, h).toISOString();

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** One record read back from a log, with where it starts and ends in the file. */
@@ -119,16 +119,6 @@ export class AppendLog {
     this.closed = true;
     await this.handle?.close();
     this.handle = undefined;
-  }
-}
-
-/** The size of a log file, 0 when it does not exist yet. */
-export async function logSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
   }
 }
 

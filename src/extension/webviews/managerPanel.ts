@@ -114,10 +114,6 @@ export class ManagerPanels implements vscode.Disposable {
     );
   }
 
-  get panel(): ManagerPanel | undefined {
-    return this.current;
-  }
-
   /** Opens the panel, or reveals it when it is already open. */
   show(): ManagerPanel {
     if (this.current) {

@@ -26,12 +26,11 @@ const common = {
 
 const extensionOptions = {
   ...common,
-  // The store is loaded on first use from a bundle of its own; its compaction worker runs in a
-  // thread of its own, from another.
+  // The store (sql.js, the repositories, the message logs) runs in a worker thread started on
+  // first use from a bundle of its own; the extension bundle holds only the thin client.
   entryPoints: {
     extension: 'src/extension/extension.ts',
-    storage: 'src/services/storage/storageModule.ts',
-    storeWorker: 'src/services/storage/compactWorker.ts',
+    storeWorker: 'src/services/storage/storeWorker.ts',
   },
   outdir: 'dist',
   platform: 'node',

@@ -5,10 +5,8 @@ import type { ClaudeManagerExtension } from './api/claudeManager';
 import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
 import { AgentsTreeProvider } from './views/agentsView';
-import type { Store } from '../services/storage/store';
-import { loadStorageModule } from './storage';
+import { Store } from '../services/storage/store';
 import { registerStorageCommands } from './commands/storageCommands';
-import type { SqlJsStatic } from 'sql.js';
 import { ManagerPanels } from './webviews/managerPanel';
 
 /**
@@ -22,7 +20,6 @@ export class Container implements vscode.Disposable {
   readonly agentsTree: AgentsTreeProvider;
   readonly api: ClaudeManagerExtension;
   readonly panels: ManagerPanels;
-  private sqlJs: Promise<SqlJsStatic> | undefined;
   private storeOpening: Promise<Store> | undefined;
 
   constructor(readonly context: vscode.ExtensionContext) {
@@ -36,7 +33,7 @@ export class Container implements vscode.Disposable {
       }),
     );
     this.panels = this.own(
-      new ManagerPanels({ context, log: this.log, sqliteVersion: () => this.sqliteVersion() }),
+      new ManagerPanels({ context, log: this.log, sqliteVersion: async () => (await this.store()).sqliteVersion() }),
     );
     this.registerCommands();
     this.api = createExtensionApi();
@@ -52,20 +49,9 @@ export class Container implements vscode.Disposable {
       }),
     );
     this.own(registerCommand('claudeManager.showLog', this.log, () => this.log.show()));
-    for (const d of registerStorageCommands(this.log, () => this.store(), () => this.loadSqlEngine(), () => loadStorageModule(this.context.extensionUri))) {
+    for (const d of registerStorageCommands(this.log, () => this.store())) {
       this.own(d);
     }
-  }
-
-  /**
-   * The SQLite engine, loaded once on first use from the .wasm the build put beside the bundle
-   * (a packaged extension has no node_modules to find it in).
-   */
-  loadSqlEngine(): Promise<SqlJsStatic> {
-    this.sqlJs ??= loadStorageModule(this.context.extensionUri).loadSqlJs(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath);
-    // A failed load is not cached: the next use tries again.
-    this.sqlJs.catch(() => (this.sqlJs = undefined));
-    return this.sqlJs;
   }
 
   /**
@@ -73,21 +59,23 @@ export class Container implements vscode.Disposable {
    * aside (an unreadable file) is said to the user, with where the old file is.
    */
   store(): Promise<Store> {
-    this.storeOpening ??= (async () => {
-      // Loaded on first use, like sql.js: nothing of the store is evaluated during activation.
-      const { Store } = loadStorageModule(this.context.extensionUri);
-      const sql = await this.loadSqlEngine();
+    if (this.storeOpening) return this.storeOpening;
+    const opening = (async (): Promise<Store> => {
+      // The store runs in a worker thread of its own, started on first use: nothing of it is
+      // loaded during activation, and none of its work blocks this thread.
       const store = await Store.open({
         dir: vscode.Uri.joinPath(this.context.globalStorageUri, 'store').fsPath,
         wasmPath: vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath,
-        sql,
         migrationsDir: vscode.Uri.joinPath(this.context.extensionUri, 'migrations').fsPath,
         logger: this.log,
-        startCompactionWorker: (job) =>
-          new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'storeWorker.js').fsPath, { workerData: job }),
+        startWorker: (workerData) => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'storeWorker.js').fsPath, { workerData }),
       });
       this.own({ dispose: () => void store.close() });
-      for (const moved of store.meta.report.movedAside) {
+      // A worker that died is started again on the next use.
+      store.onDidStop(() => {
+        if (this.storeOpening === opening) this.storeOpening = undefined;
+      });
+      for (const moved of store.report.movedAside) {
         void vscode.window.showWarningMessage(
           `Claude Manager could not read ${moved.file} (${moved.reason}) and started a fresh one. The old file is kept at ${moved.to}.`,
         );
@@ -95,19 +83,12 @@ export class Container implements vscode.Disposable {
       this.log.info(`Storage opened at ${store.dir}`);
       return store;
     })();
+    this.storeOpening = opening;
     // A failed open is not cached: the next use tries again.
-    this.storeOpening.catch(() => (this.storeOpening = undefined));
-    return this.storeOpening;
-  }
-
-  private async sqliteVersion(): Promise<string> {
-    const SQL = await this.loadSqlEngine();
-    const db = new SQL.Database();
-    try {
-      return String(db.exec('SELECT sqlite_version()')[0]?.values[0]?.[0] ?? 'unknown');
-    } finally {
-      db.close();
-    }
+    opening.catch(() => {
+      if (this.storeOpening === opening) this.storeOpening = undefined;
+    });
+    return opening;
   }
 
   private own<T extends vscode.Disposable>(disposable: T): T {

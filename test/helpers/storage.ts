@@ -7,7 +7,6 @@ import { dirname, join } from 'node:path';
 import { after, before } from 'node:test';
 import type { Logger } from '../../src/services/logger';
 import type { WorkspaceRecord, WorktreeRecord } from '../../src/services/storage/records';
-import type { Store } from '../../src/services/storage/store';
 
 export const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
 export const migrationsDir = join(__dirname, '..', '..', 'migrations');
@@ -28,8 +27,14 @@ export function suiteTempDir(prefix: string): () => string {
   };
 }
 
+/** What seeding needs: a `LocalStore` or the worker-backed `Store` will do. */
+interface Seedable {
+  workspaces: { create(input: { path: string }): Promise<WorkspaceRecord> };
+  worktrees: { create(input: { workspaceId: string; name: string; branch: string | null; path: string; isMain?: boolean }): Promise<WorktreeRecord> };
+}
+
 /** A workspace at `path` with its main worktree. */
-export async function seedWorktree(store: Store, path = '/r'): Promise<{ ws: WorkspaceRecord; wt: WorktreeRecord }> {
+export async function seedWorktree(store: Seedable, path = '/r'): Promise<{ ws: WorkspaceRecord; wt: WorktreeRecord }> {
   const ws = await store.workspaces.create({ path });
   const wt = await store.worktrees.create({ workspaceId: ws.id, name: ws.name, branch: 'main', path, isMain: true });
   return { ws, wt };

@@ -7,7 +7,7 @@ import type { SqlJsStatic } from 'sql.js';
 import { ClaudeManagerError } from '../../src/services/errors';
 import { importDatabase } from '../../src/services/storage/importer';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
-import { Store } from '../../src/services/storage/store';
+import { LocalStore } from '../../src/services/storage/localStore';
 import { migrationsDir, quiet, wasmPath } from '../helpers/storage';
 
 
@@ -50,7 +50,7 @@ describe('importing a database of the earlier app', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it('merges workspaces, worktrees, agents, messages and usage, matching what exists, and adds nothing the second time', async () => {
-    const store = await Store.open({ dir: join(root, 'store'), wasmPath, migrationsDir, logger: quiet });
+    const store = await LocalStore.open({ dir: join(root, 'store'), wasmPath, migrationsDir, logger: quiet });
     const known = await store.workspaces.create({ path: '/repos/beta', name: 'Beta (already here)' });
 
     const first = await importDatabase(store, SQL, legacy);
@@ -88,7 +88,7 @@ describe('importing a database of the earlier app', () => {
   });
 
   it('refuses a file that is not a database, or not one of ours, and writes nothing', async () => {
-    const store = await Store.open({ dir: join(root, 'store2'), wasmPath, migrationsDir, logger: quiet });
+    const store = await LocalStore.open({ dir: join(root, 'store2'), wasmPath, migrationsDir, logger: quiet });
     const text = join(root, 'notes.txt');
     writeFileSync(text, 'just some notes, not a database at all. '.repeat(200));
     await assert.rejects(importDatabase(store, SQL, text), invalid(/notes\.txt is not a SQLite database/));

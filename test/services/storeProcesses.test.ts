@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { newId } from '../../src/services/ids';
-import { Store } from '../../src/services/storage/store';
-import { migrationsDir, quiet, suiteTempDir, wasmPath } from '../helpers/storage';
+import { quiet, suiteTempDir } from '../helpers/storage';
+import { openStore } from '../helpers/storeWorker';
 
 const writerScript = join(__dirname, '..', 'fixtures', 'storeWriter.ts');
 
@@ -38,7 +38,7 @@ function runWriter(args: string[], killAfterFirstMs?: number): Promise<Child> {
 }
 
 async function seed(dir: string, agents: number): Promise<string[]> {
-  const store = await Store.open({ dir, wasmPath, migrationsDir, logger: quiet });
+  const store = await openStore(dir, quiet);
   const ws = await store.workspaces.create({ path: '/repo' });
   const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'repo', branch: 'main', path: '/repo', isMain: true });
   const ids: string[] = [];
@@ -66,14 +66,14 @@ describe('Store across processes', () => {
     assert.ok(a.lines.includes(`saw ${rounds / 2}`), `a: ${a.lines.at(-1)}`);
     assert.ok(b.lines.includes(`saw ${rounds / 2}`), `b: ${b.lines.at(-1)}`);
 
-    const store = await Store.open({ dir, wasmPath, migrationsDir, logger: quiet });
+    const store = await openStore(dir, quiet);
     assert.equal(await store.messages.count(shared!), rounds, 'the shared agent holds both writers\' messages');
     assert.equal(await store.messages.count(ownA!), rounds / 2);
     assert.equal(await store.messages.count(ownB!), rounds / 2);
     // The shared agent's name is whichever rename came last in the journal; both windows agree on it.
-    assert.match(store.agents.get(shared!).name, /^[ab] \d+$/);
-    assert.equal(store.agents.get(ownA!).name, `a ${rounds - 1}`);
-    assert.equal(store.agents.get(ownB!).name, `b ${rounds - 1}`);
+    assert.match((await store.agents.get(shared!)).name, /^[ab] \d+$/);
+    assert.equal((await store.agents.get(ownA!)).name, `a ${rounds - 1}`);
+    assert.equal((await store.agents.get(ownB!)).name, `b ${rounds - 1}`);
     await store.close();
   });
 
@@ -97,13 +97,13 @@ describe('Store across processes', () => {
       const durableRenames = result.lines.filter((l) => l.startsWith('meta ')).map((l) => Number(l.split(' ')[2]));
       assert.ok(durableMessages.length > 0, `run ${run} wrote nothing: ${result.stderr}`);
 
-      const store = await Store.open({ dir, wasmPath, migrationsDir, logger: quiet });
+      const store = await openStore(dir, quiet);
       try {
         const newest = await store.messages.page(agent!, { limit: Math.min(500, durableMessages.length + 1) });
         const present = new Set(newest.messages.map((m) => m.id));
         assert.deepEqual(durableMessages.filter((id) => !present.has(id)), [], `run ${run}: durable messages missing`);
         if (durableRenames.length > 0) {
-          const name = store.agents.get(agent!).name;
+          const name = (await store.agents.get(agent!)).name;
           const match = new RegExp(`^run${run} (\\d+)$`).exec(name);
           assert.ok(match && Number(match[1]) >= Math.max(...durableRenames), `run ${run}: agent name ${name} is older than a durable rename`);
         }
@@ -112,7 +112,7 @@ describe('Store across processes', () => {
       }
     }
     assert.equal(kills, 50, 'every run must end by SIGKILL');
-    const store = await Store.open({ dir, wasmPath, migrationsDir, logger: quiet });
+    const store = await openStore(dir, quiet);
     assert.equal(await store.messages.count(busy!), 100_000, 'the old history is intact');
     await store.close();
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClaudeManagerError } from '../../src/services/errors';
-import { Store } from '../../src/services/storage/store';
+import { LocalStore } from '../../src/services/storage/localStore';
 import { migrationsDir, quiet, wasmPath } from '../helpers/storage';
 
 
@@ -13,12 +13,12 @@ const local = (y: number, m: number, d: number, h = 12) => new Date(y, m - 1, d,
 
 describe('usage ledger', () => {
   let root: string;
-  let store: Store;
+  let store: LocalStore;
   let ids: { ws: string; wt: string; a1: string; a2: string };
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'cm-usage-'));
     // "Now" is Wednesday 2026-11-18, noon local time.
-    store = await Store.open({ dir: root, wasmPath, migrationsDir, logger: quiet, now: () => local(2026, 11, 18) });
+    store = await LocalStore.open({ dir: root, wasmPath, migrationsDir, logger: quiet, now: () => local(2026, 11, 18) });
     const ws = await store.workspaces.create({ path: '/r' });
     const wt = await store.worktrees.create({ workspaceId: ws.id, name: 'r', branch: 'main', path: '/r', isMain: true });
     const a1 = await store.agents.create({ worktreeId: wt.id });

@@ -1,7 +1,5 @@
 import * as vscode from 'vscode';
-import type { SqlJsStatic } from 'sql.js';
 import type { Store } from '../../services/storage/store';
-import type { StorageModule } from '../storage';
 import { registerCommand } from './registerCommand';
 
 function formatBytes(bytes: number): string {
@@ -14,8 +12,6 @@ function formatBytes(bytes: number): string {
 export function registerStorageCommands(
   log: vscode.LogOutputChannel,
   store: () => Promise<Store>,
-  sqlEngine: () => Promise<SqlJsStatic>,
-  storage: () => StorageModule,
 ): vscode.Disposable[] {
   return [
     registerCommand('claudeManager.importDatabase', log, async (file?: vscode.Uri) => {
@@ -34,7 +30,7 @@ export function registerStorageCommands(
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Importing ${source.fsPath}…` },
         async () => {
-          return storage().importDatabase(await store(), await sqlEngine(), source.fsPath);
+          return (await store()).importDatabase(source.fsPath);
         },
       );
       const parts = [

@@ -4,7 +4,7 @@ import type { Database, SqlJsStatic } from 'sql.js';
 import { ClaudeManagerError } from '../errors';
 import type { StoredMessage } from './messageStore';
 import { agentStatuses, agentModes, permissionKinds, sortModes, agentToRow, type AgentRecord } from './records';
-import type { Store } from './store';
+import type { LocalStore } from './localStore';
 
 /** What an import added; what was already there is not counted. */
 export interface ImportReport {
@@ -65,7 +65,7 @@ function oneOf<T extends string>(values: readonly T[], v: unknown, fallback: T):
  * ids, usage by day and model, so importing the same file twice adds nothing. A file of another
  * shape is refused with what is missing, before anything is written.
  */
-export async function importDatabase(store: Store, sql: SqlJsStatic, file: string): Promise<ImportReport> {
+export async function importDatabase(store: LocalStore, sql: SqlJsStatic, file: string): Promise<ImportReport> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);

@@ -39,11 +39,6 @@ export interface MetaStoreOptions {
   logger: Logger;
   /** Compact once the journal holds this many bytes. */
   compactAfterBytes?: number;
-  /**
-   * Runs a compaction elsewhere (a worker thread) so that exporting the database never blocks
-   * this thread. Without it, compaction runs here.
-   */
-  compactElsewhere?: () => Promise<boolean>;
   now?: () => string;
 }
 
@@ -151,8 +146,7 @@ export class MetaStore {
       return; // no journal yet
     }
     if (size <= this.compactAfterBytes || this.compacting) return;
-    const run = this.options.compactElsewhere ?? (() => this.compact());
-    this.compacting = run()
+    this.compacting = this.compact()
       .catch((error: unknown) => this.options.logger.warn(`Storage: compaction failed, will try again later: ${(error as Error).message}`))
       .finally(() => (this.compacting = undefined));
   }

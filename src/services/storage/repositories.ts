@@ -22,6 +22,17 @@ import {
 
 export type Clock = () => string;
 
+/** Whether a process of this machine with that pid lives (signal 0 checks without sending). */
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it lives, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function parseRows<T>(schema: ZodType<T>, rows: Row[], what: string): T[] {
   return rows.map((row) => {
     const parsed = schema.safeParse(row);
@@ -300,7 +311,7 @@ export class AgentsRepository {
    * are finished, "ended with the editor". Agents owned by another window whose heartbeat is
    * recent are left alone: that window still runs them.
    */
-  async clearStalePids(isAlive: (pid: number) => boolean, options: { window: string; heartbeatStaleBefore: string }): Promise<AgentRecord[]> {
+  async clearStalePids(options: { window: string; heartbeatStaleBefore: string }, isAlive: (pid: number) => boolean = processIsAlive): Promise<AgentRecord[]> {
     const stale = this.list({ includeDeleted: true }).filter((a) => {
       if (a.pid === undefined) return false;
       const otherLiveWindow = a.ownerWindow !== undefined && a.ownerWindow !== options.window && (a.ownerHeartbeatAt ?? '') >= options.heartbeatStaleBefore;
@@ -325,11 +336,10 @@ export class SettingsRepository {
     private readonly now: Clock,
   ) {}
 
-  get<T>(key: string, schema: ZodType<T>): T | undefined {
+  /** The stored JSON value, unchecked (callers check its shape: see `Store.getSetting`); `undefined` when unset. */
+  get(key: string): unknown {
     const row = this.meta.query('SELECT value FROM settings WHERE key = ?', [key])[0];
-    if (!row) return undefined;
-    const parsed = schema.safeParse(JSON.parse(String(row.value)));
-    return parsed.success ? parsed.data : undefined;
+    return row ? (JSON.parse(String(row.value)) as unknown) : undefined;
   }
 
   async set(key: string, value: unknown): Promise<void> {

@@ -59,17 +59,19 @@ export class LocalStore {
   }
 
   static async open(options: LocalStoreOptions): Promise<LocalStore> {
-    const [sql, migrations] = await Promise.all([options.sql ?? loadSqlJs(options.wasmPath), readMigrations(options.migrationsDir)]);
+    // The engine compiles while the migrations and the snapshot are read.
+    const engine = options.sql ? Promise.resolve(options.sql) : loadSqlJs(options.wasmPath);
+    const migrations = await readMigrations(options.migrationsDir);
     const now = options.now ?? (() => new Date().toISOString());
     const meta = await MetaStore.open({
       dir: options.dir,
-      sql,
+      sql: engine,
       migrations,
       logger: options.logger,
       now,
       ...(options.compactAfterBytes !== undefined ? { compactAfterBytes: options.compactAfterBytes } : {}),
     });
-    const store = new LocalStore(sql, meta, new MessageStore(join(options.dir, 'messages')), options.dir, options.logger, now);
+    const store = new LocalStore(await engine, meta, new MessageStore(join(options.dir, 'messages')), options.dir, options.logger, now);
     store.follow(options.followIntervalMs ?? 1000);
     return store;
   }
@@ -132,6 +134,6 @@ export class LocalStore {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.messages.close();
-    await this.meta.close();
+    await this.meta.close({ compactOnCloseBytes: 64 * 1024 });
   }
 }

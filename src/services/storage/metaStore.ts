@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { ClaudeManagerError } from '../errors';
@@ -34,7 +35,8 @@ const journalName = (generation: number): string => `meta-${generation}.log`;
 
 export interface MetaStoreOptions {
   dir: string;
-  sql: SqlJsStatic;
+  /** The engine, or its loading under way: the snapshot is read while the engine compiles. */
+  sql: SqlJsStatic | Promise<SqlJsStatic>;
   migrations: readonly Migration[];
   logger: Logger;
   /** Compact once the journal holds this many bytes. */
@@ -95,13 +97,16 @@ export class MetaStore {
   }
 
   private async load(): Promise<void> {
-    const { dir, sql, migrations } = this.options;
+    const { dir, migrations } = this.options;
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await readFile(join(dir, SNAPSHOT));
+      // Read in one call: this runs in the store's worker, where blocking is harmless, and the
+      // chunked async read of a large snapshot took several times longer.
+      bytes = readFileSync(join(dir, SNAPSHOT));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    const sql = await this.options.sql;
     let db: Database | undefined;
     let offset = 0;
     if (bytes) {
@@ -126,6 +131,8 @@ export class MetaStore {
       this.generation = generations.length ? Math.min(...generations) : 0;
     }
     db.run('PRAGMA foreign_keys = ON');
+    // The database lives in memory (durability is the journal's): no rollback journal file in sql.js's in-memory file system.
+    db.run('PRAGMA journal_mode = MEMORY');
     applyMigrations(db, migrations, this.now);
     db.run('CREATE TABLE IF NOT EXISTS store_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, journal_offset INTEGER NOT NULL)');
     this.db = db;
@@ -332,8 +339,20 @@ export class MetaStore {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes the store. A journal holding more than `compactOnCloseBytes` is folded into the
+   * snapshot first, so that the next open replays little.
+   */
+  async close(options: { compactOnCloseBytes?: number } = {}): Promise<void> {
     await this.compacting;
+    const threshold = options.compactOnCloseBytes;
+    if (threshold !== undefined && this.journal) {
+      const size = await stat(this.journal.path).then((s) => s.size, () => 0);
+      // The current journal is what the next open replays (the snapshot covers the ones before).
+      if (size > threshold) {
+        await this.compact().catch((error: unknown) => this.options.logger.warn(`Storage: compaction at close failed; the next open replays the journal: ${(error as Error).message}`));
+      }
+    }
     await this.journal?.close();
     for (const statement of this.statements.values()) statement.free();
     this.statements.clear();

@@ -3,6 +3,7 @@ import type { SqlValue } from 'sql.js';
 import type { ZodType } from 'zod';
 import { ClaudeManagerError } from '../errors';
 import { newId } from '../ids';
+import { processIsAlive } from '../processRunner';
 import type { MessageStore } from './messageStore';
 import type { MetaStore, Row } from './metaStore';
 import {
@@ -22,16 +23,6 @@ import {
 
 export type Clock = () => string;
 
-/** Whether a process of this machine with that pid lives (signal 0 checks without sending). */
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it lives, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function parseRows<T>(schema: ZodType<T>, rows: Row[], what: string): T[] {
   return rows.map((row) => {

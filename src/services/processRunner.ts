@@ -40,6 +40,17 @@ export class ProcessError extends Error {
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
+/** Whether a process of this machine with that pid lives (signal 0 checks without sending). */
+export function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it lives, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Ends a process and everything it started. */
 export function killProcessTree(pid: number | undefined): void {
   if (pid === undefined) return;

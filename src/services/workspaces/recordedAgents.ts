@@ -1,0 +1,32 @@
+import { killProcessTree, processIsAlive } from '../processRunner';
+import type { Store } from '../storage/store';
+import type { AgentControl } from './workspaceService';
+
+/**
+ * Agents as their stored records tell: one runs while the process of its recorded pid lives (and
+ * no other window owns it). Stopping ends the process tree and records the agent as stopped.
+ * The agent runtime supersedes this with its own knowledge of the processes it drives.
+ */
+export class RecordedAgents implements AgentControl {
+  constructor(
+    private readonly store: Store,
+    private readonly window: string,
+  ) {}
+
+  async running(worktreeId: string): Promise<{ id: string; name: string }[]> {
+    const agents = await this.store.agents.list({ worktreeId });
+    return agents.filter((a) => a.pid !== undefined && (a.ownerWindow === undefined || a.ownerWindow === this.window) && processIsAlive(a.pid)).map((a) => ({ id: a.id, name: a.name }));
+  }
+
+  async stop(agentIds: readonly string[]): Promise<void> {
+    for (const id of agentIds) {
+      const agent = await this.store.agents.get(id);
+      if (agent.pid !== undefined) {
+        killProcessTree(agent.pid);
+        const deadline = Date.now() + 5000;
+        while (processIsAlive(agent.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      }
+      await this.store.agents.update(id, { pid: undefined, status: 'finished', statusReason: 'stopped', stoppedAt: new Date().toISOString() });
+    }
+  }
+}

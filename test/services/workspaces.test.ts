@@ -1,0 +1,191 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ClaudeManagerError } from '../../src/services/errors';
+import { GitService } from '../../src/services/git/gitService';
+import { processIsAlive } from '../../src/services/processRunner';
+import type { Store } from '../../src/services/storage/store';
+import { RecordedAgents } from '../../src/services/workspaces/recordedAgents';
+import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
+import { commit, git, repository, write } from '../helpers/git';
+import { quiet, suiteTempDir } from '../helpers/storage';
+import { openStore } from '../helpers/storeWorker';
+
+function code(c: string, pattern: RegExp = /./) {
+  return (e: unknown) => {
+    assert.ok(e instanceof ClaudeManagerError, `not a ClaudeManagerError: ${String(e)}`);
+    assert.equal(e.code, c, e.message);
+    assert.match(e.message, pattern);
+    return true;
+  };
+}
+
+describe('WorkspaceService: repositories and worktrees, stored and read from git', () => {
+  const storeDir = suiteTempDir('cm-ws-store-');
+  let store: Store;
+  let service: WorkspaceService;
+  let worktreesRoot: string | undefined;
+
+  before(async () => {
+    store = await openStore(storeDir(), quiet);
+    service = new WorkspaceService({ store, git: new GitService({ logger: quiet }), logger: quiet, agents: new RecordedAgents(store, 'this-window'), worktreesRoot: () => worktreesRoot });
+  });
+  after(() => store.close());
+
+  it('adds a repository once, from any folder of it or of its worktrees, with its worktrees', async () => {
+    const repo = repository('adder');
+    const side = join(dirname(repo), 'adder-side');
+    git(repo, 'worktree', 'add', '-b', 'side', side);
+    const ws = (await service.createWorkspace({ path: side }))!;
+    assert.equal(ws.path, repo, 'a worktree folder belongs to its main repository');
+    assert.equal(ws.name, 'adder');
+    assert.equal((await service.createWorkspace({ path: join(repo) }))!.id, ws.id, 'a known repository returns the same workspace');
+    const worktrees = await service.listWorktrees(ws.id);
+    assert.deepEqual(
+      worktrees.map((w) => [w.name, w.branch, w.path, w.isMain, w.missing, w.locked, w.head.length]),
+      [
+        ['adder', 'main', repo, true, false, false, 40],
+        ['adder-side', 'side', side, false, false, false, 40],
+      ],
+    );
+    await assert.rejects(service.createWorkspace({ path: dirname(repo) }), code('NOT_A_REPOSITORY'));
+  });
+
+  it('remove forgets a repository and touches no file; discovery skips it until it is added by hand', async () => {
+    const repo = repository('forgettable');
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    await service.deleteWorkspace(ws.id);
+    assert.ok(existsSync(join(repo, 'README.md')));
+    assert.equal(await service.createWorkspace({ path: repo }, { discovered: true }), undefined);
+    assert.ok(!(await service.listWorkspaces()).some((w) => w.path === repo));
+    const again = (await service.createWorkspace({ path: repo }))!;
+    assert.equal(again.path, repo);
+    assert.ok(await service.createWorkspace({ path: repo }, { discovered: true }), 'added by hand: discovered again too');
+  });
+
+  it('creates worktrees under the configured root, named after the branch; sees ones added and removed outside', async () => {
+    const repo = repository('creator');
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    const created = await service.createWorktree({ workspaceId: ws.id, branch: 'feature/one', newBranch: true });
+    assert.equal(created.path, join(dirname(repo), 'creator.worktrees', 'feature-one'));
+    assert.deepEqual([created.branch, created.isMain, created.missing], ['feature/one', false, false]);
+    worktreesRoot = join(dirname(repo), 'elsewhere');
+    try {
+      const other = await service.createWorktree({ workspaceId: ws.id, branch: 'two', newBranch: true });
+      assert.equal(other.path, join(dirname(repo), 'elsewhere', 'creator', 'two'));
+    } finally {
+      worktreesRoot = undefined;
+    }
+    // Made and removed with the git CLI, outside the service.
+    const outside = join(dirname(repo), 'made-outside');
+    git(repo, 'worktree', 'add', '-b', 'outside', outside);
+    git(repo, 'worktree', 'remove', join(dirname(repo), 'elsewhere', 'creator', 'two'));
+    const changed = new Promise<{ workspaceId: string }>((resolve) => {
+      const off = service.onDidChangeWorktrees((e) => {
+        off();
+        resolve(e);
+      });
+    });
+    await service.refreshWorkspace(ws.id);
+    assert.deepEqual(await changed, { workspaceId: ws.id });
+    assert.deepEqual((await service.listWorktrees(ws.id)).map((w) => w.branch), ['main', 'feature/one', 'outside']);
+    // A folder that vanished: listed as missing, then pruned away.
+    rmSync(outside, { recursive: true, force: true });
+    await service.refreshWorkspace(ws.id);
+    assert.equal((await service.listWorktrees(ws.id)).find((w) => w.branch === 'outside')?.missing, true);
+    assert.equal((await service.prune(ws.id)).pruned.length, 1);
+    assert.deepEqual((await service.listWorktrees(ws.id)).map((w) => w.branch), ['main', 'feature/one']);
+  });
+
+  it('sorts worktrees: main first, then free order (persisted), name, or status', async () => {
+    const repo = repository('sorter');
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    const b = await service.createWorktree({ workspaceId: ws.id, branch: 'b-branch', newBranch: true });
+    const a = await service.createWorktree({ workspaceId: ws.id, branch: 'a-branch', newBranch: true });
+    const main = (await service.listWorktrees(ws.id))[0]!;
+    assert.deepEqual((await service.listWorktrees(ws.id)).map((w) => w.name), ['sorter', 'b-branch', 'a-branch']);
+    await service.reorderWorktrees(ws.id, [main.id, a.id, b.id]);
+    assert.deepEqual((await service.listWorktrees(ws.id)).map((w) => w.name), ['sorter', 'a-branch', 'b-branch']);
+    await service.reorderWorktrees(ws.id, [main.id, b.id, a.id]);
+    await service.setWorktreeSortMode(ws.id, 'name');
+    assert.equal(await service.worktreeSortMode(ws.id), 'name');
+    assert.deepEqual((await service.listWorktrees(ws.id)).map((w) => w.name), ['sorter', 'a-branch', 'b-branch']);
+    write(a.path, { 'dirty.txt': 'x' });
+    await service.setWorktreeSortMode(ws.id, 'status');
+    const statuses = new Map([[a.id, await service.gitStatus(a.id)], [b.id, await service.gitStatus(b.id)]]);
+    assert.deepEqual((await service.listWorktrees(ws.id, (id) => statuses.get(id))).map((w) => w.name), ['sorter', 'a-branch', 'b-branch'], 'changed before clean');
+    await assert.rejects(service.reorderWorktrees(ws.id, [a.id]), code('INVALID_INPUT', /exactly once/));
+  });
+
+  it('never removes the main worktree, nor a locked one; refuses with running agents unless forced, which stops them', async () => {
+    const repo = repository('guarded');
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    const [main] = await service.listWorktrees(ws.id);
+    await assert.rejects(service.deleteWorktree(main!.id, { force: true }), code('INVALID_INPUT', /main worktree; it cannot be removed/));
+    const locked = await service.createWorktree({ workspaceId: ws.id, branch: 'locked', newBranch: true });
+    git(repo, 'worktree', 'lock', '--reason', 'keep me', locked.path);
+    await service.refreshWorkspace(ws.id);
+    await assert.rejects(service.deleteWorktree(locked.id, { force: true }), code('LOCKED', /"keep me"/));
+
+    const busy = await service.createWorktree({ workspaceId: ws.id, branch: 'busy', newBranch: true });
+    const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    const agent = await store.agents.create({ worktreeId: busy.id, name: 'worker' });
+    await store.agents.update(agent.id, { pid: child.pid!, status: 'running', statusReason: 'thinking' });
+    await assert.rejects(service.deleteWorktree(busy.id), code('AGENTS_RUNNING', /worker/));
+    assert.ok(processIsAlive(child.pid!));
+    await service.deleteWorktree(busy.id, { force: true });
+    assert.equal(processIsAlive(child.pid!), false, 'the agent process was stopped first');
+    assert.equal(existsSync(busy.path), false);
+    await assert.rejects(store.agents.get(agent.id), code('NOT_FOUND'), 'its agents went with it');
+  });
+
+  it('refuses to remove a worktree holding an unmerged commit or uncommitted changes, naming them; the work survives', async () => {
+    const repo = repository('careful');
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    const wt = await service.createWorktree({ workspaceId: ws.id, branch: 'precious', newBranch: true });
+    const sha = commit(wt.path, 'irreplaceable work', { 'work.txt': 'w' });
+    await assert.rejects(service.deleteWorktree(wt.id), code('UNSAFE_DELETE', new RegExp(`1 commit on no other branch, remote branch or tag: ${sha.slice(0, 8)} "irreplaceable work"`)));
+    assert.ok(existsSync(join(wt.path, 'work.txt')), 'the worktree is still there');
+    assert.equal(git(repo, 'cat-file', '-t', sha), 'commit', 'the commit is still there');
+    assert.equal(git(repo, 'rev-parse', 'precious'), sha);
+
+    git(repo, 'merge', '--quiet', 'precious');
+    write(wt.path, { 'work.txt': 'edited', 'notes.md': 'n' });
+    await assert.rejects(service.deleteWorktree(wt.id, { deleteBranch: true }), code('UNSAFE_DELETE', /2 uncommitted changes: modified: work\.txt, untracked: notes\.md/));
+    assert.ok(existsSync(join(wt.path, 'notes.md')));
+
+    await service.deleteWorktree(wt.id, { force: true, deleteBranch: true });
+    assert.equal(existsSync(wt.path), false);
+    assert.throws(() => git(repo, 'rev-parse', '--verify', 'refs/heads/precious'), 'the branch went too');
+    assert.equal(git(repo, 'cat-file', '-t', sha), 'commit', 'merged into main: nothing was lost');
+  });
+
+  it('removes a clean merged worktree without asking; switches branches; reads status and branches', async () => {
+    const repo = repository('plain');
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    const wt = await service.createWorktree({ workspaceId: ws.id, branch: 'topic', newBranch: true });
+    assert.deepEqual(await service.removalLoss(wt.id), { loss: { uncommitted: [], commits: [], commitCount: 0 } });
+    const switched = await service.checkoutBranch(wt.id, 'topic-2', { create: true });
+    assert.equal(switched.branch, 'topic-2');
+    assert.equal((await service.gitStatus(wt.id)).branch, 'topic-2');
+    assert.deepEqual((await service.listBranches(wt.id)).local.sort(), ['main', 'topic', 'topic-2']);
+    await service.deleteWorktree(wt.id);
+    assert.equal(existsSync(wt.path), false);
+    assert.deepEqual((await service.listWorktrees(ws.id)).map((w) => w.branch), ['main']);
+  });
+
+  it('creates from a remote branch, tracking it', async () => {
+    const origin = repository('remote-origin');
+    git(origin, 'branch', 'from-remote');
+    const clone = join(dirname(origin), 'remote-clone');
+    mkdirSync(clone);
+    git(clone, 'clone', '--quiet', origin, '.');
+    const ws = (await service.createWorkspace({ path: clone }))!;
+    const wt = await service.createWorktree({ workspaceId: ws.id, branch: 'origin/from-remote' });
+    assert.equal(wt.branch, 'from-remote');
+    assert.equal((await service.gitStatus(wt.id)).upstream, 'origin/from-remote');
+    await assert.rejects(service.createWorktree({ workspaceId: ws.id, branch: 'origin/nothing-here' }), code('NOT_FOUND', /no local branch "origin\/nothing-here" and no remote branch/));
+  });
+});

@@ -1,0 +1,261 @@
+import { EventEmitter } from 'node:events';
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { GitService, GitStatus } from '../git/gitService';
+import type { Logger } from '../logger';
+import type { WorkspaceService } from './workspaceService';
+
+export interface WorktreeMonitorOptions {
+  service: WorkspaceService;
+  git: GitService;
+  logger: Logger;
+  /**
+   * How often every tracked worktree's status is read again, for what git's metadata does not show
+   * (files edited in a terminal). The pause grows with what a pass costs: never more than a fifth
+   * of the time goes to polling.
+   */
+  pollIntervalMs?: number;
+  /** Bursts of file events within this long make one refresh. */
+  debounceMs?: number;
+}
+
+/** What the monitor knows of a worktree's status. */
+export interface KnownStatus {
+  status?: GitStatus;
+  /** Why the status could not be read. */
+  error?: string;
+}
+
+interface Watched {
+  commonDir: string;
+  watchers: FSWatcher[];
+  /** Linked worktrees' git folders (`<common>/worktrees/<name>`) by the worktree folder they serve. */
+  gitDirs: Map<string, string>;
+}
+
+/**
+ * Keeps the status of every tracked repository's worktrees live. It watches git's metadata, not
+ * the working trees: the shared git folder (HEAD, index, packed-refs, FETCH_HEAD), `refs/`, and
+ * each linked worktree's own git folder (its HEAD and index), a handful of watches per worktree
+ * however large it is, so fifty worktrees do not exhaust the system's file watches. Edits that do
+ * not touch git's metadata are caught by a poll. Every refresh goes through GitService, whose
+ * limiter bounds how many git processes run at once.
+ */
+export class WorktreeMonitor {
+  private readonly events = new EventEmitter();
+  private readonly statuses = new Map<string, KnownStatus>();
+  private readonly watched = new Map<string, Watched>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private disposed = false;
+  private readonly pollIntervalMs: number;
+  private readonly debounceMs: number;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: WorktreeMonitorOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 5000;
+    this.debounceMs = options.debounceMs ?? 300;
+    this.events.setMaxListeners(0);
+    // Worktrees added or removed: watch their git folders, drop what is gone.
+    this.unsubscribe = options.service.onDidChangeWorktrees(({ workspaceId }) => {
+      if (this.watched.has(workspaceId)) void this.rewatchLinked(workspaceId);
+    });
+  }
+
+  /** Called with a worktree id whenever what is known of its status changed. */
+  onDidChangeStatus(listener: (worktreeId: string) => void): () => void {
+    this.events.on('status', listener);
+    return () => this.events.off('status', listener);
+  }
+
+  status(worktreeId: string): KnownStatus | undefined {
+    return this.statuses.get(worktreeId);
+  }
+
+  /** Watches these workspaces (and stops watching the others). */
+  async track(workspaceIds: readonly string[]): Promise<void> {
+    const wanted = new Set(workspaceIds);
+    for (const id of [...this.watched.keys()]) if (!wanted.has(id)) this.unwatch(id);
+    await Promise.all(workspaceIds.filter((id) => !this.watched.has(id)).map((id) => this.watchWorkspace(id)));
+  }
+
+  /** Starts or stops the poll (the editor stops it while the view is hidden; the watches stay). */
+  setPolling(active: boolean): void {
+    this.polling = active;
+    if (!active && this.pollTimer) {
+      clearTimeout(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+    if (active && !this.pollTimer) this.schedulePoll(this.pollIntervalMs);
+  }
+
+  private schedulePoll(delay: number): void {
+    if (this.disposed || !this.polling) return;
+    this.pollTimer = setTimeout(() => void this.poll(), delay);
+    this.pollTimer.unref?.();
+  }
+
+  private async poll(): Promise<void> {
+    const started = Date.now();
+    try {
+      await this.refreshAll();
+    } finally {
+      const took = Date.now() - started;
+      this.pollTimer = undefined;
+      this.schedulePoll(Math.max(this.pollIntervalMs, took * 4));
+    }
+  }
+
+  /** Reads every tracked workspace's worktrees and their status again. */
+  async refreshAll(): Promise<void> {
+    await Promise.all([...this.watched.keys()].map((id) => this.refreshWorkspace(id)));
+  }
+
+  /** Lists the workspace's worktrees again, then reads each one's status. */
+  async refreshWorkspace(workspaceId: string): Promise<void> {
+    try {
+      await this.options.service.sync(workspaceId);
+      const worktrees = await this.options.service.listWorktrees(workspaceId);
+      await Promise.all(worktrees.map((w) => this.refreshWorktree(w.id, w.path, w.missing)));
+    } catch (error) {
+      this.options.logger.warn(`Refreshing repository ${workspaceId} failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Reads one worktree's status again; says so when it changed. */
+  async refreshWorktree(worktreeId: string, path?: string, missing?: boolean): Promise<void> {
+    let known: KnownStatus;
+    try {
+      if (path === undefined || missing === undefined) {
+        const wt = await this.options.service.getWorktree(worktreeId);
+        path = wt.path;
+        missing = wt.missing;
+      }
+      known = missing ? { error: 'its folder is missing' } : { status: await this.options.git.status(path) };
+    } catch (error) {
+      known = { error: (error as Error).message };
+    }
+    if (this.disposed) return;
+    const before = this.statuses.get(worktreeId);
+    if (JSON.stringify(before) === JSON.stringify(known)) return;
+    this.statuses.set(worktreeId, known);
+    this.events.emit('status', worktreeId);
+  }
+
+  private debounce(key: string, run: () => Promise<void>): void {
+    const existing = this.timers.get(key);
+    if (existing) clearTimeout(existing);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      if (!this.disposed) void run();
+    }, this.debounceMs);
+    timer.unref?.();
+    this.timers.set(key, timer);
+  }
+
+  private watchDir(target: Watched, dir: string, onEvent: (file: string) => void, recursive = false): void {
+    try {
+      const watcher = watch(dir, { persistent: false, recursive }, (_event, file) => onEvent(file ? String(file) : ''));
+      watcher.on('error', () => watcher.close());
+      target.watchers.push(watcher);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // A folder git has not made yet (no remotes, no linked worktrees): the poll covers it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.options.logger.warn(`Cannot watch ${dir}: ${(error as Error).message}; its changes show at the next poll.`);
+    }
+  }
+
+  private async watchWorkspace(workspaceId: string): Promise<void> {
+    let commonDir: string;
+    let mainPath: string;
+    try {
+      const workspace = await this.options.service.getWorkspace(workspaceId);
+      mainPath = workspace.path;
+      commonDir = (await this.options.git.repository(workspace.path)).commonDir;
+    } catch (error) {
+      this.options.logger.warn(`Cannot watch repository ${workspaceId}: ${(error as Error).message}`);
+      return;
+    }
+    if (this.disposed) return;
+    const target: Watched = { commonDir, watchers: [], gitDirs: new Map() };
+    this.watched.set(workspaceId, target);
+    const statusOfPath = (path: string) => this.debounce(`path:${path}`, () => this.refreshPath(workspaceId, path));
+    const all = () => this.debounce(`ws:${workspaceId}`, () => this.refreshWorkspace(workspaceId));
+    this.watchDir(target, commonDir, (file) => {
+      if (file.endsWith('.lock')) return; // git at work; the rename that follows is what counts
+      if (file === 'HEAD' || file === 'index' || file === 'MERGE_HEAD') statusOfPath(mainPath);
+      else if (file === 'packed-refs' || file === 'FETCH_HEAD' || file === 'worktrees' || file === '') all();
+    });
+    this.watchDir(target, join(commonDir, 'refs'), (file) => {
+      if (!file.endsWith('.lock')) all();
+    }, true);
+    // Worktrees added or removed with the git CLI show up here.
+    this.watchDir(target, join(commonDir, 'worktrees'), (file) => {
+      if (!file.includes('/') && !file.endsWith('.lock')) this.debounce(`sync:${workspaceId}`, async () => {
+        await this.refreshWorkspace(workspaceId);
+      });
+    });
+    await this.rewatchLinked(workspaceId);
+    await this.refreshWorkspace(workspaceId);
+  }
+
+  /** Watches the git folder of each linked worktree (its HEAD and index). */
+  private async rewatchLinked(workspaceId: string): Promise<void> {
+    const target = this.watched.get(workspaceId);
+    if (!target) return;
+    const root = join(target.commonDir, 'worktrees');
+    let names: string[] = [];
+    try {
+      names = await readdir(root);
+    } catch {
+      // no linked worktrees
+    }
+    const current = new Map<string, string>();
+    for (const name of names) {
+      const gitDir = join(root, name);
+      try {
+        // `<gitdir>/gitdir` names the worktree's `.git` file: its folder is the worktree.
+        current.set(resolve(dirname(readFileSync(join(gitDir, 'gitdir'), 'utf8').trim())), gitDir);
+      } catch {
+        // half-made or being removed
+      }
+    }
+    for (const [path, gitDir] of current) {
+      if (target.gitDirs.get(path) === gitDir) continue;
+      target.gitDirs.set(path, gitDir);
+      this.watchDir(target, gitDir, (file) => {
+        if (file === 'HEAD' || file === 'index' || file === 'MERGE_HEAD') this.debounce(`path:${path}`, () => this.refreshPath(workspaceId, path));
+      });
+    }
+    for (const path of [...target.gitDirs.keys()]) if (!current.has(path)) target.gitDirs.delete(path);
+  }
+
+  private async refreshPath(workspaceId: string, path: string): Promise<void> {
+    const worktrees = await this.options.service.listWorktrees(workspaceId).catch(() => []);
+    const wt = worktrees.find((w) => w.path === path);
+    if (wt) await this.refreshWorktree(wt.id, wt.path, wt.missing);
+  }
+
+  private unwatch(workspaceId: string): void {
+    for (const w of this.watched.get(workspaceId)?.watchers ?? []) w.close();
+    this.watched.delete(workspaceId);
+  }
+
+  /** How many file watches are open (for tests and the benchmark). */
+  get watchCount(): number {
+    let n = 0;
+    for (const w of this.watched.values()) n += w.watchers.length;
+    return n;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.unsubscribe();
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const id of [...this.watched.keys()]) this.unwatch(id);
+  }
+}

@@ -95,6 +95,15 @@ async function main() {
   if (storage.status !== 0) throw new Error('The storage benchmark failed (see above).');
   for (const r of JSON.parse(storage.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
 
+  // Git: the status of 50 worktrees through the services, against bare git status.
+  const gitBench = spawnSync(process.execPath, ['--import', 'tsx', join('bench', 'git.ts')], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (gitBench.status !== 0) throw new Error('The git benchmark failed (see above).');
+  for (const r of JSON.parse(gitBench.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
+
   const env = ensureEditorTestEnv();
   const profile = makeProfileDir({ prefix: 'cm-bench-editor-' });
   installVsix(env, join(root, 'dist', 'claude-manager.vsix'), join(profile, 'ext'));

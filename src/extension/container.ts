@@ -5,8 +5,16 @@ import type { ClaudeManagerExtension } from './api/claudeManager';
 import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
 import { AgentsTreeProvider } from './views/agentsView';
+import { GitService } from '../services/git/gitService';
 import { Store } from '../services/storage/store';
+import { RecordedAgents } from '../services/workspaces/recordedAgents';
+import { WorkspaceService } from '../services/workspaces/workspaceService';
+import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import type { Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
+import { registerWorktreeCommands } from './commands/worktreeCommands';
+import { getConfig, gitPath } from './config';
+import type { Services } from './services';
 import { ManagerPanels } from './webviews/managerPanel';
 
 /**
@@ -21,26 +29,46 @@ export class Container implements vscode.Disposable {
   readonly api: ClaudeManagerExtension;
   readonly panels: ManagerPanels;
   private storeOpening: Promise<Store> | undefined;
+  private servicesMaking: Promise<Services> | undefined;
+  private readonly workspacesChanged = new vscode.EventEmitter<Workspace[]>();
+  private readonly worktreesChanged = new vscode.EventEmitter<{ workspaceId: string }>();
+  /** Identifies this window's agents among those other windows run. */
+  readonly windowId = `${vscode.env.sessionId}`;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Claude Manager', { log: true }));
     this.repositories = this.own(new EditorRepositories(this.log));
-    this.agentsTree = this.own(new AgentsTreeProvider(this.repositories));
-    this.own(
+    this.own(this.workspacesChanged);
+    this.own(this.worktreesChanged);
+    this.agentsTree = this.own(new AgentsTreeProvider(this.repositories, () => this.services(), this.log));
+    const view = this.own(
       vscode.window.createTreeView('claudeManager.agents', {
         treeDataProvider: this.agentsTree,
         showCollapseAll: true,
       }),
     );
+    // Status is polled only while someone can see it; git's metadata is watched all along.
+    const poll = () => void this.servicesMaking?.then((s) => s.monitor.setPolling(view.visible), () => undefined);
+    this.own(view.onDidChangeVisibility(poll));
+    // Repositories the editor opens become workspaces (a worktree folder joins its main repository's).
+    this.own(this.repositories.onDidChange(() => void this.discover()));
     this.panels = this.own(
       new ManagerPanels({ context, log: this.log, sqliteVersion: async () => (await this.store()).sqliteVersion() }),
     );
     this.registerCommands();
-    this.api = createExtensionApi();
+    this.api = createExtensionApi(() => this.services(), { onDidChangeWorkspaces: this.workspacesChanged.event, onDidChangeWorktrees: this.worktreesChanged.event });
   }
 
   private registerCommands(): void {
-    this.own(registerCommand('claudeManager.refresh', this.log, () => this.agentsTree.refresh()));
+    this.own(
+      registerCommand('claudeManager.refresh', this.log, async () => {
+        const s = await this.services();
+        await this.discover();
+        await s.monitor.refreshAll();
+        this.agentsTree.refresh();
+      }),
+    );
+    for (const d of registerWorktreeCommands(this.log, () => this.services())) this.own(d);
     this.own(
       registerCommand('claudeManager.openPanel', this.log, () => {
         const panel = this.panels.show();
@@ -89,6 +117,63 @@ export class Container implements vscode.Disposable {
       if (this.storeOpening === opening) this.storeOpening = undefined;
     });
     return opening;
+  }
+
+  /**
+   * The services behind the views, commands and API, made on first use (the store opens in its
+   * worker then). A failure is not cached: the next use tries again.
+   */
+  services(): Promise<Services> {
+    if (this.servicesMaking) return this.servicesMaking;
+    const making = (async (): Promise<Services> => {
+      const store = await this.store();
+      const git = new GitService({ gitPath: gitPath(), logger: this.log });
+      const workspaces = new WorkspaceService({
+        store,
+        git,
+        logger: this.log,
+        agents: new RecordedAgents(store, this.windowId),
+        worktreesRoot: () => getConfig().worktreesRoot,
+      });
+      const monitor = new WorktreeMonitor({ service: workspaces, git, logger: this.log });
+      const offs = [
+        workspaces.onDidChangeWorkspaces((list) => this.workspacesChanged.fire(list)),
+        workspaces.onDidChangeWorktrees((e) => this.worktreesChanged.fire(e)),
+      ];
+      this.own({ dispose: () => offs.forEach((off) => off()) });
+      this.own(monitor);
+      const services: Services = { store, git, workspaces, monitor };
+      this.agentsTree.attach(services);
+      return services;
+    })();
+    this.servicesMaking = making;
+    making.then(
+      () => {
+        void this.discover();
+      },
+      () => {
+        if (this.servicesMaking === making) this.servicesMaking = undefined;
+      },
+    );
+    return making;
+  }
+
+  /** Saves the repositories the editor has open as workspaces (skipping ones the user removed). */
+  private async discover(): Promise<void> {
+    if (!this.servicesMaking) return;
+    const { workspaces } = await this.servicesMaking;
+    await this.repositories.ready;
+    let added = false;
+    for (const repository of this.repositories.repositories) {
+      try {
+        const before = (await workspaces.listWorkspaces()).length;
+        await workspaces.createWorkspace({ path: repository.rootUri.fsPath }, { discovered: true });
+        added ||= (await workspaces.listWorkspaces()).length !== before;
+      } catch (error) {
+        this.log.warn(`Repository ${repository.rootUri.fsPath} from the editor was not added: ${(error as Error).message}`);
+      }
+    }
+    if (added) this.agentsTree.refresh();
   }
 
   private own<T extends vscode.Disposable>(disposable: T): T {

@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
 import * as vscode from 'vscode';
-import type { ClaudeManagerExtension } from '../../src/extension/api/claudeManager';
+import type { ClaudeManagerApi, ClaudeManagerExtension, Worktree } from '../../src/extension/api/claudeManager';
 import { commandIds } from '../../src/extension/commands/commandIds';
 import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
 import { buildWebviewHtml } from '../../src/extension/webviews/webviewHtml';
@@ -258,5 +259,63 @@ suite('Panel webview', () => {
     const cliMissing = (missing.result as { cli: { found: boolean; message?: string } }).cli;
     assert.equal(cliMissing.found, false);
     assert.match(cliMissing.message ?? '', /claudeManager\.claudePath.*\/nonexistent\/claude/);
+  });
+});
+
+/** Polls `read` until `check` holds, or fails after `ms`. */
+async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (check(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+suite('Repositories and worktrees', () => {
+  let api: ClaudeManagerApi;
+  let repo: string;
+  suiteSetup(async () => {
+    api = (await extension().activate()).getAPI(1);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test window opens a repository');
+    repo = realpathSync(folder.uri.fsPath);
+  });
+
+  test('the repository open in the window is discovered and saved as a workspace', async () => {
+    const workspaces = await until(() => api.workspaces.list(), (list) => list.some((w) => w.path === repo), `a workspace for ${repo}`);
+    const ws = workspaces.find((w) => w.path === repo)!;
+    assert.match(ws.id, /^ws_/);
+    const worktrees = await api.worktrees.list(ws.id);
+    assert.deepEqual(worktrees.map((w) => [w.path, w.isMain, w.missing]), [[repo, true, false]]);
+  });
+
+  test('a worktree made by the command shows through the API; removing it with work in it is refused, naming the work', async () => {
+    const ws = (await api.workspaces.list()).find((w) => w.path === repo)!;
+    const changed = waitFor(api.onDidChangeWorktrees as vscode.Event<{ workspaceId: string }>, (e) => e.workspaceId === ws.id, 'onDidChangeWorktrees');
+    const created = await vscode.commands.executeCommand<Worktree>('claudeManager.createWorktree', { workspaceId: ws.id, branch: 'host/test-branch', newBranch: true });
+    assert.ok(created, 'the command returns the worktree');
+    await changed;
+    assert.equal(created.branch, 'host/test-branch');
+    assert.ok(existsSync(created.path), created.path);
+    assert.deepEqual((await api.worktrees.list(ws.id)).map((w) => w.branch), ['main', 'host/test-branch']);
+    assert.equal((await api.worktrees.gitStatus(created.id)).isClean, true);
+
+    writeFileSync(join(created.path, 'unsaved-work.txt'), 'work');
+    await assert.rejects(api.worktrees.delete(created.id), (e: Error & { code?: string }) => e.code === 'UNSAFE_DELETE' && /untracked: unsaved-work\.txt/.test(e.message));
+    assert.ok(existsSync(join(created.path, 'unsaved-work.txt')), 'nothing was removed');
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    await assert.rejects(api.worktrees.delete(main.id, { force: true }), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT');
+    await api.worktrees.delete(created.id, { force: true, deleteBranch: true });
+    assert.equal(existsSync(created.path), false);
+    assert.deepEqual((await api.worktrees.list(ws.id)).map((w) => w.branch), ['main']);
+    assert.throws(() => execFileSync('git', ['rev-parse', '--verify', 'refs/heads/host/test-branch'], { cwd: repo, stdio: 'pipe' }));
+  });
+
+  test('a folder that is not a repository is refused with NOT_A_REPOSITORY', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'cm-not-a-repo-'));
+    await assert.rejects(api.workspaces.create({ path: folder }), (e: Error & { code?: string }) => e.code === 'NOT_A_REPOSITORY' && e.message.includes(folder));
   });
 });

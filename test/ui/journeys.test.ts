@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
+import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary } from '../helpers/claudeCli';
 import { activityBarItem, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 
@@ -19,9 +20,9 @@ describe('a window with no folder', () => {
     const icon = activityBarItem(wb.page);
     await icon.waitFor({ timeout: 30_000 });
     await icon.click();
-    const welcome = wb.page.locator('.welcome-view-content', { hasText: 'No Git repository is open' });
+    const welcome = wb.page.locator('.welcome-view-content', { hasText: 'No repository yet' });
     await welcome.waitFor({ timeout: 30_000 });
-    assert.match(await welcome.innerText(), /Open Folder/);
+    assert.match(await welcome.innerText(), /Add Repository…[\s\S]*Open Folder/);
     await wb.screenshot('01-welcome-view');
   });
 });
@@ -49,6 +50,34 @@ describe('a window on a git repository', () => {
     await row.waitFor({ timeout: 30_000 });
     assert.match(await row.innerText(), /journey-repo/);
     await wb.screenshot('02-sidebar-repository');
+  });
+
+  it('creates a worktree from the palette and shows it beside one made with git outside', async () => {
+    const page = wb.page;
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('>Claude Manager: New Worktree');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Claude Manager: New Worktree' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    // The branch picker: a new branch, typed and checked as it is typed.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'New branch…' }).first().waitFor({ timeout: 30_000 });
+    await input.fill('');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Branch Name' }).waitFor();
+    await input.fill('bad..name');
+    await page.locator('.quick-input-message', { hasText: 'not a valid branch name' }).waitFor({ timeout: 10_000 });
+    await input.fill('feature/journey');
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
+    await view.locator('.monaco-list-row', { hasText: 'feature/journey' }).waitFor({ timeout: 30_000 });
+    // One made outside the editor, with the git CLI, shows up on its own.
+    execFileSync('git', ['worktree', 'add', '--quiet', '-b', 'made-outside', join(dirname(repo.repo), 'outside-tree')], { cwd: repo.repo, env: isolatedGitEnv() });
+    await view.locator('.monaco-list-row', { hasText: 'made-outside' }).waitFor({ timeout: 30_000 });
+    const rows = await view.locator('.monaco-list-row').allInnerTexts();
+    assert.ok(rows.some((r) => /main/.test(r) && /main worktree/.test(r)), rows.join(' | '));
+    await wb.screenshot('03-sidebar-worktrees');
   });
 
   it('opens the panel from the palette and shows the host facts, including the CLI', async () => {
@@ -128,7 +157,7 @@ describe('a window whose Git is turned off', () => {
     const welcome = wb.page.locator('.welcome-view-content', { hasText: "the editor's Git, which is not available" });
     await welcome.waitFor({ timeout: 30_000 });
     assert.match(await welcome.innerText(), /Open Git Settings/);
-    assert.equal(await wb.page.locator('.welcome-view-content', { hasText: 'No Git repository is open' }).count(), 0);
+    assert.equal(await wb.page.locator('.welcome-view-content', { hasText: 'No repository yet' }).count(), 0);
     await wb.screenshot('08-welcome-git-off');
   });
 });

@@ -6,6 +6,18 @@ export const commandIds = [
   'claudeManager.showStorageInfo',
   'claudeManager.pruneArchivedAgents',
   'claudeManager.importDatabase',
+  'claudeManager.addRepository',
+  'claudeManager.removeRepository',
+  'claudeManager.createWorktree',
+  'claudeManager.removeWorktree',
+  'claudeManager.checkoutBranch',
+  'claudeManager.pruneWorktrees',
+  'claudeManager.sortWorktrees',
+  'claudeManager.openWorktreeInNewWindow',
+  'claudeManager.addWorktreeToWorkspace',
+  'claudeManager.revealWorktree',
+  'claudeManager.openTerminalInWorktree',
+  'claudeManager.copyWorktreePath',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

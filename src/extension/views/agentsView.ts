@@ -1,48 +1,143 @@
 import { homedir } from 'node:os';
 import { sep } from 'node:path';
 import * as vscode from 'vscode';
-import type { EditorRepositories, EditorRepository } from '../git/editorGit';
+import type { WorkspaceRecord } from '../../services/storage/records';
+import type { KnownStatus } from '../../services/workspaces/worktreeMonitor';
+import type { Worktree } from '../../services/workspaces/workspaceService';
+import type { EditorRepositories } from '../git/editorGit';
+import type { Services } from '../services';
 import { ContextValues } from './contextValues';
 
 const home = homedir();
 
-function tildify(path: string): string {
+/** Context key of the commands that need a repository (package.json `commandPalette` menu). */
+export const HAS_REPOSITORIES_CONTEXT = 'claudeManager.hasRepositories';
+
+export function tildify(path: string): string {
   return home && path.startsWith(home + sep) ? `~${path.slice(home.length)}` : path;
 }
 
 /** A repository row: the top level of the tree. */
 export class RepositoryNode {
-  constructor(readonly repository: EditorRepository) {}
+  readonly kind = 'repository';
+  constructor(readonly workspace: WorkspaceRecord) {}
 
   toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.repository.name, vscode.TreeItemCollapsibleState.None);
-    item.id = `repository:${this.repository.rootUri.toString()}`;
-    item.description = tildify(this.repository.rootUri.fsPath);
-    item.tooltip = new vscode.MarkdownString(`**${this.repository.name}**\n\n${this.repository.rootUri.fsPath}`);
+    const item = new vscode.TreeItem(this.workspace.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `repository:${this.workspace.id}`;
+    item.description = tildify(this.workspace.path);
+    item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(this.workspace.name)}**\n\n`).appendText(this.workspace.path);
     item.iconPath = new vscode.ThemeIcon('repo');
-    item.resourceUri = this.repository.rootUri;
     item.contextValue = ContextValues.Repository;
     return item;
   }
 }
 
-export type AgentsViewNode = RepositoryNode;
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+/** "●3 ↑1 ↓2": changes, commits ahead and behind the upstream; "" when clean and in step. */
+export function statusSummary(known: KnownStatus | undefined): string {
+  const s = known?.status;
+  if (!s) return '';
+  const parts: string[] = [];
+  if (s.conflicted.length) parts.push(`!${s.conflicted.length}`);
+  const changes = new Set([...s.staged, ...s.modified, ...s.untracked]).size;
+  if (changes) parts.push(`●${changes}`);
+  if (s.ahead) parts.push(`↑${s.ahead}`);
+  if (s.behind) parts.push(`↓${s.behind}`);
+  return parts.join(' ');
+}
+
+/** A worktree row: branch, change marker, ahead/behind; the main worktree marked. */
+export class WorktreeNode {
+  readonly kind = 'worktree';
+  constructor(
+    readonly worktree: Worktree,
+    readonly known: KnownStatus | undefined,
+  ) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const wt = this.worktree;
+    const label = wt.branch ?? `detached at ${wt.head.slice(0, 7) || '?'}`;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+    item.id = `worktree:${wt.id}`;
+    const summary = statusSummary(this.known);
+    const where = wt.isMain ? 'main worktree' : wt.name !== label.replace(/\//g, '-') ? wt.name : '';
+    item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', summary, where].filter(Boolean).join(' · ');
+    item.iconPath = wt.missing
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : wt.locked
+        ? new vscode.ThemeIcon('lock')
+        : new vscode.ThemeIcon(wt.isMain ? 'home' : wt.branch ? 'git-branch' : 'git-commit', this.known?.status?.conflicted.length ? new vscode.ThemeColor('list.errorForeground') : undefined);
+    item.contextValue = wt.isMain ? ContextValues.WorktreeMain : wt.missing ? ContextValues.WorktreeMissing : wt.locked ? ContextValues.WorktreeLocked : ContextValues.Worktree;
+    item.tooltip = this.tooltip(label);
+    return item;
+  }
+
+  private tooltip(label: string): vscode.MarkdownString {
+    const wt = this.worktree;
+    const md = new vscode.MarkdownString('', true);
+    md.appendMarkdown(`$(${wt.branch ? 'git-branch' : 'git-commit'}) **${escapeMd(label)}**${wt.isMain ? ' — main worktree' : ''}\n\n`);
+    md.appendText(wt.path);
+    md.appendMarkdown('\n\n');
+    if (wt.missing) md.appendMarkdown('$(warning) The folder is gone. Prune it, or restore the folder.\n\n');
+    if (wt.locked) md.appendMarkdown(`$(lock) Locked${wt.lockReason ? `: ${escapeMd(wt.lockReason)}` : ''}\n\n`);
+    const s = this.known?.status;
+    if (s) {
+      if (s.upstream) md.appendMarkdown(`Upstream ${escapeMd(s.upstream)}: ${s.ahead} ahead, ${s.behind} behind\n\n`);
+      else md.appendMarkdown('No upstream branch\n\n');
+      const counts = [
+        [s.staged.length, 'staged'],
+        [s.modified.length, 'modified'],
+        [s.untracked.length, 'untracked'],
+        [s.conflicted.length, 'conflicted'],
+      ].filter(([n]) => n) as [number, string][];
+      md.appendMarkdown(counts.length ? counts.map(([n, what]) => `${n} ${what}`).join(', ') : 'No changes');
+    } else if (this.known?.error) {
+      md.appendMarkdown(`$(error) Status unavailable: `).appendText(this.known.error);
+    }
+    if (wt.head) md.appendMarkdown(`\n\nHEAD ${wt.head.slice(0, 12)}`);
+    return md;
+  }
+}
+
+export type AgentsViewNode = RepositoryNode | WorktreeNode;
 
 /**
- * The `claudeManager.agents` tree: repositories → worktrees → agents. It is a thin view over the
- * models it is given; each node kind knows how to draw itself.
+ * The `claudeManager.agents` tree: repositories → worktrees (→ agents, with the agent runtime).
+ * A thin view over the services; each node kind knows how to draw itself. Bursts of changes (the
+ * status of fifty worktrees arriving) redraw once.
  */
 export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<AgentsViewNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly repositories: EditorRepositories) {
-    this.subscription = repositories.onDidChange(() => this.refresh());
+  constructor(
+    private readonly editorRepositories: EditorRepositories,
+    private readonly services: () => Promise<Services>,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** Redraws on every change the services announce (call once they exist). */
+  attach(services: Services): void {
+    const offs = [
+      services.workspaces.onDidChangeWorkspaces(() => this.refresh()),
+      services.workspaces.onDidChangeWorktrees(() => this.refresh()),
+      services.monitor.onDidChangeStatus(() => this.refresh()),
+    ];
+    this.subscriptions.push({ dispose: () => offs.forEach((off) => off()) });
   }
 
   refresh(): void {
-    this.emitter.fire(undefined);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.emitter.fire(undefined);
+    }, 50);
   }
 
   getTreeItem(node: AgentsViewNode): vscode.TreeItem {
@@ -50,13 +145,37 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
   }
 
   async getChildren(node?: AgentsViewNode): Promise<AgentsViewNode[]> {
-    if (node) return [];
-    await this.repositories.ready;
-    return this.repositories.repositories.map((r) => new RepositoryNode(r));
+    try {
+      const services = await this.services();
+      if (!node) {
+        await this.editorRepositories.ready;
+        const workspaces = await services.workspaces.listWorkspaces();
+        void vscode.commands.executeCommand('setContext', HAS_REPOSITORIES_CONTEXT, workspaces.length > 0);
+        void services.monitor.track(workspaces.map((w) => w.id));
+        return workspaces.map((w) => new RepositoryNode(w));
+      }
+      if (node instanceof RepositoryNode) {
+        const statusOf = (id: string) => services.monitor.status(id)?.status;
+        try {
+          const worktrees = await services.workspaces.listWorktrees(node.workspace.id, statusOf);
+          return worktrees.map((w) => new WorktreeNode(w, services.monitor.status(w.id)));
+        } catch (error) {
+          // One repository that cannot be read (its folder moved) must not take the tree down.
+          this.log.warn(`The worktrees of ${node.workspace.path} could not be read: ${(error as Error).message}`);
+          return [];
+        }
+      }
+      return [];
+    } catch (error) {
+      this.log.error(`The Claude Manager tree could not be read: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(`Claude Manager: ${(error as Error).message}`);
+      return [];
+    }
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    if (this.timer) clearTimeout(this.timer);
+    vscode.Disposable.from(...this.subscriptions.splice(0)).dispose();
     this.emitter.dispose();
   }
 }

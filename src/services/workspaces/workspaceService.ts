@@ -100,6 +100,11 @@ export class WorkspaceService {
     this.events.emit('workspaces', await this.store.workspaces.list());
   }
 
+  /** The agents running in a worktree (their processes live). */
+  runningAgents(worktreeId: string): Promise<{ id: string; name: string }[]> {
+    return this.options.agents.running(worktreeId);
+  }
+
   // ── workspaces ────────────────────────────────────────────────────────────────────────────
 
   listWorkspaces(): Promise<WorkspaceRecord[]> {

@@ -1,0 +1,12 @@
+import type { GitService } from '../services/git/gitService';
+import type { Store } from '../services/storage/store';
+import type { WorkspaceService } from '../services/workspaces/workspaceService';
+import type { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+
+/** The services behind the views, the commands and the API, made once the store is open. */
+export interface Services {
+  store: Store;
+  git: GitService;
+  workspaces: WorkspaceService;
+  monitor: WorktreeMonitor;
+}

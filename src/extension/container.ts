@@ -4,7 +4,7 @@ import { createExtensionApi } from './api/api';
 import type { ClaudeManagerExtension } from './api/claudeManager';
 import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
-import { AgentsTreeProvider } from './views/agentsView';
+import { type AgentsViewNode, AgentsTreeProvider } from './views/agentsView';
 import { GitService } from '../services/git/gitService';
 import { Store } from '../services/storage/store';
 import { RecordedAgents } from '../services/workspaces/recordedAgents';
@@ -30,6 +30,10 @@ export class Container implements vscode.Disposable {
   readonly panels: ManagerPanels;
   private storeOpening: Promise<Store> | undefined;
   private servicesMaking: Promise<Services> | undefined;
+  private servicesReady: Services | undefined;
+  private readonly view: vscode.TreeView<AgentsViewNode>;
+  /** The first discovery of the editor's repositories, once the services exist. */
+  private discovery: Promise<void> | undefined;
   private readonly workspacesChanged = new vscode.EventEmitter<Workspace[]>();
   private readonly worktreesChanged = new vscode.EventEmitter<{ workspaceId: string }>();
   /** Identifies this window's agents among those other windows run. */
@@ -40,15 +44,23 @@ export class Container implements vscode.Disposable {
     this.repositories = this.own(new EditorRepositories(this.log));
     this.own(this.workspacesChanged);
     this.own(this.worktreesChanged);
-    this.agentsTree = this.own(new AgentsTreeProvider(this.repositories, () => this.services(), this.log));
-    const view = this.own(
+    this.agentsTree = this.own(
+      new AgentsTreeProvider(
+        this.repositories,
+        () => this.services(),
+        () => this.servicesReady,
+        () => (this.discovery ??= this.discover()),
+        this.log,
+      ),
+    );
+    const view = (this.view = this.own(
       vscode.window.createTreeView('claudeManager.agents', {
         treeDataProvider: this.agentsTree,
         showCollapseAll: true,
       }),
-    );
+    ));
     // Status is polled only while someone can see it; git's metadata is watched all along.
-    const poll = () => void this.servicesMaking?.then((s) => s.monitor.setPolling(view.visible), () => undefined);
+    const poll = () => this.servicesReady?.monitor.setPolling(view.visible);
     this.own(view.onDidChangeVisibility(poll));
     // Repositories the editor opens become workspaces (a worktree folder joins its main repository's).
     this.own(this.repositories.onDidChange(() => void this.discover()));
@@ -144,12 +156,14 @@ export class Container implements vscode.Disposable {
       this.own(monitor);
       const services: Services = { store, git, workspaces, monitor };
       this.agentsTree.attach(services);
+      monitor.setPolling(this.view.visible);
       return services;
     })();
     this.servicesMaking = making;
     making.then(
-      () => {
-        void this.discover();
+      (services) => {
+        this.servicesReady = services;
+        this.discovery ??= this.discover();
       },
       () => {
         if (this.servicesMaking === making) this.servicesMaking = undefined;

@@ -176,6 +176,23 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
     assert.deepEqual((await service.listWorktrees(ws.id)).map((w) => w.branch), ['main']);
   });
 
+  it('names the work of a detached worktree, and refuses a new branch in a repository without commits', async () => {
+    const repo = repository('detached');
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    const wt = await service.createWorktree({ workspaceId: ws.id, branch: 'temp', newBranch: true });
+    git(wt.path, 'switch', '--quiet', '--detach');
+    const sha = commit(wt.path, 'experiment', { 'e.txt': 'e' });
+    await service.refreshWorkspace(ws.id);
+    assert.equal((await service.getWorktree(wt.id)).branch, null);
+    await assert.rejects(service.deleteWorktree(wt.id), code('UNSAFE_DELETE', new RegExp(`1 commit made on its detached HEAD, on no branch, remote branch or tag: ${sha.slice(0, 8)} "experiment"`)));
+
+    const empty = join(dirname(repo), 'empty-repo');
+    mkdirSync(empty);
+    git(empty, 'init', '--quiet', '--initial-branch=main');
+    const emptyWs = (await service.createWorkspace({ path: empty }))!;
+    await assert.rejects(service.createWorktree({ workspaceId: emptyWs.id, branch: 'first', newBranch: true }), code('INVALID_INPUT', /no commit yet/));
+  });
+
   it('creates from a remote branch, tracking it', async () => {
     const origin = repository('remote-origin');
     git(origin, 'branch', 'from-remote');

@@ -14,7 +14,11 @@ type Arg = RepositoryNode | WorktreeNode | { workspaceId?: string; worktreeId?: 
 
 /** The repository a command applies to: its tree row, an `{ workspaceId }` argument, or one the user picks. */
 async function pickWorkspace(services: Services, arg: Arg, title: string): Promise<WorkspaceRecord | undefined> {
-  if (arg instanceof RepositoryNode) return arg.workspace;
+  if (arg instanceof RepositoryNode) {
+    if (arg.workspace) return arg.workspace;
+    // A row drawn before the store opened: the workspace for its folder.
+    return (await services.workspaces.listWorkspaces()).find((w) => w.path === arg.path) ?? (await services.workspaces.createWorkspace({ path: arg.path }));
+  }
   if (arg instanceof WorktreeNode) return services.workspaces.getWorkspace(arg.worktree.workspaceId);
   if (arg && 'workspaceId' in arg && arg.workspaceId) return services.workspaces.getWorkspace(arg.workspaceId);
   const workspaces = await services.workspaces.listWorkspaces();

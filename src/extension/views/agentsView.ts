@@ -17,16 +17,28 @@ export function tildify(path: string): string {
   return home && path.startsWith(home + sep) ? `~${path.slice(home.length)}` : path;
 }
 
-/** A repository row: the top level of the tree. */
+/**
+ * A repository row: the top level of the tree. Until the store is open it stands for a repository
+ * the editor has open (no `workspace` yet), so the tree shows at once; its id is the path either
+ * way, so the row stays put when the stored workspace replaces it.
+ */
 export class RepositoryNode {
   readonly kind = 'repository';
-  constructor(readonly workspace: WorkspaceRecord) {}
+  constructor(
+    readonly path: string,
+    readonly name: string,
+    readonly workspace?: WorkspaceRecord,
+  ) {}
+
+  static of(workspace: WorkspaceRecord): RepositoryNode {
+    return new RepositoryNode(workspace.path, workspace.name, workspace);
+  }
 
   toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.workspace.name, vscode.TreeItemCollapsibleState.Expanded);
-    item.id = `repository:${this.workspace.id}`;
-    item.description = tildify(this.workspace.path);
-    item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(this.workspace.name)}**\n\n`).appendText(this.workspace.path);
+    const item = new vscode.TreeItem(this.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `repository:${this.path}`;
+    item.description = tildify(this.path);
+    item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(this.name)}**\n\n`).appendText(this.path);
     item.iconPath = new vscode.ThemeIcon('repo');
     item.contextValue = ContextValues.Repository;
     return item;
@@ -119,6 +131,10 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
   constructor(
     private readonly editorRepositories: EditorRepositories,
     private readonly services: () => Promise<Services>,
+    /** The services if they are made already; the tree does not wait for the store to draw its first rows. */
+    private readonly servicesIfReady: () => Services | undefined,
+    /** Saves the editor's repositories as workspaces (first call) and resolves when done. */
+    private readonly discovered: () => Promise<void>,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -146,22 +162,37 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
 
   async getChildren(node?: AgentsViewNode): Promise<AgentsViewNode[]> {
     try {
-      const services = await this.services();
-      if (!node) {
+      const ready = this.servicesIfReady();
+      if (!node && !ready) {
+        // The store opens in its worker meanwhile; the rows become stored workspaces when it has.
+        void this.services().then(
+          () => this.discovered().then(() => this.refresh()),
+          () => undefined,
+        );
         await this.editorRepositories.ready;
+        return this.editorRepositories.repositories.map((r) => new RepositoryNode(r.rootUri.fsPath, r.name));
+      }
+      const services = ready ?? (await this.services());
+      if (!node) {
         const workspaces = await services.workspaces.listWorkspaces();
         void vscode.commands.executeCommand('setContext', HAS_REPOSITORIES_CONTEXT, workspaces.length > 0);
         void services.monitor.track(workspaces.map((w) => w.id));
-        return workspaces.map((w) => new RepositoryNode(w));
+        return workspaces.map((w) => RepositoryNode.of(w));
       }
       if (node instanceof RepositoryNode) {
         const statusOf = (id: string) => services.monitor.status(id)?.status;
         try {
-          const worktrees = await services.workspaces.listWorktrees(node.workspace.id, statusOf);
+          let workspace = node.workspace;
+          if (!workspace) {
+            await this.discovered();
+            workspace = (await services.workspaces.listWorkspaces()).find((w) => w.path === node.path);
+            if (!workspace) return [];
+          }
+          const worktrees = await services.workspaces.listWorktrees(workspace.id, statusOf);
           return worktrees.map((w) => new WorktreeNode(w, services.monitor.status(w.id)));
         } catch (error) {
           // One repository that cannot be read (its folder moved) must not take the tree down.
-          this.log.warn(`The worktrees of ${node.workspace.path} could not be read: ${(error as Error).message}`);
+          this.log.warn(`The worktrees of ${node.path} could not be read: ${(error as Error).message}`);
           return [];
         }
       }

@@ -41,11 +41,12 @@ function stderrOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What git said went wrong: its "fatal:"/"error:" lines when there are any (progress lines say nothing). */
 function firstLines(text: string, lines = 3): string {
-  return text
-    .split('\n')
-    .map((l) => l.replace(/^(fatal|error): /, '').trim())
-    .filter(Boolean)
+  const all = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errors = all.filter((l) => /^(fatal|error): /.test(l));
+  return (errors.length ? errors : all)
+    .map((l) => l.replace(/^(fatal|error): /, ''))
     .slice(0, lines)
     .join(' ');
 }

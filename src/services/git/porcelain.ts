@@ -42,7 +42,8 @@ export function parseWorktreeList(output: string): GitWorktree[] {
     if (!current) continue;
     switch (key) {
       case 'HEAD':
-        current.head = value;
+        // An unborn branch (no commit yet) shows as all zeros.
+        current.head = /^0+$/.test(value) ? '' : value;
         break;
       case 'branch':
         current.branch = value.startsWith(HEADS) ? value.slice(HEADS.length) : value;

@@ -48,7 +48,7 @@ async function real(path: string): Promise<string> {
   }
 }
 
-function describeLoss(loss: LossReport, path: string, branchLoss?: { branch: string; count: number; commits: { sha: string; subject: string }[] }): string {
+function describeLoss(loss: LossReport, path: string, detached: boolean, branchLoss?: { branch: string; count: number; commits: { sha: string; subject: string }[] }): string {
   const parts: string[] = [];
   if (loss.uncommitted.length) {
     const shown = loss.uncommitted.slice(0, LOSS_LIST_MAX);
@@ -56,7 +56,10 @@ function describeLoss(loss: LossReport, path: string, branchLoss?: { branch: str
   }
   const commitList = (commits: { sha: string; subject: string }[], count: number) =>
     `${commits.map((c) => `${c.sha.slice(0, 8)} "${c.subject}"`).join(', ')}${count > commits.length ? `, and ${count - commits.length} more` : ''}`;
-  if (loss.commitCount) parts.push(`${loss.commitCount} commit${loss.commitCount === 1 ? '' : 's'} on no other branch, remote branch or tag: ${commitList(loss.commits, loss.commitCount)}`);
+  if (loss.commitCount) {
+    const where = detached ? ' made on its detached HEAD, on no branch, remote branch or tag' : ' on no other branch, remote branch or tag';
+    parts.push(`${loss.commitCount} commit${loss.commitCount === 1 ? '' : 's'}${where}: ${commitList(loss.commits, loss.commitCount)}`);
+  }
   if (branchLoss?.count) parts.push(`deleting branch "${branchLoss.branch}" loses ${branchLoss.count} commit${branchLoss.count === 1 ? '' : 's'} no other branch, remote branch or tag holds: ${commitList(branchLoss.commits, branchLoss.count)}`);
   return `Removing ${path} would lose ${parts.join('; ')}.`;
 }
@@ -290,6 +293,12 @@ export class WorkspaceService {
       remoteBranch = branches.remote.includes(branch);
       if (!remoteBranch) throw new ClaudeManagerError('NOT_FOUND', `There is no local branch "${branch}" and no remote branch of that name. Create it as a new branch, or pick one from the list.`);
     }
+    if (input.newBranch && !input.baseRef) {
+      const main = (await this.listWorktrees(workspace.id)).find((w) => w.isMain);
+      if (main && !main.head) {
+        throw new ClaudeManagerError('INVALID_INPUT', `${workspace.name} has no commit yet, so a new branch has nothing to start from. Make a first commit, then create the worktree.`);
+      }
+    }
     const localName = remoteBranch ? branch.slice(branch.indexOf('/') + 1) : branch;
     const path = input.path?.trim() || worktreePathFor(workspace.path, localName, this.options.worktreesRoot(), basename(workspace.path)).path;
     await this.git.addWorktree(workspace.path, { path, branch, ...(input.newBranch ? { newBranch: true } : {}), ...(input.baseRef ? { baseRef: input.baseRef } : {}), remoteBranch });
@@ -329,7 +338,7 @@ export class WorkspaceService {
       branchLoss = { branch: wt.branch, ...b };
     }
     const unsafe = loss.uncommitted.length > 0 || loss.commitCount > 0 || (branchLoss?.count ?? 0) > 0;
-    return { loss, ...(branchLoss ? { branchLoss } : {}), ...(unsafe ? { message: describeLoss(loss, wt.path, branchLoss) } : {}) };
+    return { loss, ...(branchLoss ? { branchLoss } : {}), ...(unsafe ? { message: describeLoss(loss, wt.path, wt.branch === null, branchLoss) } : {}) };
   }
 
   /**

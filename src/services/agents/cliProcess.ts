@@ -1,0 +1,227 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { ClaudeManagerError } from '../errors';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger';
+import { killProcessTree, processIsAlive } from '../processRunner';
+import { type CliLine, type ControlRequestLine, parseCliLine, toCli } from './cliProtocol';
+import { LineSplitter } from './lineSplitter';
+
+/** The stream-json flags of a long-lived headless session with permission prompts on stdio. */
+export const STREAM_JSON_FLAGS: readonly string[] = [
+  '-p',
+  '--input-format',
+  'stream-json',
+  '--output-format',
+  'stream-json',
+  '--verbose',
+  '--include-partial-messages',
+  '--permission-prompt-tool',
+  'stdio',
+];
+
+export interface CliProcessOptions {
+  binary: string;
+  /** Arguments after the stream-json flags (mode, tools, model, resume…). */
+  args: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Names the agent in log lines. */
+  label: string;
+  maxLineBytes?: number;
+}
+
+export interface CliExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last lines the CLI wrote to stderr, for the reason shown to the user. */
+  stderrTail: string;
+}
+
+interface PendingRequest {
+  resolve: (response: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One `claude` process speaking stream-json on its pipes: started with an argument array (never a
+ * shell), in a process group of its own (so its tools go with it), sent an `initialize` control
+ * request first. Emits `line` for every stdout line understood (or not: `invalid` and `raw` lines
+ * come through too, for the log), `request` for the CLI's control requests (permission prompts),
+ * and `exit` once.
+ */
+export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [ControlRequestLine]; exit: [CliExit]; oversized: [number] }> {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private readonly pending = new Map<string, PendingRequest>();
+  private stderrTail: string[] = [];
+  private exitInfo: CliExit | undefined;
+  readonly exited: Promise<CliExit>;
+  private resolveExit!: (exit: CliExit) => void;
+
+  constructor(private readonly options: CliProcessOptions) {
+    super();
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get alive(): boolean {
+    return this.child !== undefined && this.exitInfo === undefined;
+  }
+
+  /** Starts the process; resolves once it runs (rejects with CLI_NOT_FOUND or the spawn error). */
+  async start(): Promise<void> {
+    const { binary, args, cwd, env, logger, label } = this.options;
+    const child = spawn(binary, [...STREAM_JSON_FLAGS, ...args], {
+      cwd,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') reject(new ClaudeManagerError('CLI_NOT_FOUND', `The Claude Code CLI was not found at ${binary}.`, { cause: error }));
+        else reject(new ClaudeManagerError('INVALID_INPUT', `The Claude Code CLI (${binary}) could not start: ${error.message}`, { cause: error }));
+      });
+    });
+    const splitter = new LineSplitter(
+      (text) => this.receive(text),
+      (bytes) => {
+        logger.warn(`${label}: dropped a stdout line of ${bytes} bytes (over ${this.options.maxLineBytes ?? 8 * 1024 * 1024})`);
+        this.emit('oversized', bytes);
+      },
+      this.options.maxLineBytes,
+    );
+    child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
+    child.stdout.on('end', () => splitter.end());
+    const stderr = new LineSplitter(
+      (text) => {
+        logger.info(`${label} stderr: ${text}`);
+        this.stderrTail.push(text);
+        if (this.stderrTail.length > 20) this.stderrTail.shift();
+      },
+      () => undefined,
+      64 * 1024,
+    );
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stderr.on('end', () => stderr.end());
+    // Writing to a process that died raises EPIPE on stdin: the exit says what happened.
+    child.stdin.on('error', (error) => logger.debug(`${label}: stdin: ${error.message}`));
+    child.once('close', (code, signal) => {
+      this.exitInfo = { code, signal, stderrTail: this.stderrTail.join('\n') };
+      for (const [id, p] of this.pending) {
+        clearTimeout(p.timer);
+        p.reject(new ClaudeManagerError('NOT_RUNNING', `The CLI exited before answering request ${id}.`));
+      }
+      this.pending.clear();
+      this.resolveExit(this.exitInfo);
+      this.emit('exit', this.exitInfo);
+    });
+  }
+
+  private receive(text: string): void {
+    const parsed = parseCliLine(text);
+    if (parsed.kind === 'control_response') {
+      const { request_id: id, subtype, response, error } = parsed.line.response;
+      const pending = this.pending.get(id);
+      if (pending) {
+        this.pending.delete(id);
+        clearTimeout(pending.timer);
+        if (subtype === 'success') pending.resolve(response);
+        else pending.reject(new ClaudeManagerError('INVALID_INPUT', `The CLI refused the request: ${error ?? subtype}`));
+      }
+    }
+    if (parsed.kind === 'control_request') this.emit('request', parsed.line);
+    this.emit('line', parsed);
+  }
+
+  /** Writes one JSON line to the CLI's stdin. */
+  write(line: string): void {
+    if (!this.alive || !this.child?.stdin.writable) throw new ClaudeManagerError('NOT_RUNNING', 'The agent\'s CLI process is not running.');
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  sendUser(content: string): void {
+    this.write(toCli.user(content));
+  }
+
+  /** Sends a control request and resolves with the CLI's answer. */
+  request(request: Record<string, unknown>, timeoutMs = 30_000): Promise<unknown> {
+    const id = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ClaudeManagerError('NOT_RUNNING', `The CLI did not answer "${String(request.subtype)}" within ${timeoutMs / 1000} s.`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      try {
+        this.write(toCli.control(id, request));
+      } catch (error) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(error as Error);
+      }
+    });
+  }
+
+  /** Answers one of the CLI's control requests. */
+  respond(requestId: string, response: Record<string, unknown>): void {
+    this.write(toCli.controlResponse(requestId, response));
+  }
+
+  /**
+   * Ends the process: closes stdin (the CLI ends after the turn), SIGTERM to its process group,
+   * then SIGKILL to the tree after `graceMs`. `force`: SIGKILL at once.
+   */
+  async stop(options: { force?: boolean; graceMs?: number } = {}): Promise<CliExit> {
+    const child = this.child;
+    if (!child || this.exitInfo) return this.exited;
+    const pid = child.pid;
+    if (options.force) {
+      killProcessTree(pid);
+      return this.exited;
+    }
+    child.stdin.end();
+    if (pid !== undefined) {
+      try {
+        if (process.platform === 'win32') child.kill();
+        else process.kill(-pid, 'SIGTERM');
+      } catch {
+        // gone already
+      }
+    }
+    const timer = setTimeout(() => killProcessTree(pid), options.graceMs ?? 5000);
+    const exit = await this.exited;
+    clearTimeout(timer);
+    // Tools it started may linger in the group after it: end them too.
+    if (pid !== undefined && process.platform !== 'win32') {
+      try {
+        process.kill(-pid, 0);
+        killProcessTree(pid);
+      } catch {
+        // the group is empty
+      }
+    }
+    return exit;
+  }
+
+  /** Whether a process of the group still lives (tests, shutdown checks). */
+  groupAlive(): boolean {
+    const pid = this.child?.pid;
+    if (pid === undefined) return false;
+    if (process.platform === 'win32') return processIsAlive(pid);
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

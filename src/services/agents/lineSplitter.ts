@@ -1,0 +1,67 @@
+const NEWLINE = 0x0a;
+
+/**
+ * Splits a byte stream into lines (UTF-8, "\n" or "\r\n"), for the CLI's stdout. A line longer
+ * than `maxBytes` is not kept: its bytes are dropped up to the next newline and `onOversized`
+ * says how many there were, so a runaway line can neither exhaust memory nor stop the stream.
+ */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private size = 0;
+  /** Bytes dropped of the line being skipped, or -1 when not skipping. */
+  private skipped = -1;
+
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly onOversized: (bytes: number) => void,
+    readonly maxBytes = 8 * 1024 * 1024,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
+      this.take(chunk.subarray(start, i), true);
+      start = i + 1;
+    }
+    if (start < chunk.length) this.take(chunk.subarray(start), false);
+  }
+
+  /** The stream ended: a last line without a newline still counts. */
+  end(): void {
+    if (this.skipped >= 0) {
+      this.onOversized(this.skipped);
+      this.skipped = -1;
+    } else if (this.size > 0) this.emit();
+    this.parts = [];
+    this.size = 0;
+  }
+
+  private take(piece: Buffer, endsLine: boolean): void {
+    if (this.skipped >= 0) {
+      this.skipped += piece.length;
+    } else if (this.size + piece.length > this.maxBytes) {
+      this.skipped = this.size + piece.length;
+      this.parts = [];
+      this.size = 0;
+    } else if (piece.length > 0) {
+      // Copied: the chunk's buffer is reused by the stream.
+      this.parts.push(Buffer.from(piece));
+      this.size += piece.length;
+    }
+    if (!endsLine) return;
+    if (this.skipped >= 0) {
+      this.onOversized(this.skipped);
+      this.skipped = -1;
+      return;
+    }
+    this.emit();
+  }
+
+  private emit(): void {
+    let line = Buffer.concat(this.parts, this.size).toString('utf8');
+    this.parts = [];
+    this.size = 0;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.length > 0) this.onLine(line);
+  }
+}

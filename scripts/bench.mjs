@@ -85,7 +85,12 @@ async function main() {
     if (file.startsWith('dist/webview/') && file.endsWith('.js')) add(`bundle: webview ${file.slice(13, -3)} (minified)`, bytes / KB, 150, 'KB');
   }
 
+  // `npm run bench -- editor` (or storage, git) runs one part only.
+  const only = process.argv[2];
+  const part = (name) => !only || only === name;
+
   // Storage, under plain Node (the store is free of vscode), in a process of its own.
+  if (part('storage')) {
   const storage = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join('bench', 'storage.ts')], {
     cwd: root,
     encoding: 'utf8',
@@ -94,8 +99,10 @@ async function main() {
   });
   if (storage.status !== 0) throw new Error('The storage benchmark failed (see above).');
   for (const r of JSON.parse(storage.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
+  }
 
   // Git: the status of 50 worktrees through the services, against bare git status.
+  if (part('git')) {
   const gitBench = spawnSync(process.execPath, ['--import', 'tsx', join('bench', 'git.ts')], {
     cwd: root,
     encoding: 'utf8',
@@ -103,7 +110,9 @@ async function main() {
   });
   if (gitBench.status !== 0) throw new Error('The git benchmark failed (see above).');
   for (const r of JSON.parse(gitBench.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
+  }
 
+  if (part('editor')) {
   const env = ensureEditorTestEnv();
   const profile = makeProfileDir({ prefix: 'cm-bench-editor-' });
   installVsix(env, join(root, 'dist', 'claude-manager.vsix'), join(profile, 'ext'));
@@ -134,6 +143,7 @@ async function main() {
     await server.stop();
     rmSync(profile, { recursive: true, force: true });
     cleanup();
+  }
   }
 
   const header = ['metric', 'value', 'target', 'ratio', 'result', 'note'];

@@ -164,14 +164,21 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
     try {
       const ready = this.servicesIfReady();
       if (!node && !ready) {
-        // The store opens in its worker meanwhile; the rows become stored workspaces when it has.
-        void this.services().then(
-          () => this.discovered().then(() => this.refresh()),
-          () => undefined,
-        );
         await this.editorRepositories.ready;
+        // Then the store opens in its worker (not before: on two cores it would slow the editor's
+        // own discovery of the repositories); the rows become stored workspaces when it has.
+        setImmediate(() => {
+          void this.services().then(
+            () => this.discovered().then(() => this.refresh()),
+            () => undefined,
+          );
+        });
         return this.editorRepositories.repositories.map((r) => new RepositoryNode(r.rootUri.fsPath, r.name));
       }
+      // A row drawn before the store opened: the editor's tree waits for the children of an
+      // expanded row before it draws the row, so answer at once; the refresh after the store
+      // opens fills them in.
+      if (!ready && node instanceof RepositoryNode && !node.workspace) return [];
       const services = ready ?? (await this.services());
       if (!node) {
         const workspaces = await services.workspaces.listWorkspaces();

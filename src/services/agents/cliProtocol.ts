@@ -87,6 +87,8 @@ export const streamEventLine = z.looseObject({
     message: z.looseObject({ id: z.string().optional(), model: z.string().optional(), usage: usage.optional() }).optional(),
     content_block: z.looseObject({ type: z.string(), name: z.string().optional(), id: z.string().optional() }).optional(),
     delta: z.looseObject({ type: z.string().optional(), text: z.string().optional(), thinking: z.string().optional(), partial_json: z.string().optional() }).optional(),
+    // message_delta: the final output tokens of the API message.
+    usage: usage.optional(),
   }),
   parent_tool_use_id: z.string().nullish(),
 });

@@ -1,6 +1,6 @@
 import { stat, readdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { simpleGit } from 'simple-git';
+import type { simpleGit as SimpleGitFactory } from 'simple-git';
 import { ClaudeManagerError } from '../errors';
 import { Limiter } from '../limiter';
 import type { Logger } from '../logger';
@@ -34,6 +34,15 @@ export interface GitServiceOptions {
   logger: Logger;
   /** Git processes run at once, across all repositories (default 4). */
   maxConcurrent?: number;
+}
+
+let factory: typeof SimpleGitFactory | undefined;
+
+/** simple-git, loaded on the first git command rather than while the extension activates. */
+function loadSimpleGit(): typeof SimpleGitFactory {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  factory ??= (require('simple-git') as { simpleGit: typeof SimpleGitFactory }).simpleGit;
+  return factory;
 }
 
 /** What a failed git command said, to map it to a clear error. */
@@ -71,7 +80,7 @@ export class GitService {
     return this.limiter.run(async () => {
       let git;
       try {
-        git = simpleGit({ baseDir: cwd, binary: this.gitPath, maxConcurrentProcesses: 1, trimmed: false });
+        git = loadSimpleGit()({ baseDir: cwd, binary: this.gitPath, maxConcurrentProcesses: 1, trimmed: false });
       } catch (error) {
         throw new ClaudeManagerError('NOT_FOUND', `${what} failed: the folder ${cwd} does not exist. Refresh, or prune worktrees whose folders were removed.`, { cause: error });
       }

@@ -1,0 +1,722 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { ClaudeManagerError } from '../errors';
+import { newId } from '../ids';
+import type { Logger } from '../logger';
+import type { StoredMessage } from '../storage/messageStore';
+import type { AgentMode, AgentRecord, AgentStatus, PermissionKind } from '../storage/records';
+import type { Store } from '../storage/store';
+import { CliProcess } from './cliProcess';
+import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
+import { summarizeTool } from './toolSummary';
+
+/** A tool call waiting for the user's answer (the API's PermissionRequest). */
+export interface PermissionRequest {
+  requestId: string;
+  toolName: string;
+  input: Record<string, unknown>;
+  /** One line, e.g. "Write src/a.ts". */
+  summary: string;
+  requestedAt: string;
+}
+
+/** An agent as the API shows it: the stored record and what only the live process knows. */
+export interface Agent extends AgentRecord {
+  ownedByThisWindow: boolean;
+  pendingPermissions: PermissionRequest[];
+}
+
+export interface AgentRuntimeOptions {
+  store: Store;
+  logger: Logger;
+  /** This window's id: the owner recorded on the agents it runs. */
+  windowId: string;
+  /** The CLI to run (claudeManager.claudePath, PATH, install locations); rejects with CLI_NOT_FOUND. */
+  locateCli: () => Promise<string>;
+  /** The CLI's environment: the extension host's plus the configured extra variables. */
+  env: () => NodeJS.ProcessEnv;
+  /** Extra CLI arguments from the settings. */
+  extraArgs?: () => readonly string[];
+  /** How long `start` waits for `system/init`. */
+  startTimeoutMs?: number;
+}
+
+/** Tools each permission pre-allows (`--allowedTools`). */
+export const PERMISSION_TOOLS: Record<PermissionKind, readonly string[]> = {
+  read: ['Read', 'Glob', 'Grep'],
+  write: ['Edit', 'Write', 'NotebookEdit'],
+  execute: ['Bash'],
+};
+
+const PERMISSION_MODE: Record<AgentMode, string> = { regular: 'default', plan: 'plan', auto: 'acceptEdits' };
+
+/** A content block streaming in: its message, and the text so far. */
+interface Streaming {
+  message: StoredMessage;
+  partialJson: string;
+}
+
+const DEFAULT_CONTEXT_WINDOW = 200_000;
+
+function contentToText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((c) => (c && typeof c === 'object' && 'text' in c && typeof (c as { text: unknown }).text === 'string' ? (c as { text: string }).text : JSON.stringify(c)))
+      .join('\n');
+  }
+  return content === undefined ? '' : JSON.stringify(content);
+}
+
+/**
+ * One running agent: its CLI process and everything read from it. Turns the CLI's lines into the
+ * agent's status (with its reason), its messages (one per content block; streamed text re-emitted
+ * under one id as it grows), usage (per API message id, so a message reported on several lines
+ * counts once; a turn's cost from the difference of the process's running totals), its context
+ * level and its session.
+ */
+class LiveAgent {
+  readonly pending: PermissionRequest[] = [];
+  private streaming = new Map<string, Streaming>();
+  /** Per API message id: the ids of our messages for its blocks, in order, and how many the full lines completed. */
+  private blocks = new Map<string, { ids: string[]; completed: number }>();
+  private toolMessages = new Map<string, StoredMessage>();
+  private lastCostTotal: number | undefined;
+  private lastApiMessageId: string | undefined;
+  private model: string | undefined;
+  private contextWindow = DEFAULT_CONTEXT_WINDOW;
+  private lastContextTokens = 0;
+  private stopping = false;
+  private interrupted = false;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly dirty = new Set<StoredMessage>();
+  private initResolve!: (sessionId: string) => void;
+  private initReject!: (error: Error) => void;
+  readonly initialized: Promise<string>;
+  /** Serialises what is written about this agent, in the order the CLI said it. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly agentId: string,
+    readonly worktreeId: string,
+    readonly workspaceId: string,
+    readonly cwd: string,
+    readonly process: CliProcess,
+    private readonly runtime: AgentRuntime,
+  ) {
+    this.initialized = new Promise((resolve, reject) => {
+      this.initResolve = resolve;
+      this.initReject = reject;
+    });
+    // Only a start that waits for the session looks at this; an exit before any turn is no error.
+    this.initialized.catch(() => undefined);
+    process.on('line', (line) => this.enqueue(() => this.onLine(line)));
+    process.on('request', (request) => this.enqueue(() => this.onRequest(request)));
+    process.on('exit', (exit) => {
+      this.initReject(new ClaudeManagerError('NOT_RUNNING', `The CLI exited before it started the session${exit.stderrTail ? `: ${exit.stderrTail.split('\n').pop()}` : ''}.`));
+      this.enqueue(() => this.onExit(exit.code, exit.signal, exit.stderrTail));
+    });
+  }
+
+  private enqueue(step: () => Promise<void> | void): void {
+    this.chain = this.chain.then(step).catch((error: unknown) => this.runtime.logger.error(`Agent ${this.agentId}: ${(error as Error).message}`));
+  }
+
+  /** Resolves once everything the CLI said so far is stored. */
+  settled(): Promise<unknown> {
+    return this.chain;
+  }
+
+  markStopping(): void {
+    this.stopping = true;
+  }
+
+  async sendUser(content: string): Promise<string> {
+    const message: StoredMessage = { id: newId('msg'), agentId: this.agentId, role: 'user', kind: 'text', content, isComplete: true, createdAt: new Date().toISOString() };
+    this.interrupted = false;
+    this.process.sendUser(content);
+    this.enqueue(async () => {
+      await this.runtime.saveMessage(message);
+      if (this.pending.length === 0) await this.runtime.setStatus(this.agentId, 'running', 'thinking');
+    });
+    return message.id;
+  }
+
+  markInterrupted(): void {
+    this.interrupted = true;
+  }
+
+  private async onLine(parsed: CliLine): Promise<void> {
+    switch (parsed.kind) {
+      case 'system':
+        return this.onSystem(parsed.line);
+      case 'stream_event':
+        return this.onStream(parsed.line);
+      case 'assistant':
+        return this.onAssistant(parsed.line);
+      case 'user':
+        return this.onUser(parsed.line);
+      case 'result':
+        return this.onResult(parsed.line);
+      case 'control_cancel_request': {
+        const at = this.pending.findIndex((p) => p.requestId === parsed.line.request_id);
+        if (at >= 0) {
+          this.pending.splice(at, 1);
+          await this.runtime.agentChanged(this.agentId);
+        }
+        return;
+      }
+      case 'raw':
+        this.runtime.logger.debug(`Agent ${this.agentId}: CLI line of unknown type "${parsed.type}" kept as a raw event`);
+        return;
+      case 'invalid':
+        this.runtime.logger.warn(`Agent ${this.agentId}: ignored a CLI line (${parsed.reason}): ${parsed.text}`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async onSystem(line: SystemLine): Promise<void> {
+    if (line.subtype === 'init' && line.session_id) {
+      this.model = line.model ?? this.model;
+      await this.runtime.store.agents.update(this.agentId, { sessionId: line.session_id, ...(line.model ? { model: line.model } : {}) });
+      await this.runtime.store.sessions.save({
+        id: line.session_id,
+        agentId: this.agentId,
+        data: { model: line.model, cwd: line.cwd, cliVersion: line.claude_code_version, permissionMode: line.permissionMode, slashCommands: line.slash_commands },
+      });
+      this.initResolve(line.session_id);
+      return;
+    }
+    if (line.subtype === 'api_retry') {
+      const reason = `retrying after API ${line.error_status ?? 'error'} (${line.attempt ?? '?'}/${line.max_retries ?? '?'})`;
+      await this.runtime.setStatus(this.agentId, 'running', reason);
+      await this.notice(`Retrying: API ${line.error_status ?? 'error'}, attempt ${line.attempt ?? '?'} of ${line.max_retries ?? '?'}`);
+      return;
+    }
+    if (line.subtype === 'compact_boundary') await this.notice('The conversation was compacted.');
+  }
+
+  private async notice(content: string): Promise<void> {
+    await this.runtime.saveMessage({ id: newId('msg'), agentId: this.agentId, role: 'system', kind: 'notice', content, isComplete: true, createdAt: new Date().toISOString() });
+  }
+
+  private blockKey(apiId: string, index: number): string {
+    return `${apiId}#${index}`;
+  }
+
+  private currentApiId: string | undefined;
+
+  private async onStream(line: StreamEventLine): Promise<void> {
+    if (line.parent_tool_use_id) return; // a subagent's stream: its result arrives as the Task's output
+    const event = line.event;
+    if (event.type === 'message_start') {
+      this.currentApiId = event.message?.id;
+      return;
+    }
+    const apiId = this.currentApiId;
+    if (apiId && event.type === 'message_delta' && event.usage?.output_tokens !== undefined) {
+      await this.runtime.updateOutputTokens(this, apiId, event.usage.output_tokens);
+      return;
+    }
+    if (!apiId || event.index === undefined) return;
+    const key = this.blockKey(apiId, event.index);
+    if (event.type === 'content_block_start' && event.content_block) {
+      const type = event.content_block.type;
+      if (type !== 'text' && type !== 'thinking' && type !== 'tool_use') return;
+      const message: StoredMessage = {
+        id: newId('msg'),
+        agentId: this.agentId,
+        role: type === 'tool_use' ? 'tool' : 'assistant',
+        kind: type === 'tool_use' ? 'tool' : type === 'thinking' ? 'thinking' : 'text',
+        content: type === 'tool_use' ? (event.content_block.name ?? 'tool') : '',
+        ...(type === 'tool_use' ? { toolName: event.content_block.name ?? 'tool' } : {}),
+        isComplete: false,
+        createdAt: new Date().toISOString(),
+      };
+      this.streaming.set(key, { message, partialJson: '' });
+      const entry = this.blocks.get(apiId) ?? { ids: [], completed: 0 };
+      entry.ids.push(message.id);
+      this.blocks.set(apiId, entry);
+      if (type === 'tool_use') await this.runtime.setStatus(this.agentId, 'running', `running ${event.content_block.name ?? 'a tool'}`);
+      this.runtime.emitMessage(message);
+      return;
+    }
+    const streaming = this.streaming.get(key);
+    if (!streaming || event.type !== 'content_block_delta' || !event.delta) return;
+    if (event.delta.text !== undefined) streaming.message.content += event.delta.text;
+    else if (event.delta.thinking !== undefined) streaming.message.content += event.delta.thinking;
+    else if (event.delta.partial_json !== undefined) {
+      streaming.partialJson += event.delta.partial_json;
+      return;
+    }
+    this.runtime.emitMessage(streaming.message);
+    this.saveSoon(streaming.message);
+  }
+
+  /** Incomplete messages are saved a few times a second at most, not on every delta. */
+  private saveSoon(message: StoredMessage): void {
+    this.dirty.add(message);
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      const batch = [...this.dirty];
+      this.dirty.clear();
+      this.enqueue(async () => {
+        for (const m of batch) if (!m.isComplete) await this.runtime.saveMessage({ ...m });
+      });
+    }, 300);
+  }
+
+  private async onAssistant(line: AssistantLine): Promise<void> {
+    const apiId = line.message.id;
+    const main = !line.parent_tool_use_id;
+    if (line.message.model) this.model = line.message.model;
+    const u = line.message.usage;
+    if (u) {
+      this.lastApiMessageId = apiId;
+      await this.runtime.recordUsage(this, {
+        messageId: apiId,
+        model: line.message.model ?? this.model ?? 'unknown',
+        inputTokens: u.input_tokens ?? 0,
+        outputTokens: u.output_tokens ?? 0,
+        cacheReadTokens: u.cache_read_input_tokens ?? 0,
+        cacheCreationTokens: u.cache_creation_input_tokens ?? 0,
+      });
+      if (main) {
+        this.lastContextTokens = (u.input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0);
+        await this.updateContext();
+      }
+    }
+    if (!main) return;
+    const entry = this.blocks.get(apiId) ?? { ids: [], completed: 0 };
+    this.blocks.set(apiId, entry);
+    for (const block of line.message.content) {
+      const id = entry.ids[entry.completed];
+      const streamedKey = id ? [...this.streaming.entries()].find(([, s]) => s.message.id === id)?.[0] : undefined;
+      const streamed = streamedKey ? this.streaming.get(streamedKey) : undefined;
+      if (streamedKey) this.streaming.delete(streamedKey);
+      entry.completed++;
+      const message = this.completeBlock(block, streamed?.message);
+      if (!message) continue;
+      if (!id) entry.ids.push(message.id);
+      this.dirty.delete(message);
+      await this.runtime.saveMessage(message);
+      this.runtime.emitMessage(message);
+      if (message.kind === 'tool' && message.toolName) {
+        const summary = summarizeTool(message.toolName, message.toolInput, this.cwd);
+        if (this.pending.length === 0) await this.runtime.setStatus(this.agentId, 'running', `running ${summary}`);
+      }
+    }
+  }
+
+  private completeBlock(block: ContentBlock, streamed: StoredMessage | undefined): StoredMessage | undefined {
+    const base = streamed ?? { id: newId('msg'), agentId: this.agentId, createdAt: new Date().toISOString() };
+    if (block.type === 'text' && 'text' in block) return { ...base, role: 'assistant', kind: 'text', content: String(block.text), isComplete: true } as StoredMessage;
+    if (block.type === 'thinking' && 'thinking' in block) return { ...base, role: 'assistant', kind: 'thinking', content: String(block.thinking), isComplete: true } as StoredMessage;
+    if (block.type === 'tool_use' && 'id' in block && 'name' in block) {
+      const input = block.input && typeof block.input === 'object' && !Array.isArray(block.input) ? (block.input as Record<string, unknown>) : {};
+      const message = {
+        ...base,
+        role: 'tool',
+        kind: 'tool',
+        content: summarizeTool(String(block.name), input, this.cwd),
+        toolName: String(block.name),
+        toolInput: input,
+        // Complete once its result arrives.
+        isComplete: false,
+      } as StoredMessage;
+      this.toolMessages.set(String(block.id), message);
+      return message;
+    }
+    return undefined;
+  }
+
+  private async onUser(line: UserLine): Promise<void> {
+    if (line.parent_tool_use_id || typeof line.message.content === 'string') return;
+    for (const block of line.message.content) {
+      if (block.type !== 'tool_result' || !('tool_use_id' in block)) continue;
+      const message = this.toolMessages.get(String(block.tool_use_id));
+      if (!message) continue;
+      this.toolMessages.delete(String(block.tool_use_id));
+      const done: StoredMessage = { ...message, toolOutput: contentToText('content' in block ? block.content : undefined), isError: Boolean('is_error' in block && block.is_error), isComplete: true };
+      await this.runtime.saveMessage(done);
+      this.runtime.emitMessage(done);
+    }
+    if (this.pending.length === 0) await this.runtime.setStatus(this.agentId, 'running', 'thinking');
+  }
+
+  private async onResult(line: ResultLine): Promise<void> {
+    // The running total covers this process; a turn's cost is what it added.
+    if (line.total_cost_usd !== undefined) {
+      const turnCost = Math.max(0, line.total_cost_usd - (this.lastCostTotal ?? 0));
+      this.lastCostTotal = line.total_cost_usd;
+      if (this.lastApiMessageId && turnCost > 0) await this.runtime.addCost(this, this.lastApiMessageId, turnCost);
+    }
+    const window = this.model ? line.modelUsage?.[this.model]?.contextWindow : Object.values(line.modelUsage ?? {})[0]?.contextWindow;
+    if (window) {
+      this.contextWindow = window;
+      await this.updateContext();
+    }
+    // Whatever streamed and was never completed (an interrupted turn) is kept as it stands.
+    for (const [, s] of this.streaming) {
+      await this.runtime.saveMessage({ ...s.message, isComplete: true });
+    }
+    this.streaming.clear();
+    this.pending.length = 0;
+    if (line.is_error && !this.interrupted) {
+      const status = line.api_error_status;
+      const text = line.result ?? line.subtype;
+      await this.runtime.setStatus(this.agentId, 'error', status ? `API error ${status}: ${text}` : `the turn failed: ${text}`);
+    } else {
+      await this.runtime.setStatus(this.agentId, 'waiting', this.interrupted ? 'interrupted; waiting for your message' : 'waiting for your message');
+    }
+    this.interrupted = false;
+  }
+
+  private async updateContext(): Promise<void> {
+    const level = Math.max(0, Math.min(100, Math.round((this.lastContextTokens / this.contextWindow) * 100)));
+    await this.runtime.store.agents.update(this.agentId, { contextLevel: level });
+  }
+
+  private async onRequest(request: ControlRequestLine): Promise<void> {
+    if (request.request.subtype !== 'can_use_tool') {
+      this.runtime.logger.debug(`Agent ${this.agentId}: CLI request "${request.request.subtype}" not handled`);
+      return;
+    }
+    const toolName = request.request.tool_name ?? 'tool';
+    const input = request.request.input ?? {};
+    const pending: PermissionRequest = { requestId: request.request_id, toolName, input, summary: summarizeTool(toolName, input, this.cwd), requestedAt: new Date().toISOString() };
+    this.pending.push(pending);
+    await this.runtime.setStatus(this.agentId, 'waiting', `needs permission: ${this.pending[0]!.summary}`);
+    this.runtime.emitPermission(this.agentId, pending);
+  }
+
+  async answer(requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }): Promise<void> {
+    const at = this.pending.findIndex((p) => p.requestId === requestId);
+    if (at < 0) throw new ClaudeManagerError('NO_PENDING_PERMISSION', `No permission request ${requestId} is waiting for this agent: it was answered or withdrawn.`);
+    const [request] = this.pending.splice(at, 1);
+    if (answer.behavior === 'allow') {
+      this.process.respond(requestId, {
+        behavior: 'allow',
+        updatedInput: request!.input,
+        ...(answer.always ? { updatedPermissions: [{ type: 'addRules', rules: [{ toolName: request!.toolName }], behavior: 'allow', destination: 'session' }] } : {}),
+      });
+    } else {
+      this.process.respond(requestId, { behavior: 'deny', message: answer.message?.trim() || 'The user denied this.' });
+    }
+    this.enqueue(async () => {
+      if (this.pending.length) await this.runtime.setStatus(this.agentId, 'waiting', `needs permission: ${this.pending[0]!.summary}`);
+      else await this.runtime.setStatus(this.agentId, 'running', answer.behavior === 'allow' ? `running ${request!.summary}` : 'thinking');
+    });
+  }
+
+  private async onExit(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    for (const [, s] of this.streaming) await this.runtime.saveMessage({ ...s.message, isComplete: true });
+    this.streaming.clear();
+    this.pending.length = 0;
+    let status: AgentStatus = 'finished';
+    let reason = 'exited';
+    if (this.stopping) reason = 'stopped';
+    else if (signal) {
+      status = 'error';
+      reason = `CLI was killed (${signal})`;
+    } else if (code !== 0) {
+      status = 'error';
+      const last = stderrTail.split('\n').filter(Boolean).pop();
+      reason = `CLI exited with code ${code}${last ? `: ${last}` : ''}`;
+    }
+    await this.runtime.processEnded(this, status, reason);
+  }
+}
+
+/**
+ * Owns the agents' CLI processes in this window: starts (resuming the agent's session when it has
+ * one, forking a parent's on a fork's first start), sends turns, answers permission requests,
+ * interrupts, stops; the only writer of a running agent's status.
+ */
+export class AgentRuntime {
+  private readonly live = new Map<string, LiveAgent>();
+  private readonly starting = new Map<string, Promise<Agent>>();
+  private readonly events = new EventEmitter();
+  readonly store: Store;
+  readonly logger: Logger;
+
+  constructor(private readonly options: AgentRuntimeOptions) {
+    this.store = options.store;
+    this.logger = options.logger;
+    this.events.setMaxListeners(0);
+  }
+
+  onDidChangeAgent(listener: (agent: Agent) => void): () => void {
+    this.events.on('agent', listener);
+    return () => this.events.off('agent', listener);
+  }
+
+  onDidReceiveMessage(listener: (e: { agentId: string; message: StoredMessage }) => void): () => void {
+    this.events.on('message', listener);
+    return () => this.events.off('message', listener);
+  }
+
+  onDidRequestPermission(listener: (e: { agentId: string; request: PermissionRequest }) => void): () => void {
+    this.events.on('permission', listener);
+    return () => this.events.off('permission', listener);
+  }
+
+  onDidChangeUsage(listener: (e: { agentId: string }) => void): () => void {
+    this.events.on('usage', listener);
+    return () => this.events.off('usage', listener);
+  }
+
+  /** The agent with what only this window's process knows. */
+  async get(id: string): Promise<Agent> {
+    return this.view(await this.store.agents.get(id));
+  }
+
+  private view(record: AgentRecord): Agent {
+    const live = this.live.get(record.id);
+    return {
+      ...record,
+      ownedByThisWindow: record.ownerWindow === undefined || record.ownerWindow === this.options.windowId,
+      pendingPermissions: live ? [...live.pending] : [],
+    };
+  }
+
+  isRunning(id: string): boolean {
+    return this.live.get(id)?.process.alive ?? false;
+  }
+
+  /** Agents of a worktree whose processes this window runs. */
+  runningIn(worktreeId: string): { id: string; name: string }[] {
+    return [...this.live.values()].filter((l) => l.worktreeId === worktreeId && l.process.alive).map((l) => ({ id: l.agentId, name: l.agentId }));
+  }
+
+  /**
+   * Starts the agent's CLI process; resolves once `system/init` arrived (pid and session set).
+   * Resumes the agent's session when it has one; a fork's first start forks its parent's.
+   */
+  start(id: string, options: { initialPrompt?: string } = {}): Promise<Agent> {
+    const already = this.starting.get(id);
+    if (already) return already;
+    const run = this.startNow(id, options).finally(() => this.starting.delete(id));
+    this.starting.set(id, run);
+    return run;
+  }
+
+  private async startNow(id: string, options: { initialPrompt?: string }): Promise<Agent> {
+    const record = await this.store.agents.get(id);
+    if (record.deletedAt) throw new ClaudeManagerError('INVALID_INPUT', `${record.name} is archived. Restore it first.`);
+    if (this.isRunning(id)) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is running already.`);
+    if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined) {
+      throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} is running in another window. Use it there, or stop it there first.`);
+    }
+    const worktree = await this.store.worktrees.get(record.worktreeId);
+    let binary: string;
+    try {
+      binary = await this.options.locateCli();
+    } catch (error) {
+      await this.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
+      throw error;
+    }
+    const args: string[] = ['--permission-mode', PERMISSION_MODE[record.mode]];
+    const tools = record.permissions.flatMap((p) => PERMISSION_TOOLS[p]);
+    if (tools.length) args.push('--allowedTools', tools.join(','));
+    if (record.model) args.push('--model', record.model);
+    // A session exists once a turn ran in it (its init was recorded); before that the CLI has no
+    // conversation to resume, and the agent starts it afresh under the id it already has.
+    const sessionKnown = record.sessionId !== undefined && (await this.store.sessions.list(id)).some((s) => s.id === record.sessionId);
+    if (sessionKnown) args.push('--resume', record.sessionId!);
+    else {
+      if (record.parentAgentId) {
+        const parent = await this.store.agents.get(record.parentAgentId).catch(() => undefined);
+        if (parent?.sessionId) args.push('--resume', parent.sessionId, '--fork-session');
+      }
+      // Chosen here, so that the session is known the moment the process starts.
+      const sessionId = record.sessionId ?? randomUUID();
+      args.push('--session-id', sessionId);
+      if (!record.sessionId) await this.store.agents.update(id, { sessionId });
+    }
+    args.push(...(this.options.extraArgs?.() ?? []));
+    const process = new CliProcess({ binary, args, cwd: worktree.path, env: this.options.env(), logger: this.logger, label: `Agent ${record.name}` });
+    await this.setStatus(id, 'running', 'starting');
+    try {
+      await process.start();
+    } catch (error) {
+      await this.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
+      throw error;
+    }
+    const workspaceId = worktree.workspaceId;
+    const live = new LiveAgent(id, record.worktreeId, workspaceId, worktree.path, process, this);
+    this.live.set(id, live);
+    const now = new Date().toISOString();
+    await this.store.agents.update(id, { pid: process.pid, ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined });
+    try {
+      await process.request({ subtype: 'initialize' }, this.options.startTimeoutMs ?? 30_000);
+      // The CLI announces its session with the first turn's output; without a prompt it waits.
+      if (options.initialPrompt?.trim()) await live.sendUser(options.initialPrompt);
+      else await this.setStatus(id, 'waiting', 'waiting for your message');
+    } catch (error) {
+      await process.stop({ force: true });
+      throw error;
+    }
+    if (options.initialPrompt?.trim()) await this.withTimeout(live.initialized, this.options.startTimeoutMs ?? 30_000, 'the CLI did not start its session');
+    return this.get(id);
+  }
+
+  private async withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new ClaudeManagerError('NOT_RUNNING', `${what} within ${ms / 1000} s.`)), ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A new agent (not started) that continues a copy of this one's conversation on its first start. */
+  async fork(id: string, options: { name?: string } = {}): Promise<Agent> {
+    const parent = await this.store.agents.get(id);
+    if (!parent.sessionId || !(await this.store.sessions.list(id)).some((s) => s.id === parent.sessionId)) {
+      throw new ClaudeManagerError('INVALID_INPUT', `${parent.name} has no conversation to fork yet. Send it a message first.`);
+    }
+    const child = await this.store.agents.create({
+      worktreeId: parent.worktreeId,
+      name: options.name?.trim() || `${parent.name} (fork)`,
+      mode: parent.mode,
+      permissions: parent.permissions,
+      ...(parent.model ? { model: parent.model } : {}),
+      parentAgentId: parent.id,
+    });
+    await this.agentChanged(child.id);
+    return this.get(child.id);
+  }
+
+  /** Sends a user message; an agent without a live process is started (resumed) first. */
+  async sendMessage(id: string, content: string): Promise<{ messageId: string }> {
+    if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'The message is empty.');
+    let live = this.live.get(id);
+    if (!live || !live.process.alive) {
+      await this.start(id);
+      live = this.live.get(id)!;
+    }
+    return { messageId: await live.sendUser(content) };
+  }
+
+  async interrupt(id: string): Promise<void> {
+    const live = this.requireLive(id);
+    live.markInterrupted();
+    await live.process.request({ subtype: 'interrupt' });
+  }
+
+  async respondToPermission(id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }): Promise<void> {
+    await this.requireLive(id).answer(requestId, answer);
+  }
+
+  async setMode(id: string, mode: AgentMode): Promise<Agent> {
+    const live = this.live.get(id);
+    if (live?.process.alive) await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[mode] });
+    await this.store.agents.update(id, { mode });
+    await this.agentChanged(id);
+    return this.get(id);
+  }
+
+  /** Stops the process: stdin closed, SIGTERM to its group, SIGKILL after 5 s; `force` kills at once. */
+  async stop(id: string, options: { force?: boolean } = {}): Promise<Agent> {
+    const live = this.live.get(id);
+    if (!live) {
+      const record = await this.store.agents.get(id);
+      if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined) {
+        throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} runs in another window; stop it there.`);
+      }
+      throw new ClaudeManagerError('NOT_RUNNING', `${record.name} is not running.`);
+    }
+    live.markStopping();
+    await live.process.stop(options);
+    await live.settled();
+    return this.get(id);
+  }
+
+  /** Stops every agent of this window: all signalled at once, what remains killed after `graceMs`. */
+  async stopAll(graceMs = 2000): Promise<void> {
+    await Promise.all([...this.live.values()].map((l) => {
+      l.markStopping();
+      return l.process.stop({ graceMs });
+    }));
+    await Promise.all([...this.live.values()].map((l) => l.settled()));
+  }
+
+  private requireLive(id: string): LiveAgent {
+    const live = this.live.get(id);
+    if (!live || !live.process.alive) throw new ClaudeManagerError('NOT_RUNNING', `Agent ${id} is not running in this window. Start it first.`);
+    return live;
+  }
+
+  /** Resolves once everything the agent's CLI said so far is stored (tests, shutdown). */
+  async settled(id: string): Promise<void> {
+    await this.live.get(id)?.settled();
+  }
+
+  // ── for LiveAgent ──────────────────────────────────────────────────────────────────────────
+
+  async setStatus(id: string, status: AgentStatus, statusReason: string): Promise<void> {
+    const current = await this.store.agents.get(id);
+    if (current.status === status && current.statusReason === statusReason) return;
+    await this.store.agents.update(id, { status, statusReason });
+    await this.agentChanged(id);
+  }
+
+  async agentChanged(id: string): Promise<void> {
+    this.events.emit('agent', await this.get(id));
+  }
+
+  async saveMessage(message: StoredMessage): Promise<void> {
+    await this.store.messages.put(message);
+  }
+
+  emitMessage(message: StoredMessage): void {
+    this.events.emit('message', { agentId: message.agentId, message: { ...message } });
+  }
+
+  emitPermission(agentId: string, request: PermissionRequest): void {
+    this.events.emit('permission', { agentId, request });
+  }
+
+  async recordUsage(live: LiveAgent, entry: { messageId: string; model: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheCreationTokens: number }): Promise<void> {
+    const existing = this.costs.get(entry.messageId) ?? 0;
+    // One API message arrives on several lines; its output grows (the final count comes with
+    // `message_delta`), so a later line never lowers what was seen.
+    const seen = this.lastUsage.get(entry.messageId);
+    const merged = seen ? { ...entry, outputTokens: Math.max(seen.outputTokens, entry.outputTokens) } : entry;
+    await this.store.usage.record({ ...merged, costUsd: existing, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId });
+    this.lastUsage.set(entry.messageId, merged);
+    this.events.emit('usage', { agentId: live.agentId });
+  }
+
+  private readonly costs = new Map<string, number>();
+  private readonly lastUsage = new Map<string, { messageId: string; model: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheCreationTokens: number }>();
+
+  /** The final output tokens of an API message (its `message_delta`), once its usage was recorded. */
+  async updateOutputTokens(live: LiveAgent, apiMessageId: string, outputTokens: number): Promise<void> {
+    const usage = this.lastUsage.get(apiMessageId);
+    if (!usage || usage.outputTokens === outputTokens) return;
+    usage.outputTokens = outputTokens;
+    await this.store.usage.record({ ...usage, costUsd: this.costs.get(apiMessageId) ?? 0, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId });
+    this.events.emit('usage', { agentId: live.agentId });
+  }
+
+  async addCost(live: LiveAgent, apiMessageId: string, cost: number): Promise<void> {
+    const total = (this.costs.get(apiMessageId) ?? 0) + cost;
+    this.costs.set(apiMessageId, total);
+    const usage = this.lastUsage.get(apiMessageId);
+    if (!usage) return;
+    await this.store.usage.record({ ...usage, costUsd: total, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId });
+    this.events.emit('usage', { agentId: live.agentId });
+  }
+
+  async processEnded(live: LiveAgent, status: AgentStatus, reason: string): Promise<void> {
+    if (this.live.get(live.agentId) === live) this.live.delete(live.agentId);
+    await this.store.agents.update(live.agentId, { pid: undefined, ownerWindow: undefined, ownerHeartbeatAt: undefined, status, statusReason: reason, stoppedAt: new Date().toISOString() });
+    await this.agentChanged(live.agentId);
+  }
+}

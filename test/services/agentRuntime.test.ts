@@ -1,0 +1,250 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { type Agent, AgentRuntime } from '../../src/services/agents/agentRuntime';
+import { ClaudeManagerError } from '../../src/services/errors';
+import type { Store } from '../../src/services/storage/store';
+import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
+import { quiet, suiteTempDir } from '../helpers/storage';
+import { openStore } from '../helpers/storeWorker';
+import { errorReply, lastUserText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+
+function code(c: string) {
+  return (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
+}
+
+describe('AgentRuntime with the real claude CLI and the mock API', () => {
+  const storeDir = suiteTempDir('cm-runtime-store-');
+  let store: Store;
+  let api: MockAnthropicApi;
+  let runtime: AgentRuntime;
+  const repo = makeTempGitRepo();
+  const home = makeTempHome();
+  let worktreeId: string;
+  let workspaceId: string;
+  const statuses: { id: string; status: string; reason: string }[] = [];
+
+  before(async () => {
+    store = await openStore(storeDir(), quiet);
+    api = await MockAnthropicApi.start();
+    const ws = await store.workspaces.create({ path: repo.path });
+    workspaceId = ws.id;
+    worktreeId = (await store.worktrees.create({ workspaceId: ws.id, name: 'repo', branch: 'main', path: repo.path, isMain: true })).id;
+    runtime = new AgentRuntime({
+      store,
+      logger: quiet,
+      windowId: 'window-a',
+      locateCli: async () => findClaudeBinary(),
+      env: () => makeCliEnv({ home: home.path, baseUrl: api.url }),
+    });
+    runtime.onDidChangeAgent((a) => statuses.push({ id: a.id, status: a.status, reason: a.statusReason }));
+  });
+  afterEach(() => api.clearQueue());
+  after(async () => {
+    await runtime.stopAll(500);
+    await api.close();
+    await store.close();
+    repo.cleanup();
+    home.cleanup();
+  });
+
+  /** Waits for the agent to reach a status (and reason) through the runtime's events. */
+  function until(agentId: string, check: (a: Agent) => boolean, what: string, ms = 30_000): Promise<Agent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`${what}: not within ${ms} ms; statuses: ${JSON.stringify(statuses.filter((s) => s.id === agentId).slice(-6))}`));
+      }, ms);
+      const off = runtime.onDidChangeAgent((a) => {
+        if (a.id !== agentId || !check(a)) return;
+        clearTimeout(timer);
+        off();
+        resolve(a);
+      });
+    });
+  }
+  const waitingForMessage = (a: Agent) => a.status === 'waiting' && a.statusReason === 'waiting for your message';
+
+  it('runs a whole turn: status with reasons, messages stored, usage and context from the mock\'s tokens', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'turner' });
+    api.enqueue(textReply(['Hello ', 'there'], { chunks: 3, usage: { input: 1000, output: 50, cacheRead: 3000, cacheCreation: 1000 } }));
+    const streamed: string[] = [];
+    const off = runtime.onDidReceiveMessage((e) => e.agentId === agent.id && e.message.kind === 'text' && e.message.role === 'assistant' && streamed.push(e.message.id));
+    const started = await runtime.start(agent.id, { initialPrompt: 'Say hello' });
+    assert.equal(started.status, 'running');
+    assert.ok(started.pid && started.sessionId, 'pid and session are set once start resolves');
+    const done = await until(agent.id, waitingForMessage, 'the end of the turn');
+    off();
+    await runtime.settled(agent.id);
+    const reasons = statuses.filter((s) => s.id === agent.id).map((s) => `${s.status}: ${s.reason}`);
+    assert.deepEqual(reasons.slice(0, 2), ['running: starting', 'running: thinking']);
+    const page = await store.messages.page(agent.id);
+    const texts = page.messages.reverse().map((m) => `${m.role}/${m.kind}: ${m.content}`);
+    assert.deepEqual(texts, ['user/text: Say hello', 'assistant/text: Hello ', 'assistant/text: there']);
+    assert.ok(page.messages.every((m) => m.isComplete));
+    assert.ok(new Set(streamed).size >= 1 && streamed.length > new Set(streamed).size, 'streamed text re-emitted under the same id');
+    const usage = await store.usage.today({ agentId: agent.id });
+    assert.deepEqual([usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheCreationTokens, usage.requestCount], [1000, 50, 3000, 1000, 1]);
+    assert.ok(usage.costUsd > 0, 'the turn\'s cost is recorded');
+    assert.equal(done.contextLevel, Math.round((5000 / 200_000) * 100));
+    assert.equal((await store.sessions.latest(agent.id))?.id, started.sessionId);
+  });
+
+  it('asks for a Write, and writes only what the user allowed', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'writer', mode: 'regular' });
+    api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: join(repo.path, 'allowed.txt'), content: 'ok' } }]), textReply('written'));
+    const asked = new Promise<{ requestId: string; summary: string }>((resolve) => {
+      const off = runtime.onDidRequestPermission((e) => {
+        if (e.agentId !== agent.id) return;
+        off();
+        resolve(e.request);
+      });
+    });
+    await runtime.start(agent.id, { initialPrompt: 'write it' });
+    const request = await asked;
+    assert.equal(request.summary, 'Write allowed.txt');
+    const waiting = await runtime.get(agent.id);
+    assert.deepEqual([waiting.status, waiting.statusReason, waiting.pendingPermissions.length], ['waiting', 'needs permission: Write allowed.txt', 1]);
+    await runtime.respondToPermission(agent.id, request.requestId, { behavior: 'allow' });
+    await until(agent.id, waitingForMessage, 'the end of the allowed turn');
+    assert.equal(readFileSync(join(repo.path, 'allowed.txt'), 'utf8'), 'ok');
+    await assert.rejects(runtime.respondToPermission(agent.id, request.requestId, { behavior: 'allow' }), code('NO_PENDING_PERMISSION'));
+    await runtime.settled(agent.id);
+    const tool = (await store.messages.page(agent.id)).messages.find((m) => m.kind === 'tool');
+    assert.ok(tool && tool.toolName === 'Write' && tool.isComplete && tool.isError === false, JSON.stringify(tool));
+
+    api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: join(repo.path, 'denied.txt'), content: 'no' } }]), textReply('fine'));
+    const askedAgain = new Promise<string>((resolve) => {
+      const off = runtime.onDidRequestPermission((e) => {
+        if (e.agentId !== agent.id) return;
+        off();
+        resolve(e.request.requestId);
+      });
+    });
+    await runtime.sendMessage(agent.id, 'write the other one');
+    await runtime.respondToPermission(agent.id, await askedAgain, { behavior: 'deny', message: 'not that file' });
+    await until(agent.id, waitingForMessage, 'the end of the denied turn');
+    assert.equal(existsSync(join(repo.path, 'denied.txt')), false);
+    await runtime.settled(agent.id);
+    const denied = (await store.messages.page(agent.id)).messages.find((m) => m.kind === 'tool' && m.toolInput?.file_path === join(repo.path, 'denied.txt'));
+    assert.equal(denied?.isError, true);
+    await runtime.stop(agent.id);
+  });
+
+  it('interrupts a slow turn, keeps the session for the next one; stop ends the process', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'interrupted' });
+    api.enqueue(textReply(['slow '.repeat(50)], { chunks: 50, chunkDelayMs: 150 }), textReply('continued'));
+    const started = await runtime.start(agent.id, { initialPrompt: 'be slow' });
+    await new Promise((r) => setTimeout(r, 800));
+    await runtime.interrupt(agent.id);
+    const after = await until(agent.id, (a) => a.status === 'waiting', 'waiting after the interrupt');
+    assert.match(after.statusReason, /interrupted/);
+    await runtime.sendMessage(agent.id, 'go on');
+    await until(agent.id, waitingForMessage, 'the next turn');
+    assert.equal((await runtime.get(agent.id)).sessionId, started.sessionId, 'same session');
+    const pid = started.pid!;
+    const stopped = await runtime.stop(agent.id);
+    assert.deepEqual([stopped.status, stopped.statusReason, stopped.pid], ['finished', 'stopped', undefined]);
+    assert.throws(() => process.kill(-pid, 0), 'no process of its group is left');
+    await assert.rejects(runtime.interrupt(agent.id), code('NOT_RUNNING'));
+  });
+
+  it('resumes its session after the process ended: the mock receives the earlier turns', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'resumer' });
+    api.enqueue(textReply('first answer'));
+    const first = await runtime.start(agent.id, { initialPrompt: 'remember the word pineapple' });
+    await until(agent.id, waitingForMessage, 'the first turn');
+    await runtime.stop(agent.id);
+    let seen = '';
+    api.enqueue((request) => {
+      seen = JSON.stringify(request.body?.messages ?? []);
+      return textReply('resumed answer');
+    });
+    await runtime.sendMessage(agent.id, 'what was the word?');
+    await until(agent.id, waitingForMessage, 'the resumed turn');
+    assert.match(seen, /pineapple/, 'the earlier turn was sent again');
+    assert.equal((await runtime.get(agent.id)).sessionId, first.sessionId);
+    await runtime.stop(agent.id);
+  });
+
+  it('forks: a new agent with its own session and the shared history; the parent is unchanged', async () => {
+    const parent = await store.agents.create({ worktreeId, name: 'parent' });
+    api.enqueue(textReply('noted'));
+    const p = await runtime.start(parent.id, { initialPrompt: 'the secret is mango' });
+    await until(parent.id, waitingForMessage, 'the parent turn');
+    await runtime.stop(parent.id);
+    await assert.rejects(runtime.fork((await store.agents.create({ worktreeId, name: 'empty' })).id), code('INVALID_INPUT'));
+    const child = await runtime.fork(parent.id, { name: 'child' });
+    assert.deepEqual([child.parentAgentId, child.status, child.sessionId], [parent.id, 'finished', undefined]);
+    let seen = '';
+    api.enqueue((request) => {
+      seen = JSON.stringify(request.body?.messages ?? []);
+      return textReply('the secret was mango');
+    });
+    const started = await runtime.start(child.id, { initialPrompt: 'what was the secret?' });
+    await until(child.id, waitingForMessage, 'the child turn');
+    assert.ok(started.sessionId && started.sessionId !== p.sessionId, 'its own session');
+    assert.match(seen, /mango/, 'the shared history reached the API');
+    assert.equal((await runtime.get(parent.id)).sessionId, p.sessionId, 'the parent keeps its session');
+    assert.equal((await store.messages.count(parent.id)), 2, 'the parent\'s messages are untouched');
+    await runtime.stop(child.id);
+  });
+
+  it('knows its session from the start, before any turn', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'quiet' });
+    const started = await runtime.start(agent.id);
+    assert.match(started.sessionId ?? '', /^[0-9a-f-]{36}$/);
+    assert.deepEqual([started.status, started.statusReason], ['waiting', 'waiting for your message']);
+    await runtime.stop(agent.id);
+    // No turn ran: the next start begins that session afresh rather than failing to resume it.
+    api.enqueue(textReply('fresh start'));
+    await runtime.sendMessage(agent.id, 'hello');
+    const done = await until(agent.id, waitingForMessage, 'the first turn');
+    assert.equal(done.sessionId, started.sessionId);
+    await runtime.stop(agent.id);
+  });
+
+  it('an API error after its retries is an error status with the reason; the process lives on', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'failing' });
+    api.enqueue(errorReply(500, 'api_error', 'boom'), errorReply(500, 'api_error', 'boom'), errorReply(500, 'api_error', 'boom'));
+    await runtime.start(agent.id, { initialPrompt: 'fail please' });
+    const failed = await until(agent.id, (a) => a.status === 'error', 'the error status');
+    assert.match(failed.statusReason, /^API error 500/);
+    assert.ok(runtime.isRunning(agent.id));
+    await runtime.stop(agent.id);
+  });
+
+  it('a CLI killed mid-turn is an error with the signal; the messages so far are kept', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'killed' });
+    api.enqueue(textReply(['partial '.repeat(40)], { chunks: 40, chunkDelayMs: 150 }));
+    const started = await runtime.start(agent.id, { initialPrompt: 'stream a while' });
+    await new Promise((r) => setTimeout(r, 1000));
+    process.kill(started.pid!, 'SIGKILL');
+    const dead = await until(agent.id, (a) => a.status === 'error', 'the error after SIGKILL');
+    assert.equal(dead.statusReason, 'CLI was killed (SIGKILL)');
+    assert.equal(dead.pid, undefined);
+    const messages = (await store.messages.page(agent.id)).messages;
+    assert.ok(messages.some((m) => m.role === 'user' && m.content === 'stream a while'));
+    assert.ok(messages.some((m) => m.role === 'assistant' && m.content.startsWith('partial')), 'the streamed part is kept');
+  });
+
+  it('a missing CLI is an error status saying so', async () => {
+    const missing = new AgentRuntime({
+      store,
+      logger: quiet,
+      windowId: 'window-a',
+      locateCli: async () => {
+        throw new ClaudeManagerError('CLI_NOT_FOUND', 'Claude Code CLI not found. Install it with npm install -g @anthropic-ai/claude-code.');
+      },
+      env: () => process.env,
+    });
+    const agent = await store.agents.create({ worktreeId, name: 'no-cli' });
+    await assert.rejects(missing.start(agent.id), code('CLI_NOT_FOUND'));
+    const after = await store.agents.get(agent.id);
+    assert.equal(after.status, 'error');
+    assert.match(after.statusReason, /^could not start: Claude Code CLI not found/);
+    void workspaceId;
+    void lastUserText;
+  });
+});

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { GitService } from '../src/services/git/gitService';
 import { Limiter } from '../src/services/limiter';
-import { RecordedAgents } from '../src/services/workspaces/recordedAgents';
+import { RecordedAgents } from '../test/helpers/recordedAgents';
 import { WorkspaceService } from '../src/services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../src/services/workspaces/worktreeMonitor';
 import { isolatedGitEnv, makeGitRepo } from '../scripts/lib/gitFixture.mjs';

@@ -1,11 +1,21 @@
 import * as vscode from 'vscode';
 
 /** The extension's settings, read fresh each time: users change them while it runs. */
-export function getConfig(scope?: vscode.ConfigurationScope): { claudePath: string; worktreesRoot: string | undefined } {
+export function getConfig(scope?: vscode.ConfigurationScope): {
+  claudePath: string;
+  worktreesRoot: string | undefined;
+  environment: Record<string, string>;
+  extraArgs: string[];
+} {
   const config = vscode.workspace.getConfiguration('claudeManager', scope);
+  const env = config.get<Record<string, unknown>>('environment', {});
+  const args = config.get<unknown[]>('extraArgs', []);
   return {
     claudePath: config.get<string>('claudePath', 'claude'),
     worktreesRoot: config.get<string>('worktreesRoot', '').trim() || undefined,
+    // Only strings: a value of another type in settings.json is skipped, not passed on mangled.
+    environment: Object.fromEntries(Object.entries(env && typeof env === 'object' ? env : {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
+    extraArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [],
   };
 }
 

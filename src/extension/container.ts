@@ -1,16 +1,18 @@
+import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { createExtensionApi } from './api/api';
+import { createExtensionApi, publishedAgent } from './api/api';
 import type { ClaudeManagerExtension } from './api/claudeManager';
 import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
 import { type AgentsViewNode, AgentsTreeProvider } from './views/agentsView';
 import { GitService } from '../services/git/gitService';
 import { Store } from '../services/storage/store';
-import { RecordedAgents } from '../services/workspaces/recordedAgents';
+import { AgentRuntime } from '../services/agents/agentRuntime';
+import { locateClaudeCli } from '../services/cliLocator';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
-import type { Workspace } from './api/claudeManager';
+import type { Agent, Message, PermissionRequest, Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
@@ -36,14 +38,17 @@ export class Container implements vscode.Disposable {
   private discovery: Promise<void> | undefined;
   private readonly workspacesChanged = new vscode.EventEmitter<Workspace[]>();
   private readonly worktreesChanged = new vscode.EventEmitter<{ workspaceId: string }>();
+  private readonly agentChanged = new vscode.EventEmitter<Agent>();
+  private readonly messageReceived = new vscode.EventEmitter<{ agentId: string; message: Message }>();
+  private readonly permissionRequested = new vscode.EventEmitter<{ agentId: string; request: PermissionRequest }>();
+  private readonly usageChanged = new vscode.EventEmitter<{ agentId: string }>();
   /** Identifies this window's agents among those other windows run. */
-  readonly windowId = `${vscode.env.sessionId}`;
+  readonly windowId = `${hostname()}:${process.pid}:${Math.round(performance.timeOrigin)}`;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Claude Manager', { log: true }));
     this.repositories = this.own(new EditorRepositories(this.log));
-    this.own(this.workspacesChanged);
-    this.own(this.worktreesChanged);
+    for (const emitter of [this.workspacesChanged, this.worktreesChanged, this.agentChanged, this.messageReceived, this.permissionRequested, this.usageChanged]) this.own(emitter);
     this.agentsTree = this.own(
       new AgentsTreeProvider(
         this.repositories,
@@ -68,7 +73,14 @@ export class Container implements vscode.Disposable {
       new ManagerPanels({ context, log: this.log, sqliteVersion: async () => (await this.store()).sqliteVersion() }),
     );
     this.registerCommands();
-    this.api = createExtensionApi(() => this.services(), { onDidChangeWorkspaces: this.workspacesChanged.event, onDidChangeWorktrees: this.worktreesChanged.event });
+    this.api = createExtensionApi(() => this.services(), {
+      onDidChangeWorkspaces: this.workspacesChanged.event,
+      onDidChangeWorktrees: this.worktreesChanged.event,
+      onDidChangeAgent: this.agentChanged.event,
+      onDidReceiveMessage: this.messageReceived.event,
+      onDidRequestPermission: this.permissionRequested.event,
+      onDidChangeUsage: this.usageChanged.event,
+    });
   }
 
   private registerCommands(): void {
@@ -140,21 +152,49 @@ export class Container implements vscode.Disposable {
     const making = (async (): Promise<Services> => {
       const store = await this.store();
       const git = new GitService({ gitPath: gitPath(), logger: this.log });
+      // Agents left owned by this window's earlier life (a crash, a reload) are not running now.
+      const cleared = await store.agents.clearStalePids({ window: this.windowId, heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() });
+      if (cleared.length) this.log.info(`${cleared.length} agents whose processes ended with the editor are marked finished`);
+      const runtime = new AgentRuntime({
+        store,
+        logger: this.log,
+        windowId: this.windowId,
+        locateCli: async () => (await locateClaudeCli({ configured: getConfig().claudePath })).path,
+        env: () => ({ ...process.env, ...getConfig().environment }),
+        extraArgs: () => getConfig().extraArgs,
+      });
+      const stopHeartbeat = runtime.startHeartbeat();
+      // Closing the window: every agent is signalled at once; what remains is killed after 2 s.
+      this.own({
+        dispose: () => {
+          stopHeartbeat();
+          void runtime.stopAll(2000);
+        },
+      });
       const workspaces = new WorkspaceService({
         store,
         git,
         logger: this.log,
-        agents: new RecordedAgents(store, this.windowId),
+        agents: {
+          running: (worktreeId) => runtime.runningIn(worktreeId),
+          stop: async (ids) => {
+            for (const id of ids) await runtime.stop(id);
+          },
+        },
         worktreesRoot: () => getConfig().worktreesRoot,
       });
       const monitor = new WorktreeMonitor({ service: workspaces, git, logger: this.log });
       const offs = [
         workspaces.onDidChangeWorkspaces((list) => this.workspacesChanged.fire(list)),
         workspaces.onDidChangeWorktrees((e) => this.worktreesChanged.fire(e)),
+        runtime.onDidChangeAgent((a) => this.agentChanged.fire(publishedAgent(a))),
+        runtime.onDidReceiveMessage((e) => this.messageReceived.fire(e)),
+        runtime.onDidRequestPermission((e) => this.permissionRequested.fire(e)),
+        runtime.onDidChangeUsage((e) => this.usageChanged.fire(e)),
       ];
       this.own({ dispose: () => offs.forEach((off) => off()) });
       this.own(monitor);
-      const services: Services = { store, git, workspaces, monitor };
+      const services: Services = { store, git, workspaces, monitor, runtime };
       this.agentsTree.attach(services);
       monitor.setPolling(this.view.visible);
       return services;

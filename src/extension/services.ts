@@ -1,3 +1,4 @@
+import type { AgentRuntime } from '../services/agents/agentRuntime';
 import type { GitService } from '../services/git/gitService';
 import type { Store } from '../services/storage/store';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
@@ -9,4 +10,5 @@ export interface Services {
   git: GitService;
   workspaces: WorkspaceService;
   monitor: WorktreeMonitor;
+  runtime: AgentRuntime;
 }

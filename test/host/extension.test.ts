@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
 import * as vscode from 'vscode';
-import type { ClaudeManagerApi, ClaudeManagerExtension, Worktree } from '../../src/extension/api/claudeManager';
+import type { Agent, ClaudeManagerApi, ClaudeManagerExtension, Worktree } from '../../src/extension/api/claudeManager';
+import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
 import { commandIds } from '../../src/extension/commands/commandIds';
 import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
 import { buildWebviewHtml } from '../../src/extension/webviews/webviewHtml';
@@ -317,5 +318,54 @@ suite('Repositories and worktrees', () => {
   test('a folder that is not a repository is refused with NOT_A_REPOSITORY', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'cm-not-a-repo-'));
     await assert.rejects(api.workspaces.create({ path: folder }), (e: Error & { code?: string }) => e.code === 'NOT_A_REPOSITORY' && e.message.includes(folder));
+  });
+});
+
+suite('Agents', () => {
+  let api: ClaudeManagerApi;
+  let mock: MockAnthropicApi;
+  let home: string;
+  const config = () => vscode.workspace.getConfiguration('claudeManager');
+  suiteSetup(async () => {
+    api = (await extension().activate()).getAPI(1);
+    mock = await MockAnthropicApi.start();
+    home = mkdtempSync(join(tmpdir(), 'cm-host-home-'));
+    await config().update('claudePath', findClaudeBinary(), vscode.ConfigurationTarget.Global);
+    // The CLI runs offline against the mock, with a home of its own.
+    await config().update(
+      'environment',
+      { ANTHROPIC_BASE_URL: mock.url, ANTHROPIC_API_KEY: 'test-key', HOME: home, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' },
+      vscode.ConfigurationTarget.Global,
+    );
+  });
+  suiteTeardown(async () => {
+    await config().update('environment', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('claudePath', undefined, vscode.ConfigurationTarget.Global);
+    await mock.close();
+  });
+
+  test('an agent runs a turn with the real CLI through the API: status with reasons, messages, usage; stop ends its process', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = await until(() => api.workspaces.list(), (list) => list.some((w) => w.path === repoPath), 'the workspace');
+    const main = (await api.worktrees.list(ws.find((w) => w.path === repoPath)!.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'host agent' });
+    assert.deepEqual([created.status, created.statusReason, created.ownedByThisWindow], ['finished', 'not started', true]);
+    mock.enqueue(textReply('Hello from the mock, through the editor', { usage: { input: 200, output: 20 } }));
+    const reasons: string[] = [];
+    const sub = (api.onDidChangeAgent as vscode.Event<Agent>)((a) => a.id === created.id && reasons.push(`${a.status}: ${a.statusReason}`));
+    const turnOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === created.id && a.status === 'waiting' && a.statusReason === 'waiting for your message', 'the end of the turn', 60_000);
+    const started = await api.agents.start(created.id, { initialPrompt: 'Say hello' });
+    assert.ok(started.pid && started.sessionId, JSON.stringify(started));
+    await turnOver;
+    sub.dispose();
+    assert.deepEqual(reasons.slice(0, 2), ['running: starting', 'running: thinking']);
+    const page = await until(() => api.agents.getMessages(created.id), (p) => p.messages.some((m) => m.role === 'assistant'), 'the stored reply');
+    assert.deepEqual(page.messages.map((m) => `${m.role}: ${m.content}`).reverse(), ['user: Say hello', 'assistant: Hello from the mock, through the editor']);
+    const usage = await api.usage.today({ agentId: created.id });
+    assert.deepEqual([usage.inputTokens, usage.outputTokens, usage.requestCount], [200, 20, 1]);
+    const stopped = await api.agents.stop(created.id);
+    assert.deepEqual([stopped.status, stopped.statusReason, stopped.pid], ['finished', 'stopped', undefined]);
+    assert.throws(() => process.kill(-started.pid!, 0), 'no process of the agent\'s group is left');
+    await assert.rejects(api.agents.interrupt(created.id), (e: Error & { code?: string }) => e.code === 'NOT_RUNNING');
   });
 });

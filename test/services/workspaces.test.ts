@@ -7,7 +7,7 @@ import { ClaudeManagerError } from '../../src/services/errors';
 import { GitService } from '../../src/services/git/gitService';
 import { processIsAlive } from '../../src/services/processRunner';
 import type { Store } from '../../src/services/storage/store';
-import { RecordedAgents } from '../../src/services/workspaces/recordedAgents';
+import { RecordedAgents } from '../helpers/recordedAgents';
 import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
 import { commit, git, repository, write } from '../helpers/git';
 import { quiet, suiteTempDir } from '../helpers/storage';

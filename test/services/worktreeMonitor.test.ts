@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GitService } from '../../src/services/git/gitService';
 import type { Store } from '../../src/services/storage/store';
-import { RecordedAgents } from '../../src/services/workspaces/recordedAgents';
+import { RecordedAgents } from '../helpers/recordedAgents';
 import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../../src/services/workspaces/worktreeMonitor';
 import { git, repository, write } from '../helpers/git';

@@ -2,7 +2,21 @@ import type * as vscode from 'vscode';
 import { ClaudeManagerError, type ErrorCode } from '../../services/errors';
 import type { Worktree as ServiceWorktree } from '../../services/workspaces/workspaceService';
 import type { Services } from '../services';
-import type { ErrorCode as ApiErrorCode, ClaudeManagerApi, ClaudeManagerExtension, Workspace, Worktree } from './claudeManager';
+import type { Agent as ServiceAgent } from '../../services/agents/agentRuntime';
+import type { UsageFilter as ServiceUsageFilter } from '../../services/storage/usageRepository';
+import type {
+  Agent,
+  AgentMode,
+  ErrorCode as ApiErrorCode,
+  ClaudeManagerApi,
+  ClaudeManagerExtension,
+  Message,
+  Permission,
+  PermissionRequest,
+  UsageFilter,
+  Workspace,
+  Worktree,
+} from './claudeManager';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Fails to compile when the services' error codes and the published ones drift apart. */
@@ -28,12 +42,52 @@ function worktree(w: ServiceWorktree): Worktree {
   };
 }
 
-/** Builds the object `activate()` returns. Every member is backed by the services the views use. */
-export function createExtensionApi(services: () => Promise<Services>, events: {
+/** The published shape of an agent: the documented fields, without the store's bookkeeping. */
+export function publishedAgent(a: ServiceAgent): Agent {
+  return {
+    id: a.id,
+    worktreeId: a.worktreeId,
+    name: a.name,
+    status: a.status,
+    statusReason: a.statusReason,
+    contextLevel: a.contextLevel,
+    mode: a.mode,
+    permissions: a.permissions,
+    ...(a.model !== undefined ? { model: a.model } : {}),
+    displayOrder: a.displayOrder,
+    ...(a.pid !== undefined ? { pid: a.pid } : {}),
+    ...(a.sessionId !== undefined ? { sessionId: a.sessionId } : {}),
+    ...(a.parentAgentId !== undefined ? { parentAgentId: a.parentAgentId } : {}),
+    ownedByThisWindow: a.ownedByThisWindow,
+    pendingPermissions: a.pendingPermissions,
+    usage: a.usage,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+    ...(a.startedAt !== undefined ? { startedAt: a.startedAt } : {}),
+    ...(a.stoppedAt !== undefined ? { stoppedAt: a.stoppedAt } : {}),
+    ...(a.deletedAt !== undefined ? { deletedAt: a.deletedAt } : {}),
+  };
+}
+
+/** Only the filter's documented keys reach the store. */
+function usageFilter(f: UsageFilter | undefined): ServiceUsageFilter {
+  return { ...(f?.workspaceId ? { workspaceId: f.workspaceId } : {}), ...(f?.worktreeId ? { worktreeId: f.worktreeId } : {}), ...(f?.agentId ? { agentId: f.agentId } : {}) };
+}
+
+export interface ApiEvents {
   onDidChangeWorkspaces: vscode.Event<Workspace[]>;
   onDidChangeWorktrees: vscode.Event<{ workspaceId: string }>;
-}): ClaudeManagerExtension {
+  onDidChangeAgent: vscode.Event<Agent>;
+  onDidReceiveMessage: vscode.Event<{ agentId: string; message: Message }>;
+  onDidRequestPermission: vscode.Event<{ agentId: string; request: PermissionRequest }>;
+  onDidChangeUsage: vscode.Event<{ agentId: string }>;
+}
+
+/** Builds the object `activate()` returns. Every member is backed by the services the views use. */
+export function createExtensionApi(services: () => Promise<Services>, events: ApiEvents): ClaudeManagerExtension {
   const ws = async () => (await services()).workspaces;
+  const rt = async () => (await services()).runtime;
+  const store = async () => (await services()).store;
   const v1: ClaudeManagerApi = Object.freeze({
     version: 1 as const,
     workspaces: Object.freeze({
@@ -59,8 +113,36 @@ export function createExtensionApi(services: () => Promise<Services>, events: {
       listBranches: async (id: string) => (await ws()).listBranches(id),
       prune: async (workspaceId: string) => (await ws()).prune(workspaceId),
     }),
+    agents: Object.freeze({
+      list: async (filter?: { worktreeId?: string; includeDeleted?: boolean }) => (await (await rt()).list(filter ?? {})).map(publishedAgent),
+      get: async (id: string) => publishedAgent(await (await rt()).get(id)),
+      create: async (input: { worktreeId: string; name?: string; mode?: AgentMode; permissions?: Permission[]; model?: string }) => publishedAgent(await (await rt()).create(input)),
+      update: async (id: string, patch: { name?: string; mode?: AgentMode; permissions?: Permission[]; model?: string }) => publishedAgent(await (await rt()).update(id, patch)),
+      delete: async (id: string, options?: { archive?: boolean }) => (await rt()).delete(id, options ?? {}),
+      restore: async (id: string) => publishedAgent(await (await rt()).restore(id)),
+      reorder: async (worktreeId: string, orderedIds: readonly string[]) => (await (await rt()).reorder(worktreeId, orderedIds)).map(publishedAgent),
+      start: async (id: string, options?: { initialPrompt?: string }) => publishedAgent(await (await rt()).start(id, options ?? {})),
+      stop: async (id: string, options?: { force?: boolean }) => publishedAgent(await (await rt()).stop(id, options ?? {})),
+      interrupt: async (id: string) => (await rt()).interrupt(id),
+      sendMessage: async (id: string, content: string) => (await rt()).sendMessage(id, content),
+      getMessages: async (id: string, options?: { limit?: number; before?: string }) => (await rt()).getMessages(id, options ?? {}),
+      fork: async (id: string, options?: { name?: string }) => publishedAgent(await (await rt()).fork(id, options ?? {})),
+      respondToPermission: async (id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) =>
+        (await rt()).respondToPermission(id, requestId, answer),
+      setMode: async (id: string, mode: AgentMode) => publishedAgent(await (await rt()).setMode(id, mode)),
+    }),
+    usage: Object.freeze({
+      today: async (filter?: UsageFilter) => (await store()).usage.today(usageFilter(filter)),
+      get: async (period: 'daily' | 'weekly' | 'monthly', date?: string, filter?: UsageFilter) => (await store()).usage.get(period, date, usageFilter(filter)),
+      history: async (options: { period: 'daily' | 'weekly' | 'monthly'; from?: string; to?: string } & UsageFilter) =>
+        (await store()).usage.history({ period: options.period, ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}), ...usageFilter(options) }),
+    }),
     onDidChangeWorkspaces: events.onDidChangeWorkspaces,
     onDidChangeWorktrees: events.onDidChangeWorktrees,
+    onDidChangeAgent: events.onDidChangeAgent,
+    onDidReceiveMessage: events.onDidReceiveMessage,
+    onDidRequestPermission: events.onDidRequestPermission,
+    onDidChangeUsage: events.onDidChangeUsage,
   });
   return {
     getAPI(version: number): ClaudeManagerApi {

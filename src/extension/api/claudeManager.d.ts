@@ -5,8 +5,7 @@
  *   const api = (await ext.activate()).getAPI(1);
  *
  * Versioned like the built-in git extension's: a version, once published, only grows compatibly
- * (new optional fields, new methods). It declares only what the extension implements; agents and
- * usage join it as they are built.
+ * (new optional fields, new methods).
  */
 
 /** Codes carried by every error the API rejects or throws with. */
@@ -129,6 +128,126 @@ export interface WorktreesApi {
   prune(workspaceId: string): Promise<{ pruned: string[] }>;
 }
 
+export type AgentStatus = 'running' | 'waiting' | 'error' | 'finished';
+export type AgentMode = 'auto' | 'plan' | 'regular';
+export type Permission = 'read' | 'write' | 'execute';
+
+/** A tool call waiting for the user's answer. */
+export interface PermissionRequest {
+  readonly requestId: string;
+  readonly toolName: string;
+  readonly input: Readonly<Record<string, unknown>>;
+  /** One line, e.g. "Write src/a.ts". */
+  readonly summary: string;
+  readonly requestedAt: string;
+}
+
+export interface Agent {
+  readonly id: string;
+  readonly worktreeId: string;
+  readonly name: string;
+  readonly status: AgentStatus;
+  /** Why it has that status: "thinking", "needs permission: Write src/a.ts", "API error 401: …". */
+  readonly statusReason: string;
+  /** Fill of the model's context window, 0–100. */
+  readonly contextLevel: number;
+  readonly mode: AgentMode;
+  readonly permissions: readonly Permission[];
+  readonly model?: string;
+  readonly displayOrder: number;
+  /** Only while its process lives. */
+  readonly pid?: number;
+  readonly sessionId?: string;
+  readonly parentAgentId?: string;
+  /** False when another window runs it. */
+  readonly ownedByThisWindow: boolean;
+  /** Oldest first. */
+  readonly pendingPermissions: readonly PermissionRequest[];
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number; readonly cacheReadTokens: number; readonly cacheCreationTokens: number; readonly costUsd: number };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly stoppedAt?: string;
+  readonly deletedAt?: string;
+}
+
+export interface Message {
+  readonly id: string;
+  readonly agentId: string;
+  readonly role: 'user' | 'assistant' | 'system' | 'tool';
+  readonly kind: 'text' | 'thinking' | 'tool' | 'notice';
+  readonly content: string;
+  readonly tokenCount?: number;
+  readonly toolName?: string;
+  readonly toolInput?: Readonly<Record<string, unknown>>;
+  readonly toolOutput?: string;
+  readonly isError?: boolean;
+  readonly isComplete: boolean;
+  readonly createdAt: string;
+}
+
+export interface MessagePage {
+  /** Newest first. */
+  readonly messages: readonly Message[];
+  readonly hasMore: boolean;
+  /** Pass as `before` for the next (older) page. */
+  readonly nextCursor?: string;
+}
+
+export interface UsageCounters {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheCreationTokens: number;
+  readonly totalTokens: number;
+  readonly costUsd: number;
+  readonly requestCount: number;
+  readonly errorCount: number;
+}
+
+export interface Usage extends UsageCounters {
+  readonly period: 'daily' | 'weekly' | 'monthly';
+  /** Local date of the period's first day, YYYY-MM-DD. */
+  readonly date: string;
+  readonly byModel: Readonly<Record<string, UsageCounters>>;
+}
+
+export interface UsageFilter {
+  workspaceId?: string;
+  worktreeId?: string;
+  agentId?: string;
+}
+
+export interface AgentsApi {
+  list(filter?: { worktreeId?: string; includeDeleted?: boolean }): Promise<Agent[]>;
+  get(id: string): Promise<Agent>;
+  /** Created `finished`, not started. */
+  create(input: { worktreeId: string; name?: string; mode?: AgentMode; permissions?: Permission[]; model?: string }): Promise<Agent>;
+  update(id: string, patch: { name?: string; mode?: AgentMode; permissions?: Permission[]; model?: string }): Promise<Agent>;
+  /** Archives by default (`archive: false` deletes it with its messages); a running agent is stopped first. */
+  delete(id: string, options?: { archive?: boolean }): Promise<void>;
+  restore(id: string): Promise<Agent>;
+  reorder(worktreeId: string, orderedIds: readonly string[]): Promise<Agent[]>;
+  /** Resolves once the CLI process runs with its session (pid and sessionId set); resumes the agent's session. */
+  start(id: string, options?: { initialPrompt?: string }): Promise<Agent>;
+  stop(id: string, options?: { force?: boolean }): Promise<Agent>;
+  /** Ends the current turn; the process and session stay. */
+  interrupt(id: string): Promise<void>;
+  /** Resolves once written to the CLI; an agent without a process is started (resumed) first. */
+  sendMessage(id: string, content: string): Promise<{ messageId: string }>;
+  getMessages(id: string, options?: { limit?: number; before?: string }): Promise<MessagePage>;
+  /** A new agent (not started) continuing a copy of this one's conversation. */
+  fork(id: string, options?: { name?: string }): Promise<Agent>;
+  respondToPermission(id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }): Promise<void>;
+  setMode(id: string, mode: AgentMode): Promise<Agent>;
+}
+
+export interface UsageApi {
+  today(filter?: UsageFilter): Promise<Usage>;
+  get(period: 'daily' | 'weekly' | 'monthly', date?: string, filter?: UsageFilter): Promise<Usage>;
+  history(options: { period: 'daily' | 'weekly' | 'monthly'; from?: string; to?: string } & UsageFilter): Promise<Usage[]>;
+}
+
 /** Version 1 of the API. */
 export interface ClaudeManagerApi {
   /** Always 1 for this interface. */
@@ -137,6 +256,13 @@ export interface ClaudeManagerApi {
   readonly worktrees: WorktreesApi;
   readonly onDidChangeWorkspaces: Event<Workspace[]>;
   readonly onDidChangeWorktrees: Event<{ workspaceId: string }>;
+  readonly agents: AgentsApi;
+  readonly usage: UsageApi;
+  readonly onDidChangeAgent: Event<Agent>;
+  /** A streaming message is sent again under the same id as it grows. */
+  readonly onDidReceiveMessage: Event<{ agentId: string; message: Message }>;
+  readonly onDidRequestPermission: Event<{ agentId: string; request: PermissionRequest }>;
+  readonly onDidChangeUsage: Event<{ agentId: string }>;
 }
 
 /** What `activate()` returns. */

@@ -20,10 +20,20 @@ export interface PermissionRequest {
   requestedAt: string;
 }
 
+/** An agent's usage, all time. */
+export interface AgentUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  costUsd: number;
+}
+
 /** An agent as the API shows it: the stored record and what only the live process knows. */
 export interface Agent extends AgentRecord {
   ownedByThisWindow: boolean;
   pendingPermissions: PermissionRequest[];
+  usage: AgentUsage;
 }
 
 export interface AgentRuntimeOptions {
@@ -475,13 +485,65 @@ export class AgentRuntime {
     return this.view(await this.store.agents.get(id));
   }
 
-  private view(record: AgentRecord): Agent {
+  async list(filter: { worktreeId?: string; includeDeleted?: boolean } = {}): Promise<Agent[]> {
+    return Promise.all((await this.store.agents.list(filter)).map((r) => this.view(r)));
+  }
+
+  private async view(record: AgentRecord): Promise<Agent> {
     const live = this.live.get(record.id);
+    const t = await this.store.usage.totals({ agentId: record.id });
     return {
       ...record,
       ownedByThisWindow: record.ownerWindow === undefined || record.ownerWindow === this.options.windowId,
       pendingPermissions: live ? [...live.pending] : [],
+      usage: { inputTokens: t.inputTokens, outputTokens: t.outputTokens, cacheReadTokens: t.cacheReadTokens, cacheCreationTokens: t.cacheCreationTokens, costUsd: t.costUsd },
     };
+  }
+
+  /** A new agent in a worktree: `finished`, "not started". */
+  async create(input: { worktreeId: string; name?: string; mode?: AgentMode; permissions?: PermissionKind[]; model?: string }): Promise<Agent> {
+    await this.store.worktrees.get(input.worktreeId);
+    const record = await this.store.agents.create(input);
+    await this.agentChanged(record.id);
+    return this.get(record.id);
+  }
+
+  /** Renames, or changes mode, permissions or model; a running agent's mode and model change live. */
+  async update(id: string, patch: { name?: string; mode?: AgentMode; permissions?: PermissionKind[]; model?: string }): Promise<Agent> {
+    if (patch.name !== undefined && !patch.name.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'An agent name cannot be empty.');
+    const live = this.live.get(id);
+    if (live?.process.alive) {
+      if (patch.mode) await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[patch.mode] });
+      if (patch.model) await live.process.request({ subtype: 'set_model', model: patch.model });
+    }
+    await this.store.agents.update(id, { ...patch, ...(patch.name ? { name: patch.name.trim() } : {}) });
+    await this.agentChanged(id);
+    return this.get(id);
+  }
+
+  /** Archives (default) or deletes an agent with its messages; a running one is stopped first. */
+  async delete(id: string, options: { archive?: boolean } = {}): Promise<void> {
+    if (this.isRunning(id)) await this.stop(id);
+    if (options.archive === false) await this.store.agents.delete(id);
+    else {
+      await this.store.agents.archive(id);
+      await this.agentChanged(id);
+    }
+  }
+
+  async restore(id: string): Promise<Agent> {
+    await this.store.agents.restore(id);
+    await this.agentChanged(id);
+    return this.get(id);
+  }
+
+  async reorder(worktreeId: string, orderedIds: readonly string[]): Promise<Agent[]> {
+    await this.store.agents.reorder(worktreeId, orderedIds);
+    return this.list({ worktreeId });
+  }
+
+  getMessages(id: string, options: { limit?: number; before?: string } = {}) {
+    return this.store.messages.page(id, options);
   }
 
   isRunning(id: string): boolean {
@@ -489,8 +551,19 @@ export class AgentRuntime {
   }
 
   /** Agents of a worktree whose processes this window runs. */
-  runningIn(worktreeId: string): { id: string; name: string }[] {
-    return [...this.live.values()].filter((l) => l.worktreeId === worktreeId && l.process.alive).map((l) => ({ id: l.agentId, name: l.agentId }));
+  async runningIn(worktreeId: string): Promise<{ id: string; name: string }[]> {
+    const ids = [...this.live.values()].filter((l) => l.worktreeId === worktreeId && l.process.alive).map((l) => l.agentId);
+    return Promise.all(ids.map(async (id) => ({ id, name: (await this.store.agents.get(id)).name })));
+  }
+
+  /** Every 30 s, this window says it still runs its agents (another window treats a silent owner as gone). */
+  startHeartbeat(intervalMs = 30_000): () => void {
+    const timer = setInterval(() => {
+      const now = new Date().toISOString();
+      for (const id of this.live.keys()) void this.store.agents.update(id, { ownerHeartbeatAt: now }).catch(() => undefined);
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /**

@@ -154,6 +154,12 @@ export class UsageRepository {
     return out;
   }
 
+  /** Every recorded figure matching the filter, all time (an agent's `usage`). */
+  totals(filter: UsageFilter = {}): UsageCounters {
+    const { period: _p, date: _d, byModel: _b, ...counters } = this.summarise('daily', new Date(0), new Date(8.64e15), filter);
+    return counters;
+  }
+
   private summarise(period: UsagePeriod, start: Date, end: Date, filter: UsageFilter): UsageSummary {
     const clauses = ['created_at >= ?', 'created_at < ?'];
     const params: SqlValue[] = [start.toISOString(), end.toISOString()];

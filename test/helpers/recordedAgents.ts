@@ -1,11 +1,12 @@
-import { killProcessTree, processIsAlive } from '../processRunner';
-import type { Store } from '../storage/store';
-import type { AgentControl } from './workspaceService';
+import { killProcessTree, processIsAlive } from '../../src/services/processRunner';
+import type { Store } from '../../src/services/storage/store';
+import type { AgentControl } from '../../src/services/workspaces/workspaceService';
 
 /**
  * Agents as their stored records tell: one runs while the process of its recorded pid lives (and
  * no other window owns it). Stopping ends the process tree and records the agent as stopped.
- * The agent runtime supersedes this with its own knowledge of the processes it drives.
+ * The extension uses the agent runtime instead; tests of the workspace service use this to put a
+ * real process (not a CLI) behind an agent record.
  */
 export class RecordedAgents implements AgentControl {
   constructor(

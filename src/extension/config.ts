@@ -6,6 +6,7 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
   worktreesRoot: string | undefined;
   environment: Record<string, string>;
   extraArgs: string[];
+  maxConcurrentAgents: number;
 } {
   const config = vscode.workspace.getConfiguration('claudeManager', scope);
   const env = config.get<Record<string, unknown>>('environment', {});
@@ -16,6 +17,7 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
     // Only strings: a value of another type in settings.json is skipped, not passed on mangled.
     environment: Object.fromEntries(Object.entries(env && typeof env === 'object' ? env : {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
     extraArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [],
+    maxConcurrentAgents: Math.max(1, Math.floor(config.get<number>('maxConcurrentAgents', 8)) || 8),
   };
 }
 

@@ -162,6 +162,7 @@ export class Container implements vscode.Disposable {
         locateCli: async () => (await locateClaudeCli({ configured: getConfig().claudePath })).path,
         env: () => ({ ...process.env, ...getConfig().environment }),
         extraArgs: () => getConfig().extraArgs,
+        maxConcurrent: () => getConfig().maxConcurrentAgents,
       });
       const stopHeartbeat = runtime.startHeartbeat();
       // Closing the window: every agent is signalled at once; what remains is killed after 2 s.

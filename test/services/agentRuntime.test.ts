@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { type Agent, AgentRuntime } from '../../src/services/agents/agentRuntime';
+import { type Agent, AgentRuntime, compareVersions } from '../../src/services/agents/agentRuntime';
 import { ClaudeManagerError } from '../../src/services/errors';
 import type { Store } from '../../src/services/storage/store';
 import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
@@ -227,6 +227,82 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     const messages = (await store.messages.page(agent.id)).messages;
     assert.ok(messages.some((m) => m.role === 'user' && m.content === 'stream a while'));
     assert.ok(messages.some((m) => m.role === 'assistant' && m.content.startsWith('partial')), 'the streamed part is kept');
+  });
+
+  it('queues starts beyond the cap, showing each agent\'s place, and starts them as others stop', async () => {
+    const capped = new AgentRuntime({ store, logger: quiet, windowId: 'window-cap', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), maxConcurrent: () => 1 });
+    const a = await store.agents.create({ worktreeId, name: 'first' });
+    const b = await store.agents.create({ worktreeId, name: 'second' });
+    await capped.start(a.id);
+    let bStarted = false;
+    const startB = capped.start(b.id).then((agent) => {
+      bStarted = true;
+      return agent;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(bStarted, false);
+    assert.deepEqual(capped.queued, [b.id]);
+    const queued = await store.agents.get(b.id);
+    assert.deepEqual([queued.status, queued.statusReason], ['finished', 'queued: 1 in line (at most 1 agents run at once)']);
+    await capped.stop(a.id);
+    const started = await startB;
+    assert.ok(started.pid && capped.isRunning(b.id));
+    await capped.stopAll(1000);
+    assert.equal(capped.isRunning(b.id), false);
+  });
+
+  it('another window sees the agent as running elsewhere and never touches its process', async () => {
+    const other = new AgentRuntime({ store, logger: quiet, windowId: 'window-b', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }) });
+    const agent = await store.agents.create({ worktreeId, name: 'owned' });
+    const started = await runtime.start(agent.id);
+    const seen = await other.get(agent.id);
+    assert.deepEqual([seen.ownedByThisWindow, seen.pid], [false, started.pid]);
+    assert.equal((await runtime.get(agent.id)).ownedByThisWindow, true);
+    await assert.rejects(other.start(agent.id), code('OWNED_BY_OTHER_WINDOW'));
+    await assert.rejects(other.stop(agent.id), code('OWNED_BY_OTHER_WINDOW'));
+    await assert.rejects(other.interrupt(agent.id), code('NOT_RUNNING'));
+    assert.doesNotThrow(() => process.kill(started.pid!, 0), 'its process still runs');
+    await runtime.stop(agent.id);
+  });
+
+  it('stopAll ends every agent process of the window, tools included', async () => {
+    const agents = await Promise.all(['s1', 's2'].map((name) => store.agents.create({ worktreeId, name })));
+    const pids = await Promise.all(agents.map(async (a) => (await runtime.start(a.id)).pid!));
+    await runtime.stopAll(1000);
+    for (const pid of pids) assert.throws(() => process.kill(-pid, 0), `group ${pid} is gone`);
+    for (const a of agents) assert.equal((await store.agents.get(a.id)).statusReason, 'stopped');
+  });
+
+  it('says how to log in when the CLI has no credentials', async () => {
+    const loggedOut = new AgentRuntime({
+      store,
+      logger: quiet,
+      windowId: 'window-a',
+      locateCli: async () => findClaudeBinary(),
+      env: () => {
+        const env = makeCliEnv({ home: home.path, baseUrl: api.url });
+        delete env.ANTHROPIC_API_KEY;
+        return env;
+      },
+    });
+    const agent = await store.agents.create({ worktreeId, name: 'logged-out' });
+    await loggedOut.start(agent.id, { initialPrompt: 'hello?' });
+    const deadline = Date.now() + 20_000;
+    let current = await store.agents.get(agent.id);
+    while (current.status !== 'error' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      current = await store.agents.get(agent.id);
+    }
+    assert.equal(current.status, 'error');
+    assert.match(current.statusReason, /^not logged in: run "claude" in a terminal and log in/);
+    assert.equal((await store.usage.today({ agentId: agent.id })).requestCount, 0, 'the CLI\'s own message is no API call');
+    await loggedOut.stopAll(1000);
+  });
+
+  it('compares CLI versions', () => {
+    assert.ok(compareVersions('2.1.96', '2.1.197') < 0);
+    assert.ok(compareVersions('2.2.0', '2.1.197') > 0);
+    assert.equal(compareVersions('2.1.197', '2.1.197'), 0);
   });
 
   it('a missing CLI is an error status saying so', async () => {

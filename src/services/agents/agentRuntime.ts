@@ -49,6 +49,8 @@ export interface AgentRuntimeOptions {
   extraArgs?: () => readonly string[];
   /** How long `start` waits for `system/init`. */
   startTimeoutMs?: number;
+  /** At most this many agents run at once (`claudeManager.maxConcurrentAgents`, default 8); later starts queue. */
+  maxConcurrent?: () => number;
 }
 
 /** Tools each permission pre-allows (`--allowedTools`). */
@@ -67,6 +69,23 @@ interface Streaming {
 }
 
 const DEFAULT_CONTEXT_WINDOW = 200_000;
+
+/** What the CLI answers a turn with when it has no credentials (checked with 2.1.197). */
+const NOT_LOGGED_IN = /not logged in|please run \/login|invalid api key/i;
+
+/** The oldest CLI version the tests cover; an older one gets a warning. */
+export const MIN_TESTED_CLI_VERSION = '2.1.197';
+
+/** Compares dotted version numbers: negative when a < b. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((n) => Number.parseInt(n, 10) || 0);
+  const pb = b.split(/[.-]/).map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
 
 function contentToText(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -197,6 +216,12 @@ class LiveAgent {
         data: { model: line.model, cwd: line.cwd, cliVersion: line.claude_code_version, permissionMode: line.permissionMode, slashCommands: line.slash_commands },
       });
       this.initResolve(line.session_id);
+      const version = line.claude_code_version;
+      if (version && compareVersions(version, MIN_TESTED_CLI_VERSION) < 0) {
+        const warning = `This Claude Code CLI (${version}) is older than ${MIN_TESTED_CLI_VERSION}, the oldest version Claude Manager is tested with. Update it ("claude update").`;
+        this.runtime.logger.warn(`Agent ${this.agentId}: ${warning}`);
+        await this.notice(warning);
+      }
       return;
     }
     if (line.subtype === 'api_retry') {
@@ -284,7 +309,8 @@ class LiveAgent {
     const main = !line.parent_tool_use_id;
     if (line.message.model) this.model = line.message.model;
     const u = line.message.usage;
-    if (u) {
+    // "<synthetic>" messages are the CLI's own (e.g. "Not logged in"): no API call, no usage.
+    if (u && line.message.model !== '<synthetic>') {
       this.lastApiMessageId = apiId;
       await this.runtime.recordUsage(this, {
         messageId: apiId,
@@ -378,7 +404,13 @@ class LiveAgent {
     if (line.is_error && !this.interrupted) {
       const status = line.api_error_status;
       const text = line.result ?? line.subtype;
-      await this.runtime.setStatus(this.agentId, 'error', status ? `API error ${status}: ${text}` : `the turn failed: ${text}`);
+      // The CLI owns authentication; the extension only says how to log in.
+      const reason = NOT_LOGGED_IN.test(text)
+        ? 'not logged in: run "claude" in a terminal and log in (/login), then send the message again'
+        : status
+          ? `API error ${status}: ${text}`
+          : `the turn failed: ${text}`;
+      await this.runtime.setStatus(this.agentId, 'error', reason);
     } else {
       await this.runtime.setStatus(this.agentId, 'waiting', this.interrupted ? 'interrupted; waiting for your message' : 'waiting for your message');
     }
@@ -450,6 +482,9 @@ class LiveAgent {
 export class AgentRuntime {
   private readonly live = new Map<string, LiveAgent>();
   private readonly starting = new Map<string, Promise<Agent>>();
+  /** Agents holding a slot: running, or starting. */
+  private readonly slotHolders = new Set<string>();
+  private readonly queue: { id: string; go: () => void; cancel: (error: Error) => void }[] = [];
   private readonly events = new EventEmitter();
   readonly store: Store;
   readonly logger: Logger;
@@ -578,6 +613,42 @@ export class AgentRuntime {
     return run;
   }
 
+  private maxConcurrent(): number {
+    return Math.max(1, Math.floor(this.options.maxConcurrent?.() ?? 8));
+  }
+
+  /** Waits for a free slot; meanwhile the agent shows its place in the queue. */
+  private async takeSlot(id: string): Promise<void> {
+    if (this.slotHolders.size < this.maxConcurrent() && this.queue.length === 0) {
+      this.slotHolders.add(id);
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ id, go: resolve, cancel: reject });
+      void this.showQueue();
+    });
+  }
+
+  private releaseSlot(id: string): void {
+    if (!this.slotHolders.delete(id)) return;
+    while (this.queue.length && this.slotHolders.size < this.maxConcurrent()) {
+      const next = this.queue.shift()!;
+      this.slotHolders.add(next.id);
+      next.go();
+    }
+    void this.showQueue();
+  }
+
+  private async showQueue(): Promise<void> {
+    const max = this.maxConcurrent();
+    for (const [i, q] of this.queue.entries()) await this.setStatus(q.id, 'finished', `queued: ${i + 1} in line (at most ${max} agents run at once)`).catch(() => undefined);
+  }
+
+  /** The queued agents' ids, first in line first. */
+  get queued(): string[] {
+    return this.queue.map((q) => q.id);
+  }
+
   private async startNow(id: string, options: { initialPrompt?: string }): Promise<Agent> {
     const record = await this.store.agents.get(id);
     if (record.deletedAt) throw new ClaudeManagerError('INVALID_INPUT', `${record.name} is archived. Restore it first.`);
@@ -585,6 +656,20 @@ export class AgentRuntime {
     if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined) {
       throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} is running in another window. Use it there, or stop it there first.`);
     }
+    await this.takeSlot(id);
+    let started = false;
+    try {
+      const agent = await this.launch(id, options);
+      started = true;
+      return agent;
+    } finally {
+      // A start that failed gives its slot back; a started agent gives it back when its process ends.
+      if (!started && !this.live.has(id)) this.releaseSlot(id);
+    }
+  }
+
+  private async launch(id: string, options: { initialPrompt?: string }): Promise<Agent> {
+    const record = await this.store.agents.get(id);
     const worktree = await this.store.worktrees.get(record.worktreeId);
     let binary: string;
     try {
@@ -697,6 +782,14 @@ export class AgentRuntime {
   /** Stops the process: stdin closed, SIGTERM to its group, SIGKILL after 5 s; `force` kills at once. */
   async stop(id: string, options: { force?: boolean } = {}): Promise<Agent> {
     const live = this.live.get(id);
+    const queuedAt = this.queue.findIndex((q) => q.id === id);
+    if (!live && queuedAt >= 0) {
+      const [q] = this.queue.splice(queuedAt, 1);
+      q!.cancel(new ClaudeManagerError('NOT_RUNNING', 'The start was cancelled while the agent waited in the queue.'));
+      await this.setStatus(id, 'finished', 'stopped');
+      void this.showQueue();
+      return this.get(id);
+    }
     if (!live) {
       const record = await this.store.agents.get(id);
       if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined) {
@@ -712,11 +805,15 @@ export class AgentRuntime {
 
   /** Stops every agent of this window: all signalled at once, what remains killed after `graceMs`. */
   async stopAll(graceMs = 2000): Promise<void> {
-    await Promise.all([...this.live.values()].map((l) => {
-      l.markStopping();
-      return l.process.stop({ graceMs });
-    }));
-    await Promise.all([...this.live.values()].map((l) => l.settled()));
+    for (const q of this.queue.splice(0)) q.cancel(new ClaudeManagerError('NOT_RUNNING', 'The window is closing.'));
+    const all = [...this.live.values()];
+    await Promise.all(
+      all.map((l) => {
+        l.markStopping();
+        return l.process.stop({ graceMs });
+      }),
+    );
+    await Promise.all(all.map((l) => l.settled()));
   }
 
   private requireLive(id: string): LiveAgent {
@@ -788,7 +885,10 @@ export class AgentRuntime {
   }
 
   async processEnded(live: LiveAgent, status: AgentStatus, reason: string): Promise<void> {
-    if (this.live.get(live.agentId) === live) this.live.delete(live.agentId);
+    if (this.live.get(live.agentId) === live) {
+      this.live.delete(live.agentId);
+      this.releaseSlot(live.agentId);
+    }
     await this.store.agents.update(live.agentId, { pid: undefined, ownerWindow: undefined, ownerHeartbeatAt: undefined, status, statusReason: reason, stoppedAt: new Date().toISOString() });
     await this.agentChanged(live.agentId);
   }

@@ -31,6 +31,8 @@ const extensionOptions = {
   entryPoints: {
     extension: 'src/extension/extension.ts',
     storeWorker: 'src/services/storage/storeWorker.ts',
+    // A process of its own that ends the agents' process groups if the extension host dies.
+    agentWatchdog: 'src/services/agents/watchdogMain.ts',
   },
   outdir: 'dist',
   platform: 'node',

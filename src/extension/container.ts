@@ -8,7 +8,8 @@ import { EditorRepositories } from './git/editorGit';
 import { type AgentsViewNode, AgentsTreeProvider } from './views/agentsView';
 import { GitService } from '../services/git/gitService';
 import { Store } from '../services/storage/store';
-import { AgentRuntime } from '../services/agents/agentRuntime';
+import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
+import { startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli } from '../services/cliLocator';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
@@ -155,7 +156,17 @@ export class Container implements vscode.Disposable {
       // Agents left owned by this window's earlier life (a crash, a reload) are not running now.
       const cleared = await store.agents.clearStalePids({ window: this.windowId, heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() });
       if (cleared.length) this.log.info(`${cleared.length} agents whose processes ended with the editor are marked finished`);
+      // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
+      const watchdog = startWatchdog(process.execPath, [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'agentWatchdog.js').fsPath], this.log, {
+        ...process.env,
+        ELECTRON_RUN_AS_NODE: '1',
+      });
+      // Loaded here, not with the extension: the runtime and its protocol schemas are evaluated on
+      // first use only, not during activation.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { AgentRuntime } = require('../services/agents/agentRuntime') as typeof AgentRuntimeModule;
       const runtime = new AgentRuntime({
+        watchdog,
         store,
         logger: this.log,
         windowId: this.windowId,
@@ -169,7 +180,8 @@ export class Container implements vscode.Disposable {
       this.own({
         dispose: () => {
           stopHeartbeat();
-          void runtime.stopAll(2000);
+          // The watchdog leaves once every agent is stopped; if this host dies first, it ends them.
+          void runtime.stopAll(2000).finally(() => watchdog.dispose());
         },
       });
       const workspaces = new WorkspaceService({

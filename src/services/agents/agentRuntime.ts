@@ -9,6 +9,7 @@ import type { Store } from '../storage/store';
 import { CliProcess } from './cliProcess';
 import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
 import { summarizeTool } from './toolSummary';
+import type { AgentWatchdog } from './watchdog';
 
 /** A tool call waiting for the user's answer (the API's PermissionRequest). */
 export interface PermissionRequest {
@@ -49,6 +50,8 @@ export interface AgentRuntimeOptions {
   extraArgs?: () => readonly string[];
   /** How long `start` waits for `system/init`. */
   startTimeoutMs?: number;
+  /** Ends the agents' process groups if this process dies without stopping them. */
+  watchdog?: AgentWatchdog;
   /** At most this many agents run at once (`claudeManager.maxConcurrentAgents`, default 8); later starts queue. */
   maxConcurrent?: () => number;
 }
@@ -708,6 +711,7 @@ export class AgentRuntime {
     const workspaceId = worktree.workspaceId;
     const live = new LiveAgent(id, record.worktreeId, workspaceId, worktree.path, process, this);
     this.live.set(id, live);
+    if (process.pid !== undefined) this.options.watchdog?.add(process.pid);
     const now = new Date().toISOString();
     await this.store.agents.update(id, { pid: process.pid, ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined });
     try {
@@ -888,6 +892,7 @@ export class AgentRuntime {
     if (this.live.get(live.agentId) === live) {
       this.live.delete(live.agentId);
       this.releaseSlot(live.agentId);
+      if (live.process.pid !== undefined) this.options.watchdog?.remove(live.process.pid);
     }
     await this.store.agents.update(live.agentId, { pid: undefined, ownerWindow: undefined, ownerHeartbeatAt: undefined, status, statusReason: reason, stoppedAt: new Date().toISOString() });
     await this.agentChanged(live.agentId);

@@ -1,0 +1,51 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+const host = join(__dirname, '..', 'fixtures', 'watchdogHost.ts');
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the stand-in host; resolves with it and the agent group's pid it printed. */
+function startHost(mode: string): Promise<{ kill: () => void; pid: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', host, mode], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(__dirname, '..', '..') });
+    child.on('error', reject);
+    child.stdout.once('data', (chunk: Buffer) => resolve({ kill: () => child.kill('SIGKILL'), pid: Number(chunk.toString().trim()) }));
+  });
+}
+
+describe('agent watchdog', () => {
+  it('ends the agents\' process groups, children included, within 10 s of the host being SIGKILLed', async () => {
+    const { kill, pid } = await startHost('crash');
+    // Give the watchdog time to have read the group's pid.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(groupAlive(pid), 'the group runs while the host lives');
+    const killedAt = Date.now();
+    kill();
+    while (groupAlive(pid) && Date.now() - killedAt < 10_000) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(groupAlive(pid), false, 'no process of the group is left 10 s after the host died');
+  });
+
+  it('leaves agents alone after an orderly shutdown told it to quit', async () => {
+    const { kill, pid } = await startHost('orderly');
+    await new Promise((r) => setTimeout(r, 1500));
+    kill();
+    await new Promise((r) => setTimeout(r, 4000));
+    const alive = groupAlive(pid);
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+    assert.equal(alive, true, 'the watchdog had quit: the group was not its to end');
+  });
+});

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { createExtensionApi, publishedAgent } from './api/api';
@@ -9,6 +8,7 @@ import { type AgentsViewNode, AgentsTreeProvider } from './views/agentsView';
 import { GitService } from '../services/git/gitService';
 import { Store } from '../services/storage/store';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
+import { currentWindowId } from '../services/agents/windowId';
 import { startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli } from '../services/cliLocator';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
@@ -44,7 +44,7 @@ export class Container implements vscode.Disposable {
   private readonly permissionRequested = new vscode.EventEmitter<{ agentId: string; request: PermissionRequest }>();
   private readonly usageChanged = new vscode.EventEmitter<{ agentId: string }>();
   /** Identifies this window's agents among those other windows run. */
-  readonly windowId = `${hostname()}:${process.pid}:${Math.round(performance.timeOrigin)}`;
+  readonly windowId = currentWindowId();
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Claude Manager', { log: true }));
@@ -153,9 +153,6 @@ export class Container implements vscode.Disposable {
     const making = (async (): Promise<Services> => {
       const store = await this.store();
       const git = new GitService({ gitPath: gitPath(), logger: this.log });
-      // Agents left owned by this window's earlier life (a crash, a reload) are not running now.
-      const cleared = await store.agents.clearStalePids({ window: this.windowId, heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() });
-      if (cleared.length) this.log.info(`${cleared.length} agents whose processes ended with the editor are marked finished`);
       // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
       const watchdog = startWatchdog(process.execPath, [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'agentWatchdog.js').fsPath], this.log, {
         ...process.env,
@@ -176,6 +173,10 @@ export class Container implements vscode.Disposable {
         maxConcurrent: () => getConfig().maxConcurrentAgents,
       });
       const stopHeartbeat = runtime.startHeartbeat();
+      // Agents whose window died (a crash, a reload) are not running now; a process of theirs left
+      // behind is ended.
+      const orphans = await runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() });
+      if (orphans.cleared.length) this.log.info(`${orphans.cleared.length} agents whose window had closed are marked finished (${orphans.ended.length} left-over processes ended)`);
       // Closing the window: every agent is signalled at once; what remains is killed after 2 s.
       this.own({
         dispose: () => {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -297,6 +298,31 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     assert.match(current.statusReason, /^not logged in: run "claude" in a terminal and log in/);
     assert.equal((await store.usage.today({ agentId: agent.id })).requestCount, 0, 'the CLI\'s own message is no API call');
     await loggedOut.stopAll(1000);
+  });
+
+  it('at start, finishes agents whose window died, ending a left-over CLI process but never a reused pid', async () => {
+    const spawnGroup = (args: string[]) => spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
+    // Looks like our CLI by its command line; and one that does not (a pid reused by something else).
+    const orphanCli = spawnGroup(['-e', 'setInterval(() => {}, 1000)', '--', '-p', '--input-format', 'stream-json', '--permission-prompt-tool', 'stdio']);
+    const stranger = spawnGroup(['-e', 'setInterval(() => {}, 1000)']);
+    const [orphan, reused, elsewhere] = await Promise.all(['orphan', 'reused', 'elsewhere'].map((name) => store.agents.create({ worktreeId, name })));
+    const old = '2026-01-01T00:00:00.000Z';
+    await store.agents.update(orphan!.id, { pid: orphanCli.pid!, ownerWindow: 'gone-window', ownerHeartbeatAt: old, status: 'running', statusReason: 'thinking' });
+    await store.agents.update(reused!.id, { pid: stranger.pid!, ownerWindow: 'gone-window', ownerHeartbeatAt: old, status: 'running', statusReason: 'thinking' });
+    await store.agents.update(elsewhere!.id, { pid: stranger.pid!, ownerWindow: 'live-window', ownerHeartbeatAt: new Date().toISOString(), status: 'running', statusReason: 'thinking' });
+    const result = await runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() });
+    assert.deepEqual(result.ended, [orphan!.id]);
+    assert.deepEqual(result.cleared.sort(), [orphan!.id, reused!.id].sort());
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && (() => { try { process.kill(orphanCli.pid!, 0); return true; } catch { return false; } })()) await new Promise((r) => setTimeout(r, 50));
+    assert.throws(() => process.kill(orphanCli.pid!, 0), 'the left-over CLI was ended');
+    assert.doesNotThrow(() => process.kill(stranger.pid!, 0), 'a process that is not our CLI is never touched');
+    for (const id of [orphan!.id, reused!.id]) {
+      const a = await store.agents.get(id);
+      assert.deepEqual([a.status, a.statusReason, a.pid, a.ownerWindow], ['finished', 'ended with the editor', undefined, undefined]);
+    }
+    assert.equal((await store.agents.get(elsewhere!.id)).pid, stranger.pid, 'a live window\'s agent is left alone');
+    process.kill(-stranger.pid!, 'SIGKILL');
   });
 
   it('compares CLI versions', () => {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { ClaudeManagerError } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
+import { killProcessTree, processIsAlive, runProcess } from '../processRunner';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, AgentStatus, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
@@ -10,6 +12,7 @@ import { CliProcess } from './cliProcess';
 import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
 import { summarizeTool } from './toolSummary';
 import type { AgentWatchdog } from './watchdog';
+import { windowGone } from './windowId';
 
 /** A tool call waiting for the user's answer (the API's PermissionRequest). */
 export interface PermissionRequest {
@@ -72,6 +75,18 @@ interface Streaming {
 }
 
 const DEFAULT_CONTEXT_WINDOW = 200_000;
+
+/** Whether the process is a claude CLI this extension starts (its stream-json flags on the command line). */
+async function isOurCli(pid: number): Promise<boolean> {
+  let commandLine = '';
+  try {
+    if (process.platform === 'linux') commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+    else if (process.platform !== 'win32') commandLine = (await runProcess('ps', ['-o', 'args=', '-p', String(pid)], { timeoutMs: 5000 })).stdout;
+  } catch {
+    return false;
+  }
+  return commandLine.includes('--input-format') && commandLine.includes('stream-json') && commandLine.includes('--permission-prompt-tool');
+}
 
 /** What the CLI answers a turn with when it has no credentials (checked with 2.1.197). */
 const NOT_LOGGED_IN = /not logged in|please run \/login|invalid api key/i;
@@ -594,6 +609,33 @@ export class AgentRuntime {
     return Promise.all(ids.map(async (id) => ({ id, name: (await this.store.agents.get(id)).name })));
   }
 
+  /**
+   * At start: agents recorded as running whose owner window is gone (no heartbeat since
+   * `heartbeatStaleBefore`) are finished, "ended with the editor"; a process of theirs that still
+   * runs and is one of ours (a stream-json claude, checked by its command line, so a reused pid is
+   * never touched) is ended first. Agents of a live window are left alone.
+   */
+  async reconcileOrphans(options: { heartbeatStaleBefore: string }): Promise<{ ended: string[]; cleared: string[] }> {
+    const ended: string[] = [];
+    const cleared: string[] = [];
+    for (const agent of await this.store.agents.list({ includeDeleted: true })) {
+      if (agent.pid === undefined || this.live.has(agent.id)) continue;
+      const ownerLive =
+        agent.ownerWindow !== undefined &&
+        agent.ownerWindow !== this.options.windowId &&
+        !windowGone(agent.ownerWindow) &&
+        (agent.ownerHeartbeatAt ?? '') >= options.heartbeatStaleBefore;
+      if (ownerLive) continue;
+      if (processIsAlive(agent.pid) && (await isOurCli(agent.pid))) {
+        killProcessTree(agent.pid);
+        ended.push(agent.id);
+      }
+      await this.store.agents.update(agent.id, { pid: undefined, ownerWindow: undefined, ownerHeartbeatAt: undefined, status: 'finished', statusReason: 'ended with the editor', stoppedAt: agent.stoppedAt ?? new Date().toISOString() });
+      cleared.push(agent.id);
+    }
+    return { ended, cleared };
+  }
+
   /** Every 30 s, this window says it still runs its agents (another window treats a silent owner as gone). */
   startHeartbeat(intervalMs = 30_000): () => void {
     const timer = setInterval(() => {
@@ -656,7 +698,7 @@ export class AgentRuntime {
     const record = await this.store.agents.get(id);
     if (record.deletedAt) throw new ClaudeManagerError('INVALID_INPUT', `${record.name} is archived. Restore it first.`);
     if (this.isRunning(id)) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is running already.`);
-    if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined) {
+    if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined && !windowGone(record.ownerWindow)) {
       throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} is running in another window. Use it there, or stop it there first.`);
     }
     await this.takeSlot(id);

@@ -7,6 +7,7 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
   environment: Record<string, string>;
   extraArgs: string[];
   maxConcurrentAgents: number;
+  contextWarningThreshold: number;
 } {
   const config = vscode.workspace.getConfiguration('claudeManager', scope);
   const env = config.get<Record<string, unknown>>('environment', {});
@@ -18,6 +19,7 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
     environment: Object.fromEntries(Object.entries(env && typeof env === 'object' ? env : {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
     extraArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [],
     maxConcurrentAgents: Math.max(1, Math.floor(config.get<number>('maxConcurrentAgents', 8)) || 8),
+    contextWarningThreshold: Math.min(100, Math.max(1, Math.floor(config.get<number>('contextWarningThreshold', 80)) || 80)),
   };
 }
 

@@ -171,6 +171,7 @@ export class Container implements vscode.Disposable {
         env: () => ({ ...process.env, ...getConfig().environment }),
         extraArgs: () => getConfig().extraArgs,
         maxConcurrent: () => getConfig().maxConcurrentAgents,
+        contextWarningThreshold: () => getConfig().contextWarningThreshold,
       });
       const stopHeartbeat = runtime.startHeartbeat();
       // Agents whose window died (a crash, a reload) are not running now; a process of theirs left

@@ -92,6 +92,34 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     assert.equal((await store.sessions.latest(agent.id))?.id, started.sessionId);
   });
 
+  it('adds a notice when the context fills past the threshold, and when the mode changes', async () => {
+    const warned = new AgentRuntime({ store, logger: quiet, windowId: 'window-a', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), contextWarningThreshold: () => 50 });
+    const agent = await store.agents.create({ worktreeId, name: 'full' });
+    api.enqueue(textReply('small', { usage: { input: 1000, output: 5 } }), textReply('big', { usage: { input: 90_000, output: 5, cacheRead: 30_000 } }));
+    const turn = (n: number) => new Promise<void>((resolve) => {
+      const off = warned.onDidChangeAgent((a) => {
+        if (a.id === agent.id && a.status === 'waiting' && ++seen >= n) {
+          off();
+          resolve();
+        }
+      });
+    });
+    let seen = 0;
+    const first = turn(1);
+    await warned.start(agent.id, { initialPrompt: 'one' });
+    await first;
+    seen = 0;
+    const second = turn(1);
+    await warned.sendMessage(agent.id, 'two');
+    await second;
+    await warned.setMode(agent.id, 'plan');
+    await warned.settled(agent.id);
+    const notices = (await store.messages.page(agent.id)).messages.filter((m) => m.kind === 'notice').map((m) => m.content).reverse();
+    assert.deepEqual(notices, ['The context is 60% full. Consider /compact, or a fresh agent for the next task.', 'Mode changed to plan.']);
+    assert.equal((await store.agents.get(agent.id)).contextLevel, 60);
+    await warned.stopAll(1000);
+  });
+
   it('asks for a Write, and writes only what the user allowed', async () => {
     const agent = await store.agents.create({ worktreeId, name: 'writer', mode: 'regular' });
     api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: join(repo.path, 'allowed.txt'), content: 'ok' } }]), textReply('written'));

@@ -55,6 +55,8 @@ export interface AgentRuntimeOptions {
   startTimeoutMs?: number;
   /** Ends the agents' process groups if this process dies without stopping them. */
   watchdog?: AgentWatchdog;
+  /** A notice is added when the context fills past this percentage (`claudeManager.contextWarningThreshold`, default 80). */
+  contextWarningThreshold?: () => number;
   /** At most this many agents run at once (`claudeManager.maxConcurrentAgents`, default 8); later starts queue. */
   maxConcurrent?: () => number;
 }
@@ -435,9 +437,21 @@ class LiveAgent {
     this.interrupted = false;
   }
 
+  private lastLevel = 0;
+
   private async updateContext(): Promise<void> {
     const level = Math.max(0, Math.min(100, Math.round((this.lastContextTokens / this.contextWindow) * 100)));
+    if (level === this.lastLevel) return;
+    const threshold = this.runtime.contextWarningThreshold();
+    const crossed = this.lastLevel < threshold && level >= threshold;
+    this.lastLevel = level;
     await this.runtime.store.agents.update(this.agentId, { contextLevel: level });
+    if (crossed) await this.notice(`The context is ${level}% full. Consider /compact, or a fresh agent for the next task.`);
+  }
+
+  /** Says so in the conversation when the mode changes. */
+  modeChanged(mode: AgentMode): void {
+    this.enqueue(() => this.notice(`Mode changed to ${mode}.`));
   }
 
   private async onRequest(request: ControlRequestLine): Promise<void> {
@@ -566,7 +580,10 @@ export class AgentRuntime {
     if (patch.name !== undefined && !patch.name.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'An agent name cannot be empty.');
     const live = this.live.get(id);
     if (live?.process.alive) {
-      if (patch.mode) await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[patch.mode] });
+      if (patch.mode) {
+        await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[patch.mode] });
+        live.modeChanged(patch.mode);
+      }
       if (patch.model) await live.process.request({ subtype: 'set_model', model: patch.model });
     }
     await this.store.agents.update(id, { ...patch, ...(patch.name ? { name: patch.name.trim() } : {}) });
@@ -817,9 +834,16 @@ export class AgentRuntime {
     await this.requireLive(id).answer(requestId, answer);
   }
 
+  contextWarningThreshold(): number {
+    return this.options.contextWarningThreshold?.() ?? 80;
+  }
+
   async setMode(id: string, mode: AgentMode): Promise<Agent> {
     const live = this.live.get(id);
-    if (live?.process.alive) await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[mode] });
+    if (live?.process.alive) {
+      await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[mode] });
+      live.modeChanged(mode);
+    }
     await this.store.agents.update(id, { mode });
     await this.agentChanged(id);
     return this.get(id);

@@ -173,7 +173,10 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
             () => undefined,
           );
         });
-        return this.editorRepositories.repositories.map((r) => new RepositoryNode(r.rootUri.fsPath, r.name));
+        const repositories = this.editorRepositories.repositories;
+        // They become workspaces once the store is open: the repository commands apply already.
+        if (repositories.length) void vscode.commands.executeCommand('setContext', HAS_REPOSITORIES_CONTEXT, true);
+        return repositories.map((r) => new RepositoryNode(r.rootUri.fsPath, r.name));
       }
       // A row drawn before the store opened: the editor's tree waits for the children of an
       // expanded row before it draws the row, so answer at once; the refresh after the store

@@ -210,6 +210,9 @@ export class Container implements vscode.Disposable {
       this.own({ dispose: () => offs.forEach((off) => off()) });
       this.own(monitor);
       const services: Services = { store, git, workspaces, monitor, runtime };
+      // The editor's repositories are saved as workspaces before anything uses the services, so
+      // that a command run at once finds them.
+      await this.discoverWith(workspaces);
       this.agentsTree.attach(services);
       monitor.setPolling(this.view.visible);
       return services;
@@ -218,7 +221,7 @@ export class Container implements vscode.Disposable {
     making.then(
       (services) => {
         this.servicesReady = services;
-        this.discovery ??= this.discover();
+        this.discovery ??= Promise.resolve();
       },
       () => {
         if (this.servicesMaking === making) this.servicesMaking = undefined;
@@ -230,7 +233,10 @@ export class Container implements vscode.Disposable {
   /** Saves the repositories the editor has open as workspaces (skipping ones the user removed). */
   private async discover(): Promise<void> {
     if (!this.servicesMaking) return;
-    const { workspaces } = await this.servicesMaking;
+    await this.discoverWith((await this.servicesMaking).workspaces);
+  }
+
+  private async discoverWith(workspaces: WorkspaceService): Promise<void> {
     await this.repositories.ready;
     let added = false;
     for (const repository of this.repositories.repositories) {

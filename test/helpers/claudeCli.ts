@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
+import { STREAM_JSON_FLAGS } from '../../src/services/agents/cliProcess';
 
 const WRAPPER_PACKAGE = '@anthropic-ai/claude-code';
 
@@ -126,18 +127,8 @@ export function makeCliEnv(options: CliEnvOptions): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The stream-json flags for a long-lived headless session with stdio permission prompts. */
-export const STREAM_JSON_ARGS: readonly string[] = [
-  '-p',
-  '--input-format',
-  'stream-json',
-  '--output-format',
-  'stream-json',
-  '--verbose',
-  '--include-partial-messages',
-  '--permission-prompt-tool',
-  'stdio',
-];
+/** The stream-json flags for a long-lived headless session with stdio permission prompts: the extension's own. */
+export const STREAM_JSON_ARGS: readonly string[] = STREAM_JSON_FLAGS;
 
 export interface CliSessionOptions {
   args: readonly string[];

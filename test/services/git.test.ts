@@ -2,20 +2,12 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ClaudeManagerError } from '../../src/services/errors';
 import { GitService, worktreePathFor } from '../../src/services/git/gitService';
 import { parseStatus, parseWorktreeList } from '../../src/services/git/porcelain';
 import { commit, git, repository, write } from '../helpers/git';
+import { withCode } from '../helpers/errors';
 import { quiet } from '../helpers/storage';
 
-function code(c: string, pattern: RegExp = /./) {
-  return (e: unknown) => {
-    assert.ok(e instanceof ClaudeManagerError, `not a ClaudeManagerError: ${String(e)}`);
-    assert.equal(e.code, c, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  };
-}
 
 const service = new GitService({ logger: quiet });
 
@@ -67,11 +59,11 @@ describe('GitService on real repositories', () => {
     }
     const plain = join(dirname(repo), 'plain-folder');
     mkdirSync(plain);
-    await assert.rejects(service.repository(plain), code('NOT_A_REPOSITORY', /is not inside a git repository/));
-    await assert.rejects(service.repository(join(dirname(repo), 'nowhere')), code('NOT_A_REPOSITORY', /is not a folder/));
+    await assert.rejects(service.repository(plain), withCode('NOT_A_REPOSITORY', /is not inside a git repository/));
+    await assert.rejects(service.repository(join(dirname(repo), 'nowhere')), withCode('NOT_A_REPOSITORY', /is not a folder/));
     const bare = join(dirname(repo), 'bare.git');
     git(dirname(repo), 'clone', '--quiet', '--bare', repo, bare);
-    await assert.rejects(service.repository(bare), code('NOT_A_REPOSITORY', /bare repository/));
+    await assert.rejects(service.repository(bare), withCode('NOT_A_REPOSITORY', /bare repository/));
   });
 
   it('creates worktrees from a new branch off a base, from a local branch, and from a remote branch with tracking', async () => {
@@ -115,19 +107,19 @@ describe('GitService on real repositories', () => {
   it('refuses with a clear error: branch in use, path taken, bad names, unknown branches, a missing git', async () => {
     const repo = repository('refusals');
     const root = join(dirname(repo), 'refusals.worktrees');
-    await assert.rejects(service.addWorktree(repo, { path: join(root, 'x'), branch: 'main' }), code('BRANCH_IN_USE', /"main" is already checked out in the worktree at/));
+    await assert.rejects(service.addWorktree(repo, { path: join(root, 'x'), branch: 'main' }), withCode('BRANCH_IN_USE', /"main" is already checked out in the worktree at/));
     mkdirSync(join(root, 'taken'), { recursive: true });
     writeFileSync(join(root, 'taken', 'file'), 'x');
-    await assert.rejects(service.addWorktree(repo, { path: join(root, 'taken'), branch: 'taken', newBranch: true }), code('PATH_EXISTS', /already exists and is not empty/));
+    await assert.rejects(service.addWorktree(repo, { path: join(root, 'taken'), branch: 'taken', newBranch: true }), withCode('PATH_EXISTS', /already exists and is not empty/));
     for (const bad of ['a..b', 'has space', '-dash', 'end/', 'x.lock', '']) {
-      await assert.rejects(service.addWorktree(repo, { path: join(root, 'bad'), branch: bad, newBranch: true }), code('INVALID_INPUT', /not a valid branch name/), bad);
+      await assert.rejects(service.addWorktree(repo, { path: join(root, 'bad'), branch: bad, newBranch: true }), withCode('INVALID_INPUT', /not a valid branch name/), bad);
     }
-    await assert.rejects(service.addWorktree(repo, { path: join(root, 'n'), branch: 'main', newBranch: true }), code('INVALID_INPUT', /already exists/));
-    await assert.rejects(service.addWorktree(repo, { path: join(root, 'n'), branch: 'nope' }), code('NOT_FOUND', /no local branch "nope"/));
-    await assert.rejects(service.addWorktree(repo, { path: join(root, 'n'), branch: 'nope', newBranch: true, baseRef: 'no-such-base' }), code('INVALID_INPUT'));
+    await assert.rejects(service.addWorktree(repo, { path: join(root, 'n'), branch: 'main', newBranch: true }), withCode('INVALID_INPUT', /already exists/));
+    await assert.rejects(service.addWorktree(repo, { path: join(root, 'n'), branch: 'nope' }), withCode('NOT_FOUND', /no local branch "nope"/));
+    await assert.rejects(service.addWorktree(repo, { path: join(root, 'n'), branch: 'nope', newBranch: true, baseRef: 'no-such-base' }), withCode('INVALID_INPUT'));
     assert.equal(existsSync(join(root, 'n')), false, 'a refused create leaves no folder');
     const noGit = new GitService({ logger: quiet, gitPath: 'git-that-is-not-installed' });
-    await assert.rejects(noGit.status(repo), code('GIT_FAILED', /git was not found \("git-that-is-not-installed"\)/));
+    await assert.rejects(noGit.status(repo), withCode('GIT_FAILED', /git was not found \("git-that-is-not-installed"\)/));
   });
 
   it('reads status: staged, modified, untracked, conflicted, and ahead/behind the upstream', async () => {
@@ -169,7 +161,7 @@ describe('GitService on real repositories', () => {
     const list = await service.listWorktrees(repo);
     assert.equal(list.find((w) => w.path.endsWith('held'))?.locked, 'on a USB disk');
     assert.ok(list.find((w) => w.path.endsWith('gone'))?.prunable, 'the worktree whose folder vanished is prunable');
-    await assert.rejects(service.removeWorktree(repo, join(root, 'held')), code('LOCKED', /locked/));
+    await assert.rejects(service.removeWorktree(repo, join(root, 'held')), withCode('LOCKED', /locked/));
     assert.ok(existsSync(join(root, 'held')));
     assert.deepEqual(await service.prune(repo), [join(root, 'gone')]);
     assert.deepEqual((await service.listWorktrees(repo)).map((w) => w.path), [repo, join(root, 'held')]);
@@ -184,7 +176,7 @@ describe('GitService on real repositories', () => {
     await service.checkout(repo, 'brand-new', { create: true });
     assert.equal(git(repo, 'branch', '--show-current'), 'brand-new');
     write(repo, { 'f.txt': 'uncommitted\n' });
-    await assert.rejects(service.checkout(repo, 'main'), code('GIT_FAILED', /would be overwritten|Commit or stash/));
+    await assert.rejects(service.checkout(repo, 'main'), withCode('GIT_FAILED', /would be overwritten|Commit or stash/));
     assert.equal(git(repo, 'branch', '--show-current'), 'brand-new');
   });
 

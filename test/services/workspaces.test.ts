@@ -3,24 +3,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ClaudeManagerError } from '../../src/services/errors';
 import { GitService } from '../../src/services/git/gitService';
 import { processIsAlive } from '../../src/services/processRunner';
 import type { Store } from '../../src/services/storage/store';
 import { RecordedAgents } from '../helpers/recordedAgents';
 import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
 import { commit, git, repository, write } from '../helpers/git';
+import { withCode } from '../helpers/errors';
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 
-function code(c: string, pattern: RegExp = /./) {
-  return (e: unknown) => {
-    assert.ok(e instanceof ClaudeManagerError, `not a ClaudeManagerError: ${String(e)}`);
-    assert.equal(e.code, c, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  };
-}
 
 describe('WorkspaceService: repositories and worktrees, stored and read from git', () => {
   const storeDir = suiteTempDir('cm-ws-store-');
@@ -50,7 +42,7 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
         ['adder-side', 'side', side, false, false, false, 40],
       ],
     );
-    await assert.rejects(service.createWorkspace({ path: dirname(repo) }), code('NOT_A_REPOSITORY'));
+    await assert.rejects(service.createWorkspace({ path: dirname(repo) }), withCode('NOT_A_REPOSITORY'));
   });
 
   it('remove forgets a repository and touches no file; discovery skips it until it is added by hand', async () => {
@@ -116,29 +108,29 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
     await service.setWorktreeSortMode(ws.id, 'status');
     const statuses = new Map([[a.id, await service.gitStatus(a.id)], [b.id, await service.gitStatus(b.id)]]);
     assert.deepEqual((await service.listWorktrees(ws.id, (id) => statuses.get(id))).map((w) => w.name), ['sorter', 'a-branch', 'b-branch'], 'changed before clean');
-    await assert.rejects(service.reorderWorktrees(ws.id, [a.id]), code('INVALID_INPUT', /exactly once/));
+    await assert.rejects(service.reorderWorktrees(ws.id, [a.id]), withCode('INVALID_INPUT', /exactly once/));
   });
 
   it('never removes the main worktree, nor a locked one; refuses with running agents unless forced, which stops them', async () => {
     const repo = repository('guarded');
     const ws = (await service.createWorkspace({ path: repo }))!;
     const [main] = await service.listWorktrees(ws.id);
-    await assert.rejects(service.deleteWorktree(main!.id, { force: true }), code('INVALID_INPUT', /main worktree; it cannot be removed/));
+    await assert.rejects(service.deleteWorktree(main!.id, { force: true }), withCode('INVALID_INPUT', /main worktree; it cannot be removed/));
     const locked = await service.createWorktree({ workspaceId: ws.id, branch: 'locked', newBranch: true });
     git(repo, 'worktree', 'lock', '--reason', 'keep me', locked.path);
     await service.refreshWorkspace(ws.id);
-    await assert.rejects(service.deleteWorktree(locked.id, { force: true }), code('LOCKED', /"keep me"/));
+    await assert.rejects(service.deleteWorktree(locked.id, { force: true }), withCode('LOCKED', /"keep me"/));
 
     const busy = await service.createWorktree({ workspaceId: ws.id, branch: 'busy', newBranch: true });
     const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
     const agent = await store.agents.create({ worktreeId: busy.id, name: 'worker' });
     await store.agents.update(agent.id, { pid: child.pid!, status: 'running', statusReason: 'thinking' });
-    await assert.rejects(service.deleteWorktree(busy.id), code('AGENTS_RUNNING', /worker/));
+    await assert.rejects(service.deleteWorktree(busy.id), withCode('AGENTS_RUNNING', /worker/));
     assert.ok(processIsAlive(child.pid!));
     await service.deleteWorktree(busy.id, { force: true });
     assert.equal(processIsAlive(child.pid!), false, 'the agent process was stopped first');
     assert.equal(existsSync(busy.path), false);
-    await assert.rejects(store.agents.get(agent.id), code('NOT_FOUND'), 'its agents went with it');
+    await assert.rejects(store.agents.get(agent.id), withCode('NOT_FOUND'), 'its agents went with it');
   });
 
   it('refuses to remove a worktree holding an unmerged commit or uncommitted changes, naming them; the work survives', async () => {
@@ -146,14 +138,14 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
     const ws = (await service.createWorkspace({ path: repo }))!;
     const wt = await service.createWorktree({ workspaceId: ws.id, branch: 'precious', newBranch: true });
     const sha = commit(wt.path, 'irreplaceable work', { 'work.txt': 'w' });
-    await assert.rejects(service.deleteWorktree(wt.id), code('UNSAFE_DELETE', new RegExp(`1 commit on no other branch, remote branch or tag: ${sha.slice(0, 8)} "irreplaceable work"`)));
+    await assert.rejects(service.deleteWorktree(wt.id), withCode('UNSAFE_DELETE', new RegExp(`1 commit on no other branch, remote branch or tag: ${sha.slice(0, 8)} "irreplaceable work"`)));
     assert.ok(existsSync(join(wt.path, 'work.txt')), 'the worktree is still there');
     assert.equal(git(repo, 'cat-file', '-t', sha), 'commit', 'the commit is still there');
     assert.equal(git(repo, 'rev-parse', 'precious'), sha);
 
     git(repo, 'merge', '--quiet', 'precious');
     write(wt.path, { 'work.txt': 'edited', 'notes.md': 'n' });
-    await assert.rejects(service.deleteWorktree(wt.id, { deleteBranch: true }), code('UNSAFE_DELETE', /2 uncommitted changes: modified: work\.txt, untracked: notes\.md/));
+    await assert.rejects(service.deleteWorktree(wt.id, { deleteBranch: true }), withCode('UNSAFE_DELETE', /2 uncommitted changes: modified: work\.txt, untracked: notes\.md/));
     assert.ok(existsSync(join(wt.path, 'notes.md')));
 
     await service.deleteWorktree(wt.id, { force: true, deleteBranch: true });
@@ -184,13 +176,13 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
     const sha = commit(wt.path, 'experiment', { 'e.txt': 'e' });
     await service.refreshWorkspace(ws.id);
     assert.equal((await service.getWorktree(wt.id)).branch, null);
-    await assert.rejects(service.deleteWorktree(wt.id), code('UNSAFE_DELETE', new RegExp(`1 commit made on its detached HEAD, on no branch, remote branch or tag: ${sha.slice(0, 8)} "experiment"`)));
+    await assert.rejects(service.deleteWorktree(wt.id), withCode('UNSAFE_DELETE', new RegExp(`1 commit made on its detached HEAD, on no branch, remote branch or tag: ${sha.slice(0, 8)} "experiment"`)));
 
     const empty = join(dirname(repo), 'empty-repo');
     mkdirSync(empty);
     git(empty, 'init', '--quiet', '--initial-branch=main');
     const emptyWs = (await service.createWorkspace({ path: empty }))!;
-    await assert.rejects(service.createWorktree({ workspaceId: emptyWs.id, branch: 'first', newBranch: true }), code('INVALID_INPUT', /no commit yet/));
+    await assert.rejects(service.createWorktree({ workspaceId: emptyWs.id, branch: 'first', newBranch: true }), withCode('INVALID_INPUT', /no commit yet/));
   });
 
   it('creates from a remote branch, tracking it', async () => {
@@ -203,6 +195,6 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
     const wt = await service.createWorktree({ workspaceId: ws.id, branch: 'origin/from-remote' });
     assert.equal(wt.branch, 'from-remote');
     assert.equal((await service.gitStatus(wt.id)).upstream, 'origin/from-remote');
-    await assert.rejects(service.createWorktree({ workspaceId: ws.id, branch: 'origin/nothing-here' }), code('NOT_FOUND', /no local branch "origin\/nothing-here" and no remote branch/));
+    await assert.rejects(service.createWorktree({ workspaceId: ws.id, branch: 'origin/nothing-here' }), withCode('NOT_FOUND', /no local branch "origin\/nothing-here" and no remote branch/));
   });
 });

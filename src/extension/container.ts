@@ -34,6 +34,8 @@ export class Container implements vscode.Disposable {
   private storeOpening: Promise<Store> | undefined;
   private servicesMaking: Promise<Services> | undefined;
   private servicesReady: Services | undefined;
+  /** Settles once the agents of this window are stopped (at shutdown). */
+  private agentsStopped: Promise<void> = Promise.resolve();
   private readonly view: vscode.TreeView<AgentsViewNode>;
   /** The first discovery of the editor's repositories, once the services exist. */
   private discovery: Promise<void> | undefined;
@@ -123,7 +125,8 @@ export class Container implements vscode.Disposable {
         logger: this.log,
         startWorker: (workerData) => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'storeWorker.js').fsPath, { workerData }),
       });
-      this.own({ dispose: () => void store.close() });
+      // Closed after the agents have stopped, so that their last status is still written.
+      this.own({ dispose: () => void this.agentsStopped.finally(() => store.close()) });
       // A worker that died is started again on the next use.
       store.onDidStop(() => {
         if (this.storeOpening === opening) this.storeOpening = undefined;
@@ -183,7 +186,7 @@ export class Container implements vscode.Disposable {
         dispose: () => {
           stopHeartbeat();
           // The watchdog leaves once every agent is stopped; if this host dies first, it ends them.
-          void runtime.stopAll(2000).finally(() => watchdog.dispose());
+          this.agentsStopped = runtime.stopAll(2000).finally(() => watchdog.dispose());
         },
       });
       const workspaces = new WorkspaceService({

@@ -51,6 +51,7 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
   });
 
   /** Waits for the agent to reach a status (and reason) through the runtime's events. */
+  /** Register before the action that leads there: an event that fires first would be missed. */
   function until(agentId: string, check: (a: Agent) => boolean, what: string, ms = 30_000): Promise<Agent> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -72,10 +73,11 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     api.enqueue(textReply(['Hello ', 'there'], { chunks: 3, usage: { input: 1000, output: 50, cacheRead: 3000, cacheCreation: 1000 } }));
     const streamed: string[] = [];
     const off = runtime.onDidReceiveMessage((e) => e.agentId === agent.id && e.message.kind === 'text' && e.message.role === 'assistant' && streamed.push(e.message.id));
+    const turnOver = until(agent.id, waitingForMessage, 'the end of the turn');
     const started = await runtime.start(agent.id, { initialPrompt: 'Say hello' });
     assert.equal(started.status, 'running');
     assert.ok(started.pid && started.sessionId, 'pid and session are set once start resolves');
-    const done = await until(agent.id, waitingForMessage, 'the end of the turn');
+    const done = await turnOver;
     off();
     await runtime.settled(agent.id);
     const reasons = statuses.filter((s) => s.id === agent.id).map((s) => `${s.status}: ${s.reason}`);
@@ -135,8 +137,9 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     assert.equal(request.summary, 'Write allowed.txt');
     const waiting = await runtime.get(agent.id);
     assert.deepEqual([waiting.status, waiting.statusReason, waiting.pendingPermissions.length], ['waiting', 'needs permission: Write allowed.txt', 1]);
+    const turnOver = until(agent.id, waitingForMessage, 'the end of the allowed turn');
     await runtime.respondToPermission(agent.id, request.requestId, { behavior: 'allow' });
-    await until(agent.id, waitingForMessage, 'the end of the allowed turn');
+    await turnOver;
     assert.equal(readFileSync(join(repo.path, 'allowed.txt'), 'utf8'), 'ok');
     await assert.rejects(runtime.respondToPermission(agent.id, request.requestId, { behavior: 'allow' }), code('NO_PENDING_PERMISSION'));
     await runtime.settled(agent.id);
@@ -152,8 +155,9 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
       });
     });
     await runtime.sendMessage(agent.id, 'write the other one');
+    const nextTurnOver = until(agent.id, waitingForMessage, 'the end of the denied turn');
     await runtime.respondToPermission(agent.id, await askedAgain, { behavior: 'deny', message: 'not that file' });
-    await until(agent.id, waitingForMessage, 'the end of the denied turn');
+    await nextTurnOver;
     assert.equal(existsSync(join(repo.path, 'denied.txt')), false);
     await runtime.settled(agent.id);
     const denied = (await store.messages.page(agent.id)).messages.find((m) => m.kind === 'tool' && m.toolInput?.file_path === join(repo.path, 'denied.txt'));
@@ -166,11 +170,14 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     api.enqueue(textReply(['slow '.repeat(50)], { chunks: 50, chunkDelayMs: 150 }), textReply('continued'));
     const started = await runtime.start(agent.id, { initialPrompt: 'be slow' });
     await new Promise((r) => setTimeout(r, 800));
+    // Listening first: the status can change before the interrupt request is answered.
+    const waiting = until(agent.id, (a) => a.status === 'waiting', 'waiting after the interrupt');
     await runtime.interrupt(agent.id);
-    const after = await until(agent.id, (a) => a.status === 'waiting', 'waiting after the interrupt');
+    const after = await waiting;
     assert.match(after.statusReason, /interrupted/);
+    const turnOver = until(agent.id, waitingForMessage, 'the next turn');
     await runtime.sendMessage(agent.id, 'go on');
-    await until(agent.id, waitingForMessage, 'the next turn');
+    await turnOver;
     assert.equal((await runtime.get(agent.id)).sessionId, started.sessionId, 'same session');
     const pid = started.pid!;
     const stopped = await runtime.stop(agent.id);
@@ -182,16 +189,18 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
   it('resumes its session after the process ended: the mock receives the earlier turns', async () => {
     const agent = await store.agents.create({ worktreeId, name: 'resumer' });
     api.enqueue(textReply('first answer'));
+    const turnOver = until(agent.id, waitingForMessage, 'the first turn');
     const first = await runtime.start(agent.id, { initialPrompt: 'remember the word pineapple' });
-    await until(agent.id, waitingForMessage, 'the first turn');
+    await turnOver;
     await runtime.stop(agent.id);
     let seen = '';
     api.enqueue((request) => {
       seen = JSON.stringify(request.body?.messages ?? []);
       return textReply('resumed answer');
     });
+    const nextTurnOver = until(agent.id, waitingForMessage, 'the resumed turn');
     await runtime.sendMessage(agent.id, 'what was the word?');
-    await until(agent.id, waitingForMessage, 'the resumed turn');
+    await nextTurnOver;
     assert.match(seen, /pineapple/, 'the earlier turn was sent again');
     assert.equal((await runtime.get(agent.id)).sessionId, first.sessionId);
     await runtime.stop(agent.id);
@@ -200,8 +209,9 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
   it('forks: a new agent with its own session and the shared history; the parent is unchanged', async () => {
     const parent = await store.agents.create({ worktreeId, name: 'parent' });
     api.enqueue(textReply('noted'));
+    const turnOver = until(parent.id, waitingForMessage, 'the parent turn');
     const p = await runtime.start(parent.id, { initialPrompt: 'the secret is mango' });
-    await until(parent.id, waitingForMessage, 'the parent turn');
+    await turnOver;
     await runtime.stop(parent.id);
     await assert.rejects(runtime.fork((await store.agents.create({ worktreeId, name: 'empty' })).id), code('INVALID_INPUT'));
     const child = await runtime.fork(parent.id, { name: 'child' });
@@ -211,8 +221,9 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
       seen = JSON.stringify(request.body?.messages ?? []);
       return textReply('the secret was mango');
     });
+    const nextTurnOver = until(child.id, waitingForMessage, 'the child turn');
     const started = await runtime.start(child.id, { initialPrompt: 'what was the secret?' });
-    await until(child.id, waitingForMessage, 'the child turn');
+    await nextTurnOver;
     assert.ok(started.sessionId && started.sessionId !== p.sessionId, 'its own session');
     assert.match(seen, /mango/, 'the shared history reached the API');
     assert.equal((await runtime.get(parent.id)).sessionId, p.sessionId, 'the parent keeps its session');
@@ -228,8 +239,9 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     await runtime.stop(agent.id);
     // No turn ran: the next start begins that session afresh rather than failing to resume it.
     api.enqueue(textReply('fresh start'));
+    const turnOver = until(agent.id, waitingForMessage, 'the first turn');
     await runtime.sendMessage(agent.id, 'hello');
-    const done = await until(agent.id, waitingForMessage, 'the first turn');
+    const done = await turnOver;
     assert.equal(done.sessionId, started.sessionId);
     await runtime.stop(agent.id);
   });
@@ -237,8 +249,9 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
   it('an API error after its retries is an error status with the reason; the process lives on', async () => {
     const agent = await store.agents.create({ worktreeId, name: 'failing' });
     api.enqueue(errorReply(500, 'api_error', 'boom'), errorReply(500, 'api_error', 'boom'), errorReply(500, 'api_error', 'boom'));
+    const turnOver = until(agent.id, (a) => a.status === 'error', 'the error status');
     await runtime.start(agent.id, { initialPrompt: 'fail please' });
-    const failed = await until(agent.id, (a) => a.status === 'error', 'the error status');
+    const failed = await turnOver;
     assert.match(failed.statusReason, /^API error 500/);
     assert.ok(runtime.isRunning(agent.id));
     await runtime.stop(agent.id);

@@ -121,8 +121,10 @@ describe('CliProcess with the real claude CLI', () => {
     const { cli } = await realCli([], (api) => api.enqueue(textReply(['slow '.repeat(40)], { chunks: 40, chunkDelayMs: 150 }), textReply('after the interrupt')));
     cli.sendUser('talk slowly');
     await next(cli, (l) => l.kind === 'stream_event' && l.line.event.type === 'content_block_delta', 'a first delta');
+    // Listening first: the result can arrive before the answer to the interrupt request.
+    const result = next(cli, isResult, 'the interrupted result');
     await cli.request({ subtype: 'interrupt' });
-    const interrupted = await next(cli, isResult, 'the interrupted result');
+    const interrupted = await result;
     assert.ok(interrupted.kind === 'result' && interrupted.line.subtype !== 'success', JSON.stringify(interrupted));
     cli.sendUser('go on');
     const after = await next(cli, isResult, 'the next result');

@@ -61,6 +61,13 @@ export interface AgentRuntimeOptions {
   maxConcurrent?: () => number;
 }
 
+export interface StartOptions {
+  /** The first user message, sent once the process runs. */
+  initialPrompt?: string;
+  /** Told the stored id of that message. */
+  onSent?: (messageId: string) => void;
+}
+
 /** Tools each permission pre-allows (`--allowedTools`). */
 export const PERMISSION_TOOLS: Record<PermissionKind, readonly string[]> = {
   read: ['Read', 'Glob', 'Grep'],
@@ -667,7 +674,7 @@ export class AgentRuntime {
    * Starts the agent's CLI process; resolves once `system/init` arrived (pid and session set).
    * Resumes the agent's session when it has one; a fork's first start forks its parent's.
    */
-  start(id: string, options: { initialPrompt?: string } = {}): Promise<Agent> {
+  start(id: string, options: StartOptions = {}): Promise<Agent> {
     const already = this.starting.get(id);
     if (already) return already;
     const run = this.startNow(id, options).finally(() => this.starting.delete(id));
@@ -711,7 +718,7 @@ export class AgentRuntime {
     return this.queue.map((q) => q.id);
   }
 
-  private async startNow(id: string, options: { initialPrompt?: string }): Promise<Agent> {
+  private async startNow(id: string, options: StartOptions): Promise<Agent> {
     const record = await this.store.agents.get(id);
     if (record.deletedAt) throw new ClaudeManagerError('INVALID_INPUT', `${record.name} is archived. Restore it first.`);
     if (this.isRunning(id)) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is running already.`);
@@ -730,7 +737,7 @@ export class AgentRuntime {
     }
   }
 
-  private async launch(id: string, options: { initialPrompt?: string }): Promise<Agent> {
+  private async launch(id: string, options: StartOptions): Promise<Agent> {
     const record = await this.store.agents.get(id);
     const worktree = await this.store.worktrees.get(record.worktreeId);
     let binary: string;
@@ -776,7 +783,11 @@ export class AgentRuntime {
     try {
       await process.request({ subtype: 'initialize' }, this.options.startTimeoutMs ?? 30_000);
       // The CLI announces its session with the first turn's output; without a prompt it waits.
-      if (options.initialPrompt?.trim()) await live.sendUser(options.initialPrompt);
+      if (options.initialPrompt?.trim()) {
+        // (Not `onSent?.(await …)`: an optional call skips its arguments when there is no callback.)
+        const messageId = await live.sendUser(options.initialPrompt);
+        options.onSent?.(messageId);
+      }
       else await this.setStatus(id, 'waiting', 'waiting for your message');
     } catch (error) {
       await process.stop({ force: true });
@@ -816,12 +827,12 @@ export class AgentRuntime {
   /** Sends a user message; an agent without a live process is started (resumed) first. */
   async sendMessage(id: string, content: string): Promise<{ messageId: string }> {
     if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'The message is empty.');
-    let live = this.live.get(id);
-    if (!live || !live.process.alive) {
-      await this.start(id);
-      live = this.live.get(id)!;
-    }
-    return { messageId: await live.sendUser(content) };
+    const live = this.live.get(id);
+    if (live?.process.alive) return { messageId: await live.sendUser(content) };
+    // Started (resumed) with the message as its first turn: no "waiting" in between.
+    let messageId = '';
+    await this.start(id, { initialPrompt: content, onSent: (sent) => (messageId = sent) });
+    return { messageId };
   }
 
   async interrupt(id: string): Promise<void> {

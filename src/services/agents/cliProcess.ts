@@ -186,7 +186,10 @@ export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [Contro
     const pid = child.pid;
     if (options.force) {
       killProcessTree(pid);
-      return this.exited;
+      const exit = await this.exited;
+      const deadline = Date.now() + 2000;
+      while (this.groupAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return exit;
     }
     child.stdin.end();
     if (pid !== undefined) {
@@ -200,14 +203,12 @@ export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [Contro
     const timer = setTimeout(() => killProcessTree(pid), options.graceMs ?? 5000);
     const exit = await this.exited;
     clearTimeout(timer);
-    // Tools it started may linger in the group after it: end them too.
-    if (pid !== undefined && process.platform !== 'win32') {
-      try {
-        process.kill(-pid, 0);
-        killProcessTree(pid);
-      } catch {
-        // the group is empty
-      }
+    // Tools it started may linger in the group after it: end them too, and resolve only once
+    // nothing of the group is left (a signal is delivered, and the dead reaped, a moment later).
+    if (pid !== undefined && process.platform !== 'win32' && this.groupAlive()) {
+      killProcessTree(pid);
+      const deadline = Date.now() + 2000;
+      while (this.groupAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     }
     return exit;
   }

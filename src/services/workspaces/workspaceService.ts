@@ -75,6 +75,7 @@ export class WorkspaceService {
   private readonly live = new Map<string, GitWorktree[]>();
   /** One sync at a time per workspace; a sync asked for during one runs once after it. */
   private readonly syncing = new Map<string, Promise<void>>();
+  private readonly followUps = new Map<string, Promise<void>>();
 
   constructor(private readonly options: WorkspaceServiceOptions) {
     this.events.setMaxListeners(0);
@@ -175,8 +176,16 @@ export class WorkspaceService {
   sync(workspaceId: string): Promise<void> {
     const running = this.syncing.get(workspaceId);
     if (running) {
-      const next = running.then(() => this.sync(workspaceId));
-      return next;
+      // Every ask during a sync shares one sync after it (a burst of file events is one more list, not many).
+      let followUp = this.followUps.get(workspaceId);
+      if (!followUp) {
+        followUp = running.then(() => {
+          this.followUps.delete(workspaceId);
+          return this.sync(workspaceId);
+        });
+        this.followUps.set(workspaceId, followUp);
+      }
+      return followUp;
     }
     const run = this.syncNow(workspaceId).finally(() => {
       if (this.syncing.get(workspaceId) === run) this.syncing.delete(workspaceId);

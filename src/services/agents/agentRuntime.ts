@@ -139,6 +139,8 @@ class LiveAgent {
   private toolMessages = new Map<string, StoredMessage>();
   private lastCostTotal: number | undefined;
   private lastApiMessageId: string | undefined;
+  /** The API messages of the turn under way: what the runtime keeps of their usage is dropped when it ends. */
+  private readonly turnApiIds = new Set<string>();
   private model: string | undefined;
   private contextWindow = DEFAULT_CONTEXT_WINDOW;
   private lastContextTokens = 0;
@@ -339,6 +341,7 @@ class LiveAgent {
     // "<synthetic>" messages are the CLI's own (e.g. "Not logged in"): no API call, no usage.
     if (u && line.message.model !== '<synthetic>') {
       this.lastApiMessageId = apiId;
+      this.turnApiIds.add(apiId);
       await this.runtime.recordUsage(this, {
         messageId: apiId,
         model: line.message.model ?? this.model ?? 'unknown',
@@ -417,6 +420,11 @@ class LiveAgent {
       this.lastCostTotal = line.total_cost_usd;
       if (this.lastApiMessageId && turnCost > 0) await this.runtime.addCost(this, this.lastApiMessageId, turnCost);
     }
+    // The turn is over: no more lines of its API messages will come.
+    this.runtime.forgetUsage(this.turnApiIds);
+    this.turnApiIds.clear();
+    this.blocks.clear();
+    this.toolMessages.clear();
     const window = this.model ? line.modelUsage?.[this.model]?.contextWindow : Object.values(line.modelUsage ?? {})[0]?.contextWindow;
     if (window) {
       this.contextWindow = window;
@@ -954,6 +962,13 @@ export class AgentRuntime {
     usage.outputTokens = outputTokens;
     await this.store.usage.record({ ...usage, costUsd: this.costs.get(apiMessageId) ?? 0, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId });
     this.events.emit('usage', { agentId: live.agentId });
+  }
+
+  forgetUsage(apiMessageIds: Iterable<string>): void {
+    for (const id of apiMessageIds) {
+      this.costs.delete(id);
+      this.lastUsage.delete(id);
+    }
   }
 
   async addCost(live: LiveAgent, apiMessageId: string, cost: number): Promise<void> {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -129,6 +129,26 @@ describe('MetaStore', () => {
     const again = await MetaStore.open(o);
     assert.equal(again.query('SELECT count(*) AS n FROM agents')[0]?.n, 60);
     assert.ok(again.report.replayed < 60, `most came from the snapshot (replayed ${again.report.replayed})`);
+    await again.close();
+  });
+
+  it('drops the free pages a mass delete left when it compacts, and keeps the rest', async () => {
+    const o = freshOptions();
+    const store = await MetaStore.open(o);
+    await store.put('workspaces', workspace('ws_1', '/r'));
+    await store.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    const long = 'x'.repeat(1000);
+    await store.write(Array.from({ length: 3000 }, (_, i) => ({ op: 'put' as const, table: 'agents', row: agent(`ag_${i}`, 'wt_1', `${i} ${long}`) })));
+    await store.compact();
+    const full = statSync(join(o.dir, 'meta.sqlite')).size;
+    await store.write(Array.from({ length: 2900 }, (_, i) => ({ op: 'del' as const, table: 'agents', key: `ag_${i}` })));
+    await store.compact();
+    const after = statSync(join(o.dir, 'meta.sqlite')).size;
+    assert.ok(after < full / 3, `snapshot ${full} → ${after} bytes`);
+    assert.ok(logger.lines.some((l) => /dropped \d+ free pages/.test(l)), logger.lines.join('\n'));
+    await store.close();
+    const again = await MetaStore.open(o);
+    assert.deepEqual(again.query('SELECT count(*) AS n, min(name) AS first FROM agents')[0], { n: 100, first: `2900 ${long}` });
     await again.close();
   });
 

@@ -31,6 +31,9 @@ const TABLES: Record<string, string> = {
 };
 
 const SNAPSHOT = 'meta.sqlite';
+/** Compaction vacuums when free pages are over both of these. */
+const VACUUM_MIN_FREE_BYTES = 1 << 20;
+const VACUUM_MIN_FREE_SHARE = 0.1;
 const journalName = (generation: number): string => `meta-${generation}.log`;
 
 export interface MetaStoreOptions {
@@ -133,26 +136,30 @@ export class MetaStore {
     db.run('PRAGMA foreign_keys = ON');
     // The database lives in memory (durability is the journal's): no rollback journal file in sql.js's in-memory file system.
     db.run('PRAGMA journal_mode = MEMORY');
-    applyMigrations(db, migrations, this.now);
+    const migrated = applyMigrations(db, migrations, this.now);
     db.run('CREATE TABLE IF NOT EXISTS store_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, journal_offset INTEGER NOT NULL)');
     this.db = db;
     this.applied = offset;
     this.report.replayed = await this.catchUp();
     this.journal = new AppendLog(join(dir, journalName(this.generation)));
-    // A journal left long (a burst of writes outran the last compaction) slows every open: fold it now.
-    void this.compactIfLong();
+    // A journal left long (a burst of writes outran the last compaction) slows every open, and
+    // migrations applied here would be applied again at every open until a snapshot holds them:
+    // fold either into a snapshot now.
+    void this.compactIfLong(migrated.length > 0);
   }
 
-  /** Starts a compaction, unless one is under way, when the current journal is over the threshold. */
-  private async compactIfLong(): Promise<void> {
+  /** Starts a compaction, unless one is under way, when the current journal is over the threshold (or when `always`). */
+  private async compactIfLong(always = false): Promise<void> {
     if (this.compacting || !this.journal) return;
-    let size: number;
-    try {
-      size = (await stat(this.journal.path)).size;
-    } catch {
-      return; // no journal yet
+    if (!always) {
+      let size: number;
+      try {
+        size = (await stat(this.journal.path)).size;
+      } catch {
+        return; // no journal yet
+      }
+      if (size <= this.compactAfterBytes || this.compacting) return;
     }
-    if (size <= this.compactAfterBytes || this.compacting) return;
     this.compacting = this.compact()
       .catch((error: unknown) => this.options.logger.warn(`Storage: compaction failed, will try again later: ${(error as Error).message}`))
       .finally(() => (this.compacting = undefined));
@@ -315,6 +322,7 @@ export class MetaStore {
           'ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, journal_offset = excluded.journal_offset',
         [previous, this.applied],
       );
+      this.vacuumIfSparse();
       const bytes = this.db.export();
       const tmp = join(dir, `${SNAPSHOT}.${randomBytes(4).toString('hex')}.tmp`);
       const handle = await open(tmp, 'w', 0o600);
@@ -337,6 +345,21 @@ export class MetaStore {
     } finally {
       await rm(lock, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Rebuilds the database without its free pages when they are a good part of it (after a
+   * migration dropped an index, or many archived agents were deleted): the snapshot is read whole
+   * at every open, free pages included.
+   */
+  private vacuumIfSparse(): void {
+    const pages = Number(this.db.exec('PRAGMA page_count')[0]?.values[0]?.[0] ?? 0);
+    const free = Number(this.db.exec('PRAGMA freelist_count')[0]?.values[0]?.[0] ?? 0);
+    const pageSize = Number(this.db.exec('PRAGMA page_size')[0]?.values[0]?.[0] ?? 4096);
+    if (free * pageSize < VACUUM_MIN_FREE_BYTES || free < pages * VACUUM_MIN_FREE_SHARE) return;
+    const started = performance.now();
+    this.db.run('VACUUM');
+    this.options.logger.info(`Storage: dropped ${free} free pages of ${pages} from the snapshot in ${Math.round(performance.now() - started)} ms.`);
   }
 
   /**

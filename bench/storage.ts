@@ -132,7 +132,7 @@ async function measureWholeStore() {
         if (r.status !== 0) throw new Error(`open probe failed: ${r.stderr}`);
         return JSON.parse(r.stdout) as { openMs: number; firstQueryMs: number; rssMb: number; heapMb: number };
       };
-      const runs = [1, 2, 3].map(() => ({ full: probe(dir), none: probe(empty) }));
+      const runs = [1, 2, 3, 4, 5].map(() => ({ full: probe(dir), none: probe(empty) }));
       const growth = runs.map((r) => r.full.rssMb + r.full.heapMb - (r.none.rssMb + r.none.heapMb));
       return {
         openMs: median(runs.map((r) => r.full.openMs)),
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     value: whole.openMs,
     target: 300,
     unit: 'ms',
-    note: `median of 3 fresh processes: worker start, engine, snapshot, journal, migrations (empty store: ${whole.emptyOpenMs.toFixed(0)} ms); first query after it ${whole.firstQueryMs.toFixed(1)} ms; ledger check: ${whole.januaryRequests} January requests`,
+    note: `median of 5 fresh processes: worker start, engine, snapshot, journal, migrations (empty store: ${whole.emptyOpenMs.toFixed(0)} ms); first query after it ${whole.firstQueryMs.toFixed(1)} ms; ledger check: ${whole.januaryRequests} January requests`,
   });
   rows.push({
     metric: 'longest event-loop block writing 100k ledger rows (with compactions)',
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     unit: 'ms',
     note: `${LEDGER_BATCH} concurrent records at a time, ${whole.rowsPerSecond.toFixed(0)} rows/s; p99 ${whole.ledgerP99Ms.toFixed(1)} ms; database and compaction in the store's worker`,
   });
-  rows.push({ metric: 'heap + RSS growth: store at 300k over an empty one, just opened', value: whole.growthMb, target: 150, unit: 'MB', note: 'fresh processes side by side, median of 3' });
+  rows.push({ metric: 'heap + RSS growth: store at 300k over an empty one, just opened', value: whole.growthMb, target: 150, unit: 'MB', note: 'fresh processes side by side, median of 5' });
   rows.push({ metric: 'heap + RSS growth at 300k messages, every agent paged once', value: Math.max(spread.growthMb, oneBig.growthMb), target: 150, unit: 'MB', note: `message indexes; 1k: ${small.growthMb.toFixed(1)} MB` });
   process.stdout.write(`${JSON.stringify(rows)}\n`);
 }

@@ -8,8 +8,10 @@ import { killProcessTree, processIsAlive, runProcess } from '../processRunner';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, AgentStatus, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
-import { CliProcess } from './cliProcess';
+import { type CliExit, CliProcess } from './cliProcess';
 import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
+import { type HookEvent, HookServer } from './hookServer';
+import { TerminalProcess, TranscriptTail, transcriptPath } from './terminalProcess';
 import { summarizeTool } from './toolSummary';
 import type { AgentWatchdog } from './watchdog';
 import { windowGone } from './windowId';
@@ -124,6 +126,44 @@ function contentToText(content: unknown): string {
   return content === undefined ? '' : JSON.stringify(content);
 }
 
+/** What an agent's process is to the runtime: the stream-json CLI (CliProcess), or a terminal running the CLI's own UI (TerminalProcess). */
+interface AgentProcess {
+  readonly pid: number | undefined;
+  readonly alive: boolean;
+  on(event: 'line', listener: (line: CliLine) => void): unknown;
+  on(event: 'request', listener: (request: ControlRequestLine) => void): unknown;
+  on(event: 'exit', listener: (exit: CliExit) => void): unknown;
+  sendUser(content: string): void;
+  respond(requestId: string, response: Record<string, unknown>): void;
+  request(request: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
+  stop(options?: { force?: boolean; graceMs?: number }): Promise<CliExit>;
+}
+
+/** How to run an agent's session in a terminal: the CLI's interactive UI, reporting through hooks. */
+export interface TerminalLaunch {
+  name: string;
+  binary: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The hook events a terminal session reports (all the CLI sends as HTTP hooks; SessionStart is command-only). */
+const TERMINAL_HOOKS = ['UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'PostToolUseFailure', 'Notification', 'Stop', 'SessionEnd'] as const;
+const TRANSCRIPT_POLL_MS = 500;
+const TOOL_HOOKS = new Set<string>(['PreToolUse', 'PermissionRequest', 'PostToolUse', 'PostToolUseFailure']);
+
+/** An agent's session held by a terminal: its transcript, read as it grows, and its hook address. */
+interface TerminalState {
+  tail: TranscriptTail;
+  sessionId: string;
+  unregister: () => void;
+  /** Whether the session is recorded as one the CLI has (so that a later start resumes it): once the terminal reported from it. */
+  recorded: boolean;
+  /** Why the session ended, from SessionEnd ("prompt_input_exit", "clear", …). */
+  endReason?: string;
+}
+
 /**
  * One running agent: its CLI process and everything read from it. Turns the CLI's lines into the
  * agent's status (with its reason), its messages (one per content block; streamed text re-emitted
@@ -147,6 +187,7 @@ class LiveAgent {
   private stopping = false;
   private interrupted = false;
   private saveTimer: NodeJS.Timeout | undefined;
+  private transcriptTimer: NodeJS.Timeout | undefined;
   private readonly dirty = new Set<StoredMessage>();
   private initResolve!: (sessionId: string) => void;
   private initReject!: (error: Error) => void;
@@ -159,8 +200,10 @@ class LiveAgent {
     readonly worktreeId: string,
     readonly workspaceId: string,
     readonly cwd: string,
-    readonly process: CliProcess,
+    readonly process: AgentProcess,
     private readonly runtime: AgentRuntime,
+    /** Set when the session runs in a terminal: status then comes from hooks, history from the transcript. */
+    readonly terminal?: TerminalState,
   ) {
     this.initialized = new Promise((resolve, reject) => {
       this.initResolve = resolve;
@@ -168,6 +211,12 @@ class LiveAgent {
     });
     // Only a start that waits for the session looks at this; an exit before any turn is no error.
     this.initialized.catch(() => undefined);
+    if (terminal) {
+      // The CLI writes its transcript a moment after the hooks fire (a turn's last message comes
+      // after its Stop hook): it is read on every hook and twice a second besides.
+      this.transcriptTimer = setInterval(() => this.enqueue(() => this.readTranscript()), TRANSCRIPT_POLL_MS);
+      this.transcriptTimer.unref();
+    }
     process.on('line', (line) => this.enqueue(() => this.onLine(line)));
     process.on('request', (request) => this.enqueue(() => this.onRequest(request)));
     process.on('exit', (exit) => {
@@ -255,7 +304,7 @@ class LiveAgent {
     }
     if (line.subtype === 'api_retry') {
       const reason = `retrying after API ${line.error_status ?? 'error'} (${line.attempt ?? '?'}/${line.max_retries ?? '?'})`;
-      await this.runtime.setStatus(this.agentId, 'running', reason);
+      if (!this.terminal) await this.runtime.setStatus(this.agentId, 'running', reason);
       await this.notice(`Retrying: API ${line.error_status ?? 'error'}, attempt ${line.attempt ?? '?'} of ${line.max_retries ?? '?'}`);
       return;
     }
@@ -372,7 +421,7 @@ class LiveAgent {
       this.runtime.emitMessage(message);
       if (message.kind === 'tool' && message.toolName) {
         const summary = summarizeTool(message.toolName, message.toolInput, this.cwd);
-        if (this.pending.length === 0) await this.runtime.setStatus(this.agentId, 'running', `running ${summary}`);
+        if (this.pending.length === 0 && !this.terminal) await this.runtime.setStatus(this.agentId, 'running', `running ${summary}`);
       }
     }
   }
@@ -400,7 +449,13 @@ class LiveAgent {
   }
 
   private async onUser(line: UserLine): Promise<void> {
-    if (line.parent_tool_use_id || typeof line.message.content === 'string') return;
+    if (line.parent_tool_use_id) return;
+    if (typeof line.message.content === 'string') {
+      // In a terminal the user typed it; the transcript is where it is found. (The stream-json
+      // process echoes nothing: sendUser stored it.) The CLI's own entries (isMeta) are not the user's.
+      if (this.terminal && !(line as { isMeta?: unknown }).isMeta && line.message.content.trim()) await this.userText(line.message.content);
+      return;
+    }
     for (const block of line.message.content) {
       if (block.type !== 'tool_result' || !('tool_use_id' in block)) continue;
       const message = this.toolMessages.get(String(block.tool_use_id));
@@ -410,7 +465,87 @@ class LiveAgent {
       await this.runtime.saveMessage(done);
       this.runtime.emitMessage(done);
     }
-    if (this.pending.length === 0) await this.runtime.setStatus(this.agentId, 'running', 'thinking');
+    if (this.pending.length === 0 && !this.terminal) await this.runtime.setStatus(this.agentId, 'running', 'thinking');
+  }
+
+  private async userText(content: string): Promise<void> {
+    const interrupted = /^\[Request interrupted by user/.test(content);
+    const message: StoredMessage = interrupted
+      ? { id: newId('msg'), agentId: this.agentId, role: 'system', kind: 'notice', content: 'Interrupted.', isComplete: true, createdAt: new Date().toISOString() }
+      : { id: newId('msg'), agentId: this.agentId, role: 'user', kind: 'text', content, isComplete: true, createdAt: new Date().toISOString() };
+    await this.runtime.saveMessage(message);
+    this.runtime.emitMessage(message);
+  }
+
+  /** A hook event of the terminal session: the status it means, and what the transcript gained. */
+  hook(event: HookEvent): void {
+    this.enqueue(() => this.onHook(event));
+  }
+
+  private async onHook(event: HookEvent): Promise<void> {
+    const terminal = this.terminal;
+    if (!terminal) return;
+    if (event.session_id !== terminal.sessionId) {
+      // A new session in the same terminal (/clear): the agent follows it.
+      terminal.sessionId = event.session_id;
+      terminal.recorded = false;
+      terminal.tail.moveTo(event.transcript_path ?? transcriptPath(this.runtime.cliEnv(), this.cwd, event.session_id));
+      await this.runtime.store.agents.update(this.agentId, { sessionId: event.session_id });
+      await this.notice('A new session started in the terminal.');
+    } else if (event.transcript_path && event.transcript_path !== terminal.tail.path) {
+      this.runtime.logger.warn(`Agent ${this.agentId}: the CLI's transcript is ${event.transcript_path}, not ${terminal.tail.path}; reading that one from its current end.`);
+      terminal.tail.moveTo(event.transcript_path, await TranscriptTail.sizeOf(event.transcript_path));
+    }
+    if (!terminal.recorded) {
+      terminal.recorded = true;
+      await this.runtime.store.sessions.save({ id: event.session_id, agentId: this.agentId, data: { cwd: event.cwd ?? this.cwd, startedIn: 'terminal' } });
+    }
+    await this.readTranscript();
+    const tool = TOOL_HOOKS.has(event.hook_event_name) ? summarizeTool(event.tool_name ?? 'a tool', event.tool_input, this.cwd) : '';
+    switch (event.hook_event_name) {
+      case 'UserPromptSubmit':
+      case 'PostToolUse':
+      case 'PostToolUseFailure':
+        return this.runtime.setStatus(this.agentId, 'running', 'thinking (in the terminal)');
+      case 'PreToolUse':
+        return this.runtime.setStatus(this.agentId, 'running', `running ${tool} (in the terminal)`);
+      case 'PermissionRequest':
+        return this.runtime.setStatus(this.agentId, 'waiting', `needs permission in the terminal: ${tool}`);
+      case 'Notification':
+        // The CLI says this after about a minute without input: also what corrects the status
+        // after an interrupt in the terminal, which no hook reports.
+        if (event.notification_type === 'idle_prompt') return this.runtime.setStatus(this.agentId, 'waiting', 'waiting for your message in the terminal');
+        if (event.notification_type === 'permission_prompt') return this.runtime.setStatus(this.agentId, 'waiting', `needs permission in the terminal${event.message ? `: ${event.message}` : ''}`);
+        return;
+      case 'Stop':
+        this.endTerminalTurn();
+        return this.runtime.setStatus(this.agentId, 'waiting', 'waiting for your message in the terminal');
+      case 'SessionEnd':
+        terminal.endReason = event.reason;
+        return;
+      default:
+        this.runtime.logger.debug(`Agent ${this.agentId}: hook ${event.hook_event_name} not used`);
+    }
+  }
+
+  /** Stores what the transcript gained since the last look, as the stream-json lines would have been. */
+  private async readTranscript(): Promise<void> {
+    if (!this.terminal) return;
+    const { lines, skipped } = await this.terminal.tail.read();
+    if (skipped) this.runtime.logger.warn(`Agent ${this.agentId}: skipped ${skipped} transcript lines over 8 MB`);
+    for (const line of lines) {
+      // The transcript also holds the CLI's bookkeeping (file snapshots, attachments, summaries): not messages.
+      if (line.kind === 'assistant') await this.onAssistant(line.line);
+      else if (line.kind === 'user') await this.onUser(line.line);
+      else if (line.kind === 'system') await this.onSystem(line.line);
+    }
+  }
+
+  /** A turn in the terminal ended: what the runtime kept of its API messages can go. */
+  private endTerminalTurn(): void {
+    this.runtime.forgetUsage(this.turnApiIds);
+    this.turnApiIds.clear();
+    this.blocks.clear();
   }
 
   private async onResult(line: ResultLine): Promise<void> {
@@ -503,12 +638,19 @@ class LiveAgent {
 
   private async onExit(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): Promise<void> {
     if (this.saveTimer) clearTimeout(this.saveTimer);
+    if (this.terminal) {
+      clearInterval(this.transcriptTimer);
+      this.terminal.unregister();
+      await this.readTranscript();
+      this.endTerminalTurn();
+    }
     for (const [, s] of this.streaming) await this.runtime.saveMessage({ ...s.message, isComplete: true });
     this.streaming.clear();
     this.pending.length = 0;
     let status: AgentStatus = 'finished';
-    let reason = 'exited';
+    let reason = this.terminal ? `the terminal session ended${this.terminal.endReason ? ` (${this.terminal.endReason})` : ''}` : 'exited';
     if (this.stopping) reason = 'stopped';
+    else if (this.terminal && code === null && !signal) reason = 'the terminal was closed';
     else if (signal) {
       status = 'error';
       reason = `CLI was killed (${signal})`;
@@ -729,6 +871,7 @@ export class AgentRuntime {
   private async startNow(id: string, options: StartOptions): Promise<Agent> {
     const record = await this.store.agents.get(id);
     if (record.deletedAt) throw new ClaudeManagerError('INVALID_INPUT', `${record.name} is archived. Restore it first.`);
+    if (this.inTerminal(id)) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is open in a terminal: use it there, or close the terminal first.`);
     if (this.isRunning(id)) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is running already.`);
     if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined && !windowGone(record.ownerWindow)) {
       throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} is running in another window. Use it there, or stop it there first.`);
@@ -755,24 +898,7 @@ export class AgentRuntime {
       await this.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
       throw error;
     }
-    const args: string[] = ['--permission-mode', PERMISSION_MODE[record.mode]];
-    const tools = record.permissions.flatMap((p) => PERMISSION_TOOLS[p]);
-    if (tools.length) args.push('--allowedTools', tools.join(','));
-    if (record.model) args.push('--model', record.model);
-    // A session exists once a turn ran in it (its init was recorded); before that the CLI has no
-    // conversation to resume, and the agent starts it afresh under the id it already has.
-    const sessionKnown = record.sessionId !== undefined && (await this.store.sessions.list(id)).some((s) => s.id === record.sessionId);
-    if (sessionKnown) args.push('--resume', record.sessionId!);
-    else {
-      if (record.parentAgentId) {
-        const parent = await this.store.agents.get(record.parentAgentId).catch(() => undefined);
-        if (parent?.sessionId) args.push('--resume', parent.sessionId, '--fork-session');
-      }
-      // Chosen here, so that the session is known the moment the process starts.
-      const sessionId = record.sessionId ?? randomUUID();
-      args.push('--session-id', sessionId);
-      if (!record.sessionId) await this.store.agents.update(id, { sessionId });
-    }
+    const { args } = await this.cliArgs(record);
     args.push(...(this.options.extraArgs?.() ?? []));
     const process = new CliProcess({ binary, args, cwd: worktree.path, env: this.options.env(), logger: this.logger, label: `Agent ${record.name}` });
     await this.setStatus(id, 'running', 'starting');
@@ -803,6 +929,104 @@ export class AgentRuntime {
     }
     if (options.initialPrompt?.trim()) await this.withTimeout(live.initialized, this.options.startTimeoutMs ?? 30_000, 'the CLI did not start its session');
     return this.get(id);
+  }
+
+  /** The mode, tools and model flags, and those that continue (or start, or fork) the agent's session. */
+  private async cliArgs(record: AgentRecord): Promise<{ args: string[]; sessionId: string; resumed: boolean }> {
+    const args: string[] = ['--permission-mode', PERMISSION_MODE[record.mode]];
+    const tools = record.permissions.flatMap((p) => PERMISSION_TOOLS[p]);
+    if (tools.length) args.push('--allowedTools', tools.join(','));
+    if (record.model) args.push('--model', record.model);
+    // A session exists once a turn ran in it (its init was recorded); before that the CLI has no
+    // conversation to resume, and the agent starts it afresh under the id it already has.
+    const sessionKnown = record.sessionId !== undefined && (await this.store.sessions.list(record.id)).some((s) => s.id === record.sessionId);
+    if (sessionKnown) {
+      args.push('--resume', record.sessionId!);
+      return { args, sessionId: record.sessionId!, resumed: true };
+    }
+    if (record.parentAgentId) {
+      const parent = await this.store.agents.get(record.parentAgentId).catch(() => undefined);
+      if (parent?.sessionId) args.push('--resume', parent.sessionId, '--fork-session');
+    }
+    // Chosen here, so that the session is known the moment the process starts.
+    const sessionId = record.sessionId ?? randomUUID();
+    args.push('--session-id', sessionId);
+    if (!record.sessionId) await this.store.agents.update(record.id, { sessionId });
+    return { args, sessionId, resumed: false };
+  }
+
+  /** The environment the agents' CLIs run with. */
+  cliEnv(): NodeJS.ProcessEnv {
+    return this.options.env();
+  }
+
+  private hookServer: HookServer | undefined;
+
+  /**
+   * Hands the agent's session to a terminal: the CLI's own interactive UI (`--resume`, or a new
+   * or forked session as `start` would), run by the caller in an integrated terminal in the
+   * worktree. One writer per session: a stream-json process of the agent is stopped first, and
+   * none is started while the terminal holds the session. The CLI reports through HTTP hooks
+   * (passed with `--settings`) to this window, which sets the status; the history is read from
+   * the session's transcript. Report the terminal's process with `terminalStarted` and its end
+   * with `terminalClosed`.
+   */
+  async openInTerminal(id: string): Promise<TerminalLaunch> {
+    let record = await this.store.agents.get(id);
+    if (record.deletedAt) throw new ClaudeManagerError('INVALID_INPUT', `${record.name} is archived. Restore it first.`);
+    const current = this.live.get(id);
+    if (current?.terminal && current.process.alive) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is open in a terminal already.`);
+    if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined && !windowGone(record.ownerWindow)) {
+      throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} is running in another window. Use it there, or stop it there first.`);
+    }
+    await this.starting.get(id)?.catch(() => undefined);
+    if (this.live.get(id)?.process.alive || this.queue.some((q) => q.id === id)) await this.stop(id);
+    const binary = await this.options.locateCli();
+    record = await this.store.agents.get(id);
+    const worktree = await this.store.worktrees.get(record.worktreeId);
+    const { args, sessionId, resumed } = await this.cliArgs(record);
+    const env = this.options.env();
+    const path = transcriptPath(env, worktree.path, sessionId);
+    // A resumed session's history is stored already; only what the terminal adds is read.
+    const tail = new TranscriptTail(path, resumed ? await TranscriptTail.sizeOf(path) : 0);
+    this.hookServer ??= new HookServer(this.logger);
+    const hook = await this.hookServer.register((event) => {
+      const holder = this.live.get(id);
+      if (holder?.terminal) holder.hook(event);
+    });
+    const hooks = Object.fromEntries(
+      TERMINAL_HOOKS.map((name) => [name, [{ ...(TOOL_HOOKS.has(name) ? { matcher: '*' } : {}), hooks: [{ type: 'http', url: hook.url, timeout: 10 }] }]]),
+    );
+    args.push('--settings', JSON.stringify({ hooks }), ...(this.options.extraArgs?.() ?? []));
+    const terminal: TerminalState = { tail, sessionId, unregister: hook.dispose, recorded: resumed };
+    this.live.set(id, new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, new TerminalProcess(record.name), this, terminal));
+    const now = new Date().toISOString();
+    await this.store.agents.update(id, { ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined, status: 'waiting', statusReason: 'waiting for your message in the terminal' });
+    await this.agentChanged(id);
+    return { name: `Claude: ${record.name}`, binary, args, cwd: worktree.path, env };
+  }
+
+  /** The terminal's process for the agent (its pid, for stop and for other windows to see it runs). */
+  async terminalStarted(id: string, pid: number): Promise<void> {
+    const live = this.live.get(id);
+    if (!(live?.process instanceof TerminalProcess)) return;
+    live.process.pid = pid;
+    await this.store.agents.update(id, { pid });
+    await this.agentChanged(id);
+  }
+
+  /** The terminal holding the agent's session closed or its process exited (`code` undefined when the terminal was closed). */
+  async terminalClosed(id: string, code?: number): Promise<void> {
+    const live = this.live.get(id);
+    if (!(live?.process instanceof TerminalProcess)) return;
+    live.process.ended(code ?? null);
+    await live.settled();
+  }
+
+  /** Whether the agent's session is held by a terminal of this window. */
+  inTerminal(id: string): boolean {
+    const live = this.live.get(id);
+    return Boolean(live?.terminal && live.process.alive);
   }
 
   private async withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -850,7 +1074,9 @@ export class AgentRuntime {
   }
 
   async respondToPermission(id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }): Promise<void> {
-    await this.requireLive(id).answer(requestId, answer);
+    const live = this.requireLive(id);
+    if (live.terminal) throw new ClaudeManagerError('NOT_RUNNING', 'This agent is open in a terminal: answer there.');
+    await live.answer(requestId, answer);
   }
 
   contextWarningThreshold(): number {
@@ -903,6 +1129,8 @@ export class AgentRuntime {
       }),
     );
     await Promise.all(all.map((l) => l.settled()));
+    this.hookServer?.close();
+    this.hookServer = undefined;
   }
 
   private requireLive(id: string): LiveAgent {

@@ -1,0 +1,227 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type IPty, spawn as spawnPty } from '@lydell/node-pty';
+import { type Agent, AgentRuntime } from '../../src/services/agents/agentRuntime';
+import { HookServer } from '../../src/services/agents/hookServer';
+import { transcriptPath } from '../../src/services/agents/terminalProcess';
+import { ClaudeManagerError } from '../../src/services/errors';
+import type { Store } from '../../src/services/storage/store';
+import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
+import { quiet, suiteTempDir } from '../helpers/storage';
+import { openStore } from '../helpers/storeWorker';
+import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+
+function code(c: string) {
+  return (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
+}
+
+// Runs the CLI's interactive UI in a real pseudo-terminal, as an integrated terminal would, typing
+// as a user would, while the runtime follows it through the CLI's hooks and transcript.
+describe('Terminal mode with the real claude CLI in a pty and the mock API', () => {
+  const storeDir = suiteTempDir('cm-terminal-store-');
+  let store: Store;
+  let api: MockAnthropicApi;
+  let runtime: AgentRuntime;
+  const repo = makeTempGitRepo();
+  const home = makeTempHome();
+  let worktreeId: string;
+  const statuses: { id: string; status: string; reason: string }[] = [];
+  const ptys: IPty[] = [];
+
+  before(async () => {
+    store = await openStore(storeDir(), quiet);
+    api = await MockAnthropicApi.start();
+    const ws = await store.workspaces.create({ path: repo.path });
+    worktreeId = (await store.worktrees.create({ workspaceId: ws.id, name: 'repo', branch: 'main', path: repo.path, isMain: true })).id;
+    // What a user who has run the CLI before has: onboarding done, this folder trusted, the key accepted.
+    writeFileSync(
+      join(home.path, '.claude.json'),
+      JSON.stringify({ hasCompletedOnboarding: true, projects: { [repo.path]: { hasTrustDialogAccepted: true } }, customApiKeyResponses: { approved: ['test-key'], rejected: [] } }),
+    );
+    runtime = new AgentRuntime({ store, logger: quiet, windowId: 'window-t', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }) });
+    runtime.onDidChangeAgent((a) => statuses.push({ id: a.id, status: a.status, reason: a.statusReason }));
+  });
+  after(async () => {
+    for (const p of ptys) p.kill('SIGKILL');
+    await runtime.stopAll(500);
+    await api.close();
+    await store.close();
+    repo.cleanup();
+    home.cleanup();
+  });
+
+  function until(agentId: string, check: (a: Agent) => boolean, what: string, ms = 30_000): Promise<Agent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`${what}: not within ${ms} ms; statuses: ${JSON.stringify(statuses.filter((s) => s.id === agentId).slice(-6))}`));
+      }, ms);
+      const off = runtime.onDidChangeAgent((a) => {
+        if (a.id !== agentId || !check(a)) return;
+        clearTimeout(timer);
+        off();
+        resolve(a);
+      });
+    });
+  }
+
+  /** The agent's history, oldest first, once it has `count` messages: the CLI writes its transcript a moment after its hooks fire. */
+  async function historyOf(agentId: string, count: number, ms = 15_000): Promise<string[]> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      await runtime.settled(agentId);
+      const messages = (await store.messages.page(agentId)).messages.reverse();
+      if (messages.length >= count || Date.now() > deadline) return messages.map((m) => `${m.role}/${m.kind}: ${m.content}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Runs a launch in a pty; `screen()` is what it drew so far, without escape sequences. */
+  function runInPty(agentId: string, launch: { binary: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv }) {
+    const pty = spawnPty(launch.binary, launch.args, { cwd: launch.cwd, env: launch.env as Record<string, string>, cols: 120, rows: 40, name: 'xterm-256color' });
+    ptys.push(pty);
+    let drawn = '';
+    pty.onData((d) => (drawn += d));
+    const exited = new Promise<number>((resolve) => pty.onExit((e) => resolve(e.exitCode)));
+    void exited.then((exitCode) => runtime.terminalClosed(agentId, exitCode));
+    // eslint-disable-next-line no-control-regex
+    const screen = () => drawn.replace(/\x1b\[[0-9;?>]*[a-zA-Z]|\x1b\][^\x07]*\x07/g, '');
+    // The UI moves the cursor instead of drawing spaces: match with the whitespace left out.
+    const waitFor = async (pattern: RegExp, what: string, ms = 30_000) => {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(screen().replace(/\s+/g, ''))) {
+        if (Date.now() > deadline) throw new Error(`${what}: not on screen within ${ms} ms; it shows: ${screen().slice(-600)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    /** Types like a person: the text, then Enter a moment later (a pasted "\r" is taken as a new line). */
+    const type = async (text: string) => {
+      pty.write(text);
+      await new Promise((r) => setTimeout(r, 400));
+      pty.write('\r');
+    };
+    return { pty, exited, screen, waitFor, type };
+  }
+
+  it('hands a session to the terminal and back: one writer, status from hooks, history from the transcript', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'tty', permissions: ['read'] });
+    // A first turn over stream-json; the process stays, waiting.
+    api.enqueue(textReply('first answer', { usage: { input: 100, output: 10 } }));
+    const firstDone = until(agent.id, (a) => a.status === 'waiting', 'the stream-json turn');
+    const started = await runtime.start(agent.id, { initialPrompt: 'first question' });
+    await firstDone;
+    await runtime.settled(agent.id);
+    const streamPid = started.pid!;
+
+    const launch = await runtime.openInTerminal(agent.id);
+    // One writer per session: the stream-json process is gone before the terminal gets the session.
+    assert.throws(() => process.kill(-streamPid, 0), /ESRCH/, 'the stream-json process group is gone');
+    assert.deepEqual(launch.args.slice(launch.args.indexOf('--resume'), launch.args.indexOf('--resume') + 2), ['--resume', started.sessionId]);
+    assert.ok(launch.args.includes('--settings'));
+    assert.equal(launch.cwd, repo.path);
+    let view = await runtime.get(agent.id);
+    assert.deepEqual([view.status, view.statusReason, view.ownedByThisWindow], ['waiting', 'waiting for your message in the terminal', true]);
+    await assert.rejects(runtime.openInTerminal(agent.id), code('ALREADY_RUNNING'), 'a second terminal on the same session is refused');
+
+    const term = runInPty(agent.id, launch);
+    await runtime.terminalStarted(agent.id, term.pty.pid);
+    assert.equal((await runtime.get(agent.id)).pid, term.pty.pid);
+    await term.waitFor(/forshortcuts/, 'the CLI\'s prompt');
+
+    const file = join(repo.path, 'from-terminal.txt');
+    api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: file, content: 'typed in a terminal\n' } }], { usage: { input: 200, output: 20 } }));
+    api.enqueue(textReply('written from the terminal', { usage: { input: 300, output: 30 } }));
+    const asked = until(agent.id, (a) => a.status === 'waiting' && a.statusReason.startsWith('needs permission in the terminal'), 'the permission prompt');
+    await term.type('please write the file');
+    view = await asked;
+    assert.equal(view.statusReason, 'needs permission in the terminal: Write from-terminal.txt');
+    assert.ok(statuses.some((s) => s.id === agent.id && s.status === 'running' && s.reason === 'thinking (in the terminal)'), 'the prompt was seen as a running turn');
+    // What needs the stream-json process is refused with where to go instead.
+    await assert.rejects(runtime.sendMessage(agent.id, 'from the panel'), code('ALREADY_RUNNING'));
+    await assert.rejects(runtime.respondToPermission(agent.id, 'x', { behavior: 'allow' }), code('NOT_RUNNING'));
+    await assert.rejects(runtime.interrupt(agent.id), (e: unknown) => code('NOT_RUNNING')(e) && /Esc/.test((e as Error).message));
+    await assert.rejects(runtime.start(agent.id), code('ALREADY_RUNNING'));
+
+    const turnOver = until(agent.id, (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message in the terminal', 'the end of the terminal turn');
+    await term.waitFor(/Doyouwanttocreate/, 'the CLI\'s own permission question');
+    term.pty.write('\r'); // "1. Yes"
+    await turnOver;
+    await runtime.settled(agent.id);
+    assert.equal(readFileSync(file, 'utf8'), 'typed in a terminal\n');
+    // The terminal's turn went to the same session: the mock saw the first turn in its history.
+    const terminalRequest = api.mainRequests.at(-1)!.body!;
+    assert.ok(JSON.stringify(terminalRequest.messages).includes('first question'), 'the resumed session carries the earlier turn');
+    assert.equal(transcriptPath(launch.env, repo.path, started.sessionId!), join(home.path, '.claude', 'projects', repo.path.replace(/[^a-zA-Z0-9]/g, '-'), `${started.sessionId}.jsonl`));
+    assert.ok(existsSync(transcriptPath(launch.env, repo.path, started.sessionId!)), 'the transcript is where the runtime reads it');
+
+    assert.deepEqual(
+      await historyOf(agent.id, 5),
+      ['user/text: first question', 'assistant/text: first answer', 'user/text: please write the file', 'tool/tool: Write from-terminal.txt', 'assistant/text: written from the terminal'],
+      'the earlier history is not read twice; the terminal\'s turn is added',
+    );
+    const tool = (await store.messages.page(agent.id)).messages.find((m) => m.kind === 'tool')!;
+    assert.ok(tool.isComplete && /created successfully/i.test(tool.toolOutput ?? ''), `the tool call joined to its result: ${tool.toolOutput}`);
+    const usage = await store.usage.today({ agentId: agent.id });
+    assert.deepEqual([usage.requestCount, usage.inputTokens, usage.outputTokens], [3, 600, 60], 'usage of both API messages of the terminal turn, counted once');
+
+    // The user leaves the CLI: the agent is finished and the session is free for stream-json again.
+    const ended = until(agent.id, (a) => a.status === 'finished', 'the end of the terminal session');
+    await term.type('/exit');
+    assert.equal(await term.exited, 0);
+    view = await ended;
+    assert.match(view.statusReason, /^the terminal session ended/);
+    assert.equal(view.pid, undefined);
+    assert.equal(runtime.inTerminal(agent.id), false);
+    api.enqueue(textReply('back in the panel'));
+    const backDone = until(agent.id, (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message', 'a stream-json turn after the terminal');
+    await runtime.sendMessage(agent.id, 'and now?');
+    await backDone;
+    const last = api.mainRequests.at(-1)!.body!;
+    assert.ok(JSON.stringify(last.messages).includes('please write the file'), 'the terminal\'s turn is in the resumed session');
+    await runtime.stop(agent.id);
+  });
+
+  it('a new agent opened in a terminal starts its session there; closing the terminal finishes it', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'fresh-tty' });
+    const launch = await runtime.openInTerminal(agent.id);
+    const sessionId = (await store.agents.get(agent.id)).sessionId!;
+    assert.deepEqual(launch.args.slice(launch.args.indexOf('--session-id'), launch.args.indexOf('--session-id') + 2), ['--session-id', sessionId]);
+    assert.ok(!launch.args.includes('--resume'), 'nothing to resume yet');
+    const term = runInPty(agent.id, launch);
+    await runtime.terminalStarted(agent.id, term.pty.pid);
+    await term.waitFor(/forshortcuts/, 'the CLI\'s prompt');
+    api.enqueue(textReply('hello from a fresh session'));
+    const turnOver = until(agent.id, (a) => a.statusReason === 'waiting for your message in the terminal' && a.status === 'waiting', 'the end of the first terminal turn');
+    await term.type('hello');
+    await turnOver;
+    await runtime.settled(agent.id);
+    assert.equal((await store.sessions.latest(agent.id))?.id, sessionId, 'the session is recorded once the CLI reported from it');
+    assert.deepEqual(await historyOf(agent.id, 2), ['user/text: hello', 'assistant/text: hello from a fresh session']);
+    // Stop from the extension ends the CLI in the terminal.
+    const stopped = await runtime.stop(agent.id);
+    assert.deepEqual([stopped.status, stopped.statusReason], ['finished', 'stopped']);
+    assert.throws(() => process.kill(-term.pty.pid, 0), /ESRCH/, 'the terminal\'s CLI is gone');
+  });
+});
+
+describe('HookServer', () => {
+  it('takes hook events only at a registered address, as JSON of the expected shape', async () => {
+    const server = new HookServer(quiet);
+    const got: string[] = [];
+    const hook = await server.register((e) => got.push(`${e.hook_event_name} ${e.session_id}`));
+    const post = (url: string, body: string, method = 'POST') => fetch(url, { method, body: method === 'GET' ? undefined : body, headers: { 'content-type': 'application/json' } }).then((r) => r.status);
+    const other = hook.url.replace(/[0-9a-f]{48}$/, 'f'.repeat(48));
+    assert.equal(await post(other, JSON.stringify({ hook_event_name: 'Stop', session_id: 's' })), 404);
+    assert.equal(await post(hook.url, '', 'GET'), 405);
+    assert.equal(await post(hook.url, 'not json'), 400);
+    assert.equal(await post(hook.url, JSON.stringify({ session_id: 's' })), 400);
+    assert.equal(await post(hook.url, JSON.stringify({ hook_event_name: 'Stop', session_id: 's1', extra: { kept: true } })), 200);
+    assert.deepEqual(got, ['Stop s1']);
+    hook.dispose();
+    assert.equal(await post(hook.url, JSON.stringify({ hook_event_name: 'Stop', session_id: 's2' })), 404, 'a disposed address takes nothing');
+    assert.deepEqual(got, ['Stop s1']);
+    server.close();
+  });
+});

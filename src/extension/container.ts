@@ -15,6 +15,7 @@ import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
 import type { Agent, Message, PermissionRequest, Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
+import { registerAgentCommands } from './commands/agentCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
@@ -96,6 +97,7 @@ export class Container implements vscode.Disposable {
       }),
     );
     for (const d of registerWorktreeCommands(this.log, () => this.services())) this.own(d);
+    for (const d of registerAgentCommands(this.log, () => this.services())) this.own(d);
     this.own(
       registerCommand('claudeManager.openPanel', this.log, () => {
         const panel = this.panels.show();

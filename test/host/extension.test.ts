@@ -368,4 +368,40 @@ suite('Agents', () => {
     assert.throws(() => process.kill(-started.pid!, 0), 'no process of the agent\'s group is left');
     await assert.rejects(api.agents.interrupt(created.id), (e: Error & { code?: string }) => e.code === 'NOT_RUNNING');
   });
+
+  test('"Open Agent in Terminal" runs the CLI\'s own UI in an integrated terminal, and the status follows it through the CLI\'s hooks', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    // What a user who has run the CLI before has: onboarding done, this folder trusted, the key accepted.
+    writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, projects: { [repoPath]: { hasTrustDialogAccepted: true } }, customApiKeyResponses: { approved: ['test-key'], rejected: [] } }));
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'terminal agent' });
+    const terminal = await vscode.commands.executeCommand<vscode.Terminal>('claudeManager.openAgentInTerminal', { agentId: created.id });
+    assert.ok(terminal, 'the command returns the terminal it opened');
+    const pid = await terminal.processId;
+    let agent = await until(() => api.agents.get(created.id), (a) => a.pid === pid, 'the terminal\'s process recorded');
+    assert.deepEqual([agent.status, agent.statusReason, agent.ownedByThisWindow], ['waiting', 'waiting for your message in the terminal', true]);
+    mock.enqueue(textReply('Hello from the CLI in an editor terminal', { usage: { input: 150, output: 15 } }));
+    const turnOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === created.id && a.status === 'waiting' && a.statusReason === 'waiting for your message in the terminal' && mock.mainRequests.length > 0, 'the end of the terminal turn', 60_000);
+    const submitted = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === created.id && a.statusReason === 'thinking (in the terminal)', 'the prompt submitted', 60_000);
+    // Typed as a person would: the text, then Enter on its own (text and Enter in one write reads as a paste).
+    // The UI may still be starting: Enter is pressed again until the CLI reports the prompt.
+    terminal.sendText('say hello', false);
+    let seen = false;
+    void submitted.then(() => (seen = true), () => undefined);
+    for (let i = 0; i < 40 && !seen; i++) {
+      await new Promise((r) => setTimeout(r, 1500));
+      if (!seen) terminal.sendText('\r', false);
+    }
+    await submitted;
+    await turnOver;
+    const page = await until(() => api.agents.getMessages(created.id), (p) => p.messages.some((m) => m.role === 'assistant'), 'the reply read from the transcript');
+    assert.deepEqual(page.messages.map((m) => `${m.role}: ${m.content}`).reverse(), ['user: say hello', 'assistant: Hello from the CLI in an editor terminal']);
+    await assert.rejects(api.agents.sendMessage(created.id, 'from the API'), (e: Error & { code?: string }) => e.code === 'ALREADY_RUNNING' && /terminal/.test(e.message));
+    const finished = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === created.id && a.status === 'finished', 'the end of the terminal session', 30_000);
+    terminal.dispose();
+    agent = await finished;
+    assert.equal(agent.pid, undefined);
+    await until(async () => { try { process.kill(pid!, 0); return true; } catch { return false; } }, (alive) => !alive, 'the terminal\'s CLI gone');
+  });
 });

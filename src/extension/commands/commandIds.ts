@@ -18,6 +18,7 @@ export const commandIds = [
   'claudeManager.revealWorktree',
   'claudeManager.openTerminalInWorktree',
   'claudeManager.copyWorktreePath',
+  'claudeManager.openAgentInTerminal',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

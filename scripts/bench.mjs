@@ -76,8 +76,9 @@ function activationFigures(logsDir) {
 async function main() {
   const outputs = build();
   const rows = [];
-  const add = (metric, value, target, unit, note = '') =>
-    rows.push({ metric, value: Number(value.toFixed(2)), target, unit, ratio: Number((value / target).toFixed(3)), pass: value <= target, note });
+  // A figure passes at or below its target, or at or above it for `atLeast` figures (throughput).
+  const add = (metric, value, target, unit, note = '', atLeast = false) =>
+    rows.push({ metric, value: Number(value.toFixed(2)), target, unit, atLeast, ratio: Number((value / target).toFixed(3)), pass: atLeast ? value >= target : value <= target, note });
 
   add('bundle: extension (minified)', outputs['dist/extension.js'] / KB, 500, 'KB', 'evaluated at activation');
   add('bundle: storage worker (minified)', outputs['dist/storeWorker.js'] / KB, 500, 'KB', 'started on first use, in its own thread');
@@ -85,7 +86,7 @@ async function main() {
     if (file.startsWith('dist/webview/') && file.endsWith('.js')) add(`bundle: webview ${file.slice(13, -3)} (minified)`, bytes / KB, 150, 'KB');
   }
 
-  // `npm run bench -- editor` (or storage, git) runs one part only.
+  // `npm run bench -- editor` (or storage, agents, git) runs one part only.
   const only = process.argv[2];
   const part = (name) => !only || only === name;
 
@@ -99,6 +100,18 @@ async function main() {
   });
   if (storage.status !== 0) throw new Error('The storage benchmark failed (see above).');
   for (const r of JSON.parse(storage.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
+  }
+
+  // Agents: ingestion of a stream recorded from the real CLI, and 20 agents streaming at once.
+  if (part('agents')) {
+  const agents = spawnSync(process.execPath, ['--import', 'tsx', join('bench', 'agents.ts')], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (agents.status !== 0) throw new Error('The agents benchmark failed (see above).');
+  for (const r of JSON.parse(agents.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note, r.atLeast);
   }
 
   // Git: the status of 50 worktrees through the services, against bare git status.
@@ -147,7 +160,7 @@ async function main() {
   }
 
   const header = ['metric', 'value', 'target', 'ratio', 'result', 'note'];
-  const table = rows.map((r) => [r.metric, `${r.value} ${r.unit}`, `≤ ${r.target} ${r.unit}`, r.ratio.toFixed(2), r.pass ? 'pass' : 'FAIL', r.note]);
+  const table = rows.map((r) => [r.metric, `${r.value} ${r.unit}`, `${r.atLeast ? '≥' : '≤'} ${r.target} ${r.unit}`, r.ratio.toFixed(2), r.pass ? 'pass' : 'FAIL', r.note]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => String(t[i]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
   process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);

@@ -230,8 +230,9 @@ class LiveAgent {
   }
 
   /** Resolves once everything the CLI said so far is stored. */
-  settled(): Promise<unknown> {
-    return this.chain;
+  async settled(): Promise<void> {
+    await this.chain;
+    await this.runtime.writesSettled();
   }
 
   markStopping(): void {
@@ -451,9 +452,10 @@ class LiveAgent {
   private async onUser(line: UserLine): Promise<void> {
     if (line.parent_tool_use_id) return;
     if (typeof line.message.content === 'string') {
-      // In a terminal the user typed it; the transcript is where it is found. (The stream-json
-      // process echoes nothing: sendUser stored it.) The CLI's own entries (isMeta) are not the user's.
-      if (this.terminal && !(line as { isMeta?: unknown }).isMeta && line.message.content.trim()) await this.userText(line.message.content);
+      // The user's prompts in a terminal are stored from the UserPromptSubmit hook, which comes
+      // before the turn (the transcript may write the prompt's entry after the first reply). Of
+      // the transcript's own user entries only an interrupt is kept, as a notice.
+      if (this.terminal && /^\[Request interrupted by user/.test(line.message.content)) await this.userText(line.message.content);
       return;
     }
     for (const block of line.message.content) {
@@ -504,6 +506,8 @@ class LiveAgent {
     const tool = TOOL_HOOKS.has(event.hook_event_name) ? summarizeTool(event.tool_name ?? 'a tool', event.tool_input, this.cwd) : '';
     switch (event.hook_event_name) {
       case 'UserPromptSubmit':
+        if (event.prompt?.trim()) await this.userText(event.prompt);
+        return this.runtime.setStatus(this.agentId, 'running', 'thinking (in the terminal)');
       case 'PostToolUse':
       case 'PostToolUseFailure':
         return this.runtime.setStatus(this.agentId, 'running', 'thinking (in the terminal)');
@@ -533,7 +537,12 @@ class LiveAgent {
     if (!this.terminal) return;
     const { lines, skipped } = await this.terminal.tail.read();
     if (skipped) this.runtime.logger.warn(`Agent ${this.agentId}: skipped ${skipped} transcript lines over 8 MB`);
-    for (const line of lines) {
+    if (lines.length === 0) return;
+    // The CLI does not always write entries in the order they happened (a turn's first reply can
+    // come before the prompt's entry): within what was read, their timestamps give the order.
+    const at = (line: CliLine): string => ('line' in line ? String((line.line as { timestamp?: unknown }).timestamp ?? '') : '');
+    const ordered = lines.map((line, i) => ({ line, i, t: at(line) })).sort((a, b) => (a.t && b.t && a.t !== b.t ? (a.t < b.t ? -1 : 1) : a.i - b.i)).map((e) => e.line);
+    for (const line of ordered) {
       // The transcript also holds the CLI's bookkeeping (file snapshots, attachments, summaries): not messages.
       if (line.kind === 'assistant') await this.onAssistant(line.line);
       else if (line.kind === 'user') await this.onUser(line.line);
@@ -1157,8 +1166,33 @@ export class AgentRuntime {
     this.events.emit('agent', await this.get(id));
   }
 
+  /**
+   * Stores a message without holding up the agent's lines until it is durable (the store batches
+   * fsyncs, ~20 ms). An agent's writes go one after another in their own chain: the store's
+   * worker runs calls concurrently, and two appends to one log could otherwise swap. `settled`
+   * waits for the chains.
+   */
   async saveMessage(message: StoredMessage): Promise<void> {
-    await this.store.messages.put(message);
+    // As it is now: a streaming message goes on growing.
+    const copy = { ...message };
+    this.track(message.agentId, () => this.store.messages.put(copy), 'storing a message');
+  }
+
+  private readonly writes = new Map<string, Promise<unknown>>();
+
+  private track(agentId: string, write: () => Promise<unknown>, what: string): void {
+    const next: Promise<unknown> = (this.writes.get(agentId) ?? Promise.resolve())
+      .then(write)
+      .catch((error: unknown) => this.logger.error(`Agent ${agentId}: ${what} failed: ${(error as Error).message}`))
+      .finally(() => {
+        if (this.writes.get(agentId) === next) this.writes.delete(agentId);
+      });
+    this.writes.set(agentId, next);
+  }
+
+  /** Resolves once every write sent so far is durable (or failed and was logged). */
+  async writesSettled(): Promise<void> {
+    while (this.writes.size) await Promise.all([...this.writes.values()]);
   }
 
   emitMessage(message: StoredMessage): void {
@@ -1175,7 +1209,8 @@ export class AgentRuntime {
     // `message_delta`), so a later line never lowers what was seen.
     const seen = this.lastUsage.get(entry.messageId);
     const merged = seen ? { ...entry, outputTokens: Math.max(seen.outputTokens, entry.outputTokens) } : entry;
-    await this.store.usage.record({ ...merged, costUsd: existing, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId });
+    const record = { ...merged, costUsd: existing, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId };
+    this.track(live.agentId, () => this.store.usage.record(record), 'recording usage');
     this.lastUsage.set(entry.messageId, merged);
     this.events.emit('usage', { agentId: live.agentId });
   }
@@ -1188,7 +1223,8 @@ export class AgentRuntime {
     const usage = this.lastUsage.get(apiMessageId);
     if (!usage || usage.outputTokens === outputTokens) return;
     usage.outputTokens = outputTokens;
-    await this.store.usage.record({ ...usage, costUsd: this.costs.get(apiMessageId) ?? 0, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId });
+    const record = { ...usage, costUsd: this.costs.get(apiMessageId) ?? 0, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId };
+    this.track(live.agentId, () => this.store.usage.record(record), 'recording usage');
     this.events.emit('usage', { agentId: live.agentId });
   }
 
@@ -1204,7 +1240,8 @@ export class AgentRuntime {
     this.costs.set(apiMessageId, total);
     const usage = this.lastUsage.get(apiMessageId);
     if (!usage) return;
-    await this.store.usage.record({ ...usage, costUsd: total, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId });
+    const record = { ...usage, costUsd: total, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId };
+    this.track(live.agentId, () => this.store.usage.record(record), 'recording usage');
     this.events.emit('usage', { agentId: live.agentId });
   }
 

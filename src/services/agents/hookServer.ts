@@ -17,6 +17,7 @@ export const hookEventSchema = z.looseObject({
   tool_name: z.string().optional(),
   tool_input: z.record(z.string(), z.unknown()).optional(),
   message: z.string().optional(),
+  prompt: z.string().optional(),
   notification_type: z.string().optional(),
   reason: z.string().optional(),
 });

@@ -15,18 +15,13 @@ import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome, STREAM_JSO
 import { quiet } from '../test/helpers/storage';
 import { openStore } from '../test/helpers/storeWorker';
 import { MockAnthropicApi, textReply, toolUseReply } from '../test/mocks/anthropicApi';
+import { median } from './median';
 
 const REPLAY = join(__dirname, 'replayCli.mjs');
 const RUNS = Number(process.env.CM_BENCH_RUNS ?? 5);
 /** Turns per ingestion run: enough that starting a process is a small part of the time. */
 const REPEAT = 20;
 const AGENTS = 20;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** One turn of the real CLI, as it wrote it: partial messages, a Read of the repository's README, a long streamed answer. */
 async function record(file: string): Promise<number> {

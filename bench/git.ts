@@ -15,16 +15,11 @@ import { WorktreeMonitor } from '../src/services/workspaces/worktreeMonitor';
 import { isolatedGitEnv, makeGitRepo } from '../scripts/lib/gitFixture.mjs';
 import { quiet } from '../test/helpers/storage';
 import { openStore } from '../test/helpers/storeWorker';
+import { median } from './median';
 
 const WORKTREES = 50;
 const ROUNDS = 7;
 const CONCURRENCY = 4;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 async function main(): Promise<void> {
   const files: Record<string, string> = {};

@@ -10,6 +10,7 @@ import { newId } from '../src/services/ids';
 import { MessageStore, type StoredMessage } from '../src/services/storage/messageStore';
 import { quiet } from '../test/helpers/storage';
 import { openStore } from '../test/helpers/storeWorker';
+import { median } from './median';
 
 const LEDGER_ROWS = 100_000;
 /** Rows per write: a burst of a hundred agents' turns ending at once (the CLI reports one per API message). */
@@ -17,12 +18,6 @@ const LEDGER_BATCH = 100;
 
 const SAVES = 200;
 const BODY = 'lorem ipsum dolor sit amet '.repeat(18); // ~500 bytes, as in PLATFORM_NOTES' figures
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function message(agentId: string, i: number): StoredMessage {
   return { id: newId('msg'), agentId, role: i % 2 ? 'assistant' : 'user', kind: 'text', content: `${i} ${BODY}`, isComplete: true, createdAt: new Date().toISOString() };

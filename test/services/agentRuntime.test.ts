@@ -10,6 +10,7 @@ import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { errorReply, lastUserText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { agentStatuses } from '../helpers/agentEvents';
 
 function code(c: string) {
   return (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
@@ -24,7 +25,8 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
   const home = makeTempHome();
   let worktreeId: string;
   let workspaceId: string;
-  const statuses: { id: string; status: string; reason: string }[] = [];
+  const events = agentStatuses(() => runtime);
+  const { statuses, until } = events;
 
   before(async () => {
     store = await openStore(storeDir(), quiet);
@@ -39,7 +41,7 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
       locateCli: async () => findClaudeBinary(),
       env: () => makeCliEnv({ home: home.path, baseUrl: api.url }),
     });
-    runtime.onDidChangeAgent((a) => statuses.push({ id: a.id, status: a.status, reason: a.statusReason }));
+    runtime.onDidChangeAgent((a) => events.record(a));
   });
   afterEach(() => api.clearQueue());
   after(async () => {
@@ -50,22 +52,6 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     home.cleanup();
   });
 
-  /** Waits for the agent to reach a status (and reason) through the runtime's events. */
-  /** Register before the action that leads there: an event that fires first would be missed. */
-  function until(agentId: string, check: (a: Agent) => boolean, what: string, ms = 30_000): Promise<Agent> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new Error(`${what}: not within ${ms} ms; statuses: ${JSON.stringify(statuses.filter((s) => s.id === agentId).slice(-6))}`));
-      }, ms);
-      const off = runtime.onDidChangeAgent((a) => {
-        if (a.id !== agentId || !check(a)) return;
-        clearTimeout(timer);
-        off();
-        resolve(a);
-      });
-    });
-  }
   const waitingForMessage = (a: Agent) => a.status === 'waiting' && a.statusReason === 'waiting for your message';
 
   it('runs a whole turn: status with reasons, messages stored, usage and context from the mock\'s tokens', async () => {

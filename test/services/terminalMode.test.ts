@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type IPty, spawn as spawnPty } from '@lydell/node-pty';
-import { type Agent, AgentRuntime } from '../../src/services/agents/agentRuntime';
+import { AgentRuntime } from '../../src/services/agents/agentRuntime';
 import { HookServer } from '../../src/services/agents/hookServer';
 import { transcriptPath } from '../../src/services/agents/terminalProcess';
 import { ClaudeManagerError } from '../../src/services/errors';
@@ -12,6 +12,7 @@ import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { agentStatuses } from '../helpers/agentEvents';
 
 function code(c: string) {
   return (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
@@ -27,7 +28,8 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
   const repo = makeTempGitRepo();
   const home = makeTempHome();
   let worktreeId: string;
-  const statuses: { id: string; status: string; reason: string }[] = [];
+  const events = agentStatuses(() => runtime);
+  const { statuses, until } = events;
   const ptys: IPty[] = [];
 
   before(async () => {
@@ -41,7 +43,7 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
       JSON.stringify({ hasCompletedOnboarding: true, projects: { [repo.path]: { hasTrustDialogAccepted: true } }, customApiKeyResponses: { approved: ['test-key'], rejected: [] } }),
     );
     runtime = new AgentRuntime({ store, logger: quiet, windowId: 'window-t', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }) });
-    runtime.onDidChangeAgent((a) => statuses.push({ id: a.id, status: a.status, reason: a.statusReason }));
+    runtime.onDidChangeAgent((a) => events.record(a));
   });
   after(async () => {
     for (const p of ptys) p.kill('SIGKILL');
@@ -52,20 +54,6 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
     home.cleanup();
   });
 
-  function until(agentId: string, check: (a: Agent) => boolean, what: string, ms = 30_000): Promise<Agent> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new Error(`${what}: not within ${ms} ms; statuses: ${JSON.stringify(statuses.filter((s) => s.id === agentId).slice(-6))}`));
-      }, ms);
-      const off = runtime.onDidChangeAgent((a) => {
-        if (a.id !== agentId || !check(a)) return;
-        clearTimeout(timer);
-        off();
-        resolve(a);
-      });
-    });
-  }
 
   /** The agent's history, oldest first, once it has `count` messages: the CLI writes its transcript a moment after its hooks fire. */
   async function historyOf(agentId: string, count: number, ms = 15_000): Promise<string[]> {

@@ -115,6 +115,29 @@ describe('MetaStore', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('a write is seen by the next read at once, and the file\'s order still wins when another window wrote in between', async () => {
+    const o = freshOptions();
+    const a = await MetaStore.open(o);
+    const b = await MetaStore.open(o);
+    await a.put('workspaces', workspace('ws_1', '/r'));
+    await a.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    await a.put('agents', agent('ag_1', 'wt_1', 'first'));
+    await b.follow();
+    // b renames the agent; the record is in the file before a's.
+    await b.put('agents', agent('ag_1', 'wt_1', 'from b'));
+    // a renames it too: applied at once, so a read right after the call sees it ...
+    const writing = a.put('agents', agent('ag_1', 'wt_1', 'from a'));
+    assert.equal(a.query('SELECT name FROM agents WHERE id = ?', ['ag_1'])[0]?.name, 'from a');
+    // ... then, catching up before it appends, a applies b's older record over it. Read back,
+    // a's own record comes after b's in the file, so it is applied again: the file's order wins.
+    await writing;
+    await Promise.all([a.follow(), b.follow()]);
+    const name = (s: MetaStore) => s.query('SELECT name FROM agents WHERE id = ?', ['ag_1'])[0]?.name;
+    assert.equal(name(b), 'from a');
+    assert.equal(name(a), 'from a', 'a converges on the file\'s order');
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('compacts the journal into a snapshot, atomically, and reopens from it', async () => {
     const o = freshOptions({ compactAfterBytes: 4_000 });
     const store = await MetaStore.open(o);

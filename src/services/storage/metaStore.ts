@@ -73,9 +73,18 @@ export class MetaStore {
   private readonly compactAfterBytes: number;
   /** Tags this instance's journal records, so that following can skip what it applied already. */
   private readonly writer = randomBytes(6).toString('hex');
+  /** This instance's records applied here but not yet read back from the journal. */
+  private ownInFlight = 0;
+  /**
+   * Set when another writer's record was applied while some of this instance's records were in
+   * flight: those may come after it in the file, so they are applied again as they are read back.
+   */
+  private reapplyOwn = false;
   private readonly statements = new Map<string, Statement>();
   /** The compaction under way, if any. */
   private compacting: Promise<unknown> | undefined;
+  /** Set by `close`: no compaction starts after it. */
+  private closing = false;
   private readonly now: () => string;
   readonly report: OpenReport = { movedAside: [], replayed: 0 };
 
@@ -145,22 +154,24 @@ export class MetaStore {
     // A journal left long (a burst of writes outran the last compaction) slows every open, and
     // migrations applied here would be applied again at every open until a snapshot holds them:
     // fold either into a snapshot now.
-    void this.compactIfLong(migrated.length > 0);
+    this.compactIfLong(migrated.length > 0);
   }
 
-  /** Starts a compaction, unless one is under way, when the current journal is over the threshold (or when `always`). */
-  private async compactIfLong(always = false): Promise<void> {
-    if (this.compacting || !this.journal) return;
-    if (!always) {
-      let size: number;
-      try {
-        size = (await stat(this.journal.path)).size;
-      } catch {
-        return; // no journal yet
+  /**
+   * Starts a compaction, unless one is under way or the store is closing, when the current
+   * journal is over the threshold (or when `always`). The size check counts as under way, so
+   * that `close` waits for it too.
+   */
+  private compactIfLong(always = false): void {
+    const journal = this.journal;
+    if (this.compacting || !journal || this.closing) return;
+    this.compacting = (async () => {
+      if (!always) {
+        const size = await stat(journal.path).then((st) => st.size, () => 0); // no journal yet: 0
+        if (size <= this.compactAfterBytes || this.closing) return;
       }
-      if (size <= this.compactAfterBytes || this.compacting) return;
-    }
-    this.compacting = this.compact()
+      await this.compact();
+    })()
       .catch((error: unknown) => this.options.logger.warn(`Storage: compaction failed, will try again later: ${(error as Error).message}`))
       .finally(() => (this.compacting = undefined));
   }
@@ -176,15 +187,21 @@ export class MetaStore {
     for (;;) {
       const read = await readLog<JournalRecord>(join(this.options.dir, journalName(this.generation)), this.applied);
       // This instance applied its own records when it wrote them. Applying them again is needed
-      // only after another writer's record that came before them in the file, so that the result
-      // is the file's order; until then they are skipped.
-      let foreignSeen = false;
+      // only after another writer's record that came before them in the file, or that this
+      // instance applied after them, so that the result is the file's order; else they are skipped.
+      let foreignSeen = this.reapplyOwn;
       this.db.run('BEGIN');
       try {
         for (const entry of read.entries) {
           const record = entry.record;
-          if (record.w !== this.writer) foreignSeen = true;
-          else if (!foreignSeen) continue;
+          if (record.w !== this.writer) {
+            foreignSeen = true;
+            if (this.ownInFlight > 0) this.reapplyOwn = true;
+          } else {
+            this.ownInFlight = Math.max(0, this.ownInFlight - 1);
+            if (this.ownInFlight === 0) this.reapplyOwn = false;
+            if (!foreignSeen) continue;
+          }
           this.db.run('SAVEPOINT one');
           try {
             this.apply(record);
@@ -248,15 +265,15 @@ export class MetaStore {
   }
 
   /**
-   * Applies changes here, as one transaction (so a failing check changes nothing), and journals
-   * them; resolves when they are durable.
+   * Applies changes here at once, as one transaction (so a failing check changes nothing), and
+   * journals them; resolves when they are durable. Applied before anything is awaited: a read made
+   * after the call sees the change, durable or not. What other windows wrote meanwhile is put in
+   * the file's order when the journal is read back (`catchUp`, with `reapplyOwn`).
    */
   async write(changes: readonly Change[]): Promise<void> {
     for (const change of changes) {
       if (!TABLES[change.table]) throw new ClaudeManagerError('INVALID_INPUT', `Unknown table ${change.table}.`);
     }
-    // Apply what others wrote first, so that this process's view is the file's order.
-    await this.follow();
     this.db.run('SAVEPOINT write');
     try {
       for (const change of changes) this.apply(change);
@@ -266,9 +283,19 @@ export class MetaStore {
       this.db.run('RELEASE write');
       throw new ClaudeManagerError('INVALID_INPUT', `The change was refused by the database: ${(error as Error).message}`, { cause: error });
     }
-    await this.journal!.appendMany(changes.map((c) => ({ ...c, w: this.writer })));
+    this.ownInFlight += changes.length;
+    try {
+      // Caught up before appending, so that the record goes to the newest generation's journal
+      // (another window may have compacted), where every window will read it.
+      await this.follow();
+      await this.journal!.appendMany(changes.map((c) => ({ ...c, w: this.writer })));
+    } catch (error) {
+      // Never read back: nothing to wait for. (The change stays applied here; the log says so.)
+      this.ownInFlight = Math.max(0, this.ownInFlight - changes.length);
+      throw error;
+    }
     // Not awaited: the write is durable already; compaction only tidies up.
-    void this.compactIfLong();
+    this.compactIfLong();
   }
 
   put(table: string, row: Row): Promise<void> {
@@ -367,6 +394,7 @@ export class MetaStore {
    * snapshot first, so that the next open replays little.
    */
   async close(options: { compactOnCloseBytes?: number } = {}): Promise<void> {
+    this.closing = true;
     await this.compacting;
     const threshold = options.compactOnCloseBytes;
     if (threshold !== undefined && this.journal) {

@@ -31,6 +31,7 @@ const extensionOptions = {
   entryPoints: {
     extension: 'src/extension/extension.ts',
     storeWorker: 'src/services/storage/storeWorker.ts',
+    spawnWorker: 'src/services/spawn/spawnWorker.ts',
     // A process of its own that ends the agents' process groups if the extension host dies.
     agentWatchdog: 'src/services/agents/watchdogMain.ts',
   },

@@ -8,6 +8,7 @@ import { type AgentsViewNode, AgentsTreeProvider } from './views/agentsView';
 import { GitService } from '../services/git/gitService';
 import { Store } from '../services/storage/store';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
+import type * as SpawnHostModule from '../services/spawn/spawnHost';
 import { currentWindowId } from '../services/agents/windowId';
 import { startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli } from '../services/cliLocator';
@@ -169,7 +170,14 @@ export class Container implements vscode.Disposable {
       // first use only, not during activation.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { AgentRuntime } = require('../services/agents/agentRuntime') as typeof AgentRuntimeModule;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { SpawnHost } = require('../services/spawn/spawnHost') as typeof SpawnHostModule;
+      // The agents' processes are started from a worker thread: a start forks this process, which
+      // would block the extension host for tens of milliseconds each.
+      const spawnHost = new SpawnHost(() => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'spawnWorker.js').fsPath, { execArgv: [] }), this.log);
+      this.own({ dispose: () => void this.agentsStopped.finally(() => spawnHost.dispose()) });
       const runtime = new AgentRuntime({
+        spawn: spawnHost.spawn,
         watchdog,
         store,
         logger: this.log,

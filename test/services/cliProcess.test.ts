@@ -2,11 +2,12 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { CliProcess } from '../../src/services/agents/cliProcess';
+import { CliProcess, type SpawnFn } from '../../src/services/agents/cliProcess';
 import type { CliLine } from '../../src/services/agents/cliProtocol';
 import { LineSplitter } from '../../src/services/agents/lineSplitter';
 import { ClaudeManagerError } from '../../src/services/errors';
 import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
+import { spawnHost } from '../helpers/spawnWorker';
 import { quiet } from '../helpers/storage';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 
@@ -16,14 +17,14 @@ afterEach(async () => {
 });
 
 /** A real `claude` against the mock API in a temp repository, started and initialized. */
-async function realCli(args: string[] = [], script: (api: MockAnthropicApi) => void = () => undefined) {
+async function realCli(args: string[] = [], script: (api: MockAnthropicApi) => void = () => undefined, spawn?: SpawnFn) {
   const api = await MockAnthropicApi.start();
   cleanups.push(() => api.close());
   const repo = makeTempGitRepo();
   const home = makeTempHome();
   cleanups.push(repo.cleanup, home.cleanup);
   script(api);
-  const cli = new CliProcess({ binary: findClaudeBinary(), args, cwd: repo.path, env: makeCliEnv({ home: home.path, baseUrl: api.url }), logger: quiet, label: 'test' });
+  const cli = new CliProcess({ binary: findClaudeBinary(), args, cwd: repo.path, env: makeCliEnv({ home: home.path, baseUrl: api.url }), logger: quiet, label: 'test', ...(spawn ? { spawn } : {}) });
   const lines: CliLine[] = [];
   cli.on('line', (l) => lines.push(l));
   await cli.start();
@@ -138,6 +139,32 @@ describe('CliProcess with the real claude CLI', () => {
 
   it('says CLI_NOT_FOUND for a CLI that is not there', async () => {
     const cli = new CliProcess({ binary: '/nonexistent/claude', args: [], cwd: process.cwd(), env: process.env, logger: quiet, label: 'missing' });
+    await assert.rejects(cli.start(), (e: unknown) => e instanceof ClaudeManagerError && e.code === 'CLI_NOT_FOUND' && e.message.includes('/nonexistent/claude'));
+  });
+});
+
+describe('CliProcess started from the spawn worker (as in the extension)', () => {
+  it('runs a turn with a permission answered over the relayed pipes; stop leaves no process of its group', async () => {
+    const host = spawnHost(quiet);
+    cleanups.push(() => host.dispose());
+    const { cli, repo } = await realCli(['--permission-mode', 'default'], (api) => api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: 'relayed.txt', content: 'through the worker' } }]), textReply('written')), host.spawn);
+    assert.ok(cli.pid && cli.pid !== process.pid, 'the pid of the real process');
+    const asked = new Promise<{ id: string; input: Record<string, unknown> }>((resolve) => cli.once('request', (r) => resolve({ id: r.request_id, input: r.request.input ?? {} })));
+    cli.sendUser('write it');
+    const request = await asked;
+    cli.respond(request.id, { behavior: 'allow', updatedInput: request.input });
+    const result = await next(cli, isResult, 'the result');
+    assert.ok(result.kind === 'result' && result.line.result === 'written');
+    assert.equal(readFileSync(join(repo, 'relayed.txt'), 'utf8'), 'through the worker');
+    const exit = await cli.stop();
+    assert.ok(exit.code !== null || exit.signal !== null);
+    assert.equal(cli.groupAlive(), false, 'no process of the group is left');
+  });
+
+  it('says CLI_NOT_FOUND for a CLI that is not there', async () => {
+    const host = spawnHost(quiet);
+    cleanups.push(() => host.dispose());
+    const cli = new CliProcess({ binary: '/nonexistent/claude', args: [], cwd: process.cwd(), env: process.env, logger: quiet, label: 'missing', spawn: host.spawn });
     await assert.rejects(cli.start(), (e: unknown) => e instanceof ClaudeManagerError && e.code === 'CLI_NOT_FOUND' && e.message.includes('/nonexistent/claude'));
   });
 });

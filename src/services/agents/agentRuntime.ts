@@ -8,7 +8,7 @@ import { killProcessTree, processIsAlive, runProcess } from '../processRunner';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, AgentStatus, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
-import { type CliExit, CliProcess } from './cliProcess';
+import { type CliExit, CliProcess, type SpawnFn } from './cliProcess';
 import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
 import { type HookEvent, HookServer } from './hookServer';
 import { TerminalProcess, TranscriptTail, transcriptPath } from './terminalProcess';
@@ -61,6 +61,8 @@ export interface AgentRuntimeOptions {
   contextWarningThreshold?: () => number;
   /** At most this many agents run at once (`claudeManager.maxConcurrentAgents`, default 8); later starts queue. */
   maxConcurrent?: () => number;
+  /** Starts the CLI processes (the extension: `SpawnHost`, from a worker thread; default: on this thread). */
+  spawn?: SpawnFn;
 }
 
 export interface StartOptions {
@@ -173,6 +175,8 @@ interface TerminalState {
  */
 class LiveAgent {
   readonly pending: PermissionRequest[] = [];
+  /** The status the runtime last gave this agent while it runs. */
+  lastStatus: { status: AgentStatus; statusReason: string } | undefined;
   private streaming = new Map<string, Streaming>();
   /** Per API message id: the ids of our messages for its blocks, in order, and how many the full lines completed. */
   private blocks = new Map<string, { ids: string[]; completed: number }>();
@@ -182,6 +186,8 @@ class LiveAgent {
   /** The API messages of the turn under way: what the runtime keeps of their usage is dropped when it ends. */
   private readonly turnApiIds = new Set<string>();
   private model: string | undefined;
+  /** What the last `system/init` said (session, model, mode, commands). */
+  private initKey: string | undefined;
   private contextWindow = DEFAULT_CONTEXT_WINDOW;
   private lastContextTokens = 0;
   private stopping = false;
@@ -287,14 +293,18 @@ class LiveAgent {
 
   private async onSystem(line: SystemLine): Promise<void> {
     if (line.subtype === 'init' && line.session_id) {
+      // Every turn starts with one; what it says is recorded when it changed.
+      const known = this.initKey;
+      this.initKey = JSON.stringify([line.session_id, line.model, line.permissionMode, line.slash_commands]);
       this.model = line.model ?? this.model;
-      await this.runtime.store.agents.update(this.agentId, { sessionId: line.session_id, ...(line.model ? { model: line.model } : {}) });
-      await this.runtime.store.sessions.save({
-        id: line.session_id,
-        agentId: this.agentId,
-        data: { model: line.model, cwd: line.cwd, cliVersion: line.claude_code_version, permissionMode: line.permissionMode, slashCommands: line.slash_commands },
-      });
+      if (known !== this.initKey) {
+        // Sent before the start resolves: any read after it sees them.
+        this.runtime.updateAgent(this.agentId, { sessionId: line.session_id, ...(line.model ? { model: line.model } : {}) }, 'recording its session');
+        const data = { model: line.model, cwd: line.cwd, cliVersion: line.claude_code_version, permissionMode: line.permissionMode, slashCommands: line.slash_commands };
+        this.runtime.track(this.agentId, this.runtime.store.sessions.save({ id: line.session_id, agentId: this.agentId, data }), 'recording its session');
+      }
       this.initResolve(line.session_id);
+      if (known === this.initKey) return;
       const version = line.claude_code_version;
       if (version && compareVersions(version, MIN_TESTED_CLI_VERSION) < 0) {
         const warning = `This Claude Code CLI (${version}) is older than ${MIN_TESTED_CLI_VERSION}, the oldest version Claude Manager is tested with. Update it ("claude update").`;
@@ -604,7 +614,7 @@ class LiveAgent {
     const threshold = this.runtime.contextWarningThreshold();
     const crossed = this.lastLevel < threshold && level >= threshold;
     this.lastLevel = level;
-    await this.runtime.store.agents.update(this.agentId, { contextLevel: level });
+    this.runtime.updateAgent(this.agentId, { contextLevel: level }, 'recording its context level');
     if (crossed) await this.notice(`The context is ${level}% full. Consider /compact, or a fresh agent for the next task.`);
   }
 
@@ -715,16 +725,18 @@ export class AgentRuntime {
 
   /** The agent with what only this window's process knows. */
   async get(id: string): Promise<Agent> {
-    return this.view(await this.store.agents.get(id));
+    // Both asked at once: this is on the path of every status change.
+    const [record, totals] = await Promise.all([this.store.agents.get(id), this.store.usage.totals({ agentId: id })]);
+    return this.view(record, totals);
   }
 
   async list(filter: { worktreeId?: string; includeDeleted?: boolean } = {}): Promise<Agent[]> {
     return Promise.all((await this.store.agents.list(filter)).map((r) => this.view(r)));
   }
 
-  private async view(record: AgentRecord): Promise<Agent> {
+  private async view(record: AgentRecord, totals?: Awaited<ReturnType<Store['usage']['totals']>>): Promise<Agent> {
     const live = this.live.get(record.id);
-    const t = await this.store.usage.totals({ agentId: record.id });
+    const t = totals ?? (await this.store.usage.totals({ agentId: record.id }));
     return {
       ...record,
       ownedByThisWindow: record.ownerWindow === undefined || record.ownerWindow === this.options.windowId,
@@ -909,7 +921,7 @@ export class AgentRuntime {
     }
     const { args } = await this.cliArgs(record);
     args.push(...(this.options.extraArgs?.() ?? []));
-    const process = new CliProcess({ binary, args, cwd: worktree.path, env: this.options.env(), logger: this.logger, label: `Agent ${record.name}` });
+    const process = new CliProcess({ binary, args, cwd: worktree.path, env: this.options.env(), logger: this.logger, label: `Agent ${record.name}`, ...(this.options.spawn ? { spawn: this.options.spawn } : {}) });
     await this.setStatus(id, 'running', 'starting');
     try {
       await process.start();
@@ -922,7 +934,8 @@ export class AgentRuntime {
     this.live.set(id, live);
     if (process.pid !== undefined) this.options.watchdog?.add(process.pid);
     const now = new Date().toISOString();
-    await this.store.agents.update(id, { pid: process.pid, ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined });
+    // Sent now, durable a moment later (the write is applied at once: reads see it).
+    this.updateAgent(id, { pid: process.pid, ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined }, 'recording its process');
     try {
       await process.request({ subtype: 'initialize' }, this.options.startTimeoutMs ?? 30_000);
       // The CLI announces its session with the first turn's output; without a prompt it waits.
@@ -960,7 +973,7 @@ export class AgentRuntime {
     // Chosen here, so that the session is known the moment the process starts.
     const sessionId = record.sessionId ?? randomUUID();
     args.push('--session-id', sessionId);
-    if (!record.sessionId) await this.store.agents.update(record.id, { sessionId });
+    if (!record.sessionId) this.updateAgent(record.id, { sessionId }, 'recording its session');
     return { args, sessionId, resumed: false };
   }
 
@@ -1156,10 +1169,16 @@ export class AgentRuntime {
   // ── for LiveAgent ──────────────────────────────────────────────────────────────────────────
 
   async setStatus(id: string, status: AgentStatus, statusReason: string): Promise<void> {
-    const current = await this.store.agents.get(id);
+    // While this window runs the agent it is the only writer of its status: what it last wrote
+    // is the status, without asking the store.
+    const live = this.live.get(id);
+    const current = live?.lastStatus ?? (await this.store.agents.get(id));
     if (current.status === status && current.statusReason === statusReason) return;
-    await this.store.agents.update(id, { status, statusReason });
-    await this.agentChanged(id);
+    if (live) live.lastStatus = { status, statusReason };
+    this.updateAgent(id, { status, statusReason }, 'recording its status');
+    // Announced once the store has answered, without holding up the agent's lines meanwhile;
+    // answers come back in the order asked, so the announcements keep the statuses' order.
+    this.track(id, this.agentChanged(id), 'announcing its status');
   }
 
   async agentChanged(id: string): Promise<void> {
@@ -1168,31 +1187,32 @@ export class AgentRuntime {
 
   /**
    * Stores a message without holding up the agent's lines until it is durable (the store batches
-   * fsyncs, ~20 ms). An agent's writes go one after another in their own chain: the store's
-   * worker runs calls concurrently, and two appends to one log could otherwise swap. `settled`
-   * waits for the chains.
+   * fsyncs, ~20 ms). The store takes writes in the order they are sent (a message log appends in
+   * call order; a metadata write is applied the moment it arrives), so a later read or a later
+   * version of the message comes after it. `settled` waits for them.
    */
   async saveMessage(message: StoredMessage): Promise<void> {
-    // As it is now: a streaming message goes on growing.
-    const copy = { ...message };
-    this.track(message.agentId, () => this.store.messages.put(copy), 'storing a message');
+    this.track(message.agentId, this.store.messages.put(message), 'storing a message');
   }
 
-  private readonly writes = new Map<string, Promise<unknown>>();
+  private readonly writes = new Set<Promise<unknown>>();
 
-  private track(agentId: string, write: () => Promise<unknown>, what: string): void {
-    const next: Promise<unknown> = (this.writes.get(agentId) ?? Promise.resolve())
-      .then(write)
+  /** Keeps a write that was sent: its failure is logged, and `writesSettled` waits for it. */
+  track(agentId: string, write: Promise<unknown>, what: string): void {
+    const tracked: Promise<unknown> = write
       .catch((error: unknown) => this.logger.error(`Agent ${agentId}: ${what} failed: ${(error as Error).message}`))
-      .finally(() => {
-        if (this.writes.get(agentId) === next) this.writes.delete(agentId);
-      });
-    this.writes.set(agentId, next);
+      .finally(() => this.writes.delete(tracked));
+    this.writes.add(tracked);
   }
 
   /** Resolves once every write sent so far is durable (or failed and was logged). */
   async writesSettled(): Promise<void> {
-    while (this.writes.size) await Promise.all([...this.writes.values()]);
+    while (this.writes.size) await Promise.all([...this.writes]);
+  }
+
+  /** Updates an agent's record without waiting for durability (see `saveMessage`). */
+  updateAgent(id: string, patch: Parameters<Store['agents']['update']>[1], what: string): void {
+    this.track(id, this.store.agents.update(id, patch), what);
   }
 
   emitMessage(message: StoredMessage): void {
@@ -1210,7 +1230,7 @@ export class AgentRuntime {
     const seen = this.lastUsage.get(entry.messageId);
     const merged = seen ? { ...entry, outputTokens: Math.max(seen.outputTokens, entry.outputTokens) } : entry;
     const record = { ...merged, costUsd: existing, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId };
-    this.track(live.agentId, () => this.store.usage.record(record), 'recording usage');
+    this.track(live.agentId, this.store.usage.record(record), 'recording usage');
     this.lastUsage.set(entry.messageId, merged);
     this.events.emit('usage', { agentId: live.agentId });
   }
@@ -1224,7 +1244,7 @@ export class AgentRuntime {
     if (!usage || usage.outputTokens === outputTokens) return;
     usage.outputTokens = outputTokens;
     const record = { ...usage, costUsd: this.costs.get(apiMessageId) ?? 0, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId };
-    this.track(live.agentId, () => this.store.usage.record(record), 'recording usage');
+    this.track(live.agentId, this.store.usage.record(record), 'recording usage');
     this.events.emit('usage', { agentId: live.agentId });
   }
 
@@ -1241,7 +1261,7 @@ export class AgentRuntime {
     const usage = this.lastUsage.get(apiMessageId);
     if (!usage) return;
     const record = { ...usage, costUsd: total, agentId: live.agentId, worktreeId: live.worktreeId, workspaceId: live.workspaceId };
-    this.track(live.agentId, () => this.store.usage.record(record), 'recording usage');
+    this.track(live.agentId, this.store.usage.record(record), 'recording usage');
     this.events.emit('usage', { agentId: live.agentId });
   }
 

@@ -1,11 +1,20 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { ClaudeManagerError } from '../errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
 import { killProcessTree, processIsAlive } from '../processRunner';
 import { type CliLine, type ControlRequestLine, parseCliLine, toCli } from './cliProtocol';
+import type { SpawnedChild } from '../spawn/spawnHost';
+import type { SpawnRequest } from '../spawn/spawnProtocol';
 import { LineSplitter } from './lineSplitter';
+
+/** Starts a process with piped stdio: `SpawnHost.spawn` (from a worker thread), or `spawnHere`. */
+export type SpawnFn = (request: SpawnRequest) => SpawnedChild;
+
+/** Starts the process on this thread. */
+export const spawnHere: SpawnFn = (request) =>
+  spawn(request.command, [...request.args], { cwd: request.cwd, env: request.env, stdio: ['pipe', 'pipe', 'pipe'], detached: request.detached, windowsHide: true });
 
 /** The stream-json flags of a long-lived headless session with permission prompts on stdio. */
 export const STREAM_JSON_FLAGS: readonly string[] = [
@@ -30,6 +39,8 @@ export interface CliProcessOptions {
   /** Names the agent in log lines. */
   label: string;
   maxLineBytes?: number;
+  /** How to start it (default: on this thread). */
+  spawn?: SpawnFn;
 }
 
 export interface CliExit {
@@ -53,7 +64,7 @@ interface PendingRequest {
  * and `exit` once.
  */
 export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [ControlRequestLine]; exit: [CliExit]; oversized: [number] }> {
-  private child: ChildProcessWithoutNullStreams | undefined;
+  private child: SpawnedChild | undefined;
   private readonly pending = new Map<string, PendingRequest>();
   private stderrTail: string[] = [];
   private exitInfo: CliExit | undefined;
@@ -76,13 +87,7 @@ export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [Contro
   /** Starts the process; resolves once it runs (rejects with CLI_NOT_FOUND or the spawn error). */
   async start(): Promise<void> {
     const { binary, args, cwd, env, logger, label } = this.options;
-    const child = spawn(binary, [...STREAM_JSON_FLAGS, ...args], {
-      cwd,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32',
-      windowsHide: true,
-    });
+    const child = (this.options.spawn ?? spawnHere)({ command: binary, args: [...STREAM_JSON_FLAGS, ...args], cwd, env, detached: process.platform !== 'win32' });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -114,7 +119,7 @@ export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [Contro
     child.stderr.on('end', () => stderr.end());
     // Writing to a process that died raises EPIPE on stdin: the exit says what happened.
     child.stdin.on('error', (error) => logger.debug(`${label}: stdin: ${error.message}`));
-    child.once('close', (code, signal) => {
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       this.exitInfo = { code, signal, stderrTail: this.stderrTail.join('\n') };
       for (const [id, p] of this.pending) {
         clearTimeout(p.timer);

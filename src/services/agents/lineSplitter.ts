@@ -20,7 +20,9 @@ export class LineSplitter {
   push(chunk: Buffer): void {
     let start = 0;
     for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
-      this.take(chunk.subarray(start, i), true);
+      // The usual case, a whole line inside the chunk, is decoded in place: no copies.
+      if (this.size === 0 && this.skipped < 0 && i - start <= this.maxBytes) this.deliver(chunk.toString('utf8', start, i));
+      else this.take(chunk.subarray(start, i), true);
       start = i + 1;
     }
     if (start < chunk.length) this.take(chunk.subarray(start), false);
@@ -58,10 +60,14 @@ export class LineSplitter {
   }
 
   private emit(): void {
-    let line = Buffer.concat(this.parts, this.size).toString('utf8');
+    const line = Buffer.concat(this.parts, this.size).toString('utf8');
     this.parts = [];
     this.size = 0;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.length > 0) this.onLine(line);
+    this.deliver(line);
+  }
+
+  private deliver(line: string): void {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (text.length > 0) this.onLine(text);
   }
 }

@@ -70,6 +70,8 @@ export interface MockMessageReply {
   initialDelayMs?: number;
   /** Override the message id (default `msg_mock_<n>`). */
   id?: string;
+  /** Extra response headers (e.g. the unified rate-limit headers). */
+  headers?: Record<string, string>;
 }
 
 /** An API error: HTTP status plus `{ type: "error", error: { type, message } }`. */
@@ -478,6 +480,7 @@ export class MockAnthropicApi {
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       'request-id': `req_${id}`,
+      ...reply.headers,
     });
     const send = (event: string, data: Record<string, unknown>): boolean => {
       if (res.destroyed || res.writableEnded) return false;

@@ -363,6 +363,8 @@ suite('Agents', () => {
     assert.deepEqual(page.messages.map((m) => `${m.role}: ${m.content}`).reverse(), ['user: Say hello', 'assistant: Hello from the mock, through the editor']);
     const usage = await api.usage.today({ agentId: created.id });
     assert.deepEqual([usage.inputTokens, usage.outputTokens, usage.requestCount], [200, 20, 1]);
+    const limits = await api.usage.limits();
+    assert.ok(!limits.available && /API key/.test(limits.reason), 'an API key login reports no subscription limits, and says so');
     const stopped = await api.agents.stop(created.id);
     assert.deepEqual([stopped.status, stopped.statusReason, stopped.pid], ['finished', 'stopped', undefined]);
     assert.throws(() => process.kill(-started.pid!, 0), 'no process of the agent\'s group is left');

@@ -327,6 +327,40 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     await loggedOut.stopAll(1000);
   });
 
+  it('keeps the subscription\'s usage limits the CLI reports, across a restart; says why there are none before', async () => {
+    // A subscription login (an OAuth token; the mock takes any): the CLI then reports the limits
+    // the API's unified rate-limit headers carry. With an API key it reports none.
+    const subscriber = () =>
+      new AgentRuntime({
+        store,
+        logger: quiet,
+        windowId: 'window-a',
+        locateCli: async () => findClaudeBinary(),
+        env: () => {
+          const env = makeCliEnv({ home: home.path, baseUrl: api.url, extra: { CLAUDE_CODE_OAUTH_TOKEN: 'mock-oauth-token' } });
+          delete env.ANTHROPIC_API_KEY;
+          return env;
+        },
+      });
+    const first = subscriber();
+    const before = await first.limits();
+    assert.ok(!before.available && /subscription/.test(before.reason), JSON.stringify(before));
+    const reset = Math.floor(Date.now() / 1000) + 3600;
+    api.enqueue(textReply('within limits', { headers: { 'anthropic-ratelimit-unified-status': 'allowed', 'anthropic-ratelimit-unified-reset': String(reset), 'anthropic-ratelimit-unified-representative-claim': 'five_hour' } }));
+    const agent = await store.agents.create({ worktreeId, name: 'subscriber' });
+    const reported = new Promise<void>((resolve) => first.onDidChangeUsage((e) => e.agentId === agent.id && resolve()));
+    const done = new Promise<void>((resolve) => first.onDidChangeAgent((a) => a.id === agent.id && a.status === 'waiting' && resolve()));
+    await first.start(agent.id, { initialPrompt: 'how much is left?' });
+    await Promise.all([reported, done]);
+    await first.settled(agent.id);
+    const now = await first.limits();
+    assert.ok(now.available, JSON.stringify(now));
+    assert.deepEqual(now.limits.map((l) => [l.type, l.status, l.resetsAt]), [['five_hour', 'allowed', new Date(reset * 1000).toISOString()]]);
+    await first.stopAll(1000);
+    // Another runtime on the same store (a restart, or another window) knows them too.
+    assert.deepEqual(await subscriber().limits(), now);
+  });
+
   it('at start, finishes agents whose window died, ending a left-over CLI process but never a reused pid', async () => {
     const spawnGroup = (args: string[]) => spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
     // Looks like our CLI by its command line; and one that does not (a pid reused by something else).

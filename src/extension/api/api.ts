@@ -136,6 +136,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       get: async (period: 'daily' | 'weekly' | 'monthly', date?: string, filter?: UsageFilter) => (await store()).usage.get(period, date, usageFilter(filter)),
       history: async (options: { period: 'daily' | 'weekly' | 'monthly'; from?: string; to?: string } & UsageFilter) =>
         (await store()).usage.history({ period: options.period, ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}), ...usageFilter(options) }),
+      limits: async () => (await rt()).limits(),
     }),
     onDidChangeWorkspaces: events.onDidChangeWorkspaces,
     onDidChangeWorktrees: events.onDidChangeWorktrees,

@@ -242,10 +242,30 @@ export interface AgentsApi {
   setMode(id: string, mode: AgentMode): Promise<Agent>;
 }
 
+/** A usage limit of the user's Claude subscription, as the CLI last reported it. */
+export interface UsageLimit {
+  /** "five_hour", "seven_day", … as the CLI names it. */
+  readonly type: string;
+  /** "allowed", "allowed_warning", "rejected", … */
+  readonly status: string;
+  /** When the limit's window resets (ISO-8601), if reported. */
+  readonly resetsAt?: string;
+  /** 0–1, if reported. */
+  readonly utilization?: number;
+  readonly overageStatus?: string;
+  readonly isUsingOverage?: boolean;
+  /** When the CLI reported it (ISO-8601). */
+  readonly reportedAt: string;
+}
+
+export type UsageLimits = { readonly available: true; readonly limits: readonly UsageLimit[] } | { readonly available: false; readonly reason: string };
+
 export interface UsageApi {
   today(filter?: UsageFilter): Promise<Usage>;
   get(period: 'daily' | 'weekly' | 'monthly', date?: string, filter?: UsageFilter): Promise<Usage>;
   history(options: { period: 'daily' | 'weekly' | 'monthly'; from?: string; to?: string } & UsageFilter): Promise<Usage[]>;
+  /** What the CLI reported last (with reset times); reported only for a Claude subscription login, not an API key. */
+  limits(): Promise<UsageLimits>;
 }
 
 /** Version 1 of the API. */

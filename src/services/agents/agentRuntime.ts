@@ -9,10 +9,11 @@ import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, AgentStatus, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
 import { type CliExit, CliProcess, type SpawnFn } from './cliProcess';
-import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
+import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, RateLimitEventLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
 import { type HookEvent, HookServer } from './hookServer';
 import { TerminalProcess, TranscriptTail, transcriptPath } from './terminalProcess';
 import { summarizeTool } from './toolSummary';
+import * as z from 'zod';
 import type { AgentWatchdog } from './watchdog';
 import { windowGone } from './windowId';
 
@@ -140,6 +141,37 @@ interface AgentProcess {
   request(request: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
   stop(options?: { force?: boolean; graceMs?: number }): Promise<CliExit>;
 }
+
+/** A usage limit of the user's subscription, as the CLI last reported it. */
+export interface UsageLimit {
+  /** "five_hour", "seven_day", "seven_day_opus", … as the CLI names it. */
+  type: string;
+  /** "allowed", "allowed_warning", "rejected", … */
+  status: string;
+  /** When the limit's window resets (ISO-8601), if the CLI said. */
+  resetsAt?: string;
+  /** 0–1, when the CLI said. */
+  utilization?: number;
+  overageStatus?: string;
+  isUsingOverage?: boolean;
+  /** When the CLI reported it (ISO-8601). */
+  reportedAt: string;
+}
+
+export type UsageLimits = { available: true; limits: UsageLimit[] } | { available: false; reason: string };
+
+const LIMITS_KEY = 'usage.limits';
+const usageLimitsSchema = z.array(
+  z.object({
+    type: z.string(),
+    status: z.string(),
+    resetsAt: z.string().optional(),
+    utilization: z.number().optional(),
+    overageStatus: z.string().optional(),
+    isUsingOverage: z.boolean().optional(),
+    reportedAt: z.string(),
+  }),
+);
 
 /** How to run an agent's session in a terminal: the CLI's interactive UI, reporting through hooks. */
 export interface TerminalLaunch {
@@ -280,6 +312,9 @@ class LiveAgent {
         }
         return;
       }
+      case 'rate_limit_event':
+        this.runtime.limitReported(this.agentId, parsed.line.rate_limit_info);
+        return;
       case 'raw':
         this.runtime.logger.debug(`Agent ${this.agentId}: CLI line of unknown type "${parsed.type}" kept as a raw event`);
         return;
@@ -975,6 +1010,41 @@ export class AgentRuntime {
     args.push('--session-id', sessionId);
     if (!record.sessionId) this.updateAgent(record.id, { sessionId }, 'recording its session');
     return { args, sessionId, resumed: false };
+  }
+
+  private limitsSeen: Map<string, UsageLimit> | undefined;
+
+  /** A `rate_limit_event`: kept per limit (the newest report of each), in memory and in the store, and announced as a usage change. */
+  limitReported(agentId: string, info: RateLimitEventLine['rate_limit_info']): void {
+    const limit: UsageLimit = {
+      type: info.rateLimitType ?? 'unknown',
+      status: info.status,
+      ...(typeof info.resetsAt === 'number' ? { resetsAt: new Date(info.resetsAt * 1000).toISOString() } : {}),
+      ...(typeof info.utilization === 'number' ? { utilization: info.utilization } : {}),
+      ...(info.overageStatus !== undefined ? { overageStatus: info.overageStatus } : {}),
+      ...(info.isUsingOverage !== undefined ? { isUsingOverage: info.isUsingOverage } : {}),
+      reportedAt: new Date().toISOString(),
+    };
+    const seen = (this.limitsSeen ??= new Map());
+    seen.set(limit.type, limit);
+    this.track(agentId, this.store.settings.set(LIMITS_KEY, [...seen.values()]), 'recording the usage limits');
+    this.events.emit('usage', { agentId });
+  }
+
+  /**
+   * The subscription's usage limits as the CLI last reported them (it reports them with each API
+   * response for a Claude subscription login; with an API key it reports none).
+   */
+  async limits(): Promise<UsageLimits> {
+    if (!this.limitsSeen) {
+      const stored = await this.store.getSetting(LIMITS_KEY, usageLimitsSchema);
+      // Not kept while empty: another window may record some meanwhile.
+      if (stored?.length) this.limitsSeen = new Map(stored.map((l) => [l.type, l as UsageLimit]));
+    }
+    if (!this.limitsSeen?.size) {
+      return { available: false, reason: 'The Claude Code CLI has not reported usage limits yet. It reports them while an agent runs with a Claude subscription login (Pro, Max); with an API key there are none to report.' };
+    }
+    return { available: true, limits: [...this.limitsSeen.values()] };
   }
 
   /** The environment the agents' CLIs run with. */

@@ -121,6 +121,21 @@ export const controlResponseLine = z.looseObject({
 
 export const controlCancelLine = z.looseObject({ type: z.literal('control_cancel_request'), request_id: z.string() });
 
+/** A subscription's usage limit as the CLI last heard it from the API (checked: sent with an OAuth login, not with an API key). */
+export const rateLimitEventLine = z.looseObject({
+  type: z.literal('rate_limit_event'),
+  rate_limit_info: z.looseObject({
+    status: z.string(),
+    /** Unix seconds. */
+    resetsAt: z.number().nullish(),
+    rateLimitType: z.string().optional(),
+    utilization: z.number().nullish(),
+    overageStatus: z.string().optional(),
+    isUsingOverage: z.boolean().optional(),
+  }),
+});
+export type RateLimitEventLine = z.infer<typeof rateLimitEventLine>;
+
 export type SystemLine = z.infer<typeof systemLine>;
 export type AssistantLine = z.infer<typeof assistantLine>;
 export type UserLine = z.infer<typeof userLine>;
@@ -139,6 +154,7 @@ export type CliLine =
   | { kind: 'control_request'; line: ControlRequestLine }
   | { kind: 'control_response'; line: ControlResponseLine }
   | { kind: 'control_cancel_request'; line: z.infer<typeof controlCancelLine> }
+  | { kind: 'rate_limit_event'; line: RateLimitEventLine }
   | { kind: 'raw'; type: string; value: unknown }
   | { kind: 'invalid'; reason: string; text: string };
 
@@ -151,6 +167,7 @@ const byType = {
   control_request: controlRequestLine,
   control_response: controlResponseLine,
   control_cancel_request: controlCancelLine,
+  rate_limit_event: rateLimitEventLine,
 } as const;
 
 /** Parses one stdout line. Never throws: what cannot be understood comes back as `invalid` with why. */

@@ -361,6 +361,45 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     assert.deepEqual(await subscriber().limits(), now);
   });
 
+  it('bypasses permissions only when the user confirmed it: a Write then runs unasked; choosing a mode ends it', async () => {
+    // The CLI refuses to bypass permissions as root, saying so, unless told it runs in a sandbox
+    // (IS_SANDBOX=1), which this test machine is.
+    const asRoot = process.getuid?.() === 0;
+    const refusing = new AgentRuntime({ store, logger: quiet, windowId: 'window-a', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }) });
+    const runtime = new AgentRuntime({
+      store,
+      logger: quiet,
+      windowId: 'window-a',
+      locateCli: async () => findClaudeBinary(),
+      env: () => makeCliEnv({ home: home.path, baseUrl: api.url, extra: asRoot ? { IS_SANDBOX: '1' } : {} }),
+    });
+    runtime.onDidChangeAgent((a) => events.record(a));
+    const until = agentStatuses(() => runtime).until;
+    const agent = await store.agents.create({ worktreeId, name: 'bypasser', mode: 'regular' });
+    await assert.rejects(runtime.setBypassPermissions(agent.id, true), code('INVALID_INPUT'), 'never without the confirmation');
+    assert.equal(await runtime.bypassing(agent.id), false);
+    await runtime.setBypassPermissions(agent.id, true, { confirmed: true });
+    assert.equal(await runtime.bypassing(agent.id), true);
+    if (asRoot) {
+      await assert.rejects(refusing.start(agent.id), (e: unknown) => code('NOT_RUNNING')(e) && /root/.test((e as Error).message), 'the CLI\'s reason reaches the caller');
+      assert.match((await store.agents.get(agent.id)).statusReason, /root/);
+    }
+    api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: join(repo.path, 'unasked.txt'), content: 'no prompt' } }]), textReply('wrote it'));
+    const asked: string[] = [];
+    const offAsk = runtime.onDidRequestPermission((e) => e.agentId === agent.id && asked.push(e.request.summary));
+    const turnOver = until(agent.id, waitingForMessage, 'the bypassed turn');
+    await runtime.start(agent.id, { initialPrompt: 'write without asking' });
+    await turnOver;
+    offAsk();
+    assert.equal(readFileSync(join(repo.path, 'unasked.txt'), 'utf8'), 'no prompt');
+    assert.deepEqual(asked, [], 'no permission was asked for');
+    await runtime.stop(agent.id);
+    await runtime.setMode(agent.id, 'regular');
+    assert.equal(await runtime.bypassing(agent.id), false, 'choosing a mode ends the bypass');
+    await runtime.stopAll(500);
+    await refusing.stopAll(500);
+  });
+
   it('at start, finishes agents whose window died, ending a left-over CLI process but never a reused pid', async () => {
     const spawnGroup = (args: string[]) => spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
     // Looks like our CLI by its command line; and one that does not (a pid reused by something else).

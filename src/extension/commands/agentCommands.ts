@@ -66,6 +66,28 @@ export function registerAgentCommands(log: vscode.LogOutputChannel, services: ()
       if (pid !== undefined) await s.runtime.terminalStarted(agent.id, pid);
       return terminal;
     }),
+    registerCommand('claudeManager.bypassAgentPermissions', log, async (arg?: Arg) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Bypass Permissions');
+      if (!agent) return undefined;
+      if (await s.runtime.bypassing(agent.id)) {
+        const off = await vscode.window.showInformationMessage(`${agent.name} runs every tool without asking. Ask for permissions again?`, 'Ask Again');
+        return off ? s.runtime.setBypassPermissions(agent.id, false) : undefined;
+      }
+      const worktree = await s.workspaces.getWorktree(agent.worktreeId);
+      const go = await vscode.window.showWarningMessage(
+        `Let ${agent.name} run every tool without asking?`,
+        {
+          modal: true,
+          detail:
+            `It could then run any command, change or delete any file it can reach (not only in ${worktree.path}), ` +
+            'and send data over the network, with no prompt to stop it. Use this only where nothing can be lost: ' +
+            'a container or a virtual machine without credentials. It applies from the agent\'s next start; choosing a mode ends it.',
+        },
+        'Bypass Permissions',
+      );
+      return go === 'Bypass Permissions' ? s.runtime.setBypassPermissions(agent.id, true, { confirmed: true }) : undefined;
+    }),
     vscode.window.onDidCloseTerminal(async (terminal) => {
       const id = terminals.get(terminal);
       if (!id) return;

@@ -19,6 +19,7 @@ export const commandIds = [
   'claudeManager.openTerminalInWorktree',
   'claudeManager.copyWorktreePath',
   'claudeManager.openAgentInTerminal',
+  'claudeManager.bypassAgentPermissions',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

@@ -161,6 +161,7 @@ export interface UsageLimit {
 export type UsageLimits = { available: true; limits: UsageLimit[] } | { available: false; reason: string };
 
 const LIMITS_KEY = 'usage.limits';
+const BYPASS_KEY = 'agents.bypassPermissions';
 const usageLimitsSchema = z.array(
   z.object({
     type: z.string(),
@@ -655,7 +656,12 @@ class LiveAgent {
 
   /** Says so in the conversation when the mode changes. */
   modeChanged(mode: AgentMode): void {
-    this.enqueue(() => this.notice(`Mode changed to ${mode}.`));
+    this.noticeSoon(`Mode changed to ${mode}.`);
+  }
+
+  /** A notice in the conversation, after what the CLI said so far. */
+  noticeSoon(content: string): void {
+    this.enqueue(() => this.notice(content));
   }
 
   private async onRequest(request: ControlRequestLine): Promise<void> {
@@ -791,6 +797,8 @@ export class AgentRuntime {
   /** Renames, or changes mode, permissions or model; a running agent's mode and model change live. */
   async update(id: string, patch: { name?: string; mode?: AgentMode; permissions?: PermissionKind[]; model?: string }): Promise<Agent> {
     if (patch.name !== undefined && !patch.name.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'An agent name cannot be empty.');
+    // Choosing a mode ends a bypass (as in setMode).
+    if (patch.mode && (await this.bypassing(id))) await this.setBypassPermissions(id, false);
     const live = this.live.get(id);
     if (live?.process.alive) {
       if (patch.mode) {
@@ -800,6 +808,37 @@ export class AgentRuntime {
       if (patch.model) await live.process.request({ subtype: 'set_model', model: patch.model });
     }
     await this.store.agents.update(id, { ...patch, ...(patch.name ? { name: patch.name.trim() } : {}) });
+    await this.agentChanged(id);
+    return this.get(id);
+  }
+
+  /** Whether the user confirmed bypassing permissions for the agent (kept in the store, setting `agents.bypassPermissions`). */
+  async bypassing(id: string): Promise<boolean> {
+    return ((await this.store.getSetting(BYPASS_KEY, z.array(z.string()))) ?? []).includes(id);
+  }
+
+  /**
+   * Lets the agent run every tool without asking (`--permission-mode bypassPermissions`), or ends
+   * that. Turning it on needs `{ confirmed: true }`: the caller has shown the user the risk (any
+   * command, any file, the network, with no prompt) and the user agreed; nothing turns it on by
+   * default. It applies from the agent's next start (the CLI allows the mode only when started
+   * for it); turning it off applies at once to a running agent.
+   */
+  async setBypassPermissions(id: string, on: boolean, confirmation?: { confirmed: true }): Promise<Agent> {
+    const record = await this.store.agents.get(id);
+    if (on && confirmation?.confirmed !== true) {
+      throw new ClaudeManagerError('INVALID_INPUT', `Bypassing permissions for ${record.name} needs the user's explicit confirmation of the risk.`);
+    }
+    const ids = new Set((await this.store.getSetting(BYPASS_KEY, z.array(z.string()))) ?? []);
+    if (on === ids.has(id)) return this.get(id);
+    if (on) ids.add(id);
+    else ids.delete(id);
+    await this.store.settings.set(BYPASS_KEY, [...ids]);
+    const live = this.live.get(id);
+    if (live?.process.alive && !live.terminal) {
+      if (!on) await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[record.mode] });
+      live.noticeSoon(on ? 'Permissions will be bypassed from the next start: every tool runs without asking.' : `Permissions are asked for again (mode ${record.mode}).`);
+    }
     await this.agentChanged(id);
     return this.get(id);
   }
@@ -981,7 +1020,10 @@ export class AgentRuntime {
       }
       else await this.setStatus(id, 'waiting', 'waiting for your message');
     } catch (error) {
-      await process.stop({ force: true });
+      const exit = await process.stop({ force: true });
+      // A CLI that refused to start says why on stderr (e.g. bypassing permissions as root).
+      const why = exit.stderrTail.split('\n').filter(Boolean).pop();
+      if (why && !process.alive) throw new ClaudeManagerError('NOT_RUNNING', `The CLI stopped as it started: ${why}`, { cause: error });
       throw error;
     }
     if (options.initialPrompt?.trim()) await this.withTimeout(live.initialized, this.options.startTimeoutMs ?? 30_000, 'the CLI did not start its session');
@@ -990,7 +1032,9 @@ export class AgentRuntime {
 
   /** The mode, tools and model flags, and those that continue (or start, or fork) the agent's session. */
   private async cliArgs(record: AgentRecord): Promise<{ args: string[]; sessionId: string; resumed: boolean }> {
-    const args: string[] = ['--permission-mode', PERMISSION_MODE[record.mode]];
+    // Bypass only for an agent the user confirmed it for (`setBypassPermissions`), never by default.
+    const bypass = await this.bypassing(record.id);
+    const args: string[] = bypass ? ['--permission-mode', 'bypassPermissions', '--allow-dangerously-skip-permissions'] : ['--permission-mode', PERMISSION_MODE[record.mode]];
     const tools = record.permissions.flatMap((p) => PERMISSION_TOOLS[p]);
     if (tools.length) args.push('--allowedTools', tools.join(','));
     if (record.model) args.push('--model', record.model);
@@ -1176,6 +1220,8 @@ export class AgentRuntime {
   }
 
   async setMode(id: string, mode: AgentMode): Promise<Agent> {
+    // Choosing a mode ends a bypass: the mode is what the agent runs in from now on.
+    if (await this.bypassing(id)) await this.setBypassPermissions(id, false);
     const live = this.live.get(id);
     if (live?.process.alive) {
       await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[mode] });

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
-import { findClaudeBinary } from '../helpers/claudeCli';
+import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
+import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
 import { activityBarItem, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 
 describe('a window with no folder', () => {
@@ -30,16 +31,26 @@ describe('a window with no folder', () => {
 describe('a window on a git repository', () => {
   let wb: Workbench;
   let repo: { repo: string; cleanup: () => void };
+  let api: MockAnthropicApi;
+  let home: { path: string; cleanup: () => void };
   before(async () => {
     repo = makeGitRepo({ name: 'journey-repo' });
+    api = await MockAnthropicApi.start();
+    home = makeTempHome();
     wb = await openWorkbench({
       folder: repo.repo,
       // claudeManager.claudePath is machine-scoped: a remote window reads it from the remote's settings.
-      machineSettings: { 'claudeManager.claudePath': findClaudeBinary() },
+      machineSettings: {
+        'claudeManager.claudePath': findClaudeBinary(),
+        // The agents' CLI runs offline against the mock, with a home of its own.
+        'claudeManager.environment': { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'test-key', HOME: home.path, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' },
+      },
     });
   });
   after(async () => {
     await wb?.close();
+    await api?.close();
+    home?.cleanup();
     repo?.cleanup();
   });
 
@@ -78,6 +89,39 @@ describe('a window on a git repository', () => {
     const rows = await view.locator('.monaco-list-row').allInnerTexts();
     assert.ok(rows.some((r) => /main/.test(r) && /main worktree/.test(r)), rows.join(' | '));
     await wb.screenshot('03-sidebar-worktrees');
+  });
+
+  it('starts a new agent from the palette and shows it under its worktree, with its status; stops it from its row', async () => {
+    const page = wb.page;
+    api.enqueue(textReply('Hello from the journey'));
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('>Claude Manager: New Agent');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Claude Manager: New Agent…' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    // Two worktrees by now: the one it works in, then its first message.
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent' }).waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor();
+    await input.fill('main');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
+    await input.fill('Say hello');
+    await page.keyboard.press('Enter');
+    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
+    const row = view.locator('.monaco-list-row', { hasText: 'Agent 1' });
+    await row.locator('.label-description', { hasText: 'waiting for your message' }).waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
+      await wb.screenshot('04-sidebar-agent-failed');
+      throw new Error(`${(error as Error).message}; the view shows: ${(await view.locator('.monaco-list-row').allInnerTexts()).join(' | ')}; API requests: ${api.mainRequests.length}`);
+    });
+    assert.match(await row.getAttribute('aria-label') ?? '', /Agent 1, waiting: waiting for your message/);
+    assert.ok(await row.locator('.codicon-bell-dot').count(), 'the waiting icon');
+    await wb.screenshot('04-sidebar-agent-waiting');
+    await row.hover();
+    await row.locator('.action-label[aria-label="Stop Agent"]').click();
+    await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    assert.ok(await row.locator('.codicon-circle-large-outline').count(), 'the finished icon');
+    assert.equal(api.mainRequests.length, 1, 'one turn went to the API');
   });
 
   it('opens the panel from the palette and shows the host facts, including the CLI', async () => {

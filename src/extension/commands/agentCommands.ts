@@ -1,15 +1,17 @@
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import type { Services } from '../services';
+import { AgentNode, WorktreeNode } from '../views/agentsView';
 import { registerCommand } from './registerCommand';
 
-/** What an agent command is run on: an object naming the agent (scripts, keybindings, the tree), or nothing (a quick pick). */
-type Arg = { agentId?: string; id?: string } | undefined;
+/** What an agent command is run on: its tree row, an object naming the agent (scripts, keybindings), or nothing (a quick pick). */
+type Arg = AgentNode | { agentId?: string; id?: string } | undefined;
 
-async function pickAgent(services: Services, arg: Arg, title: string): Promise<Agent | undefined> {
+async function pickAgent(services: Services, arg: Arg, title: string, filter: (a: Agent) => boolean = () => true): Promise<Agent | undefined> {
+  if (arg instanceof AgentNode) return services.runtime.get(arg.agent.id);
   const id = arg?.agentId ?? arg?.id;
   if (id) return services.runtime.get(id);
-  const agents = await services.runtime.list();
+  const agents = (await services.runtime.list()).filter(filter);
   if (agents.length === 0) {
     void vscode.window.showInformationMessage('Claude Manager has no agent yet.');
     return undefined;
@@ -28,7 +30,60 @@ async function pickAgent(services: Services, arg: Arg, title: string): Promise<A
  */
 export function registerAgentCommands(log: vscode.LogOutputChannel, services: () => Promise<Services>): vscode.Disposable[] {
   const terminals = new Map<vscode.Terminal, string>();
+  /** Answers the agent's oldest pending permission request. */
+  const answer = async (arg: Arg, behavior: 'allow' | 'deny') => {
+    const s = await services();
+    const agent = await pickAgent(s, arg, behavior === 'allow' ? 'Allow' : 'Deny', (a) => a.pendingPermissions.length > 0);
+    const request = agent?.pendingPermissions[0];
+    if (!agent || !request) {
+      if (agent) void vscode.window.showInformationMessage(`${agent.name} is not waiting for a permission.`);
+      return undefined;
+    }
+    let message: string | undefined;
+    if (behavior === 'deny') {
+      message = await vscode.window.showInputBox({ title: `Deny: ${request.summary}`, prompt: 'Why, for the agent (optional)', placeHolder: 'The user denied this.' });
+      if (message === undefined) return undefined;
+    }
+    await s.runtime.respondToPermission(agent.id, request.requestId, { behavior, ...(message ? { message } : {}) });
+    return s.runtime.get(agent.id);
+  };
   return [
+    registerCommand('claudeManager.newAgent', log, async (arg?: WorktreeNode | { worktreeId?: string; name?: string; prompt?: string }) => {
+      const s = await services();
+      let worktreeId = arg instanceof WorktreeNode ? arg.worktree.id : arg?.worktreeId;
+      if (!worktreeId) {
+        const worktrees = (await Promise.all((await s.workspaces.listWorkspaces()).map((w) => s.workspaces.listWorktrees(w.id)))).flat().filter((w) => !w.missing);
+        if (worktrees.length === 0) {
+          void vscode.window.showInformationMessage('Add a repository first: an agent works in one of its worktrees.');
+          return undefined;
+        }
+        const picked = worktrees.length === 1 ? { worktree: worktrees[0]! } : await vscode.window.showQuickPick(
+          worktrees.map((w) => ({ label: w.branch ?? w.name, description: w.path, worktree: w })),
+          { title: 'New Agent', placeHolder: 'The worktree it works in' },
+        );
+        if (!picked) return undefined;
+        worktreeId = picked.worktree.id;
+      }
+      const plain = arg && !(arg instanceof WorktreeNode) ? arg : undefined;
+      const prompt = plain?.prompt ?? (await vscode.window.showInputBox({ title: 'New Agent', prompt: 'Its first message (optional: leave empty to start it waiting)' }));
+      if (prompt === undefined) return undefined;
+      const agent = await s.runtime.create({ worktreeId, ...(plain?.name ? { name: plain.name } : {}) });
+      return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting ${agent.name}…` }, () =>
+        s.runtime.start(agent.id, prompt.trim() ? { initialPrompt: prompt } : {}),
+      );
+    }),
+    registerCommand('claudeManager.startAgent', log, async (arg?: Arg) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Start Agent', (a) => a.status === 'finished' || a.status === 'error');
+      return agent ? s.runtime.start(agent.id) : undefined;
+    }),
+    registerCommand('claudeManager.stopAgent', log, async (arg?: Arg) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Stop Agent', (a) => a.ownedByThisWindow && (a.status === 'running' || a.status === 'waiting'));
+      return agent ? s.runtime.stop(agent.id) : undefined;
+    }),
+    registerCommand('claudeManager.allowPermission', log, (arg?: Arg) => answer(arg, 'allow')),
+    registerCommand('claudeManager.denyPermission', log, (arg?: Arg) => answer(arg, 'deny')),
     registerCommand('claudeManager.openAgentInTerminal', log, async (arg?: Arg) => {
       const s = await services();
       const agent = await pickAgent(s, arg, 'Open Agent in Terminal');

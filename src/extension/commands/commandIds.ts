@@ -18,6 +18,11 @@ export const commandIds = [
   'claudeManager.revealWorktree',
   'claudeManager.openTerminalInWorktree',
   'claudeManager.copyWorktreePath',
+  'claudeManager.newAgent',
+  'claudeManager.startAgent',
+  'claudeManager.stopAgent',
+  'claudeManager.allowPermission',
+  'claudeManager.denyPermission',
   'claudeManager.openAgentInTerminal',
   'claudeManager.bypassAgentPermissions',
 ] as const;

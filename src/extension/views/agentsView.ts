@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { sep } from 'node:path';
 import * as vscode from 'vscode';
+import type { Agent } from '../../services/agents/agentRuntime';
 import type { WorkspaceRecord } from '../../services/storage/records';
 import type { KnownStatus } from '../../services/workspaces/worktreeMonitor';
 import type { Worktree } from '../../services/workspaces/workspaceService';
@@ -62,19 +63,22 @@ export function statusSummary(known: KnownStatus | undefined): string {
   return parts.join(' ');
 }
 
-/** A worktree row: branch, change marker, ahead/behind; the main worktree marked. */
+/** A worktree row: branch, change marker, ahead/behind; the main worktree marked; its agents below. */
 export class WorktreeNode {
   readonly kind = 'worktree';
   constructor(
     readonly worktree: Worktree,
     readonly known: KnownStatus | undefined,
+    readonly agents: readonly Agent[] = [],
   ) {}
 
   toTreeItem(): vscode.TreeItem {
     const wt = this.worktree;
     const label = wt.branch ?? `detached at ${wt.head.slice(0, 7) || '?'}`;
-    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
-    item.id = `worktree:${wt.id}`;
+    const item = new vscode.TreeItem(label, this.agents.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    // A row that turns from a leaf into a parent gets a new id: the tree keeps an id's expansion
+    // state, and a leaf's would leave the first agent hidden under a collapsed row.
+    item.id = this.agents.length ? `worktree:${wt.id}` : `worktree:${wt.id}:leaf`;
     const summary = statusSummary(this.known);
     const where = wt.isMain ? 'main worktree' : wt.name !== label.replace(/\//g, '-') ? wt.name : '';
     item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', summary, where].filter(Boolean).join(' · ');
@@ -115,7 +119,61 @@ export class WorktreeNode {
   }
 }
 
-export type AgentsViewNode = RepositoryNode | WorktreeNode;
+const STATUS_ICON: Record<Agent['status'], [string, string]> = {
+  running: ['loading~spin', 'charts.blue'],
+  waiting: ['bell-dot', 'charts.yellow'],
+  error: ['error', 'list.errorForeground'],
+  finished: ['circle-large-outline', 'disabledForeground'],
+};
+
+/** An agent row: its status as an icon, the reason and context fill beside its name, the rest in the tooltip. */
+export class AgentNode {
+  readonly kind = 'agent';
+  constructor(readonly agent: Agent) {}
+
+  get contextValue(): ContextValues {
+    const a = this.agent;
+    if (!a.ownedByThisWindow) return ContextValues.AgentElsewhere;
+    if (a.status === 'waiting') return a.pendingPermissions.length ? ContextValues.AgentNeedsPermission : ContextValues.AgentWaiting;
+    return a.status === 'running' ? ContextValues.AgentRunning : a.status === 'error' ? ContextValues.AgentError : ContextValues.AgentFinished;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const a = this.agent;
+    const item = new vscode.TreeItem(a.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `agent:${a.id}`;
+    const needsPermission = a.status === 'waiting' && a.pendingPermissions.length > 0;
+    const [icon, color] = needsPermission ? ['shield', 'charts.orange'] : STATUS_ICON[a.status];
+    item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+    item.description = [a.ownedByThisWindow ? '' : 'in another window', a.statusReason, a.contextLevel > 0 ? `${a.contextLevel}%` : ''].filter(Boolean).join(' · ');
+    item.contextValue = this.contextValue;
+    item.accessibilityInformation = { label: `${a.name}, ${a.status}: ${a.statusReason}${a.contextLevel ? `, context ${a.contextLevel}% full` : ''}` };
+    item.tooltip = this.tooltip();
+    return item;
+  }
+
+  private tooltip(): vscode.MarkdownString {
+    const a = this.agent;
+    const md = new vscode.MarkdownString('', true);
+    md.appendMarkdown(`$(${STATUS_ICON[a.status][0].replace('~spin', '')}) **${escapeMd(a.name)}** — ${a.status}: `).appendText(a.statusReason);
+    md.appendMarkdown('\n\n');
+    const rows: [string, string][] = [['Mode', a.mode], ['Permissions', a.permissions.join(', ') || 'none']];
+    if (a.model) rows.push(['Model', a.model]);
+    if (a.sessionId) rows.push(['Session', a.sessionId]);
+    rows.push(['Context', `${a.contextLevel}% full`]);
+    const u = a.usage;
+    rows.push(['Tokens', `${(u.inputTokens + u.cacheReadTokens + u.cacheCreationTokens).toLocaleString()} in, ${u.outputTokens.toLocaleString()} out`]);
+    rows.push(['Cost', `$${u.costUsd.toFixed(2)}`]);
+    if (a.startedAt) rows.push(['Started', new Date(a.startedAt).toLocaleString()]);
+    if (a.stoppedAt) rows.push(['Stopped', new Date(a.stoppedAt).toLocaleString()]);
+    if (!a.ownedByThisWindow) rows.push(['Runs in', 'another window']);
+    for (const [k, v] of rows) md.appendMarkdown(`${k}: `).appendText(v).appendMarkdown('  \n');
+    for (const p of a.pendingPermissions) md.appendMarkdown('\n$(shield) Asks to run ').appendText(p.summary);
+    return md;
+  }
+}
+
+export type AgentsViewNode = RepositoryNode | WorktreeNode | AgentNode;
 
 /**
  * The `claudeManager.agents` tree: repositories → worktrees (→ agents, with the agent runtime).
@@ -144,6 +202,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
       services.workspaces.onDidChangeWorkspaces(() => this.refresh()),
       services.workspaces.onDidChangeWorktrees(() => this.refresh()),
       services.monitor.onDidChangeStatus(() => this.refresh()),
+      services.runtime.onDidChangeAgent(() => this.refresh()),
     ];
     this.subscriptions.push({ dispose: () => offs.forEach((off) => off()) });
   }
@@ -198,14 +257,17 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
             workspace = (await services.workspaces.listWorkspaces()).find((w) => w.path === node.path);
             if (!workspace) return [];
           }
-          const worktrees = await services.workspaces.listWorktrees(workspace.id, statusOf);
-          return worktrees.map((w) => new WorktreeNode(w, services.monitor.status(w.id)));
+          const [worktrees, agents] = await Promise.all([services.workspaces.listWorktrees(workspace.id, statusOf), services.runtime.list()]);
+          const byWorktree = new Map<string, Agent[]>();
+          for (const a of agents) byWorktree.set(a.worktreeId, [...(byWorktree.get(a.worktreeId) ?? []), a]);
+          return worktrees.map((w) => new WorktreeNode(w, services.monitor.status(w.id), (byWorktree.get(w.id) ?? []).sort((x, y) => x.displayOrder - y.displayOrder)));
         } catch (error) {
           // One repository that cannot be read (its folder moved) must not take the tree down.
           this.log.warn(`The worktrees of ${node.path} could not be read: ${(error as Error).message}`);
           return [];
         }
       }
+      if (node instanceof WorktreeNode) return node.agents.map((a) => new AgentNode(a));
       return [];
     } catch (error) {
       this.log.error(`The Claude Manager tree could not be read: ${(error as Error).message}`);

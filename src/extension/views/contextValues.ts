@@ -9,4 +9,13 @@ export const enum ContextValues {
   WorktreeMissing = 'claudeManager:worktree:missing',
   /** A locked worktree: not removed until unlocked. */
   WorktreeLocked = 'claudeManager:worktree:locked',
+  /** Agents, by status: package.json menus match `^claudeManager:agent:`. */
+  AgentRunning = 'claudeManager:agent:running',
+  /** Waiting for a permission answer: allow / deny apply. */
+  AgentNeedsPermission = 'claudeManager:agent:permission',
+  AgentWaiting = 'claudeManager:agent:waiting',
+  AgentError = 'claudeManager:agent:error',
+  AgentFinished = 'claudeManager:agent:finished',
+  /** Run by another window: only what needs no process applies. */
+  AgentElsewhere = 'claudeManager:agent:elsewhere',
 }

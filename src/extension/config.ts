@@ -8,6 +8,7 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
   extraArgs: string[];
   maxConcurrentAgents: number;
   contextWarningThreshold: number;
+  notifications: boolean;
 } {
   const config = vscode.workspace.getConfiguration('claudeManager', scope);
   const env = config.get<Record<string, unknown>>('environment', {});
@@ -20,6 +21,7 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
     extraArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [],
     maxConcurrentAgents: Math.max(1, Math.floor(config.get<number>('maxConcurrentAgents', 8)) || 8),
     contextWarningThreshold: Math.min(100, Math.max(1, Math.floor(config.get<number>('contextWarningThreshold', 80)) || 80)),
+    notifications: config.get<boolean>('notifications', true) !== false,
   };
 }
 

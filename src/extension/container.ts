@@ -17,6 +17,7 @@ import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
 import type { Agent, Message, PermissionRequest, Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
 import { registerAgentCommands } from './commands/agentCommands';
+import { AgentStatus } from './views/agentStatus';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
@@ -178,6 +179,7 @@ export class Container implements vscode.Disposable {
       this.own({ dispose: () => void this.agentsStopped.finally(() => spawnHost.dispose()) });
       const runtime = new AgentRuntime({
         spawn: spawnHost.spawn,
+        trusted: () => vscode.workspace.isTrusted,
         watchdog,
         store,
         logger: this.log,
@@ -225,6 +227,7 @@ export class Container implements vscode.Disposable {
       this.own({ dispose: () => offs.forEach((off) => off()) });
       this.own(monitor);
       const services: Services = { store, git, workspaces, monitor, runtime };
+      this.own(new AgentStatus(services, this.log, () => getConfig().notifications));
       // The editor's repositories are saved as workspaces before anything uses the services, so
       // that a command run at once finds them.
       await this.discoverWith(workspaces);

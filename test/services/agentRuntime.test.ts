@@ -425,6 +425,16 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     process.kill(-stranger.pid!, 'SIGKILL');
   });
 
+  it('starts no agent in a workspace the editor does not trust, and says how to trust it', async () => {
+    const untrusted = new AgentRuntime({ store, logger: quiet, windowId: 'window-a', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), trusted: () => false });
+    const agent = await store.agents.create({ worktreeId, name: 'untrusted' });
+    for (const attempt of [() => untrusted.start(agent.id), () => untrusted.sendMessage(agent.id, 'hi'), () => untrusted.openInTerminal(agent.id)]) {
+      await assert.rejects(attempt(), (e: unknown) => code('UNTRUSTED_WORKSPACE')(e) && /Manage Workspace Trust/.test((e as Error).message));
+    }
+    const after = await store.agents.get(agent.id);
+    assert.deepEqual([after.status, after.pid], ['finished', undefined], 'nothing started');
+  });
+
   it('compares CLI versions', () => {
     assert.ok(compareVersions('2.1.96', '2.1.197') < 0);
     assert.ok(compareVersions('2.2.0', '2.1.197') > 0);

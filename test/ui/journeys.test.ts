@@ -116,6 +116,10 @@ describe('a window on a git repository', () => {
     });
     assert.match(await row.getAttribute('aria-label') ?? '', /Agent 1, waiting: waiting for your message/);
     assert.ok(await row.locator('.codicon-bell-dot').count(), 'the waiting icon');
+    // The status bar counts it, with today's usage; a notification says the turn ended.
+    const status = page.locator('[aria-label^="Claude Manager: 0 agents running, 1 waiting for you"]');
+    await status.first().waitFor({ timeout: 10_000 });
+    await page.locator('.notification-toast', { hasText: 'Agent 1 is waiting for your message.' }).waitFor({ timeout: 10_000 });
     await wb.screenshot('04-sidebar-agent-waiting');
     await row.hover();
     await row.locator('.action-label[aria-label="Stop Agent"]').click();

@@ -64,6 +64,8 @@ export interface AgentRuntimeOptions {
   maxConcurrent?: () => number;
   /** Starts the CLI processes (the extension: `SpawnHost`, from a worker thread; default: on this thread). */
   spawn?: SpawnFn;
+  /** Whether the editor trusts the workspace (default: yes). Agents run tools: none starts in an untrusted one. */
+  trusted?: () => boolean;
 }
 
 export interface StartOptions {
@@ -963,7 +965,18 @@ export class AgentRuntime {
     return this.queue.map((q) => q.id);
   }
 
+  /** Refuses to run a CLI in a workspace the editor does not trust, saying how to trust it. */
+  private requireTrust(): void {
+    if (this.options.trusted && !this.options.trusted()) {
+      throw new ClaudeManagerError(
+        'UNTRUSTED_WORKSPACE',
+        'This workspace is not trusted, and an agent runs commands and edits files in it. Trust it first ("Workspaces: Manage Workspace Trust"), then start the agent.',
+      );
+    }
+  }
+
   private async startNow(id: string, options: StartOptions): Promise<Agent> {
+    this.requireTrust();
     const record = await this.store.agents.get(id);
     if (record.deletedAt) throw new ClaudeManagerError('INVALID_INPUT', `${record.name} is archived. Restore it first.`);
     if (this.inTerminal(id)) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is open in a terminal: use it there, or close the terminal first.`);
@@ -1108,6 +1121,7 @@ export class AgentRuntime {
    * with `terminalClosed`.
    */
   async openInTerminal(id: string): Promise<TerminalLaunch> {
+    this.requireTrust();
     let record = await this.store.agents.get(id);
     if (record.deletedAt) throw new ClaudeManagerError('INVALID_INPUT', `${record.name} is archived. Restore it first.`);
     const current = this.live.get(id);

@@ -108,6 +108,21 @@ export class Container implements vscode.Disposable {
       }),
     );
     this.own(registerCommand('claudeManager.showLog', this.log, () => this.log.show()));
+    this.own(
+      registerCommand('claudeManager.focusTriage', this.log, async () => {
+        await vscode.commands.executeCommand('claudeManager.agents.focus');
+        // The tree draws its top level on focus; the inbox is known once it has.
+        await this.services();
+        if (!this.agentsTree.inbox) await new Promise((resolve) => setTimeout(resolve, 300));
+        const inbox = this.agentsTree.inbox;
+        if (!inbox) {
+          void vscode.window.showInformationMessage('No agent is waiting for you right now.');
+          return false;
+        }
+        await this.view.reveal(inbox, { select: true, focus: true, expand: true });
+        return true;
+      }),
+    );
     for (const d of registerStorageCommands(this.log, () => this.store())) {
       this.own(d);
     }

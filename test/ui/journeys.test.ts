@@ -109,7 +109,8 @@ describe('a window on a git repository', () => {
     await input.fill('Say hello');
     await page.keyboard.press('Enter');
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
-    const row = view.locator('.monaco-list-row', { hasText: 'Agent 1' });
+    // The agent is listed twice while it waits: in the "Needs you" inbox at the top, and under its worktree.
+    const row = view.locator('.monaco-list-row', { hasText: 'Agent 1' }).last();
     await row.locator('.label-description', { hasText: 'waiting for your message' }).waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
       await wb.screenshot('04-sidebar-agent-failed');
       throw new Error(`${(error as Error).message}; the view shows: ${(await view.locator('.monaco-list-row').allInnerTexts()).join(' | ')}; API requests: ${api.mainRequests.length}`);
@@ -120,10 +121,18 @@ describe('a window on a git repository', () => {
     const status = page.locator('[aria-label^="Claude Manager: 0 agents running, 1 waiting for you"]');
     await status.first().waitFor({ timeout: 10_000 });
     await page.locator('.notification-toast', { hasText: 'Agent 1 is waiting for your message.' }).waitFor({ timeout: 10_000 });
+    const inbox = view.locator('.monaco-list-row', { hasText: 'Needs you (1)' });
+    await inbox.waitFor({ timeout: 10_000 });
+    assert.equal(await view.locator('.monaco-list-row').first().innerText().then((t) => t.split('\n')[0]), 'Needs you (1)', 'pinned at the top');
+    // Its keybinding focuses it, wherever the focus was.
+    await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
+    await page.keyboard.press('Control+Shift+Alt+KeyI');
+    await view.locator('.monaco-list-row.focused', { hasText: 'Needs you (1)' }).waitFor({ timeout: 10_000 });
     await wb.screenshot('04-sidebar-agent-waiting');
     await row.hover();
     await row.locator('.action-label[aria-label="Stop Agent"]').click();
     await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    await inbox.waitFor({ state: 'detached', timeout: 10_000 });
     assert.ok(await row.locator('.codicon-circle-large-outline').count(), 'the finished icon');
     assert.equal(api.mainRequests.length, 1, 'one turn went to the API');
   });

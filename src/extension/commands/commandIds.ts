@@ -19,6 +19,7 @@ export const commandIds = [
   'claudeManager.openTerminalInWorktree',
   'claudeManager.copyWorktreePath',
   'claudeManager.newAgent',
+  'claudeManager.focusTriage',
   'claudeManager.startAgent',
   'claudeManager.stopAgent',
   'claudeManager.allowPermission',

@@ -24,7 +24,7 @@ export class AgentStatus implements vscode.Disposable {
     private readonly notificationsOn: () => boolean,
   ) {
     this.item.name = 'Claude Manager';
-    this.item.command = 'claudeManager.agents.focus';
+    this.item.command = 'claudeManager.focusTriage';
     this.offs.push(
       services.runtime.onDidChangeAgent((agent) => {
         this.notify(agent);

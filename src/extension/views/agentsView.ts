@@ -129,7 +129,11 @@ const STATUS_ICON: Record<Agent['status'], [string, string]> = {
 /** An agent row: its status as an icon, the reason and context fill beside its name, the rest in the tooltip. */
 export class AgentNode {
   readonly kind = 'agent';
-  constructor(readonly agent: Agent) {}
+  constructor(
+    readonly agent: Agent,
+    /** Drawn in the "Needs you" inbox (the same agent is also under its worktree: another row id). */
+    readonly inInbox = false,
+  ) {}
 
   get contextValue(): ContextValues {
     const a = this.agent;
@@ -141,7 +145,7 @@ export class AgentNode {
   toTreeItem(): vscode.TreeItem {
     const a = this.agent;
     const item = new vscode.TreeItem(a.name, vscode.TreeItemCollapsibleState.None);
-    item.id = `agent:${a.id}`;
+    item.id = `${this.inInbox ? 'inbox:' : ''}agent:${a.id}`;
     const needsPermission = a.status === 'waiting' && a.pendingPermissions.length > 0;
     const [icon, color] = needsPermission ? ['shield', 'charts.orange'] : STATUS_ICON[a.status];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
@@ -173,7 +177,37 @@ export class AgentNode {
   }
 }
 
-export type AgentsViewNode = RepositoryNode | WorktreeNode | AgentNode;
+/** When an agent began to wait on the user: its oldest permission request, else its last change. */
+function waitingSince(a: Agent): string {
+  return a.pendingPermissions[0]?.requestedAt ?? a.updatedAt;
+}
+
+/**
+ * The pinned top node, "Needs you (N)": every agent of this window waiting on a permission or a
+ * reply, across repositories, the longest-waiting first. Shown only when there is one.
+ */
+export class InboxNode {
+  readonly kind = 'inbox';
+  constructor(readonly agents: readonly Agent[]) {}
+
+  static of(agents: readonly Agent[]): InboxNode | undefined {
+    const waiting = agents.filter((a) => a.ownedByThisWindow && a.status === 'waiting').sort((x, y) => waitingSince(x).localeCompare(waitingSince(y)));
+    return waiting.length ? new InboxNode(waiting) : undefined;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(`Needs you (${this.agents.length})`, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = 'inbox';
+    item.iconPath = new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
+    const asking = this.agents.filter((a) => a.pendingPermissions.length).length;
+    item.description = asking ? `${asking} asking for permission` : '';
+    item.tooltip = 'Agents waiting on a permission or a reply, the longest-waiting first';
+    item.contextValue = ContextValues.Inbox;
+    return item;
+  }
+}
+
+export type AgentsViewNode = InboxNode | RepositoryNode | WorktreeNode | AgentNode;
 
 /**
  * The `claudeManager.agents` tree: repositories → worktrees (→ agents, with the agent runtime).
@@ -219,6 +253,14 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
     return node.toTreeItem();
   }
 
+  /** The "Needs you" node as last drawn, if shown. */
+  inbox: InboxNode | undefined;
+
+  /** Only the top-level nodes are revealed (the inbox, from its keybinding). */
+  getParent(): AgentsViewNode | undefined {
+    return undefined;
+  }
+
   async getChildren(node?: AgentsViewNode): Promise<AgentsViewNode[]> {
     try {
       const ready = this.servicesIfReady();
@@ -243,11 +285,13 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
       if (!ready && node instanceof RepositoryNode && !node.workspace) return [];
       const services = ready ?? (await this.services());
       if (!node) {
-        const workspaces = await services.workspaces.listWorkspaces();
+        const [workspaces, agents] = await Promise.all([services.workspaces.listWorkspaces(), services.runtime.list()]);
         void vscode.commands.executeCommand('setContext', HAS_REPOSITORIES_CONTEXT, workspaces.length > 0);
         void services.monitor.track(workspaces.map((w) => w.id));
-        return workspaces.map((w) => RepositoryNode.of(w));
+        this.inbox = InboxNode.of(agents);
+        return [...(this.inbox ? [this.inbox] : []), ...workspaces.map((w) => RepositoryNode.of(w))];
       }
+      if (node instanceof InboxNode) return node.agents.map((a) => new AgentNode(a, true));
       if (node instanceof RepositoryNode) {
         const statusOf = (id: string) => services.monitor.status(id)?.status;
         try {

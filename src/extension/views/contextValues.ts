@@ -18,4 +18,6 @@ export const enum ContextValues {
   AgentFinished = 'claudeManager:agent:finished',
   /** Run by another window: only what needs no process applies. */
   AgentElsewhere = 'claudeManager:agent:elsewhere',
+  /** The pinned "Needs you (N)" node: every agent waiting on the user, across repositories. */
+  Inbox = 'claudeManager:inbox',
 }

@@ -371,6 +371,28 @@ suite('Agents', () => {
     await assert.rejects(api.agents.interrupt(created.id), (e: Error & { code?: string }) => e.code === 'NOT_RUNNING');
   });
 
+  test('the agent commands rename, change mode, archive, restore, fork and delete through the same services as the API', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'managed' });
+    const run = <T>(command: string, arg: Record<string, unknown>) => vscode.commands.executeCommand<T>(command, { agentId: created.id, ...arg });
+    assert.equal((await run<Agent>('claudeManager.renameAgent', { name: 'renamed' }))?.name, 'renamed');
+    assert.equal((await api.agents.get(created.id)).name, 'renamed');
+    assert.equal((await run<Agent>('claudeManager.changeAgentMode', { mode: 'plan' }))?.mode, 'plan');
+    assert.equal(await run('claudeManager.renameAgent', { name: '   ' }), undefined, 'an empty name is refused (with an error message)');
+    assert.equal((await api.agents.get(created.id)).name, 'renamed');
+    // Fork needs a conversation: refused with a clear error, nothing created.
+    const before = (await api.agents.list({ includeDeleted: true })).length;
+    assert.equal(await run('claudeManager.forkAgent', {}), undefined);
+    assert.equal((await api.agents.list({ includeDeleted: true })).length, before);
+    assert.ok((await run<Agent>('claudeManager.archiveAgent', {}))?.deletedAt, 'archived');
+    assert.ok(!(await api.agents.list()).some((a) => a.id === created.id), 'gone from the active list');
+    assert.equal((await run<Agent>('claudeManager.restoreAgent', {}))?.deletedAt, undefined, 'restored');
+    assert.equal(await run('claudeManager.deleteAgent', { confirmed: true }), true);
+    await assert.rejects(api.agents.get(created.id), (e: Error & { code?: string }) => e.code === 'NOT_FOUND');
+  });
+
   test('"Open Agent in Terminal" runs the CLI\'s own UI in an integrated terminal, and the status follows it through the CLI\'s hooks', async () => {
     const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
     // What a user who has run the CLI before has: onboarding done, this folder trusted, the key accepted.

@@ -82,6 +82,60 @@ export function registerAgentCommands(log: vscode.LogOutputChannel, services: ()
       const agent = await pickAgent(s, arg, 'Stop Agent', (a) => a.ownedByThisWindow && (a.status === 'running' || a.status === 'waiting'));
       return agent ? s.runtime.stop(agent.id) : undefined;
     }),
+    registerCommand('claudeManager.renameAgent', log, async (arg?: Arg & { name?: string }) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Rename Agent');
+      if (!agent) return undefined;
+      const name = (arg && !(arg instanceof AgentNode) ? arg.name : undefined) ??
+        (await vscode.window.showInputBox({ title: `Rename ${agent.name}`, value: agent.name, validateInput: (v) => (v.trim() ? undefined : 'A name cannot be empty.') }));
+      return name === undefined ? undefined : s.runtime.update(agent.id, { name });
+    }),
+    registerCommand('claudeManager.changeAgentMode', log, async (arg?: Arg & { mode?: 'auto' | 'plan' | 'regular' }) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Change Mode');
+      if (!agent) return undefined;
+      let mode = arg && !(arg instanceof AgentNode) ? arg.mode : undefined;
+      if (!mode) {
+        const picked = await vscode.window.showQuickPick(
+          [
+            { label: 'Regular', description: 'asks before each tool that is not pre-allowed', mode: 'regular' as const },
+            { label: 'Plan', description: 'plans first, changes nothing until the plan is approved', mode: 'plan' as const },
+            { label: 'Auto', description: 'edits files without asking; asks for commands', mode: 'auto' as const },
+          ].map((p) => ({ ...p, picked: p.mode === agent.mode })),
+          { title: `Mode of ${agent.name} (now ${agent.mode})` },
+        );
+        mode = picked?.mode;
+      }
+      return mode ? s.runtime.setMode(agent.id, mode) : undefined;
+    }),
+    registerCommand('claudeManager.forkAgent', log, async (arg?: Arg) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Fork Agent', (a) => Boolean(a.sessionId));
+      return agent ? s.runtime.fork(agent.id) : undefined;
+    }),
+    registerCommand('claudeManager.archiveAgent', log, async (arg?: Arg) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Archive Agent', (a) => !a.deletedAt);
+      if (!agent) return undefined;
+      await s.runtime.delete(agent.id, { archive: true });
+      return s.runtime.get(agent.id);
+    }),
+    registerCommand('claudeManager.restoreAgent', log, async (arg?: Arg) => {
+      const s = await services();
+      const agent = arg ? await pickAgent(s, arg, 'Restore Agent') : undefined;
+      return agent ? s.runtime.restore(agent.id) : undefined;
+    }),
+    registerCommand('claudeManager.deleteAgent', log, async (arg?: Arg & { confirmed?: boolean }) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Delete Agent');
+      if (!agent) return false;
+      const confirmed =
+        (arg && !(arg instanceof AgentNode) && arg.confirmed === true) ||
+        (await vscode.window.showWarningMessage(`Delete ${agent.name} and its whole conversation?`, { modal: true, detail: 'This cannot be undone. Archive it instead to keep the conversation.' }, 'Delete')) === 'Delete';
+      if (!confirmed) return false;
+      await s.runtime.delete(agent.id, { archive: false });
+      return true;
+    }),
     registerCommand('claudeManager.allowPermission', log, (arg?: Arg) => answer(arg, 'allow')),
     registerCommand('claudeManager.denyPermission', log, (arg?: Arg) => answer(arg, 'deny')),
     registerCommand('claudeManager.openAgentInTerminal', log, async (arg?: Arg) => {

@@ -70,15 +70,18 @@ export class WorktreeNode {
     readonly worktree: Worktree,
     readonly known: KnownStatus | undefined,
     readonly agents: readonly Agent[] = [],
+    /** Its archived agents, under an "Archived" node. */
+    readonly archived: readonly Agent[] = [],
   ) {}
 
   toTreeItem(): vscode.TreeItem {
     const wt = this.worktree;
     const label = wt.branch ?? `detached at ${wt.head.slice(0, 7) || '?'}`;
-    const item = new vscode.TreeItem(label, this.agents.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    const parent = this.agents.length > 0 || this.archived.length > 0;
+    const item = new vscode.TreeItem(label, parent ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     // A row that turns from a leaf into a parent gets a new id: the tree keeps an id's expansion
     // state, and a leaf's would leave the first agent hidden under a collapsed row.
-    item.id = this.agents.length ? `worktree:${wt.id}` : `worktree:${wt.id}:leaf`;
+    item.id = parent ? `worktree:${wt.id}` : `worktree:${wt.id}:leaf`;
     const summary = statusSummary(this.known);
     const where = wt.isMain ? 'main worktree' : wt.name !== label.replace(/\//g, '-') ? wt.name : '';
     item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', summary, where].filter(Boolean).join(' · ');
@@ -137,6 +140,7 @@ export class AgentNode {
 
   get contextValue(): ContextValues {
     const a = this.agent;
+    if (a.deletedAt) return ContextValues.AgentArchived;
     if (!a.ownedByThisWindow) return ContextValues.AgentElsewhere;
     if (a.status === 'waiting') return a.pendingPermissions.length ? ContextValues.AgentNeedsPermission : ContextValues.AgentWaiting;
     return a.status === 'running' ? ContextValues.AgentRunning : a.status === 'error' ? ContextValues.AgentError : ContextValues.AgentFinished;
@@ -177,6 +181,24 @@ export class AgentNode {
   }
 }
 
+/** A worktree's archived agents, collapsed under one node. */
+export class ArchivedNode {
+  readonly kind = 'archived';
+  constructor(
+    readonly worktreeId: string,
+    readonly agents: readonly Agent[],
+  ) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Archived', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `archived:${this.worktreeId}`;
+    item.description = String(this.agents.length);
+    item.iconPath = new vscode.ThemeIcon('archive');
+    item.contextValue = ContextValues.Archived;
+    return item;
+  }
+}
+
 /** When an agent began to wait on the user: its oldest permission request, else its last change. */
 function waitingSince(a: Agent): string {
   return a.pendingPermissions[0]?.requestedAt ?? a.updatedAt;
@@ -207,7 +229,7 @@ export class InboxNode {
   }
 }
 
-export type AgentsViewNode = InboxNode | RepositoryNode | WorktreeNode | AgentNode;
+export type AgentsViewNode = InboxNode | RepositoryNode | WorktreeNode | AgentNode | ArchivedNode;
 
 /**
  * The `claudeManager.agents` tree: repositories → worktrees (→ agents, with the agent runtime).
@@ -301,17 +323,17 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
             workspace = (await services.workspaces.listWorkspaces()).find((w) => w.path === node.path);
             if (!workspace) return [];
           }
-          const [worktrees, agents] = await Promise.all([services.workspaces.listWorktrees(workspace.id, statusOf), services.runtime.list()]);
-          const byWorktree = new Map<string, Agent[]>();
-          for (const a of agents) byWorktree.set(a.worktreeId, [...(byWorktree.get(a.worktreeId) ?? []), a]);
-          return worktrees.map((w) => new WorktreeNode(w, services.monitor.status(w.id), (byWorktree.get(w.id) ?? []).sort((x, y) => x.displayOrder - y.displayOrder)));
+          const [worktrees, agents] = await Promise.all([services.workspaces.listWorktrees(workspace.id, statusOf), services.runtime.list({ includeDeleted: true })]);
+          const of = (id: string, archived: boolean) => agents.filter((a) => a.worktreeId === id && Boolean(a.deletedAt) === archived).sort((x, y) => x.displayOrder - y.displayOrder);
+          return worktrees.map((w) => new WorktreeNode(w, services.monitor.status(w.id), of(w.id, false), of(w.id, true)));
         } catch (error) {
           // One repository that cannot be read (its folder moved) must not take the tree down.
           this.log.warn(`The worktrees of ${node.path} could not be read: ${(error as Error).message}`);
           return [];
         }
       }
-      if (node instanceof WorktreeNode) return node.agents.map((a) => new AgentNode(a));
+      if (node instanceof WorktreeNode) return [...node.agents.map((a) => new AgentNode(a)), ...(node.archived.length ? [new ArchivedNode(node.worktree.id, node.archived)] : [])];
+      if (node instanceof ArchivedNode) return node.agents.map((a) => new AgentNode(a));
       return [];
     } catch (error) {
       this.log.error(`The Claude Manager tree could not be read: ${(error as Error).message}`);

@@ -20,4 +20,8 @@ export const enum ContextValues {
   AgentElsewhere = 'claudeManager:agent:elsewhere',
   /** The pinned "Needs you (N)" node: every agent waiting on the user, across repositories. */
   Inbox = 'claudeManager:inbox',
+  /** An archived agent: restore or delete. */
+  AgentArchived = 'claudeManager:agent:archived',
+  /** The "Archived" node of a worktree. */
+  Archived = 'claudeManager:archived',
 }

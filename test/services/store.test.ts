@@ -137,6 +137,21 @@ describe('LocalStore and its repositories', () => {
 describe('LocalStore housekeeping', () => {
   const root = suiteTempDir('cm-store-hk-');
 
+  it('reports its size while a compaction replaces files under it (a new store compacts right after its migrations)', async () => {
+    const failures: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const store = await LocalStore.open({ dir: join(root(), `fresh-${i}`), wasmPath, migrationsDir, logger: quiet });
+      for (let j = 0; j < 15; j++) {
+        await store.info().then(
+          (info) => assert.ok(info.files >= 0 && info.bytes >= 0 && info.dir.endsWith(`fresh-${i}`), JSON.stringify(info)),
+          (error: unknown) => failures.push((error as Error).message),
+        );
+      }
+      await store.close();
+    }
+    assert.deepEqual(failures, []);
+  });
+
   it('prunes agents archived before a cutoff, with their messages, and reports its size', async () => {
     let clock = '2026-01-01T00:00:00.000Z';
     const store = await LocalStore.open({ dir: root(), wasmPath, migrationsDir, logger: quiet, now: () => clock });

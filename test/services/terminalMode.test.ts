@@ -6,17 +6,13 @@ import { type IPty, spawn as spawnPty } from '@lydell/node-pty';
 import { AgentRuntime } from '../../src/services/agents/agentRuntime';
 import { HookServer } from '../../src/services/agents/hookServer';
 import { transcriptPath } from '../../src/services/agents/terminalProcess';
-import { ClaudeManagerError } from '../../src/services/errors';
 import type { Store } from '../../src/services/storage/store';
 import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { agentStatuses } from '../helpers/agentEvents';
-
-function code(c: string) {
-  return (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
-}
+import { withCode } from '../helpers/errors';
 
 // Runs the CLI's interactive UI in a real pseudo-terminal, as an integrated terminal would, typing
 // as a user would, while the runtime follows it through the CLI's hooks and transcript.
@@ -111,7 +107,7 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
     assert.equal(launch.cwd, repo.path);
     let view = await runtime.get(agent.id);
     assert.deepEqual([view.status, view.statusReason, view.ownedByThisWindow], ['waiting', 'waiting for your message in the terminal', true]);
-    await assert.rejects(runtime.openInTerminal(agent.id), code('ALREADY_RUNNING'), 'a second terminal on the same session is refused');
+    await assert.rejects(runtime.openInTerminal(agent.id), withCode('ALREADY_RUNNING'), 'a second terminal on the same session is refused');
 
     const term = runInPty(agent.id, launch);
     await runtime.terminalStarted(agent.id, term.pty.pid);
@@ -127,10 +123,10 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
     assert.equal(view.statusReason, 'needs permission in the terminal: Write from-terminal.txt');
     assert.ok(statuses.some((s) => s.id === agent.id && s.status === 'running' && s.reason === 'thinking (in the terminal)'), 'the prompt was seen as a running turn');
     // What needs the stream-json process is refused with where to go instead.
-    await assert.rejects(runtime.sendMessage(agent.id, 'from the panel'), code('ALREADY_RUNNING'));
-    await assert.rejects(runtime.respondToPermission(agent.id, 'x', { behavior: 'allow' }), code('NOT_RUNNING'));
-    await assert.rejects(runtime.interrupt(agent.id), (e: unknown) => code('NOT_RUNNING')(e) && /Esc/.test((e as Error).message));
-    await assert.rejects(runtime.start(agent.id), code('ALREADY_RUNNING'));
+    await assert.rejects(runtime.sendMessage(agent.id, 'from the panel'), withCode('ALREADY_RUNNING'));
+    await assert.rejects(runtime.respondToPermission(agent.id, 'x', { behavior: 'allow' }), withCode('NOT_RUNNING'));
+    await assert.rejects(runtime.interrupt(agent.id), withCode('NOT_RUNNING', /Esc/));
+    await assert.rejects(runtime.start(agent.id), withCode('ALREADY_RUNNING'));
 
     const turnOver = until(agent.id, (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message in the terminal', 'the end of the terminal turn');
     await term.waitFor(/Doyouwanttocreate/, 'the CLI\'s own permission question');

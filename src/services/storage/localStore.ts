@@ -101,13 +101,21 @@ export class LocalStore {
   async info(): Promise<{ dir: string; files: number; bytes: number }> {
     let files = 0;
     let bytes = 0;
+    // A compaction may replace or remove files while this walks: what is gone by the time it is
+    // looked at is not counted.
+    const gone = (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return undefined;
+    };
     const walk = async (dir: string): Promise<void> => {
-      for (const entry of await readdir(dir, { withFileTypes: true })) {
+      for (const entry of (await readdir(dir, { withFileTypes: true }).catch(gone)) ?? []) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) await walk(path);
         else if (entry.isFile()) {
+          const size = (await stat(path).catch(gone))?.size;
+          if (size === undefined) continue;
           files++;
-          bytes += (await stat(path)).size;
+          bytes += size;
         }
       }
     };

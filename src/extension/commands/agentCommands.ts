@@ -3,6 +3,7 @@ import type { Agent } from '../../services/agents/agentRuntime';
 import type { Services } from '../services';
 import { AgentNode, WorktreeNode } from '../views/agentsView';
 import { registerCommand } from './registerCommand';
+import { pickWorktree } from './worktreeCommands';
 
 /** What an agent command is run on: its tree row, an object naming the agent (scripts, keybindings), or nothing (a quick pick). */
 type Arg = AgentNode | { agentId?: string; id?: string } | undefined;
@@ -50,20 +51,9 @@ export function registerAgentCommands(log: vscode.LogOutputChannel, services: ()
   return [
     registerCommand('claudeManager.newAgent', log, async (arg?: WorktreeNode | { worktreeId?: string; name?: string; prompt?: string }) => {
       const s = await services();
-      let worktreeId = arg instanceof WorktreeNode ? arg.worktree.id : arg?.worktreeId;
-      if (!worktreeId) {
-        const worktrees = (await Promise.all((await s.workspaces.listWorkspaces()).map((w) => s.workspaces.listWorktrees(w.id)))).flat().filter((w) => !w.missing);
-        if (worktrees.length === 0) {
-          void vscode.window.showInformationMessage('Add a repository first: an agent works in one of its worktrees.');
-          return undefined;
-        }
-        const picked = worktrees.length === 1 ? { worktree: worktrees[0]! } : await vscode.window.showQuickPick(
-          worktrees.map((w) => ({ label: w.branch ?? w.name, description: w.path, worktree: w })),
-          { title: 'New Agent', placeHolder: 'The worktree it works in' },
-        );
-        if (!picked) return undefined;
-        worktreeId = picked.worktree.id;
-      }
+      const worktree = await pickWorktree(s, arg, 'New Agent', (w) => !w.missing);
+      if (!worktree) return undefined;
+      const worktreeId = worktree.id;
       const plain = arg && !(arg instanceof WorktreeNode) ? arg : undefined;
       const prompt = plain?.prompt ?? (await vscode.window.showInputBox({ title: 'New Agent', prompt: 'Its first message (optional: leave empty to start it waiting)' }));
       if (prompt === undefined) return undefined;

@@ -36,7 +36,7 @@ async function pickWorkspace(services: Services, arg: Arg, title: string): Promi
 }
 
 /** The worktree a command applies to: its tree row, a `{ worktreeId }` argument, or one the user picks. */
-async function pickWorktree(services: Services, arg: Arg, title: string, filter: (w: Worktree) => boolean = () => true): Promise<Worktree | undefined> {
+export async function pickWorktree(services: Services, arg: Arg, title: string, filter: (w: Worktree) => boolean = () => true): Promise<Worktree | undefined> {
   if (arg instanceof WorktreeNode) return services.workspaces.getWorktree(arg.worktree.id);
   if (arg && 'worktreeId' in arg && arg.worktreeId) return services.workspaces.getWorktree(arg.worktreeId);
   const workspace = await pickWorkspace(services, arg, title);

@@ -277,6 +277,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
 
   /** The "Needs you" node as last drawn, if shown. */
   inbox: InboxNode | undefined;
+  /** The agents as listed for the last redraw of the top level. */
+  private agents: Agent[] | undefined;
 
   /** Only the top-level nodes are revealed (the inbox, from its keybinding). */
   getParent(): AgentsViewNode | undefined {
@@ -307,10 +309,12 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
       if (!ready && node instanceof RepositoryNode && !node.workspace) return [];
       const services = ready ?? (await this.services());
       if (!node) {
-        const [workspaces, agents] = await Promise.all([services.workspaces.listWorkspaces(), services.runtime.list()]);
+        // Every agent, listed once per redraw: the inbox and each repository's worktrees draw from it.
+        const [workspaces, agents] = await Promise.all([services.workspaces.listWorkspaces(), services.runtime.list({ includeDeleted: true })]);
+        this.agents = agents;
         void vscode.commands.executeCommand('setContext', HAS_REPOSITORIES_CONTEXT, workspaces.length > 0);
         void services.monitor.track(workspaces.map((w) => w.id));
-        this.inbox = InboxNode.of(agents);
+        this.inbox = InboxNode.of(agents.filter((a) => !a.deletedAt));
         return [...(this.inbox ? [this.inbox] : []), ...workspaces.map((w) => RepositoryNode.of(w))];
       }
       if (node instanceof InboxNode) return node.agents.map((a) => new AgentNode(a, true));
@@ -323,7 +327,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
             workspace = (await services.workspaces.listWorkspaces()).find((w) => w.path === node.path);
             if (!workspace) return [];
           }
-          const [worktrees, agents] = await Promise.all([services.workspaces.listWorktrees(workspace.id, statusOf), services.runtime.list({ includeDeleted: true })]);
+          const [worktrees, agents] = await Promise.all([services.workspaces.listWorktrees(workspace.id, statusOf), this.agents ?? services.runtime.list({ includeDeleted: true })]);
           const of = (id: string, archived: boolean) => agents.filter((a) => a.worktreeId === id && Boolean(a.deletedAt) === archived).sort((x, y) => x.displayOrder - y.displayOrder);
           return worktrees.map((w) => new WorktreeNode(w, services.monitor.status(w.id), of(w.id, false), of(w.id, true)));
         } catch (error) {

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 
+const modes = ['regular', 'plan', 'auto'] as const;
+
 /** The extension's settings, read fresh each time: users change them while it runs. */
 export function getConfig(scope?: vscode.ConfigurationScope): {
   claudePath: string;
@@ -9,6 +11,8 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
   maxConcurrentAgents: number;
   contextWarningThreshold: number;
   notifications: boolean;
+  defaultMode: 'regular' | 'plan' | 'auto';
+  confirmBeforeDelete: boolean;
 } {
   const config = vscode.workspace.getConfiguration('claudeManager', scope);
   const env = config.get<Record<string, unknown>>('environment', {});
@@ -22,6 +26,8 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
     maxConcurrentAgents: Math.max(1, Math.floor(config.get<number>('maxConcurrentAgents', 8)) || 8),
     contextWarningThreshold: Math.min(100, Math.max(1, Math.floor(config.get<number>('contextWarningThreshold', 80)) || 80)),
     notifications: config.get<boolean>('notifications', true) !== false,
+    defaultMode: modes.find((m) => m === config.get<string>('defaultMode')) ?? 'regular',
+    confirmBeforeDelete: config.get<boolean>('confirmBeforeDelete', true) !== false,
   };
 }
 

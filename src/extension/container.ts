@@ -5,23 +5,30 @@ import type { ClaudeManagerExtension } from './api/claudeManager';
 import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
 import { type AgentsViewNode, AgentsTreeProvider } from './views/agentsView';
+import { AgentsDragAndDrop } from './views/agentsDragAndDrop';
 import { GitService } from '../services/git/gitService';
 import { Store } from '../services/storage/store';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
 import { currentWindowId } from '../services/agents/windowId';
 import { startWatchdog } from '../services/agents/watchdog';
-import { locateClaudeCli } from '../services/cliLocator';
+import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
 import type { Agent, Message, PermissionRequest, Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
 import { registerAgentCommands } from './commands/agentCommands';
+import { registerEditorCommands } from './commands/editorCommands';
 import { AgentStatus } from './views/agentStatus';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
 import { ManagerPanels } from './webviews/managerPanel';
+
+/** Context key of the "CLI not found" welcome view. */
+const CLI_MISSING_CONTEXT = 'claudeManager.cliMissing';
+/** Where the Claude Code docs say how to install the CLI. */
+const CLI_SETUP_URL = 'https://docs.claude.com/en/docs/claude-code/setup';
 
 /**
  * The composition root: builds every service and view in dependency order and owns their
@@ -68,6 +75,8 @@ export class Container implements vscode.Disposable {
       vscode.window.createTreeView('claudeManager.agents', {
         treeDataProvider: this.agentsTree,
         showCollapseAll: true,
+        canSelectMany: true,
+        dragAndDropController: new AgentsDragAndDrop(() => this.servicesReady, this.log),
       }),
     ));
     // Status is polled only while someone can see it; git's metadata is watched all along.
@@ -100,6 +109,7 @@ export class Container implements vscode.Disposable {
     );
     for (const d of registerWorktreeCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerAgentCommands(this.log, () => this.services())) this.own(d);
+    for (const d of registerEditorCommands(this.log, () => this.services())) this.own(d);
     this.own(
       registerCommand('claudeManager.openPanel', this.log, () => {
         const panel = this.panels.show();
@@ -108,6 +118,26 @@ export class Container implements vscode.Disposable {
       }),
     );
     this.own(registerCommand('claudeManager.showLog', this.log, () => this.log.show()));
+    this.own(
+      registerCommand('claudeManager.checkCli', this.log, async () => {
+        const problem = await this.checkCli();
+        if (!problem) {
+          const cli = await locateClaudeCli({ configured: getConfig().claudePath });
+          const version = await readCliVersion(cli.path, this.log).catch((error: Error) => `unreadable version (${error.message})`);
+          void vscode.window.showInformationMessage(`Claude Code ${version} found at ${cli.path}.`);
+          return true;
+        }
+        const choice = await vscode.window.showErrorMessage(problem, 'Open Settings', 'How to Install');
+        if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'claudeManager.claudePath');
+        if (choice === 'How to Install') await vscode.env.openExternal(vscode.Uri.parse(CLI_SETUP_URL));
+        return false;
+      }),
+    );
+    this.own(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('claudeManager.claudePath')) void this.checkCli();
+      }),
+    );
     this.own(
       registerCommand('claudeManager.focusTriage', this.log, async () => {
         await vscode.commands.executeCommand('claudeManager.agents.focus');
@@ -247,6 +277,7 @@ export class Container implements vscode.Disposable {
       // that a command run at once finds them.
       await this.discoverWith(workspaces);
       this.agentsTree.attach(services);
+      void this.checkCli();
       monitor.setPolling(this.view.visible);
       return services;
     })();
@@ -261,6 +292,23 @@ export class Container implements vscode.Disposable {
       },
     );
     return making;
+  }
+
+  /**
+   * Looks for the CLI (no process is run): the tree and the welcome view say so while it is
+   * missing. Returns the problem, or undefined when it is found.
+   */
+  async checkCli(): Promise<string | undefined> {
+    let problem: string | undefined;
+    try {
+      await locateClaudeCli({ configured: getConfig().claudePath });
+    } catch (error) {
+      problem = (error as Error).message;
+      this.log.warn(problem);
+    }
+    void vscode.commands.executeCommand('setContext', CLI_MISSING_CONTEXT, problem !== undefined);
+    this.agentsTree.setCliProblem(problem);
+    return problem;
   }
 
   /** Saves the repositories the editor has open as workspaces (skipping ones the user removed). */

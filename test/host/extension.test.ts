@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
 import * as vscode from 'vscode';
 import type { Agent, ClaudeManagerApi, ClaudeManagerExtension, Worktree } from '../../src/extension/api/claudeManager';
-import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
+import { lastUserText, MockAnthropicApi, textReply } from '../mocks/anthropicApi';
 import { commandIds } from '../../src/extension/commands/commandIds';
 import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
 import { buildWebviewHtml } from '../../src/extension/webviews/webviewHtml';
@@ -391,6 +391,54 @@ suite('Agents', () => {
     assert.equal((await run<Agent>('claudeManager.restoreAgent', {}))?.deletedAt, undefined, 'restored');
     assert.equal(await run('claudeManager.deleteAgent', { confirmed: true }), true);
     await assert.rejects(api.agents.get(created.id), (e: Error & { code?: string }) => e.code === 'NOT_FOUND');
+  });
+
+  test('"New Agent…" with arguments starts the agent in its mode; code from the editor reaches it with its file and lines', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const started = await vscode.commands.executeCommand<Agent>('claudeManager.newAgent', { worktreeId: main.id, name: 'editor helper', mode: 'plan', prompt: '' });
+    assert.ok(started, 'the command returns the started agent');
+    assert.deepEqual([started.name, started.mode, started.status], ['editor helper', 'plan', 'waiting']);
+    // A file of the worktree, three lines selected (the third ends at the start of line 4: not included).
+    const file = join(repoPath, 'src', 'pick.ts');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, 'const a = 1;\nconst b = 2;\nconst c = 3;\nconst d = 4;\n');
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+    editor.selection = new vscode.Selection(1, 0, 3, 0);
+    mock.enqueue(textReply('b and c are constants'));
+    const turnOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === started.id && a.status === 'waiting' && mock.mainRequests.length > 0, 'the reply', 60_000);
+    const requestsBefore = mock.mainRequests.length;
+    const sent = await vscode.commands.executeCommand<{ agentId: string; text: string }>('claudeManager.sendSelectionToAgent', { agentId: started.id, request: 'What are these?' });
+    assert.equal(sent?.text, 'What are these?\n\nFrom src/pick.ts lines 2-3:\n```typescript\nconst b = 2;\nconst c = 3;\n```');
+    await turnOver;
+    // The CLI adds context of its own (a system reminder) before the user's text.
+    assert.ok(lastUserText(mock.mainRequests[requestsBefore]?.body).endsWith(sent.text), 'the CLI sent the message as composed');
+    // "Ask Agent About File" names the file relative to the worktree; an empty question is refused.
+    const asked = await vscode.commands.executeCommand<{ text: string }>('claudeManager.askAgentAboutFile', vscode.Uri.file(file), { agentId: started.id, request: '' });
+    assert.equal(asked, undefined, 'nothing is sent without a question');
+    mock.enqueue(textReply('It defines four constants'));
+    const secondOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === started.id && a.status === 'waiting' && mock.mainRequests.length > requestsBefore + 1, 'the second reply', 60_000);
+    const second = await vscode.commands.executeCommand<{ text: string }>('claudeManager.askAgentAboutFile', { agentId: started.id, request: 'What does it define?' });
+    assert.equal(second?.text, 'What does it define?\n\nFile: src/pick.ts');
+    await secondOver;
+    await api.agents.stop(started.id);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('"Sort By…" applies to every repository\'s worktrees and every worktree\'s agents, and refuses an unknown mode', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    assert.equal(await vscode.commands.executeCommand('claudeManager.sortTree', { mode: 'name' }), 'name');
+    assert.ok((await api.worktrees.list(ws.id)).every((w) => w.sortMode === 'name'));
+    assert.equal(await vscode.commands.executeCommand('claudeManager.sortTree', { mode: 'sideways' }), undefined);
+    assert.ok((await api.worktrees.list(ws.id)).every((w) => w.sortMode === 'name'), 'nothing changed');
+    assert.equal(await vscode.commands.executeCommand('claudeManager.sortTree', { mode: 'free' }), 'free');
+    assert.ok((await api.worktrees.list(ws.id)).every((w) => w.sortMode === 'free'));
+  });
+
+  test('"Check Claude Code CLI" finds the CLI the setting names', async () => {
+    assert.equal(await vscode.commands.executeCommand('claudeManager.checkCli'), true);
   });
 
   test('"Open Agent in Terminal" runs the CLI\'s own UI in an integrated terminal, and the status follows it through the CLI\'s hooks', async () => {

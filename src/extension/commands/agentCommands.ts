@@ -1,12 +1,37 @@
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import type { Services } from '../services';
-import { AgentNode, WorktreeNode } from '../views/agentsView';
+import { getConfig } from '../config';
+import { AgentNode, RepositoryNode, WorktreeNode } from '../views/agentsView';
 import { registerCommand } from './registerCommand';
 import { pickWorktree } from './worktreeCommands';
 
 /** What an agent command is run on: its tree row, an object naming the agent (scripts, keybindings), or nothing (a quick pick). */
 type Arg = AgentNode | { agentId?: string; id?: string } | undefined;
+type AgentMode = Agent['mode'];
+/** "New Agent…" run with an argument (scripts, keybindings): what it names is not asked. */
+interface NewAgentArgs {
+  workspaceId?: string;
+  worktreeId?: string;
+  name?: string;
+  mode?: AgentMode;
+  /** Its first message; "" starts it waiting for one. */
+  prompt?: string;
+}
+
+/** The modes, the current one first and marked. */
+async function pickMode(title: string, current: AgentMode): Promise<AgentMode | undefined> {
+  const modes = [
+    { label: 'Regular', description: 'asks before each tool that is not allowed already', mode: 'regular' as const },
+    { label: 'Plan', description: 'plans first, changes nothing until the plan is approved', mode: 'plan' as const },
+    { label: 'Auto', description: 'edits files without asking; asks before commands', mode: 'auto' as const },
+  ].sort((a, b) => Number(b.mode === current) - Number(a.mode === current));
+  const picked = await vscode.window.showQuickPick(
+    modes.map((m) => ({ ...m, label: m.mode === current ? `$(check) ${m.label}` : m.label })),
+    { title, placeHolder: 'How much it may do without asking' },
+  );
+  return picked?.mode;
+}
 
 async function pickAgent(services: Services, arg: Arg, title: string, filter: (a: Agent) => boolean = () => true): Promise<Agent | undefined> {
   if (arg instanceof AgentNode) return services.runtime.get(arg.agent.id);
@@ -49,18 +74,27 @@ export function registerAgentCommands(log: vscode.LogOutputChannel, services: ()
     return s.runtime.get(agent.id);
   };
   return [
-    registerCommand('claudeManager.newAgent', log, async (arg?: WorktreeNode | { worktreeId?: string; name?: string; prompt?: string }) => {
+    registerCommand('claudeManager.newAgent', log, async (arg?: WorktreeNode | RepositoryNode | NewAgentArgs) => {
       const s = await services();
-      const worktree = await pickWorktree(s, arg, 'New Agent', (w) => !w.missing);
+      const plain = arg && !(arg instanceof WorktreeNode) && !(arg instanceof RepositoryNode) ? arg : undefined;
+      // Repository → an existing worktree or a new one (its branch picker) → mode → first message.
+      const worktree = await pickWorktree(s, arg, 'New Agent', (w) => !w.missing, { offerNew: true });
       if (!worktree) return undefined;
-      const worktreeId = worktree.id;
-      const plain = arg && !(arg instanceof WorktreeNode) ? arg : undefined;
-      const prompt = plain?.prompt ?? (await vscode.window.showInputBox({ title: 'New Agent', prompt: 'Its first message (optional: leave empty to start it waiting)' }));
+      const mode = plain?.mode ?? (await pickMode('New Agent: Mode', getConfig().defaultMode));
+      if (!mode) return undefined;
+      const prompt =
+        plain?.prompt ??
+        (await vscode.window.showInputBox({
+          title: `New Agent in ${worktree.branch ?? worktree.name}`,
+          prompt: 'Its first message (optional: leave empty to start it waiting for you)',
+          placeHolder: 'What should it do?',
+        }));
       if (prompt === undefined) return undefined;
-      const agent = await s.runtime.create({ worktreeId, ...(plain?.name ? { name: plain.name } : {}) });
-      return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting ${agent.name}…` }, () =>
+      const agent = await s.runtime.create({ worktreeId: worktree.id, mode, ...(plain?.name ? { name: plain.name } : {}) });
+      const started = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting ${agent.name}…` }, () =>
         s.runtime.start(agent.id, prompt.trim() ? { initialPrompt: prompt } : {}),
       );
+      return started;
     }),
     registerCommand('claudeManager.startAgent', log, async (arg?: Arg) => {
       const s = await services();
@@ -84,18 +118,7 @@ export function registerAgentCommands(log: vscode.LogOutputChannel, services: ()
       const s = await services();
       const agent = await pickAgent(s, arg, 'Change Mode');
       if (!agent) return undefined;
-      let mode = arg && !(arg instanceof AgentNode) ? arg.mode : undefined;
-      if (!mode) {
-        const picked = await vscode.window.showQuickPick(
-          [
-            { label: 'Regular', description: 'asks before each tool that is not pre-allowed', mode: 'regular' as const },
-            { label: 'Plan', description: 'plans first, changes nothing until the plan is approved', mode: 'plan' as const },
-            { label: 'Auto', description: 'edits files without asking; asks for commands', mode: 'auto' as const },
-          ].map((p) => ({ ...p, picked: p.mode === agent.mode })),
-          { title: `Mode of ${agent.name} (now ${agent.mode})` },
-        );
-        mode = picked?.mode;
-      }
+      const mode = (arg && !(arg instanceof AgentNode) ? arg.mode : undefined) ?? (await pickMode(`Mode of ${agent.name} (now ${agent.mode})`, agent.mode));
       return mode ? s.runtime.setMode(agent.id, mode) : undefined;
     }),
     registerCommand('claudeManager.forkAgent', log, async (arg?: Arg) => {
@@ -121,6 +144,7 @@ export function registerAgentCommands(log: vscode.LogOutputChannel, services: ()
       if (!agent) return false;
       const confirmed =
         (arg && !(arg instanceof AgentNode) && arg.confirmed === true) ||
+        !getConfig().confirmBeforeDelete ||
         (await vscode.window.showWarningMessage(`Delete ${agent.name} and its whole conversation?`, { modal: true, detail: 'This cannot be undone. Archive it instead to keep the conversation.' }, 'Delete')) === 'Delete';
       if (!confirmed) return false;
       await s.runtime.delete(agent.id, { archive: false });

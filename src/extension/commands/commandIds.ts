@@ -3,6 +3,7 @@ export const commandIds = [
   'claudeManager.refresh',
   'claudeManager.openPanel',
   'claudeManager.showLog',
+  'claudeManager.checkCli',
   'claudeManager.showStorageInfo',
   'claudeManager.pruneArchivedAgents',
   'claudeManager.importDatabase',
@@ -13,6 +14,7 @@ export const commandIds = [
   'claudeManager.checkoutBranch',
   'claudeManager.pruneWorktrees',
   'claudeManager.sortWorktrees',
+  'claudeManager.sortTree',
   'claudeManager.openWorktreeInNewWindow',
   'claudeManager.addWorktreeToWorkspace',
   'claudeManager.revealWorktree',
@@ -32,6 +34,8 @@ export const commandIds = [
   'claudeManager.denyPermission',
   'claudeManager.openAgentInTerminal',
   'claudeManager.bypassAgentPermissions',
+  'claudeManager.sendSelectionToAgent',
+  'claudeManager.askAgentAboutFile',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

@@ -1,16 +1,16 @@
 import * as vscode from 'vscode';
-import { isClaudeManagerError } from '../../services/errors';
-import type { SortMode, WorkspaceRecord } from '../../services/storage/records';
+import { ClaudeManagerError, isClaudeManagerError } from '../../services/errors';
+import { type SortMode, sortModes, type WorkspaceRecord } from '../../services/storage/records';
 import type { Worktree } from '../../services/workspaces/workspaceService';
 import type { Services } from '../services';
-import { RepositoryNode, tildify, WorktreeNode } from '../views/agentsView';
+import { AgentNode, RepositoryNode, tildify, WorktreeNode } from '../views/agentsView';
 import { registerCommand } from './registerCommand';
 
 /**
  * What a command is run on: a tree row, or (from scripts, keybindings, other extensions) an object
  * naming the repository or worktree; "New Worktree" also takes the branch, to skip its questions.
  */
-type Arg = RepositoryNode | WorktreeNode | { workspaceId?: string; worktreeId?: string; branch?: string; newBranch?: boolean; baseRef?: string } | undefined;
+type Arg = RepositoryNode | WorktreeNode | AgentNode | { workspaceId?: string; worktreeId?: string; branch?: string; newBranch?: boolean; baseRef?: string } | undefined;
 
 /** The repository a command applies to: its tree row, an `{ workspaceId }` argument, or one the user picks. */
 async function pickWorkspace(services: Services, arg: Arg, title: string): Promise<WorkspaceRecord | undefined> {
@@ -20,6 +20,7 @@ async function pickWorkspace(services: Services, arg: Arg, title: string): Promi
     return (await services.workspaces.listWorkspaces()).find((w) => w.path === arg.path) ?? (await services.workspaces.createWorkspace({ path: arg.path }));
   }
   if (arg instanceof WorktreeNode) return services.workspaces.getWorkspace(arg.worktree.workspaceId);
+  if (arg instanceof AgentNode) return services.workspaces.getWorkspace((await services.workspaces.getWorktree(arg.agent.worktreeId)).workspaceId);
   if (arg && 'workspaceId' in arg && arg.workspaceId) return services.workspaces.getWorkspace(arg.workspaceId);
   const workspaces = await services.workspaces.listWorkspaces();
   if (workspaces.length === 0) {
@@ -35,21 +36,37 @@ async function pickWorkspace(services: Services, arg: Arg, title: string): Promi
   return picked?.workspace;
 }
 
-/** The worktree a command applies to: its tree row, a `{ worktreeId }` argument, or one the user picks. */
-export async function pickWorktree(services: Services, arg: Arg, title: string, filter: (w: Worktree) => boolean = () => true): Promise<Worktree | undefined> {
+/**
+ * The worktree a command applies to: its tree row (or an agent's row: the agent's worktree), a
+ * `{ worktreeId }` argument, or one the user picks; with `offerNew`, the pick may also be a new
+ * worktree, made there and then with the "New Worktree…" flow.
+ */
+export async function pickWorktree(
+  services: Services,
+  arg: Arg,
+  title: string,
+  filter: (w: Worktree) => boolean = () => true,
+  options: { offerNew?: boolean } = {},
+): Promise<Worktree | undefined> {
   if (arg instanceof WorktreeNode) return services.workspaces.getWorktree(arg.worktree.id);
+  if (arg instanceof AgentNode) return services.workspaces.getWorktree(arg.agent.worktreeId);
   if (arg && 'worktreeId' in arg && arg.worktreeId) return services.workspaces.getWorktree(arg.worktreeId);
   const workspace = await pickWorkspace(services, arg, title);
   if (!workspace) return undefined;
   const worktrees = (await services.workspaces.listWorktrees(workspace.id)).filter(filter);
-  if (worktrees.length === 0) {
+  if (worktrees.length === 0 && !options.offerNew) {
     void vscode.window.showInformationMessage(`${workspace.name} has no worktree this applies to.`);
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(
-    worktrees.map((w) => ({ label: w.branch ?? `detached at ${w.head.slice(0, 7)}`, description: tildify(w.path), detail: w.isMain ? 'main worktree' : undefined, worktree: w })),
-    { title, placeHolder: 'Choose a worktree' },
-  );
+  const items: (vscode.QuickPickItem & { worktree?: Worktree; create?: boolean })[] = worktrees.map((w) => ({
+    label: `$(${w.isMain ? 'home' : w.branch ? 'git-branch' : 'git-commit'}) ${w.branch ?? `detached at ${w.head.slice(0, 7)}`}`,
+    description: tildify(w.path),
+    detail: w.isMain ? 'main worktree' : undefined,
+    worktree: w,
+  }));
+  if (options.offerNew) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(add) New Worktree…', description: 'on a new, local or remote branch', alwaysShow: true, create: true });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: options.offerNew ? 'Choose a worktree, or make a new one' : 'Choose a worktree' });
+  if (picked?.create) return createWorktreeFlow(services, workspace);
   return picked?.worktree;
 }
 
@@ -168,7 +185,7 @@ export function registerWorktreeCommands(log: vscode.LogOutputChannel, services:
       const s = await services();
       const workspace = await pickWorkspace(s, arg, 'New Worktree');
       if (!workspace) return undefined;
-      if (arg && !(arg instanceof RepositoryNode) && !(arg instanceof WorktreeNode) && typeof arg.branch === 'string') {
+      if (arg && !(arg instanceof RepositoryNode) && !(arg instanceof WorktreeNode) && !(arg instanceof AgentNode) && typeof arg.branch === 'string') {
         const { branch, newBranch, baseRef } = arg;
         return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating a worktree for ${branch}…` }, () =>
           s.workspaces.createWorktree({ workspaceId: workspace.id, branch, ...(newBranch ? { newBranch } : {}), ...(baseRef ? { baseRef } : {}) }),
@@ -237,6 +254,38 @@ export function registerWorktreeCommands(log: vscode.LogOutputChannel, services:
       );
       if (picked) await s.workspaces.setWorktreeSortMode(workspace.id, picked.mode);
       return picked?.mode;
+    }),
+    registerCommand('claudeManager.sortTree', log, async (arg?: { mode?: SortMode }) => {
+      // The whole tree: every repository's worktrees and every worktree's agents.
+      const s = await services();
+      const workspaces = await s.workspaces.listWorkspaces();
+      // A repository that cannot be read now (its folder moved) keeps its worktrees' sort modes.
+      const readable = (w: WorkspaceRecord) =>
+        s.workspaces.listWorktrees(w.id).catch((error: Error) => {
+          log.warn(`The worktrees of ${w.path} were not sorted: ${error.message}`);
+          return [];
+        });
+      const worktrees = (await Promise.all(workspaces.map(readable))).flat();
+      const inUse = new Set([...(await Promise.all(workspaces.map((w) => s.workspaces.worktreeSortMode(w.id)))), ...worktrees.map((w) => w.sortMode)]);
+      const current = inUse.size === 1 ? [...inUse][0] : undefined;
+      let mode = arg?.mode;
+      if (mode !== undefined && !sortModes.includes(mode)) throw new ClaudeManagerError('INVALID_INPUT', `"${String(mode)}" is not a sort mode: use free, status or name.`);
+      if (!mode) {
+        const picked = await vscode.window.showQuickPick(
+          [
+            { label: 'Free', description: 'as you arranged them (drag and drop)', mode: 'free' as const },
+            { label: 'Status', description: 'what needs you first: permission requests, replies, conflicts', mode: 'status' as const },
+            { label: 'Name', description: 'alphabetically', mode: 'name' as const },
+          ].map((m) => ({ ...m, label: m.mode === current ? `$(check) ${m.label}` : m.label })),
+          { title: 'Sort Worktrees and Agents', placeHolder: current ? `Now sorted: ${current}` : 'Now sorted in several ways' },
+        );
+        mode = picked?.mode;
+      }
+      if (!mode) return undefined;
+      const chosen = mode;
+      for (const w of workspaces) await s.workspaces.setWorktreeSortMode(w.id, chosen);
+      for (const w of worktrees) if (w.sortMode !== chosen) await s.workspaces.updateWorktree(w.id, { sortMode: chosen });
+      return chosen;
     }),
     registerCommand('claudeManager.openWorktreeInNewWindow', log, async (arg?: Arg) => {
       const s = await services();

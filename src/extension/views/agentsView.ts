@@ -5,6 +5,7 @@ import type { Agent } from '../../services/agents/agentRuntime';
 import type { WorkspaceRecord } from '../../services/storage/records';
 import type { KnownStatus } from '../../services/workspaces/worktreeMonitor';
 import type { Worktree } from '../../services/workspaces/workspaceService';
+import { orderAgents } from '../../services/workspaces/order';
 import type { EditorRepositories } from '../git/editorGit';
 import type { Services } from '../services';
 import { ContextValues } from './contextValues';
@@ -229,7 +230,27 @@ export class InboxNode {
   }
 }
 
-export type AgentsViewNode = InboxNode | RepositoryNode | WorktreeNode | AgentNode | ArchivedNode;
+/**
+ * Pinned at the top while the Claude Code CLI cannot be found: agents cannot start, and the rows
+ * below would otherwise give no hint why. Clicking it checks again and says what to do.
+ */
+export class CliMissingNode {
+  readonly kind = 'cliMissing';
+  constructor(readonly problem: string) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Claude Code CLI not found', vscode.TreeItemCollapsibleState.None);
+    item.id = 'cliMissing';
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    item.description = 'agents cannot start';
+    item.tooltip = new vscode.MarkdownString().appendText(this.problem);
+    item.command = { command: 'claudeManager.checkCli', title: 'Check Claude Code CLI' };
+    item.contextValue = ContextValues.CliMissing;
+    return item;
+  }
+}
+
+export type AgentsViewNode = CliMissingNode | InboxNode | RepositoryNode | WorktreeNode | AgentNode | ArchivedNode;
 
 /**
  * The `claudeManager.agents` tree: repositories → worktrees (→ agents, with the agent runtime).
@@ -275,6 +296,15 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
     return node.toTreeItem();
   }
 
+  /** Why the CLI cannot be run (not found), or undefined when it can. */
+  private cliProblem: string | undefined;
+
+  setCliProblem(problem: string | undefined): void {
+    if (problem === this.cliProblem) return;
+    this.cliProblem = problem;
+    this.refresh();
+  }
+
   /** The "Needs you" node as last drawn, if shown. */
   inbox: InboxNode | undefined;
   /** The agents as listed for the last redraw of the top level. */
@@ -315,7 +345,9 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
         void vscode.commands.executeCommand('setContext', HAS_REPOSITORIES_CONTEXT, workspaces.length > 0);
         void services.monitor.track(workspaces.map((w) => w.id));
         this.inbox = InboxNode.of(agents.filter((a) => !a.deletedAt));
-        return [...(this.inbox ? [this.inbox] : []), ...workspaces.map((w) => RepositoryNode.of(w))];
+        // With no repository the welcome view says it instead (a tree with rows hides it).
+        const cli = this.cliProblem && workspaces.length ? [new CliMissingNode(this.cliProblem)] : [];
+        return [...cli, ...(this.inbox ? [this.inbox] : []), ...workspaces.map((w) => RepositoryNode.of(w))];
       }
       if (node instanceof InboxNode) return node.agents.map((a) => new AgentNode(a, true));
       if (node instanceof RepositoryNode) {
@@ -328,8 +360,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
             if (!workspace) return [];
           }
           const [worktrees, agents] = await Promise.all([services.workspaces.listWorktrees(workspace.id, statusOf), this.agents ?? services.runtime.list({ includeDeleted: true })]);
-          const of = (id: string, archived: boolean) => agents.filter((a) => a.worktreeId === id && Boolean(a.deletedAt) === archived).sort((x, y) => x.displayOrder - y.displayOrder);
-          return worktrees.map((w) => new WorktreeNode(w, services.monitor.status(w.id), of(w.id, false), of(w.id, true)));
+          const of = (w: Worktree, archived: boolean) => orderAgents(agents.filter((a) => a.worktreeId === w.id && Boolean(a.deletedAt) === archived), archived ? 'name' : w.sortMode);
+          return worktrees.map((w) => new WorktreeNode(w, services.monitor.status(w.id), of(w, false), of(w, true)));
         } catch (error) {
           // One repository that cannot be read (its folder moved) must not take the tree down.
           this.log.warn(`The worktrees of ${node.path} could not be read: ${(error as Error).message}`);

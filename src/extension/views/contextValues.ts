@@ -22,6 +22,8 @@ export const enum ContextValues {
   Inbox = 'claudeManager:inbox',
   /** An archived agent: restore or delete. */
   AgentArchived = 'claudeManager:agent:archived',
+  /** The warning row shown while the Claude Code CLI cannot be found. */
+  CliMissing = 'claudeManager:cliMissing',
   /** The "Archived" node of a worktree. */
   Archived = 'claudeManager:archived',
 }

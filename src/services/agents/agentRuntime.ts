@@ -861,8 +861,11 @@ export class AgentRuntime {
     return this.get(id);
   }
 
+  /** Arranges a worktree's agents (all of its unarchived ones, each once); each one moved is announced. */
   async reorder(worktreeId: string, orderedIds: readonly string[]): Promise<Agent[]> {
+    const before = new Map((await this.store.agents.list({ worktreeId })).map((a) => [a.id, a.displayOrder]));
     await this.store.agents.reorder(worktreeId, orderedIds);
+    for (const [i, id] of orderedIds.entries()) if (before.get(id) !== i) await this.agentChanged(id);
     return this.list({ worktreeId });
   }
 

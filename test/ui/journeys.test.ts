@@ -1,17 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
-import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
+import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { activityBarItem, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 
 describe('a window with no folder', () => {
   let wb: Workbench;
   before(async () => {
-    wb = await openWorkbench();
+    // No CLI where the setting points: the welcome view says so beside "No repository yet".
+    wb = await openWorkbench({ machineSettings: { 'claudeManager.claudePath': '/opt/missing/claude' } });
   });
   after(async () => {
     await wb?.close();
@@ -24,6 +25,9 @@ describe('a window with no folder', () => {
     const welcome = wb.page.locator('.welcome-view-content', { hasText: 'No repository yet' });
     await welcome.waitFor({ timeout: 30_000 });
     assert.match(await welcome.innerText(), /Add Repository…[\s\S]*Open Folder/);
+    const cli = wb.page.locator('.welcome-view-content', { hasText: 'Claude Code CLI was not found' });
+    await cli.waitFor({ timeout: 30_000 });
+    assert.match(await cli.innerText(), /npm install -g @anthropic-ai\/claude-code[\s\S]*Open Settings[\s\S]*Check Again/);
     await wb.screenshot('01-welcome-view');
   });
 });
@@ -105,6 +109,10 @@ describe('a window on a git repository', () => {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor();
     await input.fill('main');
     await page.keyboard.press('Enter');
+    // Its mode: the default (Regular) comes first, checked.
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Regular' }).first().waitFor();
+    await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
     await input.fill('Say hello');
     await page.keyboard.press('Enter');
@@ -135,6 +143,62 @@ describe('a window on a git repository', () => {
     await inbox.waitFor({ state: 'detached', timeout: 10_000 });
     assert.ok(await row.locator('.codicon-circle-large-outline').count(), 'the finished icon');
     assert.equal(api.mainRequests.length, 1, 'one turn went to the API');
+  });
+
+  it('lists a permission request in "Needs you"; Allow on its row lets the tool run and the turn end', async () => {
+    const page = wb.page;
+    const target = join(repo.repo, 'allowed-by-journey.txt');
+    api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: target, content: 'written after Allow' } }]), textReply('Wrote the file'));
+    await page.keyboard.press('Control+Shift+Alt+KeyN');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
+    await input.fill('main');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
+    await input.fill('Write the file');
+    await page.keyboard.press('Enter');
+    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
+    const inbox = view.locator('.monaco-list-row', { hasText: 'Needs you (1)' });
+    await inbox.waitFor({ timeout: 60_000 });
+    // The inbox row comes right after the inbox node.
+    const asking = view.locator('.monaco-list-row', { hasText: 'Agent 2' }).first();
+    await asking.locator('.label-description', { hasText: 'needs permission: Write allowed-by-journey.txt' }).waitFor({ timeout: 30_000 });
+    assert.ok(await asking.locator('.codicon-shield').count(), 'the permission icon');
+    assert.match(await inbox.innerText(), /1 asking for permission/);
+    await wb.screenshot('05-triage-inbox-permission');
+    await asking.hover();
+    await asking.locator('.action-label[aria-label="Allow"]').click();
+    await inbox.waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+    // The turn ends: the agent waits for its next message (back in the inbox as "waiting for your message").
+    const row = view.locator('.monaco-list-row', { hasText: 'Agent 2' }).last();
+    await row.locator('.label-description', { hasText: 'waiting for your message' }).waitFor({ timeout: 60_000 });
+    assert.equal(readFileSync(target, 'utf8'), 'written after Allow');
+    assert.equal(api.mainRequests.length, 3, 'the tool call, then the turn after its result');
+    await row.hover();
+    await row.locator('.action-label[aria-label="Stop Agent"]').click();
+    await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+  });
+
+  it('reorders worktrees by drag and drop, and the order survives a reload', async () => {
+    const page = wb.page;
+    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
+    const order = async () => (await view.locator('.monaco-list-row .label-name').allInnerTexts()).filter((t) => ['feature/journey', 'made-outside'].includes(t));
+    const before = await order();
+    assert.equal(before.length, 2, before.join(', '));
+    const [upper, lower] = before as [string, string];
+    const source = view.locator('.monaco-list-row', { hasText: lower }).first();
+    const target = view.locator('.monaco-list-row', { hasText: upper }).first();
+    await source.dragTo(target);
+    for (let i = 0; i < 60 && (await order())[0] !== lower; i++) await page.waitForTimeout(250);
+    assert.deepEqual(await order(), [lower, upper]);
+    await wb.screenshot('06-sidebar-reordered');
+    await runFromPalette(page, 'Developer: Reload Window');
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    const reloaded = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
+    await reloaded.locator('.monaco-list-row', { hasText: upper }).first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await order(), [lower, upper], 'the order is stored');
   });
 
   it('opens the panel from the palette and shows the host facts, including the CLI', async () => {

@@ -60,6 +60,14 @@ suite('Extension', () => {
       () => (exports.getAPI as (v: number) => unknown)(2),
       (error: Error & { code?: string }) => error.code === 'INVALID_INPUT' && /version 2/.test(error.message),
     );
+    // Inputs are checked before anything is done, with the method and parameter named.
+    const before = (await api.workspaces.list()).length;
+    await assert.rejects(api.workspaces.create({ path: '  ' }), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT' && e.message === 'workspaces.create: input.path: path cannot be empty.');
+    await assert.rejects(
+      (api.agents.start as (...args: unknown[]) => Promise<unknown>)('ag_0000000001', { initalPrompt: 'hi' }),
+      (e: Error & { code?: string }) => e.code === 'INVALID_INPUT' && e.message === 'agents.start: options: unknown key "initalPrompt".',
+    );
+    assert.equal((await api.workspaces.list()).length, before);
   });
 
   test('runs as a workspace extension in a remote host, never on "*"', () => {

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { ClaudeManagerError, type ErrorCode } from '../../services/errors';
+import { type ApiMethod, apiInputs, checkInput } from './apiInputs';
 import type { Worktree as ServiceWorktree } from '../../services/workspaces/workspaceService';
 import type { Services } from '../services';
 import type { Agent as ServiceAgent } from '../../services/agents/agentRuntime';
@@ -74,6 +75,21 @@ function usageFilter(f: UsageFilter | undefined): ServiceUsageFilter {
   return { ...(f?.workspaceId ? { workspaceId: f.workspaceId } : {}), ...(f?.worktreeId ? { worktreeId: f.worktreeId } : {}), ...(f?.agentId ? { agentId: f.agentId } : {}) };
 }
 
+/**
+ * A group of methods whose inputs are checked before each call (`apiInputs`): a bad call rejects
+ * with INVALID_INPUT and reaches no service. A method without a schema is a programming error,
+ * caught when the API is built.
+ */
+function validated<G extends object>(group: string, methods: G): Readonly<G> {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(methods) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    const method = `${group}.${name}`;
+    if (!(method in apiInputs)) throw new Error(`The API method ${method} has no input schema.`);
+    out[name] = async (...args: unknown[]) => fn(...checkInput(method as ApiMethod, args));
+  }
+  return Object.freeze(out) as Readonly<G>;
+}
+
 export interface ApiEvents {
   onDidChangeWorkspaces: vscode.Event<Workspace[]>;
   onDidChangeWorktrees: vscode.Event<{ workspaceId: string }>;
@@ -90,7 +106,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
   const store = async () => (await services()).store;
   const v1: ClaudeManagerApi = Object.freeze({
     version: 1 as const,
-    workspaces: Object.freeze({
+    workspaces: validated('workspaces', {
       list: async () => (await ws()).listWorkspaces(),
       get: async (id: string) => (await ws()).getWorkspace(id),
       create: async (input: { path: string; name?: string }) => {
@@ -101,7 +117,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       delete: async (id: string) => (await ws()).deleteWorkspace(id),
       refresh: async (id: string) => (await ws()).refreshWorkspace(id),
     }),
-    worktrees: Object.freeze({
+    worktrees: validated('worktrees', {
       list: async (workspaceId: string) => (await (await ws()).listWorktrees(workspaceId)).map(worktree),
       get: async (id: string) => worktree(await (await ws()).getWorktree(id)),
       create: async (input: { workspaceId: string; branch: string; newBranch?: boolean; baseRef?: string; path?: string }) => worktree(await (await ws()).createWorktree(input)),
@@ -113,7 +129,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       listBranches: async (id: string) => (await ws()).listBranches(id),
       prune: async (workspaceId: string) => (await ws()).prune(workspaceId),
     }),
-    agents: Object.freeze({
+    agents: validated('agents', {
       list: async (filter?: { worktreeId?: string; includeDeleted?: boolean }) => (await (await rt()).list(filter ?? {})).map(publishedAgent),
       get: async (id: string) => publishedAgent(await (await rt()).get(id)),
       create: async (input: { worktreeId: string; name?: string; mode?: AgentMode; permissions?: Permission[]; model?: string }) => publishedAgent(await (await rt()).create(input)),
@@ -131,7 +147,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
         (await rt()).respondToPermission(id, requestId, answer),
       setMode: async (id: string, mode: AgentMode) => publishedAgent(await (await rt()).setMode(id, mode)),
     }),
-    usage: Object.freeze({
+    usage: validated('usage', {
       today: async (filter?: UsageFilter) => (await store()).usage.today(usageFilter(filter)),
       get: async (period: 'daily' | 'weekly' | 'monthly', date?: string, filter?: UsageFilter) => (await store()).usage.get(period, date, usageFilter(filter)),
       history: async (options: { period: 'daily' | 'weekly' | 'monthly'; from?: string; to?: string } & UsageFilter) =>

@@ -6,6 +6,11 @@
  *
  * Versioned like the built-in git extension's: a version, once published, only grows compatibly
  * (new optional fields, new methods).
+ *
+ * Every method is async and checks its arguments before it does anything: a wrong type, an id of
+ * the wrong kind ("ws_…", "wt_…", "ag_…"), an empty name, a key the method does not know (a typo)
+ * or an extra argument rejects with code INVALID_INPUT and a message naming the method and the
+ * parameter, e.g. `agents.start: options: unknown key "initalPrompt".` Nothing is changed then.
  */
 
 /** Codes carried by every error the API rejects or throws with. */

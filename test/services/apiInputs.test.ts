@@ -1,0 +1,134 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createExtensionApi, type ApiEvents } from '../../src/extension/api/api';
+import { type ApiMethod, apiInputs } from '../../src/extension/api/apiInputs';
+import type { Services } from '../../src/extension/services';
+
+const WS = 'ws_0m3k2x9a1b2c3d4e5f6a7b8c';
+const WT = 'wt_0m3k2x9a1b2c3d4e5f6a7b8c';
+const AG = 'ag_0m3k2x9a1b2c3d4e5f6a7b8c';
+
+/** A valid call of each method: it must pass the check and reach the services. */
+const valid: Record<ApiMethod, unknown[]> = {
+  'workspaces.list': [],
+  'workspaces.get': [WS],
+  'workspaces.create': [{ path: '/repos/app', name: 'app' }],
+  'workspaces.delete': [WS],
+  'workspaces.refresh': [WS],
+  'worktrees.list': [WS],
+  'worktrees.get': [WT],
+  'worktrees.create': [{ workspaceId: WS, branch: 'feature/x', newBranch: true, baseRef: 'main' }],
+  'worktrees.update': [WT, { sortMode: 'name' }],
+  'worktrees.delete': [WT, { force: true }],
+  'worktrees.checkoutBranch': [WT, 'main', { create: false }],
+  'worktrees.reorder': [WS, [WT]],
+  'worktrees.gitStatus': [WT],
+  'worktrees.listBranches': [WT],
+  'worktrees.prune': [WS],
+  'agents.list': [{ worktreeId: WT, includeDeleted: true }],
+  'agents.get': [AG],
+  'agents.create': [{ worktreeId: WT, name: 'fixer', mode: 'plan', permissions: ['read', 'write'], model: 'sonnet' }],
+  'agents.update': [AG, { name: 'renamed' }],
+  'agents.delete': [AG, { archive: false }],
+  'agents.restore': [AG],
+  'agents.reorder': [WT, [AG]],
+  'agents.start': [AG, { initialPrompt: '  keeps its indentation' }],
+  'agents.stop': [AG],
+  'agents.interrupt': [AG],
+  'agents.sendMessage': [AG, '    indented code'],
+  'agents.getMessages': [AG, { limit: 500, before: 'cursor' }],
+  'agents.fork': [AG, { name: 'copy' }],
+  'agents.respondToPermission': [AG, 'req_1', { behavior: 'deny', message: 'no', always: false }],
+  'agents.setMode': [AG, 'auto'],
+  'usage.today': [{ agentId: AG }],
+  'usage.get': ['weekly', '2026-11-23', { workspaceId: WS }],
+  'usage.history': [{ period: 'monthly', from: '2026-01-01', worktreeId: WT }],
+  'usage.limits': [],
+};
+
+/** Values that are wrong for every parameter of the API (no parameter is typed "anything"). */
+const wrong: unknown[] = [42, null, true, Symbol('s'), () => undefined, ['x'], { length: 1 }, '', '  \n'];
+/** And for ids: strings that are no id of the kind. */
+const wrongIds: unknown[] = ['ws_UPPER', `${AG}; rm -rf /`, 'ag_', `${WS}\n`, 'wt_../../etc'];
+
+function harness() {
+  let reached = 0;
+  const services = async (): Promise<Services> => {
+    reached++;
+    // Nothing behind it: a call that gets here rejects with this, not with INVALID_INPUT.
+    throw Object.assign(new Error('services reached'), { code: 'REACHED' });
+  };
+  const noEvent = () => ({ dispose() {} });
+  const events = { onDidChangeWorkspaces: noEvent, onDidChangeWorktrees: noEvent, onDidChangeAgent: noEvent, onDidReceiveMessage: noEvent, onDidRequestPermission: noEvent, onDidChangeUsage: noEvent } as unknown as ApiEvents;
+  const api = createExtensionApi(services, events).getAPI(1) as unknown as Record<string, Record<string, (...args: unknown[]) => Promise<unknown>>>;
+  return { api, reached: () => reached };
+}
+
+function call(api: ReturnType<typeof harness>['api'], method: string, args: unknown[]): Promise<unknown> {
+  const [group, name] = method.split('.') as [string, string];
+  return api[group]![name]!(...args);
+}
+
+describe('the public API checks every input before it does anything', () => {
+  it('has a schema for exactly the methods it publishes', () => {
+    const { api } = harness();
+    const published = ['workspaces', 'worktrees', 'agents', 'usage'].flatMap((g) => Object.keys(api[g]!).map((m) => `${g}.${m}`)).sort();
+    assert.deepEqual(published, Object.keys(apiInputs).sort());
+  });
+
+  it('lets each valid call through to the services', async () => {
+    for (const [method, args] of Object.entries(valid)) {
+      const h = harness();
+      await assert.rejects(call(h.api, method, args), (e: Error & { code?: string }) => e.code === 'REACHED', `${method} with ${JSON.stringify(args)}`);
+      assert.equal(h.reached(), 1, method);
+    }
+  });
+
+  it('refuses a wrong value in any parameter with INVALID_INPUT naming the method and parameter, reaching nothing', async () => {
+    let refused = 0;
+    for (const [method, args] of Object.entries(valid) as [ApiMethod, unknown[]][]) {
+      const params = apiInputs[method] as readonly (readonly [string, unknown])[];
+      for (const [i, [name]] of params.entries()) {
+        for (const value of /^(id|workspaceId|worktreeId)$/.test(name) ? [...wrong, ...wrongIds] : wrong) {
+          // Leaving out an optional parameter is allowed: undefined is not among the wrong values.
+          const h = harness();
+          const bad = [...args];
+          bad[i] = value;
+          await assert.rejects(call(h.api, method, bad), (e: Error & { code?: string }) => {
+            assert.equal(e.code, 'INVALID_INPUT', `${method}(${name} = ${String(typeof value === 'symbol' ? 'symbol' : JSON.stringify(value))}): ${e.message}`);
+            assert.ok(e.message.startsWith(`${method}: ${name}`), e.message);
+            return true;
+          });
+          assert.equal(h.reached(), 0, `${method} reached the services with a wrong ${name}`);
+          refused++;
+        }
+      }
+    }
+    assert.ok(refused > 300, `${refused} wrong calls tried`);
+  });
+
+  it('refuses unknown keys (typos), extra arguments, and out-of-range values, saying which', async () => {
+    const { api, reached } = harness();
+    const cases: [string, unknown[], RegExp][] = [
+      ['agents.start', [AG, { initalPrompt: 'hi' }], /^agents\.start: options: unknown key "initalPrompt"\.$/],
+      ['agents.getMessages', [AG, { limit: 501 }], /^agents\.getMessages: options\.limit: must be at most 500\.$/],
+      ['agents.getMessages', [AG, { limit: 2.5 }], /^agents\.getMessages: options\.limit: expected a whole number\.$/],
+      ['agents.sendMessage', [AG, '   \n '], /^agents\.sendMessage: content: content cannot be empty\.$/],
+      ['agents.create', [{ worktreeId: WT, permissions: ['read', 'root'] }], /^agents\.create: input\.permissions\.1: expected "read", "write" or "execute"\.$/],
+      ['worktrees.reorder', [WS, [WT, AG]], /^worktrees\.reorder: orderedIds\.1: expected a worktree id \("wt_…"\)\.$/],
+      ['usage.get', ['daily', '24/11/2026'], /^usage\.get: date: expected a date \(YYYY-MM-DD\)\.$/],
+      ['workspaces.list', ['extra'], /^workspaces\.list takes no arguments; it was given 1\.$/],
+      ['agents.get', [AG, 'extra'], /^agents\.get takes 1 argument \(id\); it was given 2\.$/],
+      ['agents.get', [], /^agents\.get: id: expected an agent id \("ag_…"\)\.$/],
+    ];
+    for (const [method, args, message] of cases) {
+      await assert.rejects(call(api, method, args), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT' && message.test(e.message), `${method}: ${message}`);
+    }
+    assert.equal(reached(), 0);
+  });
+
+  it('refuses an API version it does not have', () => {
+    const extension = createExtensionApi(async () => { throw new Error('unused'); }, {} as ApiEvents);
+    assert.throws(() => (extension.getAPI as (v: number) => unknown)(2), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT' && /version 2 does not exist/.test(e.message));
+  });
+});

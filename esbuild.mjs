@@ -24,6 +24,19 @@ const common = {
   define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
 };
 
+/**
+ * Modules the extension `require()`s on first use. In its bundle each such call becomes
+ * `require('./lazy.js')`, a bundle of its own that exports them all (src/extension/lazy.ts):
+ * activation then compiles a third of the code. Static imports of them are left alone.
+ */
+const LAZY = /^(\.\.\/services\/agents\/agentRuntime|\.\.\/services\/spawn\/spawnHost|\.\/apiInputs|simple-git)$/;
+const lazyPlugin = {
+  name: 'claude-manager-lazy',
+  setup(build) {
+    build.onResolve({ filter: LAZY }, (args) => (args.kind === 'require-call' ? { path: './lazy.js', external: true } : undefined));
+  },
+};
+
 const extensionOptions = {
   ...common,
   // The store (sql.js, the repositories, the message logs) runs in a worker thread started on
@@ -34,7 +47,9 @@ const extensionOptions = {
     spawnWorker: 'src/services/spawn/spawnWorker.ts',
     // A process of its own that ends the agents' process groups if the extension host dies.
     agentWatchdog: 'src/services/agents/watchdogMain.ts',
+    lazy: 'src/extension/lazy.ts',
   },
+  plugins: [lazyPlugin],
   outdir: 'dist',
   platform: 'node',
   format: 'cjs',

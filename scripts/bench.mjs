@@ -50,27 +50,31 @@ async function measureFirstRows(browser, server, repo) {
     await icon.click();
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
     await view.locator('.monaco-list-row').first().waitFor({ timeout: 60_000 });
-    return performance.now() - started;
+    const first = performance.now() - started;
+    // Then the repository's worktrees, from the store (opened on this click) and git.
+    await view.locator('.monaco-list-row', { hasText: 'task-1' }).first().waitFor({ timeout: 60_000 });
+    return { first, worktrees: performance.now() - started };
   } finally {
     await page.close();
   }
 }
 
-function activationFigures(logsDir) {
-  const figures = [];
+/** Every match of `pattern` in the extension's logs (one log per window). */
+function logFigures(logsDir, pattern) {
+  const found = [];
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (entry.name === 'Claude Manager.log') {
-        for (const m of readFileSync(p, 'utf8').matchAll(/activated in ([\d.]+) ms \(loading ([\d.]+) ms, activate ([\d.]+) ms\)/g)) {
-          figures.push({ total: Number(m[1]), loading: Number(m[2]), activate: Number(m[3]) });
-        }
-      }
+      else if (entry.name === 'Claude Manager.log') found.push(...readFileSync(p, 'utf8').matchAll(pattern));
     }
   };
   walk(logsDir);
-  return figures;
+  return found;
+}
+
+function activationFigures(logsDir) {
+  return logFigures(logsDir, /activated in ([\d.]+) ms \(loading ([\d.]+) ms, activate ([\d.]+) ms\)/g).map((m) => ({ total: Number(m[1]), loading: Number(m[2]), activate: Number(m[3]) }));
 }
 
 async function main() {
@@ -131,27 +135,57 @@ async function main() {
   const profile = makeProfileDir({ prefix: 'cm-bench-editor-' });
   installVsix(env, join(root, 'dist', 'claude-manager.vsix'), join(profile, 'ext'));
   const { repo, cleanup } = makeGitRepo({ name: 'bench-repo' });
+  // The data the figures are taken with: 50 worktrees × 20 agents, in the store the extension opens
+  // (globalStorage of publisher.name).
+  const storeDir = join(profile, 'ud', 'User', 'globalStorage', 'claude-manager.claude-manager', 'store');
+  const seeded = spawnSync(process.execPath, ['--import', 'tsx', join('bench', 'seedTree.ts'), repo, storeDir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (seeded.status !== 0) throw new Error('Seeding the editor benchmark\'s data failed (see above).');
+  const seed = JSON.parse(seeded.stdout.trim().split('\n').pop());
   const server = await startCodeServer({ ...env, profile });
   const browser = await launchChromium(env.chromium);
   try {
     const firstRows = [];
+    const worktreeRows = [];
     for (let i = 0; i < RUNS; i++) {
-      firstRows.push(await measureFirstRows(browser, server, repo));
-      process.stderr.write(`[bench] window ${i + 1}/${RUNS}: first rows ${firstRows.at(-1).toFixed(0)} ms\n`);
+      const times = await measureFirstRows(browser, server, repo);
+      firstRows.push(times.first);
+      worktreeRows.push(times.worktrees);
+      process.stderr.write(`[bench] window ${i + 1}/${RUNS}: first row ${times.first.toFixed(0)} ms, worktree rows ${times.worktrees.toFixed(0)} ms\n`);
     }
     // Each window has its own extension host and log; the extension logs what activating cost.
     const activation = activationFigures(join(profile, 'ud', 'logs'));
     if (activation.length !== RUNS) throw new Error(`expected ${RUNS} activations in the logs, found ${activation.length}`);
     const totals = activation.map((a) => a.total);
     add(
-      'activate(): bundle evaluation + activate(), median',
+      `activate(): bundle evaluation + activate(), ${seed.worktrees} worktrees × ${seed.agents / seed.worktrees} agents stored, median`,
       median(totals),
       50,
       'ms',
       `${RUNS} runs, min ${Math.min(...totals).toFixed(1)}, max ${Math.max(...totals).toFixed(1)}; ` +
         `median loading ${median(activation.map((a) => a.loading)).toFixed(1)}, activate ${median(activation.map((a) => a.activate)).toFixed(1)}`,
     );
-    add('click on the icon → first tree row, median', median(firstRows), 1000, 'ms', `${RUNS} runs, min ${Math.min(...firstRows).toFixed(0)}, max ${Math.max(...firstRows).toFixed(0)}`);
+    const data = `${seed.worktrees} worktrees × ${seed.agents / seed.worktrees} agents stored`;
+    add('click on the icon → first tree row, median', median(firstRows), 1000, 'ms', `${data}; ${RUNS} runs, min ${Math.min(...firstRows).toFixed(0)}, max ${Math.max(...firstRows).toFixed(0)}`);
+    add('click on the icon → the worktrees\' rows, median', median(worktreeRows), 2000, 'ms', `store opened and git read on the click; ${RUNS} runs, min ${Math.min(...worktreeRows).toFixed(0)}, max ${Math.max(...worktreeRows).toFixed(0)}`);
+    // Each window's first draw of the repository, logged by the tree: the model (grouping,
+    // sorting, rows and their items) apart from reading the data.
+    const draws = logFigures(join(profile, 'ud', 'logs'), /First draw of [^:]+: (\d+) worktrees, (\d+) agents; data read in ([\d.]+) ms, tree model built in ([\d.]+) ms/g).map((m) => ({
+      worktrees: Number(m[1]),
+      agents: Number(m[2]),
+      read: Number(m[3]),
+      model: Number(m[4]),
+    }));
+    if (draws.length !== RUNS || draws.some((d) => d.worktrees !== seed.worktrees || d.agents !== seed.agents)) {
+      throw new Error(`expected ${RUNS} first draws of ${seed.worktrees} worktrees and ${seed.agents} agents in the logs, found ${JSON.stringify(draws)}`);
+    }
+    const models = draws.map((d) => d.model);
+    add(
+      `tree model for ${data.replace(' stored', '')}, median`,
+      median(models),
+      20,
+      'ms',
+      `in the extension host, ${RUNS} windows, min ${Math.min(...models).toFixed(1)}, max ${Math.max(...models).toFixed(1)}; reading the data took a median ${median(draws.map((d) => d.read)).toFixed(1)} ms more`,
+    );
   } finally {
     await browser.close();
     await server.stop();

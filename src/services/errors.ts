@@ -21,9 +21,20 @@ export const errorCodes = [
 
 export type ErrorCode = (typeof errorCodes)[number];
 
+/**
+ * Marks the extension's errors. A symbol from the global registry, not the class, identifies them:
+ * the extension ships in more than one bundle (its lazily loaded part has its own copy of this
+ * module), and an error made in one must be recognised in the other.
+ */
+const BRAND = Symbol.for('claude-manager.error');
+
 /** An error with a stable code and a message that says what failed and what the user can do. */
 export class ClaudeManagerError extends Error {
   override readonly name = 'ClaudeManagerError';
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
 
   constructor(
     readonly code: ErrorCode,
@@ -31,6 +42,7 @@ export class ClaudeManagerError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 

@@ -76,6 +76,10 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     const usage = await store.usage.today({ agentId: agent.id });
     assert.deepEqual([usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheCreationTokens, usage.requestCount], [1000, 50, 3000, 1000, 1]);
     assert.ok(usage.costUsd > 0, 'the turn\'s cost is recorded');
+    // The agent carries its all-time totals, one by one and in a list.
+    const own = (await runtime.get(agent.id)).usage;
+    assert.deepEqual([own.inputTokens, own.outputTokens, own.cacheReadTokens, own.cacheCreationTokens, own.costUsd], [1000, 50, 3000, 1000, usage.costUsd]);
+    assert.deepEqual((await runtime.list()).find((a) => a.id === agent.id)?.usage, own);
     assert.equal(done.contextLevel, Math.round((5000 / 200_000) * 100));
     assert.equal((await store.sessions.latest(agent.id))?.id, started.sessionId);
   });

@@ -73,7 +73,7 @@ describe('the public API checks every input before it does anything', () => {
   it('has a schema for exactly the methods it publishes', () => {
     const { api } = harness();
     const published = ['workspaces', 'worktrees', 'agents', 'usage'].flatMap((g) => Object.keys(api[g]!).map((m) => `${g}.${m}`)).sort();
-    assert.deepEqual(published, Object.keys(apiInputs).sort());
+    assert.deepEqual(published, Object.keys(apiInputs()).sort());
   });
 
   it('lets each valid call through to the services', async () => {
@@ -87,7 +87,7 @@ describe('the public API checks every input before it does anything', () => {
   it('refuses a wrong value in any parameter with INVALID_INPUT naming the method and parameter, reaching nothing', async () => {
     let refused = 0;
     for (const [method, args] of Object.entries(valid) as [ApiMethod, unknown[]][]) {
-      const params = apiInputs[method] as readonly (readonly [string, unknown])[];
+      const params = apiInputs()[method] as readonly (readonly [string, unknown])[];
       for (const [i, [name]] of params.entries()) {
         for (const value of /^(id|workspaceId|worktreeId)$/.test(name) ? [...wrong, ...wrongIds] : wrong) {
           // Leaving out an optional parameter is allowed: undefined is not among the wrong values.

@@ -73,6 +73,17 @@ describe('usage ledger', () => {
     assert.equal(store.usage.today({ workspaceId: 'ws_other' }).requestCount, 0);
   });
 
+  it('sums many agents in one query, each as its own all-time totals', async () => {
+    const many = store.usage.totalsByAgent([ids.a1, ids.a2, 'ag_without_usage']);
+    assert.deepEqual(Object.keys(many).sort(), [ids.a1, ids.a2].sort(), 'an agent without usage is absent');
+    assert.deepEqual(many[ids.a1], store.usage.totals({ agentId: ids.a1 }));
+    assert.deepEqual(many[ids.a2], store.usage.totals({ agentId: ids.a2 }));
+    assert.equal(many[ids.a1]?.requestCount, 4);
+    // More ids than one statement may carry are asked in chunks.
+    const padded = [...Array.from({ length: 1200 }, (_, i) => `ag_none${i}`), ids.a2];
+    assert.deepEqual(Object.keys(store.usage.totalsByAgent(padded)), [ids.a2]);
+  });
+
   it('lists a history with every period, empty ones included', () => {
     const days = store.usage.history({ period: 'daily', from: '2026-11-14', to: '2026-11-18' });
     assert.deepEqual(days.map((d) => [d.date, d.requestCount]), [['2026-11-14', 0], ['2026-11-15', 1], ['2026-11-16', 1], ['2026-11-17', 0], ['2026-11-18', 3]]);

@@ -168,6 +168,8 @@ describe('a window on a git repository', () => {
     assert.ok(await asking.locator('.codicon-shield').count(), 'the permission icon');
     assert.match(await inbox.innerText(), /1 asking for permission/);
     await wb.screenshot('05-triage-inbox-permission');
+    await wb.screenshotOf(page.locator('.part.sidebar'), 'readme-triage-inbox');
+    await wb.screenshotOf(page.locator('.statusbar-item:has([aria-label^="Claude Manager:"]), .statusbar-item[aria-label^="Claude Manager:"]').first(), 'readme-status-bar');
     await asking.hover();
     await asking.locator('.action-label[aria-label="Allow"]').click();
     await inbox.waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
@@ -194,6 +196,7 @@ describe('a window on a git repository', () => {
     for (let i = 0; i < 60 && (await order())[0] !== lower; i++) await page.waitForTimeout(250);
     assert.deepEqual(await order(), [lower, upper]);
     await wb.screenshot('06-sidebar-reordered');
+    await wb.screenshotOf(page.locator('.part.sidebar'), 'readme-tree');
     await runFromPalette(page, 'Developer: Reload Window');
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
     const reloaded = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
@@ -280,5 +283,50 @@ describe('a window whose Git is turned off', () => {
     assert.match(await welcome.innerText(), /Open Git Settings/);
     assert.equal(await wb.page.locator('.welcome-view-content', { hasText: 'No repository yet' }).count(), 0);
     await wb.screenshot('08-welcome-git-off');
+  });
+});
+
+describe('a window on a repository the user has not trusted', () => {
+  let wb: Workbench;
+  let repo: { repo: string; cleanup: () => void };
+  before(async () => {
+    repo = makeGitRepo({ name: 'untrusted-repo' });
+    wb = await openWorkbench({
+      folder: repo.repo,
+      workspaceTrust: true,
+      // No trust dialog at startup: the folder opens in Restricted Mode, as after "Don't Trust".
+      settings: { 'security.workspace.trust.startupPrompt': 'never' },
+      machineSettings: { 'claudeManager.claudePath': findClaudeBinary() },
+    });
+  });
+  after(async () => {
+    await wb?.close();
+    repo?.cleanup();
+  });
+
+  it('lists the repository but starts no agent, saying why and offering to manage trust', async () => {
+    const page = wb.page;
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    await activityBarItem(page).click();
+    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
+    await view.locator('.monaco-list-row', { hasText: 'untrusted-repo' }).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Control+Shift+Alt+KeyN');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
+    await input.fill('main');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notification-toast', { hasText: 'This workspace is not trusted' });
+    await toast.waitFor({ timeout: 30_000 });
+    assert.match(await toast.innerText(), /Trust it first[\s\S]*Manage Workspace Trust/);
+    await wb.screenshot('09-untrusted-workspace');
+    // The agent exists, not started: nothing ran.
+    const row = view.locator('.monaco-list-row', { hasText: 'Agent 1' }).last();
+    await row.locator('.label-description', { hasText: 'not started' }).waitFor({ timeout: 10_000 });
+    await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).click();
+    await page.locator('.tabs-container .tab', { hasText: 'Workspace Trust' }).waitFor({ timeout: 15_000 });
   });
 });

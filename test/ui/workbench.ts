@@ -2,7 +2,7 @@
 // a person would see it, for the UI journeys.
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import {
   launchChromium,
   makeProfileDir,
@@ -25,12 +25,20 @@ export interface Workbench {
   /** The editor's profile folder (settings under ud/User and ud/Machine). */
   profile: string;
   screenshot(name: string): Promise<string>;
+  /** A screenshot of one part of the window (the README's pictures are taken this way). */
+  screenshotOf(locator: Locator, name: string): Promise<string>;
   close(): Promise<void>;
 }
 
 /** Starts code-server with the built extension installed and opens `folder` (or an empty window). */
 export async function openWorkbench(
-  options: { folder?: string; settings?: Record<string, unknown>; machineSettings?: Record<string, unknown> } = {},
+  options: {
+    folder?: string;
+    settings?: Record<string, unknown>;
+    machineSettings?: Record<string, unknown>;
+    /** Start the editor with workspace trust on (a folder opens untrusted, in Restricted Mode). */
+    workspaceTrust?: boolean;
+  } = {},
 ): Promise<Workbench> {
   const profile = makeProfileDir({ prefix: 'cm-ui-', settings: options.settings ?? {}, machineSettings: options.machineSettings ?? {} });
   // The packaged extension, installed once by scripts/test.mjs.
@@ -39,6 +47,7 @@ export async function openWorkbench(
     node24: required('CM_NODE24'),
     codeServer: required('CM_CODE_SERVER'),
     profile,
+    ...(options.workspaceTrust ? { workspaceTrust: true } : {}),
   });
   let browser: Browser | undefined;
   try {
@@ -58,6 +67,11 @@ export async function openWorkbench(
       async screenshot(name: string) {
         const file = join(screenshotDir, `${name}.png`);
         await page.screenshot({ path: file });
+        return file;
+      },
+      async screenshotOf(locator: Locator, name: string) {
+        const file = join(screenshotDir, `${name}.png`);
+        await locator.screenshot({ path: file });
         return file;
       },
       async close() {

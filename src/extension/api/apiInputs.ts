@@ -8,88 +8,100 @@ import { ClaudeManagerError } from '../../services/errors';
  * API does not know (a typo such as `initalPrompt`) is refused rather than ignored.
  */
 
-const id = (prefix: 'ws' | 'wt' | 'ag', what: string) =>
-  z.string({ error: `expected ${what} id ("${prefix}_…")` }).regex(new RegExp(`^${prefix}_[0-9a-z]{1,64}$`), { error: `expected ${what} id ("${prefix}_…")` });
-const workspaceId = id('ws', 'a workspace');
-const worktreeId = id('wt', 'a worktree');
-const agentId = id('ag', 'an agent');
-/** A string with something in it besides spaces; passed on as given (a message keeps its indentation). */
-const text = (what: string, max = 1000) =>
-  z
-    .string({ error: `expected ${what} (a string)` })
-    .max(max, { error: `${what} is longer than ${max} characters` })
-    .refine((s) => s.trim().length > 0, { error: `${what} cannot be empty` });
-const flag = z.boolean({ error: 'expected true or false' });
-const mode = z.enum(['auto', 'plan', 'regular'], { error: 'expected "auto", "plan" or "regular"' });
-const sortMode = z.enum(['free', 'status', 'name'], { error: 'expected "free", "status" or "name"' });
-const period = z.enum(['daily', 'weekly', 'monthly'], { error: 'expected "daily", "weekly" or "monthly"' });
-const permissions = z.array(z.enum(['read', 'write', 'execute'], { error: 'expected "read", "write" or "execute"' }), { error: 'expected a list of permissions' });
-const localDate = z.string({ error: 'expected a date (YYYY-MM-DD)' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date (YYYY-MM-DD)' });
-const ids = (item: z.ZodType, what: string) => z.array(item, { error: `expected a list of ${what}` }).max(10_000);
-const options = <S extends z.ZodRawShape>(shape: S) => z.strictObject(shape, { error: 'expected an object' });
-const usageShape = { workspaceId: workspaceId.optional(), worktreeId: worktreeId.optional(), agentId: agentId.optional() };
-
 /** A parameter: its name (for the message) and its schema; optional ones may be left out. */
 type Param = readonly [name: string, schema: z.ZodType];
 
-export const apiInputs = {
-  'workspaces.list': [],
-  'workspaces.get': [['id', workspaceId]],
-  'workspaces.create': [['input', options({ path: text('path', 4096), name: text('name', 200).optional() })]],
-  'workspaces.delete': [['id', workspaceId]],
-  'workspaces.refresh': [['id', workspaceId]],
-  'worktrees.list': [['workspaceId', workspaceId]],
-  'worktrees.get': [['id', worktreeId]],
-  'worktrees.create': [
-    [
-      'input',
-      options({
-        workspaceId,
-        branch: text('branch', 250),
-        newBranch: flag.optional(),
-        baseRef: text('baseRef', 250).optional(),
-        path: text('path', 4096).optional(),
-      }),
-    ],
-  ],
-  'worktrees.update': [['id', worktreeId], ['patch', options({ name: text('name', 200).optional(), sortMode: sortMode.optional() })]],
-  'worktrees.delete': [['id', worktreeId], ['options', options({ force: flag.optional(), deleteBranch: flag.optional() }).optional()]],
-  'worktrees.checkoutBranch': [['id', worktreeId], ['branch', text('branch', 250)], ['options', options({ create: flag.optional() }).optional()]],
-  'worktrees.reorder': [['workspaceId', workspaceId], ['orderedIds', ids(worktreeId, 'worktree ids')]],
-  'worktrees.gitStatus': [['id', worktreeId]],
-  'worktrees.listBranches': [['id', worktreeId]],
-  'worktrees.prune': [['workspaceId', workspaceId]],
-  'agents.list': [['filter', options({ worktreeId: worktreeId.optional(), includeDeleted: flag.optional() }).optional()]],
-  'agents.get': [['id', agentId]],
-  'agents.create': [
-    ['input', options({ worktreeId, name: text('name', 200).optional(), mode: mode.optional(), permissions: permissions.optional(), model: text('model', 200).optional() })],
-  ],
-  'agents.update': [['id', agentId], ['patch', options({ name: text('name', 200).optional(), mode: mode.optional(), permissions: permissions.optional(), model: text('model', 200).optional() })]],
-  'agents.delete': [['id', agentId], ['options', options({ archive: flag.optional() }).optional()]],
-  'agents.restore': [['id', agentId]],
-  'agents.reorder': [['worktreeId', worktreeId], ['orderedIds', ids(agentId, 'agent ids')]],
-  'agents.start': [['id', agentId], ['options', options({ initialPrompt: z.string({ error: 'expected a string' }).max(1_000_000).optional() }).optional()]],
-  'agents.stop': [['id', agentId], ['options', options({ force: flag.optional() }).optional()]],
-  'agents.interrupt': [['id', agentId]],
-  'agents.sendMessage': [['id', agentId], ['content', text('content', 1_000_000)]],
-  'agents.getMessages': [
-    ['id', agentId],
-    ['options', options({ limit: z.int({ error: 'expected a whole number' }).min(1, { error: 'must be at least 1' }).max(500, { error: 'must be at most 500' }).optional(), before: text('before', 200).optional() }).optional()],
-  ],
-  'agents.fork': [['id', agentId], ['options', options({ name: text('name', 200).optional() }).optional()]],
-  'agents.respondToPermission': [
-    ['id', agentId],
-    ['requestId', text('requestId', 200)],
-    ['answer', options({ behavior: z.enum(['allow', 'deny'], { error: 'expected "allow" or "deny"' }), message: z.string({ error: 'expected a string' }).max(10_000).optional(), always: flag.optional() })],
-  ],
-  'agents.setMode': [['id', agentId], ['mode', mode]],
-  'usage.today': [['filter', options(usageShape).optional()]],
-  'usage.get': [['period', period], ['date', localDate.optional()], ['filter', options(usageShape).optional()]],
-  'usage.history': [['options', options({ period, from: localDate.optional(), to: localDate.optional(), ...usageShape })]],
-  'usage.limits': [],
-} as const satisfies Record<string, readonly Param[]>;
+/**
+ * The table, built on the first call of a method: making a hundred schemas costs milliseconds
+ * that activation should not pay.
+ */
+function buildInputs() {
+  const id = (prefix: 'ws' | 'wt' | 'ag', what: string) =>
+    z.string({ error: `expected ${what} id ("${prefix}_…")` }).regex(new RegExp(`^${prefix}_[0-9a-z]{1,64}$`), { error: `expected ${what} id ("${prefix}_…")` });
+  const workspaceId = id('ws', 'a workspace');
+  const worktreeId = id('wt', 'a worktree');
+  const agentId = id('ag', 'an agent');
+  /** A string with something in it besides spaces; passed on as given (a message keeps its indentation). */
+  const text = (what: string, max = 1000) =>
+    z
+      .string({ error: `expected ${what} (a string)` })
+      .max(max, { error: `${what} is longer than ${max} characters` })
+      .refine((s) => s.trim().length > 0, { error: `${what} cannot be empty` });
+  const flag = z.boolean({ error: 'expected true or false' });
+  const mode = z.enum(['auto', 'plan', 'regular'], { error: 'expected "auto", "plan" or "regular"' });
+  const sortMode = z.enum(['free', 'status', 'name'], { error: 'expected "free", "status" or "name"' });
+  const period = z.enum(['daily', 'weekly', 'monthly'], { error: 'expected "daily", "weekly" or "monthly"' });
+  const permissions = z.array(z.enum(['read', 'write', 'execute'], { error: 'expected "read", "write" or "execute"' }), { error: 'expected a list of permissions' });
+  const localDate = z.string({ error: 'expected a date (YYYY-MM-DD)' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date (YYYY-MM-DD)' });
+  const ids = (item: z.ZodType, what: string) => z.array(item, { error: `expected a list of ${what}` }).max(10_000);
+  const options = <S extends z.ZodRawShape>(shape: S) => z.strictObject(shape, { error: 'expected an object' });
+  const usageShape = { workspaceId: workspaceId.optional(), worktreeId: worktreeId.optional(), agentId: agentId.optional() };
 
-export type ApiMethod = keyof typeof apiInputs;
+  return {
+    'workspaces.list': [],
+    'workspaces.get': [['id', workspaceId]],
+    'workspaces.create': [['input', options({ path: text('path', 4096), name: text('name', 200).optional() })]],
+    'workspaces.delete': [['id', workspaceId]],
+    'workspaces.refresh': [['id', workspaceId]],
+    'worktrees.list': [['workspaceId', workspaceId]],
+    'worktrees.get': [['id', worktreeId]],
+    'worktrees.create': [
+      [
+        'input',
+        options({
+          workspaceId,
+          branch: text('branch', 250),
+          newBranch: flag.optional(),
+          baseRef: text('baseRef', 250).optional(),
+          path: text('path', 4096).optional(),
+        }),
+      ],
+    ],
+    'worktrees.update': [['id', worktreeId], ['patch', options({ name: text('name', 200).optional(), sortMode: sortMode.optional() })]],
+    'worktrees.delete': [['id', worktreeId], ['options', options({ force: flag.optional(), deleteBranch: flag.optional() }).optional()]],
+    'worktrees.checkoutBranch': [['id', worktreeId], ['branch', text('branch', 250)], ['options', options({ create: flag.optional() }).optional()]],
+    'worktrees.reorder': [['workspaceId', workspaceId], ['orderedIds', ids(worktreeId, 'worktree ids')]],
+    'worktrees.gitStatus': [['id', worktreeId]],
+    'worktrees.listBranches': [['id', worktreeId]],
+    'worktrees.prune': [['workspaceId', workspaceId]],
+    'agents.list': [['filter', options({ worktreeId: worktreeId.optional(), includeDeleted: flag.optional() }).optional()]],
+    'agents.get': [['id', agentId]],
+    'agents.create': [
+      ['input', options({ worktreeId, name: text('name', 200).optional(), mode: mode.optional(), permissions: permissions.optional(), model: text('model', 200).optional() })],
+    ],
+    'agents.update': [['id', agentId], ['patch', options({ name: text('name', 200).optional(), mode: mode.optional(), permissions: permissions.optional(), model: text('model', 200).optional() })]],
+    'agents.delete': [['id', agentId], ['options', options({ archive: flag.optional() }).optional()]],
+    'agents.restore': [['id', agentId]],
+    'agents.reorder': [['worktreeId', worktreeId], ['orderedIds', ids(agentId, 'agent ids')]],
+    'agents.start': [['id', agentId], ['options', options({ initialPrompt: z.string({ error: 'expected a string' }).max(1_000_000).optional() }).optional()]],
+    'agents.stop': [['id', agentId], ['options', options({ force: flag.optional() }).optional()]],
+    'agents.interrupt': [['id', agentId]],
+    'agents.sendMessage': [['id', agentId], ['content', text('content', 1_000_000)]],
+    'agents.getMessages': [
+      ['id', agentId],
+      ['options', options({ limit: z.int({ error: 'expected a whole number' }).min(1, { error: 'must be at least 1' }).max(500, { error: 'must be at most 500' }).optional(), before: text('before', 200).optional() }).optional()],
+    ],
+    'agents.fork': [['id', agentId], ['options', options({ name: text('name', 200).optional() }).optional()]],
+    'agents.respondToPermission': [
+      ['id', agentId],
+      ['requestId', text('requestId', 200)],
+      ['answer', options({ behavior: z.enum(['allow', 'deny'], { error: 'expected "allow" or "deny"' }), message: z.string({ error: 'expected a string' }).max(10_000).optional(), always: flag.optional() })],
+    ],
+    'agents.setMode': [['id', agentId], ['mode', mode]],
+    'usage.today': [['filter', options(usageShape).optional()]],
+    'usage.get': [['period', period], ['date', localDate.optional()], ['filter', options(usageShape).optional()]],
+    'usage.history': [['options', options({ period, from: localDate.optional(), to: localDate.optional(), ...usageShape })]],
+    'usage.limits': [],
+  } as const satisfies Record<string, readonly Param[]>;
+}
+
+export type ApiMethod = keyof ReturnType<typeof buildInputs>;
+let inputs: Record<ApiMethod, readonly Param[]> | undefined;
+
+/** Each method's parameters, in order. */
+export function apiInputs(): Record<ApiMethod, readonly Param[]> {
+  return (inputs ??= buildInputs());
+}
 
 function describe(issue: z.core.$ZodIssue): string {
   const where = issue.path.length ? `.${issue.path.map(String).join('.')}` : '';
@@ -101,7 +113,8 @@ function describe(issue: z.core.$ZodIssue): string {
  * Checks a call's arguments against its method's parameters and returns them as parsed. Throws INVALID_INPUT: "agents.start: options.initalPrompt: unknown key".
  */
 export function checkInput(method: ApiMethod, args: readonly unknown[]): unknown[] {
-  const params: readonly Param[] = apiInputs[method];
+  const params = apiInputs()[method];
+  if (!params) throw new Error(`The API method ${method} has no input schema.`);
   const extra = args.slice(params.length).findIndex((a) => a !== undefined);
   if (extra >= 0) {
     throw new ClaudeManagerError('INVALID_INPUT', `${method} takes ${params.length === 0 ? 'no arguments' : `${params.length} argument${params.length === 1 ? '' : 's'} (${params.map(([n]) => n).join(', ')})`}; it was given ${params.length + extra + 1}.`);

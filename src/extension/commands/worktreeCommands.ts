@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ClaudeManagerError, isClaudeManagerError } from '../../services/errors';
-import { type SortMode, sortModes, type WorkspaceRecord } from '../../services/storage/records';
+import type { SortMode, WorkspaceRecord } from '../../services/storage/records';
 import type { Worktree } from '../../services/workspaces/workspaceService';
 import type { Services } from '../services';
 import { AgentNode, RepositoryNode, tildify, WorktreeNode } from '../views/agentsView';
@@ -269,7 +269,7 @@ export function registerWorktreeCommands(log: vscode.LogOutputChannel, services:
       const inUse = new Set([...(await Promise.all(workspaces.map((w) => s.workspaces.worktreeSortMode(w.id)))), ...worktrees.map((w) => w.sortMode)]);
       const current = inUse.size === 1 ? [...inUse][0] : undefined;
       let mode = arg?.mode;
-      if (mode !== undefined && !sortModes.includes(mode)) throw new ClaudeManagerError('INVALID_INPUT', `"${String(mode)}" is not a sort mode: use free, status or name.`);
+      if (mode !== undefined && !(['free', 'status', 'name'] as const).includes(mode)) throw new ClaudeManagerError('INVALID_INPUT', `"${String(mode)}" is not a sort mode: use free, status or name.`);
       if (!mode) {
         const picked = await vscode.window.showQuickPick(
           [

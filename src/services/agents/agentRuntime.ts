@@ -774,7 +774,11 @@ export class AgentRuntime {
   }
 
   async list(filter: { worktreeId?: string; includeDeleted?: boolean } = {}): Promise<Agent[]> {
-    return Promise.all((await this.store.agents.list(filter)).map((r) => this.view(r)));
+    const records = await this.store.agents.list(filter);
+    // One query for every agent's usage: a tree of a thousand agents is one round trip, not a thousand.
+    const totals = await this.store.usage.totalsByAgent(records.map((r) => r.id));
+    const none = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, totalTokens: 0, costUsd: 0, requestCount: 0, errorCount: 0 };
+    return Promise.all(records.map((r) => this.view(r, totals[r.id] ?? none)));
   }
 
   private async view(record: AgentRecord, totals?: Awaited<ReturnType<Store['usage']['totals']>>): Promise<Agent> {

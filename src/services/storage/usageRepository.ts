@@ -80,6 +80,20 @@ function nextPeriod(period: UsagePeriod, start: Date): Date {
   return new Date(start.getFullYear(), start.getMonth() + 1, 1);
 }
 
+/** The counters of one row of sums (columns i, o, r, c, cost, n, e). */
+function countersOf(row: Record<string, unknown>): UsageCounters {
+  return {
+    inputTokens: Number(row.i),
+    outputTokens: Number(row.o),
+    cacheReadTokens: Number(row.r),
+    cacheCreationTokens: Number(row.c),
+    totalTokens: Number(row.i) + Number(row.o) + Number(row.r) + Number(row.c),
+    costUsd: Number(row.cost),
+    requestCount: Number(row.n),
+    errorCount: Number(row.e),
+  };
+}
+
 const ZERO: UsageCounters = {
   inputTokens: 0,
   outputTokens: 0,
@@ -156,8 +170,29 @@ export class UsageRepository {
 
   /** Every recorded figure matching the filter, all time (an agent's `usage`). */
   totals(filter: UsageFilter = {}): UsageCounters {
-    const { period: _p, date: _d, byModel: _b, ...counters } = this.summarise('daily', new Date(0), new Date(8.64e15), filter);
+    // The end is year 9999: a later Date's ISO string starts with "+", which sorts before every
+    // stored time and would select nothing.
+    const { period: _p, date: _d, byModel: _b, ...counters } = this.summarise('daily', new Date(0), new Date('9999-12-31T23:59:59.999Z'), filter);
     return counters;
+  }
+
+  /**
+   * All-time totals of many agents in one query (what a redraw of the tree needs), keyed by agent
+   * id; an agent without usage is absent. Asked in chunks, under SQLite's parameter limit.
+   */
+  totalsByAgent(agentIds: readonly string[]): Record<string, UsageCounters> {
+    const out: Record<string, UsageCounters> = {};
+    for (let i = 0; i < agentIds.length; i += 500) {
+      const chunk = agentIds.slice(i, i + 500);
+      const rows = this.meta.query(
+        `SELECT agent_id AS a, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cache_read_tokens) AS r, sum(cache_creation_tokens) AS c,
+                sum(cost_usd) AS cost, sum(request_count) AS n, sum(error_count) AS e
+         FROM usage_ledger WHERE agent_id IN (${chunk.map(() => '?').join(',')}) GROUP BY agent_id`,
+        chunk,
+      );
+      for (const row of rows) out[String(row.a)] = countersOf(row);
+    }
+    return out;
   }
 
   private summarise(period: UsagePeriod, start: Date, end: Date, filter: UsageFilter): UsageSummary {
@@ -182,16 +217,7 @@ export class UsageRepository {
     const byModel: Record<string, UsageCounters> = {};
     const total: UsageCounters = { ...ZERO };
     for (const row of rows) {
-      const c: UsageCounters = {
-        inputTokens: Number(row.i),
-        outputTokens: Number(row.o),
-        cacheReadTokens: Number(row.r),
-        cacheCreationTokens: Number(row.c),
-        totalTokens: Number(row.i) + Number(row.o) + Number(row.r) + Number(row.c),
-        costUsd: Number(row.cost),
-        requestCount: Number(row.n),
-        errorCount: Number(row.e),
-      };
+      const c = countersOf(row);
       byModel[String(row.model)] = c;
       for (const key of Object.keys(total) as (keyof UsageCounters)[]) total[key] += c[key];
     }

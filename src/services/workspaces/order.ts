@@ -9,7 +9,17 @@ interface Orderable {
   displayOrder: number;
 }
 
-const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' });
+let collator: Intl.Collator | undefined;
+/**
+ * Names compared as people read them: without case, numbers by value ("agent 2" before "agent 10").
+ * One collator for all: `localeCompare` with options builds a new one per comparison, which made
+ * sorting a thousand agents cost tens of milliseconds.
+ */
+export function compareNames(a: string, b: string): number {
+  return (collator ??= new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })).compare(a, b);
+}
+
+const byName = (a: { name: string }, b: { name: string }) => compareNames(a.name, b.name);
 
 /** Those who need the user first, then those at work, then failures, then the idle. */
 function statusRank(a: Orderable): number {

@@ -6,6 +6,7 @@ import { type GitService, type GitStatus, type GitWorktree, type LossReport, LOS
 import type { GitBranches } from '../git/porcelain';
 import type { Logger } from '../logger';
 import type { SortMode, WorkspaceRecord, WorktreeRecord } from '../storage/records';
+import { compareNames } from './order';
 import type { Store } from '../storage/store';
 
 /** The API's Worktree: the stored row and what git says of it now. */
@@ -266,7 +267,7 @@ export class WorkspaceService {
     if (!this.live.has(workspaceId)) await this.sync(workspaceId);
     const rows = (await this.store.worktrees.list(workspaceId)).map((r) => this.withLive(r));
     const mode = await this.worktreeSortMode(workspaceId);
-    const byName = (a: Worktree, b: Worktree) => a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' });
+    const byName = (a: Worktree, b: Worktree) => compareNames(a.name, b.name);
     const rank = (w: Worktree): number => {
       if (w.missing) return 3;
       const s = statusOf?.(w.id);

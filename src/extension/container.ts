@@ -11,7 +11,7 @@ import { Store } from '../services/storage/store';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
 import { currentWindowId } from '../services/agents/windowId';
-import { startWatchdog } from '../services/agents/watchdog';
+import { type AgentWatchdog, startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
@@ -208,10 +208,18 @@ export class Container implements vscode.Disposable {
       const store = await this.store();
       const git = new GitService({ gitPath: gitPath(), logger: this.log });
       // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
-      const watchdog = startWatchdog(process.execPath, [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'agentWatchdog.js').fsPath], this.log, {
-        ...process.env,
-        ELECTRON_RUN_AS_NODE: '1',
-      });
+      // Started with the first agent: a window that runs none has no process for it.
+      let started: AgentWatchdog | undefined;
+      const start = () =>
+        (started ??= startWatchdog(process.execPath, [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'agentWatchdog.js').fsPath], this.log, {
+          ...process.env,
+          ELECTRON_RUN_AS_NODE: '1',
+        }));
+      const watchdog: AgentWatchdog = {
+        add: (pid) => start().add(pid),
+        remove: (pid) => started?.remove(pid),
+        dispose: () => started?.dispose(),
+      };
       // Loaded here, not with the extension: the runtime and its protocol schemas are evaluated on
       // first use only, not during activation.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -238,8 +246,10 @@ export class Container implements vscode.Disposable {
       const stopHeartbeat = runtime.startHeartbeat();
       // Agents whose window died (a crash, a reload) are not running now; a process of theirs left
       // behind is ended.
-      const orphans = await runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() });
-      if (orphans.cleared.length) this.log.info(`${orphans.cleared.length} agents whose window had closed are marked finished (${orphans.ended.length} left-over processes ended)`);
+      // (Done while the editor's repositories are saved below; both are awaited before any use.)
+      const reconciled = runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() }).then((orphans) => {
+        if (orphans.cleared.length) this.log.info(`${orphans.cleared.length} agents whose window had closed are marked finished (${orphans.ended.length} left-over processes ended)`);
+      });
       // Closing the window: every agent is signalled at once; what remains is killed after 2 s.
       this.own({
         dispose: () => {
@@ -275,7 +285,7 @@ export class Container implements vscode.Disposable {
       this.own(new AgentStatus(services, this.log, () => getConfig().notifications));
       // The editor's repositories are saved as workspaces before anything uses the services, so
       // that a command run at once finds them.
-      await this.discoverWith(workspaces);
+      await Promise.all([this.discoverWith(workspaces), reconciled]);
       this.agentsTree.attach(services);
       void this.checkCli();
       monitor.setPolling(this.view.visible);

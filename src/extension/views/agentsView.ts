@@ -85,10 +85,16 @@ export class WorktreeNode {
     const wt = this.worktree;
     const label = wt.branch ?? `detached at ${wt.head.slice(0, 7) || '?'}`;
     const parent = this.agents.length > 0 || this.archived.length > 0;
-    const item = new vscode.TreeItem(label, parent ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    // A row that turns from a leaf into a parent gets a new id: the tree keeps an id's expansion
-    // state, and a leaf's would leave the first agent hidden under a collapsed row.
-    item.id = parent ? `worktree:${wt.id}` : `worktree:${wt.id}:leaf`;
+    // Open when one of its agents is at work or waits on the user; a worktree of idle agents starts
+    // closed, so that a repository of many worktrees is not a wall of rows. (The tree then keeps
+    // whatever the user chose for the row.)
+    const active = this.agents.some((a) => a.status === 'running' || a.status === 'waiting' || a.status === 'error');
+    const state = !parent ? vscode.TreeItemCollapsibleState.None : active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const item = new vscode.TreeItem(label, state);
+    // The tree keeps each id's expansion state, so the id changes with what the row should show:
+    // a leaf that gains its first agent would otherwise keep it hidden, and a worktree whose agent
+    // starts working opens (and closes again once all its agents are idle).
+    item.id = !parent ? `worktree:${wt.id}:leaf` : active ? `worktree:${wt.id}:active` : `worktree:${wt.id}`;
     const summary = statusSummary(this.known);
     const where = wt.isMain ? 'main worktree' : wt.name !== label.replace(/\//g, '-') ? wt.name : '';
     item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', summary, where].filter(Boolean).join(' · ');

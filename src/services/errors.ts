@@ -49,3 +49,11 @@ export class ClaudeManagerError extends Error {
 export function isClaudeManagerError(value: unknown): value is ClaudeManagerError {
   return value instanceof ClaudeManagerError;
 }
+
+/** Why no agent starts in an untrusted workspace, and how to change it. */
+export function untrustedWorkspaceError(): ClaudeManagerError {
+  return new ClaudeManagerError(
+    'UNTRUSTED_WORKSPACE',
+    'This workspace is not trusted, and an agent runs commands and edits files in it. Trust it first ("Workspaces: Manage Workspace Trust"), then start the agent.',
+  );
+}

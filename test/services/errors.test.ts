@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ClaudeManagerError, isClaudeManagerError } from '../../src/services/errors';
+import type * as ErrorsModule from '../../src/services/errors';
 
 describe('ClaudeManagerError', () => {
   it('is recognised by a second copy of its module, as in the extension\'s other bundle', () => {
@@ -8,7 +9,7 @@ describe('ClaudeManagerError', () => {
     const first = require.cache[path];
     delete require.cache[path];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const copy = require('../../src/services/errors') as typeof import('../../src/services/errors');
+    const copy = require('../../src/services/errors') as typeof ErrorsModule;
     require.cache[path] = first;
     assert.notEqual(copy.ClaudeManagerError, ClaudeManagerError, 'a distinct class');
     const fromCopy = new copy.ClaudeManagerError('NOT_FOUND', 'made in the other bundle');

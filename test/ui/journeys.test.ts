@@ -168,7 +168,7 @@ describe('a window on a git repository', () => {
     assert.ok(await asking.locator('.codicon-shield').count(), 'the permission icon');
     assert.match(await inbox.innerText(), /1 asking for permission/);
     await wb.screenshot('05-triage-inbox-permission');
-    await wb.screenshotOf(page.locator('.part.sidebar'), 'readme-triage-inbox');
+    await wb.screenshotOf(page.locator('.part.sidebar'), 'readme-triage-inbox', { height: 240 });
     await wb.screenshotOf(page.locator('.statusbar-item:has([aria-label^="Claude Manager:"]), .statusbar-item[aria-label^="Claude Manager:"]').first(), 'readme-status-bar');
     await asking.hover();
     await asking.locator('.action-label[aria-label="Allow"]').click();
@@ -192,11 +192,15 @@ describe('a window on a git repository', () => {
     const [upper, lower] = before as [string, string];
     const source = view.locator('.monaco-list-row', { hasText: lower }).first();
     const target = view.locator('.monaco-list-row', { hasText: upper }).first();
-    await source.dragTo(target);
-    for (let i = 0; i < 60 && (await order())[0] !== lower; i++) await page.waitForTimeout(250);
+    // A drag that lands while the tree redraws (an agent's status arriving) is lost by the
+    // editor's list: the gesture is made again if the order has not changed after a while.
+    for (let attempt = 0; attempt < 3 && (await order())[0] !== lower; attempt++) {
+      await source.dragTo(target);
+      for (let i = 0; i < 20 && (await order())[0] !== lower; i++) await page.waitForTimeout(250);
+    }
     assert.deepEqual(await order(), [lower, upper]);
     await wb.screenshot('06-sidebar-reordered');
-    await wb.screenshotOf(page.locator('.part.sidebar'), 'readme-tree');
+    await wb.screenshotOf(page.locator('.part.sidebar'), 'readme-tree', { height: 240 });
     await runFromPalette(page, 'Developer: Reload Window');
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
     const reloaded = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
@@ -304,29 +308,26 @@ describe('a window on a repository the user has not trusted', () => {
     repo?.cleanup();
   });
 
-  it('lists the repository but starts no agent, saying why and offering to manage trust', async () => {
+  it('says that no agent starts in Restricted Mode, and how to trust the folder', async () => {
     const page = wb.page;
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
     await activityBarItem(page).click();
-    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
-    await view.locator('.monaco-list-row', { hasText: 'untrusted-repo' }).waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Control+Shift+Alt+KeyN');
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
-    await input.fill('main');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    const toast = page.locator('.notification-toast', { hasText: 'This workspace is not trusted' });
-    await toast.waitFor({ timeout: 30_000 });
-    assert.match(await toast.innerText(), /Trust it first[\s\S]*Manage Workspace Trust/);
+    // The editor's Git is off in Restricted Mode, so no repository is listed: the welcome view says why.
+    const welcome = page.locator('.welcome-view-content', { hasText: 'Restricted Mode' });
+    await welcome.waitFor({ timeout: 30_000 });
+    assert.match(await welcome.innerText(), /starts no agent here[\s\S]*Manage Workspace Trust/);
     await wb.screenshot('09-untrusted-workspace');
-    // The agent exists, not started: nothing ran.
-    const row = view.locator('.monaco-list-row', { hasText: 'Agent 1' }).last();
-    await row.locator('.label-description', { hasText: 'not started' }).waitFor({ timeout: 10_000 });
-    await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).click();
-    await page.locator('.tabs-container .tab', { hasText: 'Workspace Trust' }).waitFor({ timeout: 15_000 });
+    // The palette offers no agent command without a repository (once it lists the others).
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Claude Manager: ');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Claude Manager: Add Repository…' }).first().waitFor({ timeout: 10_000 });
+    await input.fill('>Claude Manager: New Agent');
+    await page.waitForTimeout(300);
+    const listed = await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Claude Manager: New Agent…' }).count();
+    await page.keyboard.press('Escape');
+    assert.equal(listed, 0, 'New Agent… is not offered without a repository');
+    await welcome.getByRole('button', { name: 'Manage Workspace Trust' }).click();
+    await page.locator('.workspace-trust-editor').first().waitFor({ timeout: 15_000 });
   });
 });

@@ -26,7 +26,7 @@ export interface Workbench {
   profile: string;
   screenshot(name: string): Promise<string>;
   /** A screenshot of one part of the window (the README's pictures are taken this way). */
-  screenshotOf(locator: Locator, name: string): Promise<string>;
+  screenshotOf(locator: Locator, name: string, options?: { height?: number }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -69,9 +69,12 @@ export async function openWorkbench(
         await page.screenshot({ path: file });
         return file;
       },
-      async screenshotOf(locator: Locator, name: string) {
+      async screenshotOf(locator: Locator, name: string, options: { height?: number } = {}) {
         const file = join(screenshotDir, `${name}.png`);
-        await locator.screenshot({ path: file });
+        const box = await locator.boundingBox();
+        if (!box) throw new Error(`Nothing to take a picture of for ${name}: the element is not shown.`);
+        // Only the top of a tall part (a sidebar is mostly empty below its rows).
+        await page.screenshot({ path: file, clip: { ...box, height: Math.min(box.height, options.height ?? box.height) } });
         return file;
       },
       async close() {

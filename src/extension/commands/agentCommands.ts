@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
+import { untrustedWorkspaceError } from '../../services/errors';
 import type { Services } from '../services';
 import { getConfig } from '../config';
 import { AgentNode, RepositoryNode, WorktreeNode } from '../views/agentsView';
@@ -17,6 +18,11 @@ interface NewAgentArgs {
   mode?: AgentMode;
   /** Its first message; "" starts it waiting for one. */
   prompt?: string;
+}
+
+/** Refuses at once in an untrusted workspace (the runtime refuses too, for every other path). */
+function requireTrust(): void {
+  if (!vscode.workspace.isTrusted) throw untrustedWorkspaceError();
 }
 
 /** The modes, the current one first and marked. */
@@ -75,6 +81,8 @@ export function registerAgentCommands(log: vscode.LogOutputChannel, services: ()
   };
   return [
     registerCommand('claudeManager.newAgent', log, async (arg?: WorktreeNode | RepositoryNode | NewAgentArgs) => {
+      // Said before any question: the agent could not start at the end of them.
+      requireTrust();
       const s = await services();
       const plain = arg && !(arg instanceof WorktreeNode) && !(arg instanceof RepositoryNode) ? arg : undefined;
       // Repository → an existing worktree or a new one (its branch picker) → mode → first message.

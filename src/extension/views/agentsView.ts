@@ -79,22 +79,28 @@ export class WorktreeNode {
     readonly agents: readonly Agent[] = [],
     /** Its archived agents, under an "Archived" node. */
     readonly archived: readonly Agent[] = [],
+    /** One of its agents has worked or waited since the window opened: its row stays open. */
+    readonly wasActive = false,
   ) {}
+
+  /** Whether one of its agents is at work, waiting on the user, or failed. */
+  get active(): boolean {
+    return this.agents.some((a) => a.status === 'running' || a.status === 'waiting' || a.status === 'error');
+  }
 
   toTreeItem(): vscode.TreeItem {
     const wt = this.worktree;
     const label = wt.branch ?? `detached at ${wt.head.slice(0, 7) || '?'}`;
     const parent = this.agents.length > 0 || this.archived.length > 0;
-    // Open when one of its agents is at work or waits on the user; a worktree of idle agents starts
-    // closed, so that a repository of many worktrees is not a wall of rows. (The tree then keeps
-    // whatever the user chose for the row.)
-    const active = this.agents.some((a) => a.status === 'running' || a.status === 'waiting' || a.status === 'error');
-    const state = !parent ? vscode.TreeItemCollapsibleState.None : active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    // Open once one of its agents works or waits on the user in this window; a worktree of idle
+    // agents starts closed, so that a repository of many worktrees is not a wall of rows.
+    const opened = this.wasActive || this.active;
+    const state = !parent ? vscode.TreeItemCollapsibleState.None : opened ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
     const item = new vscode.TreeItem(label, state);
     // The tree keeps each id's expansion state, so the id changes with what the row should show:
-    // a leaf that gains its first agent would otherwise keep it hidden, and a worktree whose agent
-    // starts working opens (and closes again once all its agents are idle).
-    item.id = !parent ? `worktree:${wt.id}:leaf` : active ? `worktree:${wt.id}:active` : `worktree:${wt.id}`;
+    // a leaf that gains its first agent would otherwise keep it hidden, and a closed worktree
+    // whose agent starts working opens. Once open it keeps its id (and what the user chose).
+    item.id = !parent ? `worktree:${wt.id}:leaf` : opened ? `worktree:${wt.id}:open` : `worktree:${wt.id}`;
     const summary = statusSummary(this.known);
     const where = wt.isMain ? 'main worktree' : wt.name !== label.replace(/\//g, '-') ? wt.name : '';
     item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', summary, where].filter(Boolean).join(' · ');
@@ -196,7 +202,13 @@ export class AgentNode {
 }
 
 /** A repository's worktree rows with their agents, each list in its worktree's sort mode. */
-export function buildWorktreeNodes(worktrees: readonly Worktree[], agents: readonly Agent[], statusOf: (worktreeId: string) => KnownStatus | undefined): WorktreeNode[] {
+export function buildWorktreeNodes(
+  worktrees: readonly Worktree[],
+  agents: readonly Agent[],
+  statusOf: (worktreeId: string) => KnownStatus | undefined,
+  /** Worktrees that had an active agent in this window; the ones active now are added. */
+  opened: Set<string> = new Set(),
+): WorktreeNode[] {
   const active = new Map<string, Agent[]>();
   const archived = new Map<string, Agent[]>();
   for (const a of agents) {
@@ -205,7 +217,11 @@ export function buildWorktreeNodes(worktrees: readonly Worktree[], agents: reado
     if (list) list.push(a);
     else into.set(a.worktreeId, [a]);
   }
-  return worktrees.map((w) => new WorktreeNode(w, statusOf(w.id), orderAgents(active.get(w.id) ?? [], w.sortMode), orderAgents(archived.get(w.id) ?? [], 'name')));
+  return worktrees.map((w) => {
+    const node = new WorktreeNode(w, statusOf(w.id), orderAgents(active.get(w.id) ?? [], w.sortMode), orderAgents(archived.get(w.id) ?? [], 'name'), opened.has(w.id));
+    if (node.active) opened.add(w.id);
+    return node;
+  });
 }
 
 /** A worktree's archived agents, collapsed under one node. */
@@ -339,6 +355,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
 
   /** The "Needs you" node as last drawn, if shown. */
   inbox: InboxNode | undefined;
+  /** Worktrees drawn open because one of their agents was active in this window. */
+  private readonly opened = new Set<string>();
   /** Repositories whose first draw was timed. */
   private readonly timed = new Set<string>();
   /** The agents as listed for the last redraw of the top level. */
@@ -396,7 +414,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
           const started = performance.now();
           const [worktrees, agents] = await Promise.all([services.workspaces.listWorktrees(workspace.id, statusOf), this.agents ?? services.runtime.list({ includeDeleted: true })]);
           const read = performance.now();
-          const nodes = buildWorktreeNodes(worktrees, agents, (id) => services.monitor.status(id));
+          const nodes = buildWorktreeNodes(worktrees, agents, (id) => services.monitor.status(id), this.opened);
           if (!this.timed.has(workspace.id)) {
             // The first draw of each repository in a window is timed, once (the benchmark reads it):
             // the rows' items are made now, and kept for the tree to take.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { ClaudeManagerError } from '../errors';
+import { ClaudeManagerError, untrustedWorkspaceError } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import { killProcessTree, processIsAlive, runProcess } from '../processRunner';
@@ -975,10 +975,7 @@ export class AgentRuntime {
   /** Refuses to run a CLI in a workspace the editor does not trust, saying how to trust it. */
   private requireTrust(): void {
     if (this.options.trusted && !this.options.trusted()) {
-      throw new ClaudeManagerError(
-        'UNTRUSTED_WORKSPACE',
-        'This workspace is not trusted, and an agent runs commands and edits files in it. Trust it first ("Workspaces: Manage Workspace Trust"), then start the agent.',
-      );
+      throw untrustedWorkspaceError();
     }
   }
 

@@ -12,7 +12,7 @@ const watch = args.has('--watch');
 const withTests = !production || args.has('--tests');
 
 /** Webview panels: one Preact app each, under src/webview/<panel>/main.tsx. */
-export const PANELS = ['panel'];
+export const PANELS = ['panel', 'chat'];
 
 const common = {
   bundle: true,

@@ -24,6 +24,7 @@ import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
 import { ManagerPanels } from './webviews/managerPanel';
+import { ChatPanels } from './webviews/chatPanels';
 
 /** Context key of the "CLI not found" welcome view. */
 const CLI_MISSING_CONTEXT = 'claudeManager.cliMissing';
@@ -41,6 +42,7 @@ export class Container implements vscode.Disposable {
   readonly agentsTree: AgentsTreeProvider;
   readonly api: ClaudeManagerExtension;
   readonly panels: ManagerPanels;
+  readonly chats: ChatPanels;
   private storeOpening: Promise<Store> | undefined;
   private servicesMaking: Promise<Services> | undefined;
   private servicesReady: Services | undefined;
@@ -87,6 +89,7 @@ export class Container implements vscode.Disposable {
     this.panels = this.own(
       new ManagerPanels({ context, log: this.log, sqliteVersion: async () => (await this.store()).sqliteVersion() }),
     );
+    this.chats = this.own(new ChatPanels({ context, log: this.log, services: () => this.services() }));
     this.registerCommands();
     this.api = createExtensionApi(() => this.services(), {
       onDidChangeWorkspaces: this.workspacesChanged.event,
@@ -108,7 +111,7 @@ export class Container implements vscode.Disposable {
       }),
     );
     for (const d of registerWorktreeCommands(this.log, () => this.services())) this.own(d);
-    for (const d of registerAgentCommands(this.log, () => this.services())) this.own(d);
+    for (const d of registerAgentCommands(this.log, () => this.services(), (agentId) => this.chats.open(agentId), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     for (const d of registerEditorCommands(this.log, () => this.services())) this.own(d);
     this.own(
       registerCommand('claudeManager.openPanel', this.log, () => {
@@ -282,7 +285,7 @@ export class Container implements vscode.Disposable {
       this.own({ dispose: () => offs.forEach((off) => off()) });
       this.own(monitor);
       const services: Services = { store, git, workspaces, monitor, runtime };
-      this.own(new AgentStatus(services, this.log, () => getConfig().notifications));
+      this.own(new AgentStatus(services, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id)));
       // The editor's repositories are saved as workspaces before anything uses the services, so
       // that a command run at once finds them.
       await Promise.all([this.discoverWith(workspaces), reconciled]);

@@ -18,8 +18,81 @@ const cliInfo = z.union([
 ]);
 export type CliInfo = z.infer<typeof cliInfo>;
 
+const agentId = z.string().check(z.regex(/^ag_[0-9a-z]{1,64}$/));
+const agentStatus = z.enum(['running', 'waiting', 'error', 'finished']);
+const agentMode = z.enum(['regular', 'plan', 'auto']);
+
+/** A permission the CLI asks for (its `can_use_tool`), as the chat shows it. */
+const chatPermission = z.strictObject({
+  requestId: z.string(),
+  toolName: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  summary: z.string(),
+  requestedAt: z.string(),
+});
+
+/** What the chat shows of its agent: the header, the prompts, whether it can take a message. */
+const chatAgent = z.strictObject({
+  id: agentId,
+  name: z.string(),
+  status: agentStatus,
+  statusReason: z.string(),
+  contextLevel: z.number(),
+  mode: agentMode,
+  model: z.optional(z.string()),
+  usage: z.strictObject({ inputTokens: z.number(), outputTokens: z.number(), cacheReadTokens: z.number(), cacheCreationTokens: z.number(), costUsd: z.number() }),
+  pendingPermissions: z.array(chatPermission),
+  /** Why a message cannot be sent now (another window runs it, a terminal holds it), else absent. */
+  inputDisabledReason: z.optional(z.string()),
+});
+export type ChatAgent = z.infer<typeof chatAgent>;
+
+/** One stored message (API.md, Message): text, thinking, a tool call with its result, a notice. */
+const chatMessage = z.strictObject({
+  id: z.string(),
+  role: z.enum(['user', 'assistant', 'system', 'tool']),
+  kind: z.enum(['text', 'thinking', 'tool', 'notice']),
+  content: z.string(),
+  toolName: z.optional(z.string()),
+  toolInput: z.optional(z.record(z.string(), z.unknown())),
+  toolOutput: z.optional(z.string()),
+  isError: z.optional(z.boolean()),
+  isComplete: z.boolean(),
+  createdAt: z.string(),
+});
+export type ChatMessage = z.infer<typeof chatMessage>;
+
+const chatPage = z.strictObject({ messages: z.array(chatMessage), hasMore: z.boolean(), nextCursor: z.optional(z.string()) });
+const empty = z.strictObject({});
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
 /** Request methods the webview may call, with their parameters and results. */
 export const requestSchemas = {
+  /** The chat's agent, its latest messages (newest first), its slash commands. */
+  chatOpen: {
+    params: z.strictObject({ agentId }),
+    result: z.strictObject({ agent: chatAgent, page: chatPage, slashCommands: z.array(z.string()), contextWarningThreshold: z.number() }),
+  },
+  /** An older page of the conversation. */
+  chatPage: { params: z.strictObject({ agentId, before: text(200) }), result: chatPage },
+  /** Sends a message; an agent without a live process is started (resumed) with it. */
+  chatSend: { params: z.strictObject({ agentId, text: text(1_000_000) }), result: z.strictObject({ messageId: z.string() }) },
+  /** Ends the running turn, keeping the process. */
+  chatInterrupt: { params: z.strictObject({ agentId }), result: empty },
+  /** Answers a permission request: allow (once or always), or deny with a reason. */
+  chatRespond: {
+    params: z.strictObject({
+      agentId,
+      requestId: text(200),
+      behavior: z.enum(['allow', 'deny']),
+      message: z.optional(z.string().check(z.maxLength(10_000))),
+      always: z.optional(z.boolean()),
+    }),
+    result: empty,
+  },
+  chatSetMode: { params: z.strictObject({ agentId, mode: agentMode }), result: empty },
+  /** Starts (resumes) the agent: the error banner's Retry / Resume. */
+  chatStart: { params: z.strictObject({ agentId }), result: empty },
   /** Facts about the host the panel shows; answered from the extension's own state. */
   getInfo: {
     params: z.strictObject({}),
@@ -53,6 +126,8 @@ export const commandSchemas = {
   ready: z.strictObject({}),
   /** A line for the extension's log, so webview failures are visible to the user. */
   log: z.strictObject({ level: z.enum(['info', 'warn', 'error']), message: z.string().check(z.maxLength(10_000)) }),
+  /** Puts text on the clipboard (a code block's Copy button). */
+  copy: z.strictObject({ text: z.string().check(z.maxLength(10_000_000)) }),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -60,6 +135,10 @@ export type CommandParams<C extends CommandName> = z.infer<(typeof commandSchema
 
 /** Notifications from the host. */
 export const notificationSchemas = {
+  /** The chat's agent changed: status, reason, context, usage, prompts. */
+  chatAgent: chatAgent,
+  /** A message was added, or grew (a streaming one comes again under its id, longer). */
+  chatMessage: z.strictObject({ agentId, message: chatMessage }),
   /** `claudeManager.claudePath` changed: the CLI the extension would run now. */
   didChangeCli: cliInfo,
 } as const;

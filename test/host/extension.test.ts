@@ -9,6 +9,7 @@ import type { Agent, ClaudeManagerApi, ClaudeManagerExtension, Worktree } from '
 import { lastUserText, MockAnthropicApi, textReply } from '../mocks/anthropicApi';
 import { commandIds } from '../../src/extension/commands/commandIds';
 import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
+import type { ChatPanel } from '../../src/extension/webviews/chatPanels';
 import { buildWebviewHtml } from '../../src/extension/webviews/webviewHtml';
 import type { HostMessageEnvelope } from '../../src/webview/protocol';
 import { findClaudeBinary } from '../helpers/claudeCli';
@@ -432,6 +433,46 @@ suite('Agents', () => {
     await secondOver;
     await api.agents.stop(started.id);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('"Open Chat" opens one panel per agent; the webview shows the conversation and sends through the runtime; bad messages change nothing', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'chatty' });
+    const chat = await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id });
+    assert.ok(chat, 'the command returns the panel (in test mode)');
+    assert.equal(await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id }), chat, 'opening it again reveals the same panel');
+    // The real webview asks for its conversation as soon as it runs.
+    await waitFor(chat.host.onDidHandleMessage, (h) => (h.message as { method?: string }).method === 'chatOpen', 'the webview to open its chat');
+    mock.enqueue(textReply('Hello from the chat panel'));
+    const turnOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === created.id && a.status === 'waiting', 'the reply', 60_000);
+    const sent = await chat.host.handleMessage({ kind: 'request', id: 1, method: 'chatSend', params: { agentId: created.id, text: 'Hello?' } });
+    assert.ok(sent && 'result' in sent && typeof (sent.result as { messageId?: unknown }).messageId === 'string', JSON.stringify(sent));
+    await turnOver;
+    assert.match(chat.panel.title, /^chatty · waiting$/);
+    const opened = await chat.host.handleMessage({ kind: 'request', id: 2, method: 'chatOpen', params: { agentId: created.id } });
+    const page = (opened as { result: { page: { messages: { role: string; content: string }[] } } }).result.page;
+    assert.deepEqual(page.messages.map((m) => `${m.role}: ${m.content}`).reverse(), ['user: Hello?', 'assistant: Hello from the chat panel']);
+    // Malformed, unknown, or aimed at another agent: an error each, and nothing sent.
+    const before = mock.mainRequests.length;
+    const other = await api.agents.create({ worktreeId: main.id, name: 'other' });
+    const bad: [unknown, string][] = [
+      [{ kind: 'request', id: 3, method: 'chatSend', params: { agentId: other.id, text: 'not mine' } }, 'FAILED'],
+      [{ kind: 'request', id: 4, method: 'chatSend', params: { agentId: created.id, text: '' } }, 'INVALID_PARAMS'],
+      [{ kind: 'request', id: 5, method: 'chatSend', params: { agentId: 'ag_x', text: 'hi', extra: 1 } }, 'INVALID_PARAMS'],
+      [{ kind: 'request', id: 6, method: 'getInfo', params: {} }, 'UNKNOWN_METHOD'],
+      [{ kind: 'request', id: 7, method: 'chatRespond', params: { agentId: created.id, requestId: 'nope', behavior: 'maybe' } }, 'INVALID_PARAMS'],
+    ];
+    for (const [message, code] of bad) {
+      const response = (await chat.host.handleMessage(message)) as HostMessageEnvelope | undefined;
+      assert.ok(response && 'error' in response, JSON.stringify(message));
+      assert.equal(response.error.code, code, JSON.stringify(message));
+    }
+    assert.equal(mock.mainRequests.length, before, 'nothing reached the CLI');
+    assert.equal((await api.agents.getMessages(other.id)).messages.length, 0);
+    await api.agents.stop(created.id);
+    chat.panel.dispose();
   });
 
   test('"Sort By…" applies to every repository\'s worktrees and every worktree\'s agents, and refuses an unknown mode', async () => {

@@ -60,7 +60,13 @@ async function pickAgent(services: Services, arg: Arg, title: string, filter: (a
  * the CLI's own interactive UI in an integrated terminal in its worktree (VS Code owns the pty);
  * the runtime follows it through the CLI's hooks until the terminal closes.
  */
-export function registerAgentCommands(log: vscode.LogOutputChannel, services: () => Promise<Services>): vscode.Disposable[] {
+export function registerAgentCommands(
+  log: vscode.LogOutputChannel,
+  services: () => Promise<Services>,
+  /** Opens (or reveals) the agent's chat panel. */
+  openChat: (agentId: string) => Promise<unknown>,
+  testMode = false,
+): vscode.Disposable[] {
   const terminals = new Map<vscode.Terminal, string>();
   /** Answers the agent's oldest pending permission request. */
   const answer = async (arg: Arg, behavior: 'allow' | 'deny') => {
@@ -102,7 +108,17 @@ export function registerAgentCommands(log: vscode.LogOutputChannel, services: ()
       const started = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting ${agent.name}…` }, () =>
         s.runtime.start(agent.id, prompt.trim() ? { initialPrompt: prompt } : {}),
       );
+      // It ends in the agent's chat, where the turn shows as it streams.
+      await openChat(started.id);
       return started;
+    }),
+    registerCommand('claudeManager.openChat', log, async (arg?: Arg) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Open Chat', (a) => !a.deletedAt);
+      if (!agent) return undefined;
+      const chat = await openChat(agent.id);
+      // Only the extension's own tests get the panel back; nobody else may reach inside.
+      return testMode ? chat : true;
     }),
     registerCommand('claudeManager.startAgent', log, async (arg?: Arg) => {
       const s = await services();

@@ -22,6 +22,7 @@ export const commandIds = [
   'claudeManager.copyWorktreePath',
   'claudeManager.newAgent',
   'claudeManager.focusTriage',
+  'claudeManager.openChat',
   'claudeManager.startAgent',
   'claudeManager.stopAgent',
   'claudeManager.renameAgent',

@@ -22,6 +22,8 @@ export class AgentStatus implements vscode.Disposable {
     private readonly services: Services,
     private readonly log: vscode.LogOutputChannel,
     private readonly notificationsOn: () => boolean,
+    /** Whether the agent's chat is what the user is looking at: it says all a notification would. */
+    private readonly chatFocused: (agentId: string) => boolean = () => false,
   ) {
     this.item.name = 'Claude Manager';
     this.item.command = 'claudeManager.focusTriage';
@@ -39,12 +41,12 @@ export class AgentStatus implements vscode.Disposable {
   private notify(agent: Agent): void {
     const attention = attentionFor(this.known.get(agent.id), agent);
     this.known.set(agent.id, agent);
-    if (!attention || !this.notificationsOn()) return;
+    if (!attention || !this.notificationsOn() || this.chatFocused(agent.id)) return;
     const run = (command: string) => () => void vscode.commands.executeCommand(command, { agentId: agent.id });
     const actions: [string, () => void][] =
       attention.kind === 'permission'
-        ? [['Allow', run('claudeManager.allowPermission')], ['Deny…', run('claudeManager.denyPermission')], ['Show Agents', run('claudeManager.agents.focus')]]
-        : [['Show Agents', run('claudeManager.agents.focus')]];
+        ? [['Allow', run('claudeManager.allowPermission')], ['Deny…', run('claudeManager.denyPermission')], ['Open Chat', run('claudeManager.openChat')]]
+        : [['Open Chat', run('claudeManager.openChat')]];
     const show = attention.kind === 'failed' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
     void show(attention.message, ...actions.map(([label]) => label)).then((choice) => actions.find(([label]) => label === choice)?.[1]());
   }

@@ -175,6 +175,8 @@ export class AgentNode {
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     item.description = [a.ownedByThisWindow ? '' : 'in another window', a.statusReason, a.contextLevel > 0 ? `${a.contextLevel}%` : ''].filter(Boolean).join(' · ');
     item.contextValue = this.contextValue;
+    // A click opens its chat (an archived agent's conversation is read after Restore).
+    if (!a.deletedAt) item.command = { command: 'claudeManager.openChat', title: 'Open Chat', arguments: [{ agentId: a.id }] };
     item.accessibilityInformation = { label: `${a.name}, ${a.status}: ${a.statusReason}${a.contextLevel ? `, context ${a.contextLevel}% full` : ''}` };
     // The tooltip is made when the row is hovered (resolveTreeItem), not for every row drawn.
     return item;

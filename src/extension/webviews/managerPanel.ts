@@ -45,7 +45,7 @@ export class ManagerPanel implements vscode.Disposable {
         getInfo: () => this.info(),
         echo: ({ text }) => ({ text, receivedAt: new Date().toISOString() }),
       },
-      { log: ({ level, message }) => log[level](`webview: ${message}`) },
+      { log: ({ level, message }) => log[level](`webview: ${message}`), copy: ({ text }) => void vscode.env.clipboard.writeText(text) },
       log,
     );
     panel.webview.html = buildWebviewHtml(panel.webview, context.extensionUri, 'panel', TITLE);

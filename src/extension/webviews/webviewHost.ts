@@ -22,7 +22,8 @@ export interface HandledMessage {
   response: HostMessageEnvelope | undefined;
 }
 
-export type RequestHandlers = { [M in RequestMethod]: (params: RequestParams<M>) => Promise<RequestResult<M>> | RequestResult<M> };
+/** The requests one panel serves (each panel serves its own; the others are unknown to it). */
+export type RequestHandlers = { [M in RequestMethod]?: (params: RequestParams<M>) => Promise<RequestResult<M>> | RequestResult<M> };
 export type CommandHandlers = { [C in CommandName]: (params: CommandParams<C>) => void };
 
 function describeIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
@@ -99,7 +100,7 @@ export class WebviewHost implements vscode.Disposable {
       this.runCommand(message.command, params.data);
       return undefined;
     }
-    if (!isRequestMethod(message.method)) {
+    if (!isRequestMethod(message.method) || !this.requests[message.method]) {
       return this.fail(message.id, 'UNKNOWN_METHOD', `Unknown request from the webview: ${message.method}`);
     }
     return this.answer(message.id, message.method, message.params);

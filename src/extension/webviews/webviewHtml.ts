@@ -15,7 +15,14 @@ function escapeAttribute(value: string): string {
  * with a fresh random nonce, styles and fonts only from the webview's own resource origin), every
  * asset through `asWebviewUri`.
  */
-export function buildWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, panel: string, title: string): string {
+export function buildWebviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  panel: string,
+  title: string,
+  /** What the page starts with (a chat's agent id), read by its script from `#root`'s `data-init`. */
+  init: Record<string, string> = {},
+): string {
   const nonce = randomBytes(18).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${panel}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${panel}.css`));
@@ -36,7 +43,7 @@ export function buildWebviewHtml(webview: vscode.Webview, extensionUri: vscode.U
 <title>${escapeAttribute(title)}</title>
 </head>
 <body>
-<div id="root"></div>
+<div id="root" data-init="${escapeAttribute(JSON.stringify(init))}"></div>
 <script nonce="${escapeAttribute(nonce)}" src="${escapeAttribute(script.toString())}"></script>
 </body>
 </html>`;

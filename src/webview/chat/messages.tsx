@@ -1,0 +1,137 @@
+import { useState } from 'preact/hooks';
+import type { ChatAgent, ChatMessage } from '../protocol';
+import { renderMarkdown } from './markdown';
+
+type Permission = ChatAgent['pendingPermissions'][number];
+
+/** A tool's input as the card shows it: Bash its command, the rest as JSON. */
+function inputText(m: ChatMessage): string {
+  const input = m.toolInput ?? {};
+  if (m.toolName === 'Bash' && typeof input.command === 'string') return input.command;
+  return JSON.stringify(input, null, 2);
+}
+
+/** A tool call: its name and one-line summary; its input and output folded; errors marked. */
+export function ToolCard({ message }: { message: ChatMessage }) {
+  const [open, setOpen] = useState(false);
+  const state = !message.isComplete ? 'running' : message.isError ? 'error' : 'done';
+  return (
+    <div class={`tool-card ${state}`} data-testid="tool-card">
+      <button type="button" class="tool-head" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <span class={`codicon-like ${state}`} aria-hidden="true">
+          {state === 'running' ? '…' : state === 'error' ? '✕' : '✓'}
+        </span>
+        <span class="tool-name">{message.toolName ?? 'Tool'}</span>
+        <span class="tool-summary">{message.content}</span>
+        {state === 'error' && <span class="badge error">error</span>}
+      </button>
+      {open && (
+        <div class="tool-body">
+          <div class="tool-label">{message.toolName === 'Bash' ? 'Command' : 'Input'}</div>
+          <pre>{inputText(message)}</pre>
+          {message.toolOutput !== undefined && (
+            <>
+              <div class="tool-label">{message.isError ? 'Error' : 'Output'}</div>
+              <pre class={message.isError ? 'error' : ''}>{message.toolOutput}</pre>
+            </>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** One message of the conversation. */
+export function MessageView({ message, onCopy }: { message: ChatMessage; onCopy: (text: string) => void }) {
+  if (message.kind === 'tool') return <ToolCard message={message} />;
+  if (message.kind === 'notice') {
+    return (
+      <div class="notice" role="note">
+        {message.content}
+      </div>
+    );
+  }
+  if (message.kind === 'thinking') {
+    return (
+      <details class="thinking">
+        <summary>Thinking</summary>
+        <div class="markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(message.content) }} />
+      </details>
+    );
+  }
+  if (message.role === 'user') {
+    return (
+      <div class="message user" data-testid="user-message">
+        <div class="who">You</div>
+        <div class="user-text">{message.content}</div>
+      </div>
+    );
+  }
+  // Copy buttons of code blocks: one listener for the message.
+  const onClick = (event: MouseEvent) => {
+    const button = (event.target as HTMLElement).closest('[data-copy]');
+    const code = button?.closest('.code-block')?.querySelector('pre')?.textContent;
+    if (code !== undefined && code !== null) onCopy(code);
+  };
+  return (
+    <div class={`message assistant${message.isComplete ? '' : ' streaming'}`} data-testid="assistant-message">
+      <div class="who">Claude</div>
+      <div class="markdown" onClick={onClick} dangerouslySetInnerHTML={{ __html: renderMarkdown(message.content) }} />
+    </div>
+  );
+}
+
+/**
+ * A permission request in the flow: allow once, always allow the tool for this session, or deny
+ * with an optional reason. In plan mode the CLI's ExitPlanMode request is the plan itself.
+ */
+export function PermissionCard(props: {
+  request: Permission;
+  onAnswer: (answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) => Promise<void>;
+}) {
+  const { request } = props;
+  const [reason, setReason] = useState('');
+  const [denying, setDenying] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const answer = (a: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) => {
+    setBusy(true);
+    void props.onAnswer(a).finally(() => setBusy(false));
+  };
+  const command = typeof request.input.command === 'string' ? request.input.command : undefined;
+  return (
+    <section class="permission-card" role="group" aria-label={`Permission requested: ${request.summary}`} data-testid="permission-card">
+      <div class="permission-title">
+        <strong>Allow {request.toolName}?</strong> <span>{request.summary}</span>
+      </div>
+      {command && <pre>{command}</pre>}
+      {denying ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            answer({ behavior: 'deny', ...(reason.trim() ? { message: reason.trim() } : {}) });
+          }}
+        >
+          <input aria-label="Why (for the agent, optional)" placeholder="Why (for the agent, optional)" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+          <button type="submit" disabled={busy}>
+            Deny
+          </button>
+          <button type="button" class="secondary" onClick={() => setDenying(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <div class="buttons">
+          <button type="button" disabled={busy} onClick={() => answer({ behavior: 'allow' })}>
+            Allow once
+          </button>
+          <button type="button" class="secondary" disabled={busy} onClick={() => answer({ behavior: 'allow', always: true })}>
+            Always allow {request.toolName} in this session
+          </button>
+          <button type="button" class="secondary" disabled={busy} onClick={() => setDenying(true)}>
+            Deny…
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,120 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+
+/** Rows drawn above and below the visible ones, so that a scroll does not show blank space. */
+const OVERSCAN_PX = 600;
+const ESTIMATE_PX = 80;
+
+export interface VirtualListProps<T> {
+  items: readonly T[];
+  keyOf: (item: T) => string;
+  render: (item: T) => ComponentChildren;
+  /** Called when the top comes near (load older rows); rows prepended keep the view where it was. */
+  onNearTop?: () => void;
+  /** Reports whether the view is at the bottom (to offer "jump to latest"). */
+  onAtBottom?: (atBottom: boolean) => void;
+  /** Changes when the list should scroll to the bottom (a sent message, "jump to latest"). */
+  scrollToBottomToken?: number;
+  label: string;
+}
+
+/**
+ * A list that keeps only the rows in view (plus a margin) in the DOM, whatever its length: the
+ * heights of rows drawn once are measured and kept, the others estimated. It sticks to the bottom
+ * while the user is there (new and growing messages stay in view), and keeps the first visible
+ * row in place when older rows are added above.
+ */
+export function VirtualList<T>(props: VirtualListProps<T>) {
+  const { items, keyOf } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const heights = useRef(new Map<string, number>());
+  const [, redraw] = useState(0);
+  const [viewport, setViewport] = useState({ top: 0, height: 800 });
+  const stick = useRef(true);
+  const firstKey = useRef<string | undefined>(undefined);
+  const observer = useRef<ResizeObserver | undefined>(undefined);
+
+  const heightOf = (item: T) => heights.current.get(keyOf(item)) ?? ESTIMATE_PX;
+
+  // Offsets of every row (a prefix sum of their heights).
+  const offsets: number[] = new Array(items.length + 1);
+  offsets[0] = 0;
+  for (let i = 0; i < items.length; i++) offsets[i + 1] = offsets[i]! + heightOf(items[i]!);
+  const total = offsets[items.length]!;
+
+  let start = 0;
+  while (start < items.length && offsets[start + 1]! < viewport.top - OVERSCAN_PX) start++;
+  let end = start;
+  while (end < items.length && offsets[end]! < viewport.top + viewport.height + OVERSCAN_PX) end++;
+
+  if (!observer.current && typeof ResizeObserver !== 'undefined') {
+    observer.current = new ResizeObserver((entries) => {
+      let changed = false;
+      for (const entry of entries) {
+        const key = (entry.target as HTMLElement).dataset.key;
+        const h = Math.ceil((entry.target as HTMLElement).offsetHeight);
+        if (key && h > 0 && heights.current.get(key) !== h) {
+          heights.current.set(key, h);
+          changed = true;
+        }
+      }
+      if (changed) redraw((n) => n + 1);
+    });
+  }
+  useEffect(() => () => observer.current?.disconnect(), []);
+
+  const measure = useCallback((el: HTMLElement | null) => {
+    if (el) observer.current?.observe(el);
+  }, []);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    setViewport({ top: el.scrollTop, height: el.clientHeight });
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    stick.current = atBottom;
+    props.onAtBottom?.(atBottom);
+    if (el.scrollTop < OVERSCAN_PX) props.onNearTop?.();
+  };
+
+  // Rows added above: keep the row that was first where it was.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const key = items[0] ? keyOf(items[0]) : undefined;
+    const previous = firstKey.current;
+    firstKey.current = key;
+    if (!el || !previous || previous === key || stick.current) return;
+    const index = items.findIndex((i) => keyOf(i) === previous);
+    if (index > 0) el.scrollTop += offsets[index]!;
+  });
+
+  // At the bottom, stay there as rows come and grow.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  });
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || props.scrollToBottomToken === undefined) return;
+    stick.current = true;
+    el.scrollTop = el.scrollHeight;
+  }, [props.scrollToBottomToken]);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (el) setViewport({ top: el.scrollTop, height: el.clientHeight });
+  }, []);
+
+  return (
+    <div class="virtual-list" ref={scroller} onScroll={onScroll} role="log" aria-label={props.label} aria-live="polite" tabIndex={0}>
+      <div style={{ height: `${offsets[start]}px` }} aria-hidden="true" />
+      {items.slice(start, end).map((item) => (
+        <div key={keyOf(item)} data-key={keyOf(item)} ref={measure} class="row">
+          {props.render(item)}
+        </div>
+      ))}
+      <div style={{ height: `${total - offsets[end]!}px` }} aria-hidden="true" />
+    </div>
+  );
+}

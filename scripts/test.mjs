@@ -73,8 +73,9 @@ const stageRunners = {
   async check() {
     const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
     const tscWeb = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'src/webview/tsconfig.json']);
+    const tscWebTests = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'test/webview/tsconfig.json']);
     const lint = await run(process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), '.']);
-    const failed = [tsc, tscWeb, lint].filter((r) => r.code !== 0).length;
+    const failed = [tsc, tscWeb, tscWebTests, lint].filter((r) => r.code !== 0).length;
     if (failed) process.stderr.write('Type checking or lint failed (see above).\n');
     return { passed: 0, failed };
   },
@@ -85,7 +86,15 @@ const stageRunners = {
     const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
     const counts = countNodeTests(r.out);
     if (r.code !== 0 && counts.failed === 0) counts.failed = 1;
-    return counts;
+    // The webview's Preact views, rendered under Node with the webview's compiler settings (JSX).
+    const views = findTests('test/webview', '.test.ts');
+    if (views.length === 0) throw new Error('No webview component tests found under test/webview.');
+    const w = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...views], {
+      env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'test', 'webview', 'tsconfig.json') },
+    });
+    const viewCounts = countNodeTests(w.out);
+    if (w.code !== 0 && viewCounts.failed === 0) viewCounts.failed = 1;
+    return { passed: counts.passed + viewCounts.passed, failed: counts.failed + viewCounts.failed };
   },
 
   async host() {

@@ -97,7 +97,8 @@ describe('a window on a git repository', () => {
 
   it('starts a new agent from the palette and shows it under its worktree, with its status; stops it from its row', async () => {
     const page = wb.page;
-    api.enqueue(textReply('Hello from the journey'));
+    // A reply that takes a moment, so that the row is seen at work first.
+    api.enqueue(textReply('Hello from the journey', { initialDelayMs: 2500 }));
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
@@ -119,16 +120,30 @@ describe('a window on a git repository', () => {
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
     // The agent is listed twice while it waits: in the "Needs you" inbox at the top, and under its worktree.
     const row = view.locator('.monaco-list-row', { hasText: 'Agent 1' }).last();
+    // First at work, with a spinning icon and the reason...
+    await row.locator('.label-description', { hasText: 'thinking' }).waitFor({ timeout: 60_000 });
+    assert.ok(await row.locator('.codicon-loading').count(), 'the running icon');
+    await wb.screenshot('04-sidebar-agent-running');
+    // ...then waiting for the user's next message.
     await row.locator('.label-description', { hasText: 'waiting for your message' }).waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
       await wb.screenshot('04-sidebar-agent-failed');
       throw new Error(`${(error as Error).message}; the view shows: ${(await view.locator('.monaco-list-row').allInnerTexts()).join(' | ')}; API requests: ${api.mainRequests.length}`);
     });
     assert.match(await row.getAttribute('aria-label') ?? '', /Agent 1, waiting: waiting for your message/);
+    // New Agent… ends in the agent's chat, which shows the turn.
+    const chat = webviewFrame(page);
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'Hello from the journey' }).waitFor({ timeout: 30_000 });
+    assert.match(await chat.locator('[data-testid="user-message"]').first().innerText(), /Say hello/);
+    assert.match(await chat.locator('[data-testid="status"]').innerText(), /waiting: waiting for your message/);
+    assert.match(await page.locator('.tabs-container .tab.active').innerText(), /Agent 1 · waiting/);
+    await wb.screenshot('04-chat-first-turn');
     assert.ok(await row.locator('.codicon-bell-dot').count(), 'the waiting icon');
-    // The status bar counts it, with today's usage; a notification says the turn ended.
+    // The status bar counts it, with today's usage. No notification says the turn ended: the
+    // agent's chat, in view, says it already.
     const status = page.locator('[aria-label^="Claude Manager: 0 agents running, 1 waiting for you"]');
     await status.first().waitFor({ timeout: 10_000 });
-    await page.locator('.notification-toast', { hasText: 'Agent 1 is waiting for your message.' }).waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(1000);
+    assert.equal(await page.locator('.notification-toast', { hasText: 'Agent 1 is waiting for your message.' }).count(), 0, 'no notification for the chat in view');
     const inbox = view.locator('.monaco-list-row', { hasText: 'Needs you (1)' });
     await inbox.waitFor({ timeout: 10_000 });
     assert.equal(await view.locator('.monaco-list-row').first().innerText().then((t) => t.split('\n')[0]), 'Needs you (1)', 'pinned at the top');
@@ -178,9 +193,28 @@ describe('a window on a git repository', () => {
     await row.locator('.label-description', { hasText: 'waiting for your message' }).waitFor({ timeout: 60_000 });
     assert.equal(readFileSync(target, 'utf8'), 'written after Allow');
     assert.equal(api.mainRequests.length, 3, 'the tool call, then the turn after its result');
+    // Its chat shows the tool call, done, and the reply after it.
+    const chat = webviewFrame(page);
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'Wrote the file' }).waitFor({ timeout: 30_000 });
+    assert.match(await chat.locator('[data-testid="tool-card"]').first().innerText(), /Write[\s\S]*allowed-by-journey\.txt/);
     await row.hover();
     await row.locator('.action-label[aria-label="Stop Agent"]').click();
     await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    // With no chat in view, an agent that needs the user says so in a notification, whose
+    // Open Chat brings its conversation back.
+    await runFromPalette(page, 'View: Close All Editors');
+    const first = view.locator('.monaco-list-row', { hasText: 'Agent 1' }).last();
+    await first.hover();
+    await first.locator('.action-label[aria-label="Start Agent"]').click();
+    const toast = page.locator('.notification-toast', { hasText: 'Agent 1 is waiting for your message.' });
+    await toast.waitFor({ timeout: 60_000 });
+    await toast.locator('.monaco-button', { hasText: 'Open Chat' }).click();
+    await webviewFrame(page).locator('[data-testid="assistant-message"]', { hasText: 'Hello from the journey' }).waitFor({ timeout: 30_000 });
+    await first.hover();
+    await first.locator('.action-label[aria-label="Stop Agent"]').click();
+    await first.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    // The chats stay out of the next journeys' way.
+    await runFromPalette(page, 'View: Close All Editors');
   });
 
   it('reorders worktrees by drag and drop, and the order survives a reload', async () => {

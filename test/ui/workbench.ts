@@ -110,5 +110,6 @@ export function activityBarItem(page: Page) {
 
 /** The document inside a webview panel (VS Code nests it in two iframes). */
 export function webviewFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  // The visible one: a hidden editor's webview may still be in the page.
+  return page.frameLocator('iframe.webview.ready:visible').frameLocator('#active-frame');
 }

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatAgent, ChatMessage } from '../protocol';
 import { HostClient } from '../shared/hostClient';
+import { newer } from './merge';
 import { MessageView, PermissionCard } from './messages';
 import { VirtualList } from './virtualList';
 
@@ -96,7 +97,7 @@ function App() {
         const at = list.findIndex((m) => m.id === message.id);
         if (at < 0) return [...list, message];
         const next = list.slice();
-        next[at] = message;
+        next[at] = newer(list[at]!, message);
         return next;
       });
     });
@@ -106,9 +107,17 @@ function App() {
         setAgent(opened.agent);
         setThreshold(opened.contextWarningThreshold);
         setSlash(opened.slashCommands);
-        // Pages come newest first; the list reads oldest first. Messages that arrived meanwhile stay.
+        // Pages come newest first; the list reads oldest first. Messages that arrived meanwhile
+        // stay, and of two versions of one message the further one wins.
         setMessages((live) => {
-          const page = opened.page.messages.slice().reverse();
+          const byId = new Map(live.map((m) => [m.id, m]));
+          const page = opened.page.messages
+            .slice()
+            .reverse()
+            .map((m) => {
+              const other = byId.get(m.id);
+              return other ? newer(m, other) : m;
+            });
           const known = new Set(page.map((m) => m.id));
           return [...page, ...live.filter((m) => !known.has(m.id))];
         });

@@ -1,0 +1,87 @@
+// Component tests of the chat's Preact views, rendered under Node (run with this folder's
+// tsconfig: TSX_TSCONFIG_PATH=test/webview/tsconfig.json).
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { h } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import { renderMarkdown, safeHref } from '../../src/webview/chat/markdown';
+import { newer } from '../../src/webview/chat/merge';
+import { MessageView, PermissionCard, ToolCard } from '../../src/webview/chat/messages';
+import type { ChatMessage } from '../../src/webview/protocol';
+
+const base: ChatMessage = { id: 'msg_1', role: 'assistant', kind: 'text', content: '', isComplete: true, createdAt: '2026-11-24T08:00:00Z' };
+const message = (patch: Partial<ChatMessage>): ChatMessage => ({ ...base, ...patch });
+const noop = () => undefined;
+
+describe('the chat\'s Markdown', () => {
+  it('renders Markdown, with a Copy button on code blocks', () => {
+    const html = renderMarkdown('# Title\n\n**bold** and `code`\n\n```ts\nconst a = 1 < 2;\n```');
+    assert.match(html, /<h1>Title<\/h1>/);
+    assert.match(html, /<strong>bold<\/strong> and <code>code<\/code>/);
+    assert.match(html, /<button type="button" class="copy" data-copy aria-label="Copy code">Copy<\/button>/);
+    assert.match(html, /<pre><code>const a = 1 &lt; 2;<\/code><\/pre>/);
+  });
+
+  it('shows raw HTML as text, and keeps only http(s) and mailto links', () => {
+    const html = renderMarkdown('<script>alert(1)</script>\n\n<img src=x onerror=alert(1)> [a](javascript:alert(1)) [b](https://example.com/x) [c](data:text/html,hi)');
+    assert.ok(!/<script|<img/i.test(html), html);
+    assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.match(html, /<a href="https:\/\/example\.com\/x"/);
+    assert.ok(!/href="(javascript|data):/i.test(html), html);
+    assert.equal(safeHref('JAVASCRIPT:alert(1)'), undefined);
+    assert.equal(safeHref('mailto:a@b.c'), 'mailto:a@b.c');
+  });
+
+  it('loads no image: an image becomes a link to its address', () => {
+    const html = renderMarkdown('![chart](https://example.com/c.png)');
+    assert.ok(!/<img/i.test(html), html);
+    assert.match(html, /<a href="https:\/\/example\.com\/c\.png" class="image-link">\[image: chart\]<\/a>/);
+  });
+});
+
+describe('the chat\'s views', () => {
+  it('shows a user\'s message as plain text, markup and all', () => {
+    const html = renderToString(h(MessageView, { message: message({ role: 'user', content: '<b>not bold</b>' }), onCopy: noop }));
+    assert.match(html, /data-testid="user-message"/);
+    assert.match(html, /&lt;b>not bold&lt;\/b>/);
+  });
+
+  it('marks a streaming assistant message, and renders its Markdown', () => {
+    const html = renderToString(h(MessageView, { message: message({ content: 'Hello *there*', isComplete: false }), onCopy: noop }));
+    assert.match(html, /class="message assistant streaming"/);
+    assert.match(html, /<em>there<\/em>/);
+  });
+
+  it('folds a tool call to its name and summary, and marks errors', () => {
+    const done = renderToString(h(ToolCard, { message: message({ role: 'tool', kind: 'tool', toolName: 'Bash', content: 'npm test', toolInput: { command: 'npm test' }, toolOutput: 'ok' }) }));
+    assert.match(done, /class="tool-card done"/);
+    assert.match(done, /<span class="tool-name">Bash<\/span><span class="tool-summary">npm test<\/span>/);
+    assert.match(done, /aria-expanded="false"/);
+    assert.ok(!/Output/.test(done), 'the output is folded');
+    const failed = renderToString(h(ToolCard, { message: message({ role: 'tool', kind: 'tool', toolName: 'Write', content: 'Write a.txt', isError: true, toolOutput: 'denied' }) }));
+    assert.match(failed, /class="tool-card error"/);
+    assert.match(failed, /<span class="badge error">error<\/span>/);
+  });
+
+  it('offers Allow once, Always allow and Deny on a permission request, with its command', () => {
+    const html = renderToString(
+      h(PermissionCard, {
+        request: { requestId: 'r1', toolName: 'Bash', input: { command: 'rm -rf build' }, summary: 'Bash: rm -rf build', requestedAt: '2026-11-24T08:00:00Z' },
+        onAnswer: async () => undefined,
+      }),
+    );
+    assert.match(html, /aria-label="Permission requested: Bash: rm -rf build"/);
+    assert.match(html, /<pre>rm -rf build<\/pre>/);
+    assert.deepEqual([...html.matchAll(/<button[^>]*>([^<]+)<\/button>/g)].map((m) => m[1]), ['Allow once', 'Always allow Bash in this session', 'Deny…']);
+  });
+
+  it('keeps the further version of a message that arrives twice', () => {
+    const partial = message({ content: 'Hel', isComplete: false });
+    const longer = message({ content: 'Hello', isComplete: false });
+    const complete = message({ content: 'Hello', isComplete: true });
+    assert.equal(newer(partial, longer), longer);
+    assert.equal(newer(longer, partial), longer);
+    assert.equal(newer(complete, longer), complete);
+    assert.equal(newer(longer, complete), complete);
+  });
+});

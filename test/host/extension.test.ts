@@ -454,6 +454,11 @@ suite('Agents', () => {
     const opened = await chat.host.handleMessage({ kind: 'request', id: 2, method: 'chatOpen', params: { agentId: created.id } });
     const page = (opened as { result: { page: { messages: { role: string; content: string }[] } } }).result.page;
     assert.deepEqual(page.messages.map((m) => `${m.role}: ${m.content}`).reverse(), ['user: Hello?', 'assistant: Hello from the chat panel']);
+    // "Export Chat as Markdown" writes the conversation, oldest first.
+    const file = join(mkdtempSync(join(tmpdir(), 'cm-export-')), 'chat.md');
+    const exported = await vscode.commands.executeCommand<{ path: string; messages: number }>('claudeManager.exportChat', { agentId: created.id, path: file });
+    assert.deepEqual(exported, { path: file, messages: 2 });
+    assert.match(readFileSync(file, 'utf8'), /^# chatty\n\nAgent in [^\n]+, exported [^\n]+\n\n## You \([^)]+\)\n\nHello\?\n\n## Claude \([^)]+\)\n\nHello from the chat panel\n$/);
     // Malformed, unknown, or aimed at another agent: an error each, and nothing sent.
     const before = mock.mainRequests.length;
     const other = await api.agents.create({ worktreeId: main.id, name: 'other' });
@@ -469,8 +474,35 @@ suite('Agents', () => {
       assert.ok(response && 'error' in response, JSON.stringify(message));
       assert.equal(response.error.code, code, JSON.stringify(message));
     }
-    assert.equal(mock.mainRequests.length, before, 'nothing reached the CLI');
+    // 10,000 fuzzed messages: random shapes, methods, parameters (some aimed at the other agent).
+    const agentBefore = await api.agents.get(created.id);
+    const messagesBefore = (await api.agents.getMessages(created.id, { limit: 500 })).messages.length;
+    const methods = ['chatOpen', 'chatPage', 'chatSend', 'chatInterrupt', 'chatRespond', 'chatSetMode', 'chatStart', 'getInfo', 'echo', '__proto__', 'constructor', ''];
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const junk = (): unknown => pick<() => unknown>([() => null, () => 42, () => -1, () => 'x'.repeat(Math.floor(random() * 50)), () => [], () => ({}), () => true, () => ({ __proto__: { agentId: created.id } }), () => other.id, () => 'ag_', () => Number.POSITIVE_INFINITY])();
+    let answered = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const params: Record<string, unknown> = {};
+      for (const key of ['agentId', 'text', 'before', 'requestId', 'behavior', 'mode', 'always', 'message', 'extra'].filter(() => random() < 0.4)) params[key] = junk();
+      // Valid-looking but aimed elsewhere or incomplete: the agent id is never this panel's own with all else valid.
+      if (random() < 0.3) params.agentId = other.id;
+      const message = pick<() => unknown>([
+        () => ({ kind: 'request', id: i, method: pick(methods), params }),
+        () => ({ kind: 'command', command: pick(['ready2', 'log', 'copy', 'run', '']), params: junk() }),
+        () => ({ kind: pick(['request', 'response', 'notification', 7]), id: junk(), method: junk(), params }),
+        () => junk(),
+      ])();
+      const response = (await chat.host.handleMessage(message)) as HostMessageEnvelope | undefined;
+      if (response && 'error' in response) answered++;
+    }
+    assert.equal(mock.mainRequests.length, before, 'no fuzzed message reached the CLI');
+    const agentAfter = await api.agents.get(created.id);
+    assert.deepEqual([agentAfter.status, agentAfter.mode, agentAfter.name, agentAfter.pendingPermissions.length], [agentBefore.status, agentBefore.mode, agentBefore.name, 0]);
+    assert.equal((await api.agents.getMessages(created.id, { limit: 500 })).messages.length, messagesBefore, 'no message was added');
     assert.equal((await api.agents.getMessages(other.id)).messages.length, 0);
+    assert.ok(answered > 9_000, `${answered} of 10,000 answered with an error (the rest are valid log/copy commands, which answer nothing)`);
     await api.agents.stop(created.id);
     chat.panel.dispose();
   });

@@ -7,6 +7,7 @@ import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { activityBarItem, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
+import { xssPayloads } from './xssPayloads';
 
 describe('a window with no folder', () => {
   let wb: Workbench;
@@ -214,6 +215,43 @@ describe('a window on a git repository', () => {
     await first.locator('.action-label[aria-label="Stop Agent"]').click();
     await first.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     // The chats stay out of the next journeys' way.
+    await runFromPalette(page, 'View: Close All Editors');
+  });
+
+  it('shows 50 script-injection attempts in agent output as inert text in the chat', async () => {
+    const page = wb.page;
+    const reply = [...xssPayloads, 'END-OF-PAYLOADS'].join('\n\n');
+    api.enqueue(textReply(reply));
+    await page.keyboard.press('Control+Shift+Alt+KeyN');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
+    await input.fill('main');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
+    await input.fill('Show me the payloads');
+    await page.keyboard.press('Enter');
+    const chat = webviewFrame(page);
+    const message = chat.locator('[data-testid="assistant-message"]', { hasText: 'END-OF-PAYLOADS' });
+    await message.waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(1000);
+    // The test hook: any payload that ran would have marked <body> or changed the title.
+    assert.equal(await chat.locator('body[data-pwned]').count(), 0, 'no payload ran');
+    const active = chat.locator('script, img, svg, iframe, object, embed, form, input, video, audio, style, link, meta, base, math, template, details, marquee, x, isindex');
+    assert.equal(await message.locator('.markdown').locator(active).count(), 0, 'no element of the payloads was made');
+    assert.equal(await message.locator('[onerror], [onload], [onclick], [onmouseover], [onfocus], [onfocusin], [style]').count(), 0, 'no handler or style attribute');
+    const hrefs = await message.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    assert.ok(hrefs.every((h) => /^(https?:|mailto:)/.test(h)), hrefs.join(' '));
+    // Shown as text, for the user to read.
+    const text = await message.innerText();
+    assert.ok(text.includes("<script>document.body.setAttribute('data-pwned','1')</script>"), 'the first payload is shown as text');
+    assert.ok(text.includes('<svg onload='), 'an SVG payload is shown as text');
+    await wb.screenshot('06-chat-xss-inert');
+    const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: 'Agent 3' }).last();
+    await row.hover();
+    await row.locator('.action-label[aria-label="Stop Agent"]').click();
+    await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     await runFromPalette(page, 'View: Close All Editors');
   });
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
+import { chatToMarkdown } from '../../services/agents/chatExport';
 import { untrustedWorkspaceError } from '../../services/errors';
 import type { Services } from '../services';
 import { getConfig } from '../config';
@@ -119,6 +120,37 @@ export function registerAgentCommands(
       const chat = await openChat(agent.id);
       // Only the extension's own tests get the panel back; nobody else may reach inside.
       return testMode ? chat : true;
+    }),
+    registerCommand('claudeManager.exportChat', log, async (arg?: Arg & { path?: string }) => {
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Export Chat as Markdown');
+      if (!agent) return undefined;
+      const worktree = await s.workspaces.getWorktree(agent.worktreeId);
+      const given = arg && !(arg instanceof AgentNode) ? arg.path : undefined;
+      const target = given
+        ? vscode.Uri.file(given)
+        : await vscode.window.showSaveDialog({
+            title: `Export the Chat of ${agent.name}`,
+            defaultUri: vscode.Uri.joinPath(vscode.Uri.file(worktree.path), `${agent.name.replace(/[^\w.-]+/g, '-')}.md`),
+            filters: { Markdown: ['md'] },
+          });
+      if (!target) return undefined;
+      // Every page, oldest last: the whole conversation, however long.
+      const messages = [];
+      let before: string | undefined;
+      do {
+        const page = await s.runtime.getMessages(agent.id, { limit: 500, ...(before ? { before } : {}) });
+        messages.push(...page.messages);
+        before = page.hasMore ? page.nextCursor : undefined;
+      } while (before);
+      const text = chatToMarkdown({ name: agent.name, where: `${worktree.branch ?? worktree.name} (${worktree.path})`, exportedAt: new Date(), messages });
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+      if (!given) {
+        void vscode.window.showInformationMessage(`Exported ${messages.length} messages of ${agent.name} to ${target.fsPath}.`, 'Open').then((open) => {
+          if (open) void vscode.window.showTextDocument(target);
+        });
+      }
+      return { path: target.fsPath, messages: messages.length };
     }),
     registerCommand('claudeManager.startAgent', log, async (arg?: Arg) => {
       const s = await services();

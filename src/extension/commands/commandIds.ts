@@ -23,6 +23,7 @@ export const commandIds = [
   'claudeManager.newAgent',
   'claudeManager.focusTriage',
   'claudeManager.openChat',
+  'claudeManager.exportChat',
   'claudeManager.startAgent',
   'claudeManager.stopAgent',
   'claudeManager.renameAgent',

@@ -247,6 +247,7 @@ describe('a window on a git repository', () => {
     const text = await message.innerText();
     assert.ok(text.includes("<script>document.body.setAttribute('data-pwned','1')</script>"), 'the first payload is shown as text');
     assert.ok(text.includes('<svg onload='), 'an SVG payload is shown as text');
+    assert.ok(text.includes("<scr<script>ipt>document.body.setAttribute('data-pwned','1')</scr</script>ipt>"), 'a split tag is shown whole');
     await wb.screenshot('06-chat-xss-inert');
     const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: 'Agent 3' }).last();
     await row.hover();

@@ -29,6 +29,9 @@ describe('the chat\'s Markdown', () => {
     assert.match(html, /<a href="https:\/\/example\.com\/x"/);
     assert.ok(!/href="(javascript|data):/i.test(html), html);
     assert.equal(safeHref('JAVASCRIPT:alert(1)'), undefined);
+    // Text after a raw-text tag is escaped too (marked would pass it through), and nothing is lost.
+    assert.equal(renderMarkdown('<scr<script>ipt>x</scr</script>ipt>'), '<p>&lt;scr&lt;script&gt;ipt&gt;x&lt;/scr&lt;/script&gt;ipt&gt;</p>\n');
+    assert.equal(renderMarkdown('a &amp; b & c'), '<p>a &amp; b &amp; c</p>\n');
     assert.equal(safeHref('mailto:a@b.c'), 'mailto:a@b.c');
   });
 

@@ -13,6 +13,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
+/** Text of the Markdown: escaped like `escapeHtml`, but an entity the author wrote (`&amp;`) stays one. */
+function escapeText(text: string): string {
+  return text.replace(/&(?!#?\w+;)/g, '&amp;').replace(/[<>"']/g, (c) => ESCAPES[c]!);
+}
+
 /** The link target if it is one a reader may follow, else undefined. */
 export function safeHref(href: string): string | undefined {
   try {
@@ -29,6 +34,12 @@ const marked = new Marked({
   renderer: {
     html(token: Tokens.HTML | Tokens.Tag): string {
       return escapeHtml(token.text);
+    },
+    // After a raw-text tag such as <script>, marked passes the following text through unescaped
+    // (it expects the tag itself to be emitted). The tag is text here, so the text is escaped too.
+    text(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Text | Tokens.Escape): string {
+      if ('tokens' in token && token.tokens) return this.parser.parseInline(token.tokens);
+      return token.type === 'escape' ? token.text : escapeText(token.text);
     },
     link(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Link): string {
       const text = this.parser.parseInline(token.tokens);

@@ -256,6 +256,38 @@ describe('a window on a git repository', () => {
     await runFromPalette(page, 'View: Close All Editors');
   });
 
+  it('shows the plan of an agent in plan mode in its chat; approving it lets the agent go on, asking before edits', async () => {
+    const page = wb.page;
+    api.enqueue(toolUseReply([{ name: 'ExitPlanMode', input: { plan: '## The plan\n\n1. Write `plan.txt`\n2. Stop' } }]), textReply('Plan approved, on it'));
+    await page.keyboard.press('Control+Shift+Alt+KeyN');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
+    await input.fill('main');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
+    await input.fill('Plan');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
+    await input.fill('Plan the change');
+    await page.keyboard.press('Enter');
+    const chat = webviewFrame(page);
+    const card = chat.locator('[data-testid="plan-card"]');
+    await card.waitFor({ timeout: 60_000 });
+    assert.match(await card.innerText(), /The plan[\s\S]*Write plan\.txt/);
+    assert.equal(await chat.getByLabel('Mode').inputValue(), 'plan');
+    await wb.screenshot('07-chat-plan');
+    await card.getByRole('button', { name: 'Approve, Ask Before Edits' }).click();
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'Plan approved, on it' }).waitFor({ timeout: 60_000 });
+    await card.waitFor({ state: 'detached', timeout: 10_000 });
+    await chat.locator('[data-testid="status"]', { hasText: 'waiting for your message' }).waitFor({ timeout: 30_000 });
+    assert.equal(await chat.getByLabel('Mode').inputValue(), 'regular', 'edits now need approval');
+    const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: 'Agent 4' }).last();
+    await row.hover();
+    await row.locator('.action-label[aria-label="Stop Agent"]').click();
+    await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    await runFromPalette(page, 'View: Close All Editors');
+  });
+
   it('reorders worktrees by drag and drop, and the order survives a reload', async () => {
     const page = wb.page;
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatAgent, ChatMessage } from '../protocol';
 import { HostClient } from '../shared/hostClient';
 import { newer } from './merge';
-import { MessageView, PermissionCard } from './messages';
+import { MessageView, PermissionCard, PlanCard } from './messages';
 import { VirtualList } from './virtualList';
 
 /** What the webview keeps across reloads: UI state only. Messages are fetched again. */
@@ -214,7 +214,28 @@ function App() {
           Jump to latest
         </button>
       )}
-      {agent?.pendingPermissions.map((request) => (
+      {agent?.pendingPermissions.map((request) =>
+        request.toolName === 'ExitPlanMode' ? (
+          <PlanCard
+            key={request.requestId}
+            request={request}
+            onApprove={(mode) =>
+              client
+                .request('chatRespond', { agentId, requestId: request.requestId, behavior: 'allow' })
+                .then(() => client.request('chatSetMode', { agentId, mode }))
+                .then(
+                  () => undefined,
+                  (e: Error) => setError(e.message),
+                )
+            }
+            onKeepPlanning={(feedback) =>
+              client.request('chatRespond', { agentId, requestId: request.requestId, behavior: 'deny', message: feedback }).then(
+                () => undefined,
+                (e: Error) => setError(e.message),
+              )
+            }
+          />
+        ) : (
         <PermissionCard
           key={request.requestId}
           request={request}
@@ -225,7 +246,8 @@ function App() {
             )
           }
         />
-      ))}
+        ),
+      )}
       <form
         class="composer"
         onSubmit={(e) => {

@@ -135,3 +135,59 @@ export function PermissionCard(props: {
     </section>
   );
 }
+
+/**
+ * The plan an agent in plan mode presents (the CLI's ExitPlanMode tool, asked as a permission):
+ * approve it, choosing whether edits then need approval (regular) or not (auto), or keep planning
+ * with feedback (a denial whose message the agent reads).
+ */
+export function PlanCard(props: {
+  request: Permission;
+  onApprove: (mode: 'regular' | 'auto') => Promise<void>;
+  onKeepPlanning: (feedback: string) => Promise<void>;
+}) {
+  const [feedback, setFeedback] = useState('');
+  const [replying, setReplying] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const run = (action: () => Promise<void>) => {
+    setBusy(true);
+    void action().finally(() => setBusy(false));
+  };
+  const plan = typeof props.request.input.plan === 'string' ? props.request.input.plan : '';
+  return (
+    <section class="permission-card plan-card" role="group" aria-label="The agent's plan, for approval" data-testid="plan-card">
+      <div class="permission-title">
+        <strong>Plan ready for approval</strong>
+      </div>
+      <div class="markdown plan" dangerouslySetInnerHTML={{ __html: renderMarkdown(plan || '(The agent sent no plan text.)') }} />
+      {replying ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (feedback.trim()) run(() => props.onKeepPlanning(feedback.trim()));
+          }}
+        >
+          <input aria-label="What should change in the plan" placeholder="What should change in the plan" value={feedback} onInput={(e) => setFeedback((e.target as HTMLInputElement).value)} />
+          <button type="submit" disabled={busy || !feedback.trim()}>
+            Send Feedback
+          </button>
+          <button type="button" class="secondary" onClick={() => setReplying(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <div class="buttons">
+          <button type="button" disabled={busy} onClick={() => run(() => props.onApprove('regular'))}>
+            Approve, Ask Before Edits
+          </button>
+          <button type="button" class="secondary" disabled={busy} onClick={() => run(() => props.onApprove('auto'))}>
+            Approve, Edit Without Asking
+          </button>
+          <button type="button" class="secondary" disabled={busy} onClick={() => setReplying(true)}>
+            Keep Planning…
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

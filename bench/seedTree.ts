@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { GitService } from '../src/services/git/gitService';
+import { newId } from '../src/services/ids';
+import type { StoredMessage } from '../src/services/storage/messageStore';
 import { WorkspaceService } from '../src/services/workspaces/workspaceService';
 import { isolatedGitEnv } from '../scripts/lib/gitFixture.mjs';
 import { RecordedAgents } from '../test/helpers/recordedAgents';
@@ -13,6 +15,9 @@ import { openStore } from '../test/helpers/storeWorker';
 
 export const WORKTREES = 50;
 export const AGENTS_PER_WORKTREE = 20;
+/** The long conversation the chat panel's figures are taken with. */
+export const CHAT_MESSAGES = 10_000;
+export const CHAT_AGENT = 'long conversation';
 
 async function main(): Promise<void> {
   const [repo, storeDir] = process.argv.slice(2);
@@ -32,7 +37,22 @@ async function main(): Promise<void> {
         await store.agents.create({ worktreeId: wt.id, name: `${wt.branch} agent ${i + 1}`, mode: modes[i % 3]! });
       }
     }
-    process.stdout.write(`${JSON.stringify({ worktrees: worktrees.length, agents: (await store.agents.list({})).length })}\n`);
+    // One agent of the main worktree with a long conversation: text, code, tool calls, in turns.
+    const main = worktrees.find((w) => w.isMain)!;
+    const chatty = await store.agents.create({ worktreeId: main.id, name: CHAT_AGENT });
+    const start = Date.parse('2026-11-01T09:00:00Z');
+    const messages: StoredMessage[] = [];
+    for (let i = 0; i < CHAT_MESSAGES; i++) {
+      const createdAt = new Date(start + i * 1000).toISOString();
+      const base = { id: newId('msg'), agentId: chatty.id, isComplete: true, createdAt };
+      const turn = i % 4;
+      if (turn === 0) messages.push({ ...base, role: 'user', kind: 'text', content: `Step ${i / 4 + 1}: make the parser handle case ${i}.` });
+      else if (turn === 1) messages.push({ ...base, role: 'assistant', kind: 'text', content: `Looking at **case ${i}**. The tokenizer needs a branch:\n\n\`\`\`ts\nif (c === '${i % 10}') return next();\n\`\`\`` });
+      else if (turn === 2) messages.push({ ...base, role: 'tool', kind: 'tool', content: `Edit src/parser.ts`, toolName: 'Edit', toolInput: { file_path: 'src/parser.ts', old_string: 'a', new_string: 'b' }, toolOutput: 'The file was updated.' });
+      else messages.push({ ...base, role: 'assistant', kind: 'text', content: `Done with case ${i}; the tests pass.` });
+    }
+    await store.messages.putMany(chatty.id, messages);
+    process.stdout.write(`${JSON.stringify({ worktrees: worktrees.length, perWorktree: AGENTS_PER_WORKTREE, agents: (await store.agents.list({})).length, chatAgent: CHAT_AGENT, chatMessages: await store.messages.count(chatty.id) })}\n`);
   } finally {
     await store.close();
   }

@@ -73,6 +73,52 @@ function logFigures(logsDir, pattern) {
   return found;
 }
 
+/**
+ * One window: opens the chat of the agent with the long conversation from the palette, waits for
+ * its messages, and (when `scroll`) scrolls to the top again and again, loading older pages,
+ * counting the chat document's elements each time.
+ */
+async function measureChat(browser, server, repo, agentName, scroll) {
+  const page = await openWindow(browser, workbenchUrl(server, repo));
+  try {
+    await page.locator('.statusbar-item', { hasText: 'main' }).first().waitFor({ timeout: 60_000 });
+    // The Agents view, drawn (its commands show once it knows of a repository).
+    const agents = page.locator('.pane-header', { hasText: 'Agents' });
+    if (!(await agents.isVisible())) await page.locator('.activitybar .action-item a[aria-label^="Claude Manager"]').first().click();
+    await page.locator('.pane', { has: agents }).locator('.monaco-list-row', { hasText: 'task-1' }).first().waitFor({ timeout: 60_000 });
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Claude Manager: Open Chat');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Claude Manager: Open Chat' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    // A thousand agents: typed, as a person would, then picked.
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Open Chat' }).waitFor({ timeout: 60_000 });
+    await input.fill(agentName);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: agentName }).first().waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Enter');
+    const chat = page.frameLocator('iframe.webview.ready:visible').frameLocator('#active-frame');
+    await chat.locator('[data-testid="assistant-message"]').first().waitFor({ timeout: 60_000 });
+    if (!scroll) return undefined;
+    const list = chat.locator('.virtual-list');
+    let most = 0;
+    let loaded = 0;
+    for (let i = 0; i < 80; i++) {
+      const sample = await list.evaluate((el) => {
+        el.scrollTop = 0;
+        el.dispatchEvent(new Event('scroll'));
+        return { nodes: el.ownerDocument.getElementsByTagName('*').length, first: el.querySelector('.row')?.textContent ?? '' };
+      });
+      most = Math.max(most, sample.nodes);
+      const step = /Step (\d+)/.exec(sample.first);
+      if (step) loaded = Math.max(loaded, Number(step[1]));
+      await page.waitForTimeout(120);
+    }
+    return { most, earliestStep: loaded };
+  } finally {
+    await page.close();
+  }
+}
+
 function activationFigures(logsDir) {
   return logFigures(logsDir, /activated in ([\d.]+) ms \(loading ([\d.]+) ms, activate ([\d.]+) ms\)/g).map((m) => ({ total: Number(m[1]), loading: Number(m[2]), activate: Number(m[3]) }));
 }
@@ -158,14 +204,14 @@ async function main() {
     if (activation.length !== RUNS) throw new Error(`expected ${RUNS} activations in the logs, found ${activation.length}`);
     const totals = activation.map((a) => a.total);
     add(
-      `activate(): bundle evaluation + activate(), ${seed.worktrees} worktrees × ${seed.agents / seed.worktrees} agents stored, median`,
+      `activate(): bundle evaluation + activate(), ${seed.worktrees} worktrees × ${seed.perWorktree} agents stored, median`,
       median(totals),
       50,
       'ms',
       `${RUNS} runs, min ${Math.min(...totals).toFixed(1)}, max ${Math.max(...totals).toFixed(1)}; ` +
         `median loading ${median(activation.map((a) => a.loading)).toFixed(1)}, activate ${median(activation.map((a) => a.activate)).toFixed(1)}`,
     );
-    const data = `${seed.worktrees} worktrees × ${seed.agents / seed.worktrees} agents stored`;
+    const data = `${seed.worktrees} worktrees × ${seed.perWorktree} agents stored`;
     add('click on the icon → first tree row, median', median(firstRows), 1000, 'ms', `${data}; ${RUNS} runs, min ${Math.min(...firstRows).toFixed(0)}, max ${Math.max(...firstRows).toFixed(0)}`);
     add('click on the icon → the worktrees\' rows, median', median(worktreeRows), 2000, 'ms', `store opened and git read on the click; ${RUNS} runs, min ${Math.min(...worktreeRows).toFixed(0)}, max ${Math.max(...worktreeRows).toFixed(0)}`);
     // Each window's first draw of the repository, logged by the tree: the model (grouping,
@@ -186,6 +232,26 @@ async function main() {
       20,
       'ms',
       `in the extension host, ${RUNS} windows, min ${Math.min(...models).toFixed(1)}, max ${Math.max(...models).toFixed(1)}; reading the data took a median ${median(draws.map((d) => d.read)).toFixed(1)} ms more`,
+    );
+    // The chat of the agent with 10,000 messages: ready → latest page shown (logged by the
+    // webview), in 5 windows; in the last, the DOM size while scrolling back through the history.
+    let scrolling;
+    for (let i = 0; i < 5; i++) scrolling = await measureChat(browser, server, repo, seed.chatAgent, i === 4);
+    const shown = logFigures(join(profile, 'ud', 'logs'), /latest page \((\d+) messages\) shown ([\d.]+) ms after the panel was ready/g).map((m) => Number(m[2]));
+    if (shown.length < 5) throw new Error(`expected 5 chat timings in the logs, found ${shown.length}`);
+    add(
+      `chat: panel ready → latest page shown, ${seed.chatMessages} messages stored, median`,
+      median(shown),
+      100,
+      'ms',
+      `5 windows, min ${Math.min(...shown).toFixed(1)}, max ${Math.max(...shown).toFixed(1)}; measured in the webview`,
+    );
+    add(
+      'chat: DOM elements while scrolling up through the history, most',
+      scrolling.most,
+      300,
+      'elements',
+      `80 scrolls to the top, each loading an older page; reached step ${scrolling.earliestStep} of ${seed.chatMessages / 4} from the newest`,
     );
   } finally {
     await browser.close();

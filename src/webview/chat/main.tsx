@@ -13,6 +13,8 @@ interface UiState {
 }
 
 const client = new HostClient<UiState>();
+/** When the page told the host it was ready: the latest page is timed from here (logged once). */
+let readyAt = 0;
 
 function initialAgentId(): string | undefined {
   if (client.state?.agentId) return client.state.agentId;
@@ -81,6 +83,7 @@ function App() {
   const [atBottom, setAtBottom] = useState(true);
   const [bottomToken, setBottomToken] = useState(0);
   const loadingOlder = useRef(false);
+  const timed = useRef(false);
   const sentHistory = useRef<string[]>([]);
 
   const save = (next: Partial<UiState>) => {
@@ -130,6 +133,15 @@ function App() {
       offMessage();
     };
   }, [agentId]);
+
+  // The time from ready to the latest page on screen, for the log (and the benchmark).
+  useEffect(() => {
+    if (timed.current || messages.length === 0) return;
+    timed.current = true;
+    requestAnimationFrame(() => {
+      client.command('log', { level: 'info', message: `latest page (${messages.length} messages) shown ${(performance.now() - readyAt).toFixed(1)} ms after the panel was ready` });
+    });
+  }, [messages]);
 
   const loadOlder = () => {
     if (!agentId || !older.hasMore || !older.cursor || loadingOlder.current) return;
@@ -294,5 +306,6 @@ function App() {
 }
 
 const root = document.getElementById('root');
-if (root) render(<App />, root);
+readyAt = performance.now();
 client.command('ready', {});
+if (root) render(<App />, root);

@@ -101,8 +101,10 @@ async function measureChat(browser, server, repo, agentName, scroll) {
     if (!scroll) return undefined;
     const list = chat.locator('.virtual-list');
     let most = 0;
-    let loaded = 0;
-    for (let i = 0; i < 80; i++) {
+    let earliest = Number.POSITIVE_INFINITY;
+    let scrolls = 0;
+    // Up to the first message (step 1), or 600 scrolls.
+    for (; scrolls < 600 && earliest > 1; scrolls++) {
       const sample = await list.evaluate((el) => {
         el.scrollTop = 0;
         el.dispatchEvent(new Event('scroll'));
@@ -110,10 +112,10 @@ async function measureChat(browser, server, repo, agentName, scroll) {
       });
       most = Math.max(most, sample.nodes);
       const step = /Step (\d+)/.exec(sample.first);
-      if (step) loaded = Math.max(loaded, Number(step[1]));
+      if (step) earliest = Math.min(earliest, Number(step[1]));
       await page.waitForTimeout(120);
     }
-    return { most, earliestStep: loaded };
+    return { most, earliestStep: earliest, scrolls };
   } finally {
     await page.close();
   }
@@ -251,7 +253,7 @@ async function main() {
       scrolling.most,
       300,
       'elements',
-      `80 scrolls to the top, each loading an older page; reached step ${scrolling.earliestStep} of ${seed.chatMessages / 4} from the newest`,
+      `${scrolling.scrolls} scrolls to the top, each loading an older page when one is left; ${scrolling.earliestStep === 1 ? 'reached the first message' : `reached step ${scrolling.earliestStep} of ${seed.chatMessages / 4} (from the newest)`}`,
     );
   } finally {
     await browser.close();

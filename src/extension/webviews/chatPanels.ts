@@ -40,6 +40,8 @@ export class ChatPanel implements vscode.Disposable {
   private readonly offs: (() => void)[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
+  /** The answer to the webview's first chatOpen, fetched while it starts. */
+  private prefetched: ReturnType<ChatPanel['open']> | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -57,7 +59,13 @@ export class ChatPanel implements vscode.Disposable {
     this.host = new WebviewHost(
       panel.webview,
       {
-        chatOpen: async (p) => this.open(mine(p).agentId),
+        chatOpen: async (p) => {
+          mine(p);
+          // The first answer was fetched while the webview started; later ones are fresh.
+          const ready = this.prefetched;
+          this.prefetched = undefined;
+          return ready ?? this.open(agentId);
+        },
         chatPage: async (p) => {
           const page = await (await deps.services()).runtime.getMessages(mine(p).agentId, { before: p.before });
           return { messages: page.messages.map(chatMessage), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
@@ -88,6 +96,11 @@ export class ChatPanel implements vscode.Disposable {
       log,
     );
     panel.webview.html = buildWebviewHtml(panel.webview, context.extensionUri, 'chat', 'Chat', { agentId });
+    // The conversation is read while the webview starts (reading an agent's messages the first
+    // time builds its index: a long conversation takes a moment). What arrives meanwhile is held
+    // for the webview as notifications, so nothing falls between the two.
+    this.prefetched = this.open(agentId);
+    this.prefetched.catch(() => undefined);
     this.disposables.push(
       this.host,
       this.disposeEmitter,

@@ -40,7 +40,7 @@ function describeIssues(error: { issues: readonly { path: readonly PropertyKey[]
  */
 export class WebviewHost implements vscode.Disposable {
   private isReady = false;
-  /** Notifications held until the webview is ready: the latest per method, in order of arrival. */
+  /** Notifications held until the webview is ready: the latest per method (per message for chatMessage), in order of arrival. */
   private readonly pending = new Map<string, HostMessageEnvelope>();
   private readonly readyEmitter = new vscode.EventEmitter<void>();
   /** Fires once the webview's script has started and can receive messages. */
@@ -150,8 +150,12 @@ export class WebviewHost implements vscode.Disposable {
     if (this.isReady || message.kind === 'response') {
       void this.webview.postMessage(message);
     } else {
-      this.pending.delete(message.method);
-      this.pending.set(message.method, message);
+      // One per method (a newer state replaces the held one), except messages: one per message id,
+      // since each is news of its own (a growing message replaces only its earlier versions).
+      const id = message.method === 'chatMessage' ? (message.params as { message?: { id?: unknown } }).message?.id : undefined;
+      const key = typeof id === 'string' ? `${message.method}:${id}` : message.method;
+      this.pending.delete(key);
+      this.pending.set(key, message);
     }
   }
 

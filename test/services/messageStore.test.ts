@@ -83,6 +83,17 @@ describe('MessageStore', () => {
     await Promise.all([mine.close(), theirs.close()]);
   });
 
+  it('leaves out a record that is JSON but no valid message, and pages on', async () => {
+    const store = new MessageStore(root());
+    const agent = newId('ag');
+    await store.put(message(agent, 'before'));
+    // A line another writer damaged: its id looks right, the rest does not.
+    appendFileSync(join(root(), `${agent}.log`), `${JSON.stringify({ m: { id: newId('msg'), agentId: agent, role: 'robot', content: 7 } })}\n`);
+    await store.put(message(agent, 'after'));
+    const page = await store.page(agent);
+    assert.deepEqual(page.messages.map((m) => m.content), ['after', 'before']);
+  });
+
   it('refuses bad input with a clear error and stores nothing', async () => {
     const store = new MessageStore(root());
     const agent = newId('ag');

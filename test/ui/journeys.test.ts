@@ -6,8 +6,27 @@ import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import type { Page } from 'playwright-core';
 import { activityBarItem, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 import { xssPayloads } from './xssPayloads';
+
+/**
+ * "New Agent…" by its keybinding, as a person would: the main worktree, a mode (the default
+ * unless named), and the first message.
+ */
+async function newAgentByKeyboard(page: Page, prompt: string, mode?: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+Alt+KeyN');
+  const input = page.locator('.quick-input-widget input');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
+  await input.fill('main');
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
+  if (mode) await input.fill(mode);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
+  await input.fill(prompt);
+  await page.keyboard.press('Enter');
+}
 
 describe('a window with no folder', () => {
   let wb: Workbench;
@@ -165,16 +184,7 @@ describe('a window on a git repository', () => {
     const page = wb.page;
     const target = join(repo.repo, 'allowed-by-journey.txt');
     api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: target, content: 'written after Allow' } }]), textReply('Wrote the file'));
-    await page.keyboard.press('Control+Shift+Alt+KeyN');
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
-    await input.fill('main');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
-    await input.fill('Write the file');
-    await page.keyboard.press('Enter');
+    await newAgentByKeyboard(page, 'Write the file');
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
     const inbox = view.locator('.monaco-list-row', { hasText: 'Needs you (1)' });
     await inbox.waitFor({ timeout: 60_000 });
@@ -222,16 +232,7 @@ describe('a window on a git repository', () => {
     const page = wb.page;
     const reply = [...xssPayloads, 'END-OF-PAYLOADS'].join('\n\n');
     api.enqueue(textReply(reply));
-    await page.keyboard.press('Control+Shift+Alt+KeyN');
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
-    await input.fill('main');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
-    await input.fill('Show me the payloads');
-    await page.keyboard.press('Enter');
+    await newAgentByKeyboard(page, 'Show me the payloads');
     const chat = webviewFrame(page);
     const message = chat.locator('[data-testid="assistant-message"]', { hasText: 'END-OF-PAYLOADS' });
     await message.waitFor({ timeout: 60_000 });
@@ -259,17 +260,7 @@ describe('a window on a git repository', () => {
   it('shows the plan of an agent in plan mode in its chat; approving it lets the agent go on, asking before edits', async () => {
     const page = wb.page;
     api.enqueue(toolUseReply([{ name: 'ExitPlanMode', input: { plan: '## The plan\n\n1. Write `plan.txt`\n2. Stop' } }]), textReply('Plan approved, on it'));
-    await page.keyboard.press('Control+Shift+Alt+KeyN');
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
-    await input.fill('main');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
-    await input.fill('Plan');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
-    await input.fill('Plan the change');
-    await page.keyboard.press('Enter');
+    await newAgentByKeyboard(page, 'Plan the change', 'Plan');
     const chat = webviewFrame(page);
     const card = chat.locator('[data-testid="plan-card"]');
     await card.waitFor({ timeout: 60_000 });

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { activityBarItem, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 import { xssPayloads } from './xssPayloads';
 
@@ -17,15 +17,39 @@ import { xssPayloads } from './xssPayloads';
 async function newAgentByKeyboard(page: Page, prompt: string, mode?: string): Promise<void> {
   await page.keyboard.press('Control+Shift+Alt+KeyN');
   const input = page.locator('.quick-input-widget input');
+  // Each pick is typed, and Enter waits until the list has filtered down to it (a busy machine
+  // filters late, and Enter would take the row that was first before).
+  const focused = (text: string) => page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).waitFor({ timeout: 10_000 });
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
   await input.fill('main');
+  await focused('main');
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
-  if (mode) await input.fill(mode);
+  if (mode) {
+    await input.fill(mode);
+    await focused(mode);
+  }
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
   await input.fill(prompt);
   await page.keyboard.press('Enter');
+}
+
+/**
+ * Clicks an inline action of a tree row, which shows while the row is hovered. A redraw of the
+ * tree (a status arriving) replaces the row under the mouse, which hides its actions until the
+ * mouse moves again: so the row is hovered again until the click lands.
+ */
+async function clickRowAction(row: Locator, label: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await row.hover();
+    try {
+      await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 3_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 9) throw error;
+    }
+  }
 }
 
 describe('a window with no folder', () => {
@@ -172,8 +196,7 @@ describe('a window on a git repository', () => {
     await page.keyboard.press('Control+Shift+Alt+KeyI');
     await view.locator('.monaco-list-row.focused', { hasText: 'Needs you (1)' }).waitFor({ timeout: 10_000 });
     await wb.screenshot('04-sidebar-agent-waiting');
-    await row.hover();
-    await row.locator('.action-label[aria-label="Stop Agent"]').click();
+    await clickRowAction(row, 'Stop Agent');
     await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     await inbox.waitFor({ state: 'detached', timeout: 10_000 });
     assert.ok(await row.locator('.codicon-circle-large-outline').count(), 'the finished icon');
@@ -196,8 +219,7 @@ describe('a window on a git repository', () => {
     await wb.screenshot('05-triage-inbox-permission');
     await wb.screenshotOf(page.locator('.part.sidebar'), 'readme-triage-inbox', { height: 240 });
     await wb.screenshotOf(page.locator('.statusbar-item:has([aria-label^="Claude Manager:"]), .statusbar-item[aria-label^="Claude Manager:"]').first(), 'readme-status-bar');
-    await asking.hover();
-    await asking.locator('.action-label[aria-label="Allow"]').click();
+    await clickRowAction(asking, 'Allow');
     await inbox.waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
     // The turn ends: the agent waits for its next message (back in the inbox as "waiting for your message").
     const row = view.locator('.monaco-list-row', { hasText: 'Agent 2' }).last();
@@ -208,21 +230,18 @@ describe('a window on a git repository', () => {
     const chat = webviewFrame(page);
     await chat.locator('[data-testid="assistant-message"]', { hasText: 'Wrote the file' }).waitFor({ timeout: 30_000 });
     assert.match(await chat.locator('[data-testid="tool-card"]').first().innerText(), /Write[\s\S]*allowed-by-journey\.txt/);
-    await row.hover();
-    await row.locator('.action-label[aria-label="Stop Agent"]').click();
+    await clickRowAction(row, 'Stop Agent');
     await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     // With no chat in view, an agent that needs the user says so in a notification, whose
     // Open Chat brings its conversation back.
     await runFromPalette(page, 'View: Close All Editors');
     const first = view.locator('.monaco-list-row', { hasText: 'Agent 1' }).last();
-    await first.hover();
-    await first.locator('.action-label[aria-label="Start Agent"]').click();
+    await clickRowAction(first, 'Start Agent');
     const toast = page.locator('.notification-toast', { hasText: 'Agent 1 is waiting for your message.' });
     await toast.waitFor({ timeout: 60_000 });
     await toast.locator('.monaco-button', { hasText: 'Open Chat' }).click();
     await webviewFrame(page).locator('[data-testid="assistant-message"]', { hasText: 'Hello from the journey' }).waitFor({ timeout: 30_000 });
-    await first.hover();
-    await first.locator('.action-label[aria-label="Stop Agent"]').click();
+    await clickRowAction(first, 'Stop Agent');
     await first.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     // The chats stay out of the next journeys' way.
     await runFromPalette(page, 'View: Close All Editors');
@@ -251,8 +270,7 @@ describe('a window on a git repository', () => {
     assert.ok(text.includes("<scr<script>ipt>document.body.setAttribute('data-pwned','1')</scr</script>ipt>"), 'a split tag is shown whole');
     await wb.screenshot('06-chat-xss-inert');
     const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: 'Agent 3' }).last();
-    await row.hover();
-    await row.locator('.action-label[aria-label="Stop Agent"]').click();
+    await clickRowAction(row, 'Stop Agent');
     await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     await runFromPalette(page, 'View: Close All Editors');
   });
@@ -273,8 +291,7 @@ describe('a window on a git repository', () => {
     await chat.locator('[data-testid="status"]', { hasText: 'waiting for your message' }).waitFor({ timeout: 30_000 });
     assert.equal(await chat.getByLabel('Mode').inputValue(), 'regular', 'edits now need approval');
     const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: 'Agent 4' }).last();
-    await row.hover();
-    await row.locator('.action-label[aria-label="Stop Agent"]').click();
+    await clickRowAction(row, 'Stop Agent');
     await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     await runFromPalette(page, 'View: Close All Editors');
   });

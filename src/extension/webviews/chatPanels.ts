@@ -41,7 +41,7 @@ export class ChatPanel implements vscode.Disposable {
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
   /** The answer to the webview's first chatOpen, fetched while it starts. */
-  private prefetched: ReturnType<ChatPanel['open']> | undefined;
+  private prefetched: ReturnType<Services['runtime']['getMessages']> | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -62,9 +62,9 @@ export class ChatPanel implements vscode.Disposable {
         chatOpen: async (p) => {
           mine(p);
           // The first answer was fetched while the webview started; later ones are fresh.
-          const ready = this.prefetched;
+          const page = this.prefetched;
           this.prefetched = undefined;
-          return ready ?? this.open(agentId);
+          return this.open(agentId, page);
         },
         chatPage: async (p) => {
           const page = await (await deps.services()).runtime.getMessages(mine(p).agentId, { before: p.before });
@@ -99,7 +99,9 @@ export class ChatPanel implements vscode.Disposable {
     // The conversation is read while the webview starts (reading an agent's messages the first
     // time builds its index: a long conversation takes a moment). What arrives meanwhile is held
     // for the webview as notifications, so nothing falls between the two.
-    this.prefetched = this.open(agentId);
+    // Only the messages: the agent's state is read when the webview asks, so that it is never
+    // older than a change the webview was told of while it started.
+    this.prefetched = deps.services().then((services) => services.runtime.getMessages(agentId));
     this.prefetched.catch(() => undefined);
     this.disposables.push(
       this.host,
@@ -162,9 +164,9 @@ export class ChatPanel implements vscode.Disposable {
     };
   }
 
-  private async open(agentId: string) {
+  private async open(agentId: string, prefetched?: ReturnType<Services['runtime']['getMessages']>) {
     const services = await this.deps.services();
-    const [agent, page, session] = await Promise.all([services.runtime.get(agentId), services.runtime.getMessages(agentId), services.store.sessions.latest(agentId)]);
+    const [agent, page, session] = await Promise.all([services.runtime.get(agentId), prefetched ?? services.runtime.getMessages(agentId), services.store.sessions.latest(agentId)]);
     const commands = (session?.data as { slashCommands?: unknown } | undefined)?.slashCommands;
     return {
       agent: this.view(services, agent),

@@ -52,6 +52,14 @@ async function clickRowAction(row: Locator, label: string): Promise<void> {
   }
 }
 
+/** Stops an agent from its row in the tree and closes the editors (its chat), for the next journey. */
+async function stopAndCloseChats(page: Page, agent: string): Promise<void> {
+  const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: agent }).last();
+  await clickRowAction(row, 'Stop Agent');
+  await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+  await runFromPalette(page, 'View: Close All Editors');
+}
+
 describe('a window with no folder', () => {
   let wb: Workbench;
   before(async () => {
@@ -269,10 +277,7 @@ describe('a window on a git repository', () => {
     assert.ok(text.includes('<svg onload='), 'an SVG payload is shown as text');
     assert.ok(text.includes("<scr<script>ipt>document.body.setAttribute('data-pwned','1')</scr</script>ipt>"), 'a split tag is shown whole');
     await wb.screenshot('06-chat-xss-inert');
-    const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: 'Agent 3' }).last();
-    await clickRowAction(row, 'Stop Agent');
-    await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
-    await runFromPalette(page, 'View: Close All Editors');
+    await stopAndCloseChats(page, 'Agent 3');
   });
 
   it('shows the plan of an agent in plan mode in its chat; approving it lets the agent go on, asking before edits', async () => {
@@ -290,10 +295,7 @@ describe('a window on a git repository', () => {
     await card.waitFor({ state: 'detached', timeout: 10_000 });
     await chat.locator('[data-testid="status"]', { hasText: 'waiting for your message' }).waitFor({ timeout: 30_000 });
     assert.equal(await chat.getByLabel('Mode').inputValue(), 'regular', 'edits now need approval');
-    const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: 'Agent 4' }).last();
-    await clickRowAction(row, 'Stop Agent');
-    await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
-    await runFromPalette(page, 'View: Close All Editors');
+    await stopAndCloseChats(page, 'Agent 4');
   });
 
   it('reorders worktrees by drag and drop, and the order survives a reload', async () => {

@@ -269,6 +269,7 @@ export function registerWorktreeCommands(log: vscode.LogOutputChannel, services:
       const inUse = new Set([...(await Promise.all(workspaces.map((w) => s.workspaces.worktreeSortMode(w.id)))), ...worktrees.map((w) => w.sortMode)]);
       const current = inUse.size === 1 ? [...inUse][0] : undefined;
       let mode = arg?.mode;
+      // The modes spelled out: importing `sortModes` would load the store's records (and zod) at activation.
       if (mode !== undefined && !(['free', 'status', 'name'] as const).includes(mode)) throw new ClaudeManagerError('INVALID_INPUT', `"${String(mode)}" is not a sort mode: use free, status or name.`);
       if (!mode) {
         const picked = await vscode.window.showQuickPick(

@@ -73,6 +73,8 @@ export function statusSummary(known: KnownStatus | undefined): string {
 /** A worktree row: branch, change marker, ahead/behind; the main worktree marked; its agents below. */
 export class WorktreeNode {
   readonly kind = 'worktree';
+  private item: vscode.TreeItem | undefined;
+  private rows: AgentsViewNode[] | undefined;
   constructor(
     readonly worktree: Worktree,
     readonly known: KnownStatus | undefined,
@@ -88,7 +90,17 @@ export class WorktreeNode {
     return this.agents.some((a) => a.status === 'running' || a.status === 'waiting' || a.status === 'error');
   }
 
+  /** Its rows: its agents, then the "Archived" node if it has archived ones. Made once. */
+  get children(): AgentsViewNode[] {
+    return (this.rows ??= [...this.agents.map((a) => new AgentNode(a)), ...(this.archived.length ? [new ArchivedNode(this.worktree.id, this.archived)] : [])]);
+  }
+
+  /** Its tree item, made once: the first draw's timing and the tree take the same one. */
   toTreeItem(): vscode.TreeItem {
+    return (this.item ??= this.makeTreeItem());
+  }
+
+  private makeTreeItem(): vscode.TreeItem {
     const wt = this.worktree;
     const label = wt.branch ?? `detached at ${wt.head.slice(0, 7) || '?'}`;
     const parent = this.agents.length > 0 || this.archived.length > 0;
@@ -152,6 +164,7 @@ const STATUS_ICON: Record<Agent['status'], [string, string]> = {
 /** An agent row: its status as an icon, the reason and context fill beside its name, the rest in the tooltip. */
 export class AgentNode {
   readonly kind = 'agent';
+  private item: vscode.TreeItem | undefined;
   constructor(
     readonly agent: Agent,
     /** Drawn in the "Needs you" inbox (the same agent is also under its worktree: another row id). */
@@ -166,7 +179,12 @@ export class AgentNode {
     return a.status === 'running' ? ContextValues.AgentRunning : a.status === 'error' ? ContextValues.AgentError : ContextValues.AgentFinished;
   }
 
+  /** Its tree item, made once: the first draw's timing and the tree take the same one. */
   toTreeItem(): vscode.TreeItem {
+    return (this.item ??= this.makeTreeItem());
+  }
+
+  private makeTreeItem(): vscode.TreeItem {
     const a = this.agent;
     const item = new vscode.TreeItem(a.name, vscode.TreeItemCollapsibleState.None);
     item.id = `${this.inInbox ? 'inbox:' : ''}agent:${a.id}`;
@@ -419,11 +437,11 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
           const nodes = buildWorktreeNodes(worktrees, agents, (id) => services.monitor.status(id), this.opened);
           if (!this.timed.has(workspace.id)) {
             // The first draw of each repository in a window is timed, once (the benchmark reads it):
-            // the rows' items are made now, and kept for the tree to take.
+            // the rows and their items are made now, and are the ones the tree then takes.
             this.timed.add(workspace.id);
             for (const n of nodes) {
               n.toTreeItem();
-              for (const a of n.agents) new AgentNode(a).toTreeItem();
+              for (const row of n.children) row.toTreeItem();
             }
             const built = performance.now();
             this.log.info(
@@ -437,7 +455,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
           return [];
         }
       }
-      if (node instanceof WorktreeNode) return [...node.agents.map((a) => new AgentNode(a)), ...(node.archived.length ? [new ArchivedNode(node.worktree.id, node.archived)] : [])];
+      if (node instanceof WorktreeNode) return node.children;
       if (node instanceof ArchivedNode) return node.agents.map((a) => new AgentNode(a));
       return [];
     } catch (error) {

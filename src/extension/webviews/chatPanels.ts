@@ -5,11 +5,10 @@ import type { StoredMessage } from '../../services/storage/messageStore';
 import type { ChatAgent, ChatMessage, RequestParams } from '../../webview/protocol';
 import type { Services } from '../services';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
-import { WebviewHost } from './webviewHost';
+import { followPanel, WebviewHost } from './webviewHost';
 
 const VIEW_TYPE = 'claudeManager.chat';
 
-const STATUS_LABEL: Record<Agent['status'], string> = { running: 'running', waiting: 'waiting', error: 'error', finished: 'finished' };
 
 export interface ChatPanelsDeps {
   context: vscode.ExtensionContext;
@@ -96,21 +95,13 @@ export class ChatPanel implements vscode.Disposable {
       log,
     );
     panel.webview.html = buildWebviewHtml(panel.webview, context.extensionUri, 'chat', 'Chat', { agentId });
-    // The conversation is read while the webview starts (reading an agent's messages the first
-    // time builds its index: a long conversation takes a moment). What arrives meanwhile is held
-    // for the webview as notifications, so nothing falls between the two.
-    // Only the messages: the agent's state is read when the webview asks, so that it is never
-    // older than a change the webview was told of while it started.
+    // The messages are read while the webview starts (the first read of an agent's messages
+    // builds its index: a long conversation takes a moment); what arrives meanwhile is held for
+    // the webview as notifications. The agent's state is read when the webview asks, so that it
+    // is never older than a change the webview was told of while it started.
     this.prefetched = deps.services().then((services) => services.runtime.getMessages(agentId));
     this.prefetched.catch(() => undefined);
-    this.disposables.push(
-      this.host,
-      this.disposeEmitter,
-      panel.onDidChangeViewState(({ webviewPanel }) => {
-        if (!webviewPanel.visible) this.host.reset();
-      }),
-      panel.onDidDispose(() => this.dispose()),
-    );
+    this.disposables.push(this.host, this.disposeEmitter, ...followPanel(panel, this.host, () => this.dispose()));
     void this.follow();
   }
 
@@ -136,7 +127,7 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   private title(agent: Agent): void {
-    this.panel.title = `${agent.name} · ${STATUS_LABEL[agent.status]}`;
+    this.panel.title = `${agent.name} · ${agent.status}`;
   }
 
   /** What the chat shows of its agent, with why it cannot take a message now (if it cannot). */

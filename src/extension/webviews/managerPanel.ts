@@ -3,7 +3,7 @@ import { locateClaudeCli, readCliVersion } from '../../services/cliLocator';
 import type { CliInfo, RequestResult } from '../../webview/protocol';
 import { getConfig } from '../config';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
-import { WebviewHost } from './webviewHost';
+import { followPanel, WebviewHost } from './webviewHost';
 
 const VIEW_TYPE = 'claudeManager.panel';
 const TITLE = 'Claude Manager';
@@ -49,16 +49,7 @@ export class ManagerPanel implements vscode.Disposable {
       log,
     );
     panel.webview.html = buildWebviewHtml(panel.webview, context.extensionUri, 'panel', TITLE);
-    this.disposables.push(
-      this.host,
-      this.disposeEmitter,
-      // Without retainContextWhenHidden a hidden webview is torn down and reloads when shown:
-      // hold messages until its new script says it is ready.
-      panel.onDidChangeViewState(({ webviewPanel }) => {
-        if (!webviewPanel.visible) this.host.reset();
-      }),
-      panel.onDidDispose(() => this.dispose()),
-    );
+    this.disposables.push(this.host, this.disposeEmitter, ...followPanel(panel, this.host, () => this.dispose()));
   }
 
   /** Tells the webview which CLI would run now. */

@@ -165,3 +165,17 @@ export class WebviewHost implements vscode.Disposable {
     this.handledEmitter.dispose();
   }
 }
+
+/**
+ * What every panel's host needs from its panel: a hidden webview is torn down (no
+ * retainContextWhenHidden) and reloads when shown, so messages are held until its new script says
+ * it is ready; and closing the panel disposes its owner.
+ */
+export function followPanel(panel: vscode.WebviewPanel, host: WebviewHost, dispose: () => void): vscode.Disposable[] {
+  return [
+    panel.onDidChangeViewState(({ webviewPanel }) => {
+      if (!webviewPanel.visible) host.reset();
+    }),
+    panel.onDidDispose(dispose),
+  ];
+}

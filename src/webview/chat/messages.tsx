@@ -4,6 +4,16 @@ import { renderMarkdown } from './markdown';
 
 type Permission = ChatAgent['pendingPermissions'][number];
 
+/** Whether an answer is on its way (its buttons are off meanwhile), and how to send one. */
+function useBusy(): [boolean, (action: () => Promise<void>) => void] {
+  const [busy, setBusy] = useState(false);
+  const run = (action: () => Promise<void>) => {
+    setBusy(true);
+    void action().finally(() => setBusy(false));
+  };
+  return [busy, run];
+}
+
 /** A tool's input as the card shows it: Bash its command, the rest as JSON. */
 function inputText(m: ChatMessage): string {
   const input = m.toolInput ?? {};
@@ -92,11 +102,8 @@ export function PermissionCard(props: {
   const { request } = props;
   const [reason, setReason] = useState('');
   const [denying, setDenying] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const answer = (a: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) => {
-    setBusy(true);
-    void props.onAnswer(a).finally(() => setBusy(false));
-  };
+  const [busy, run] = useBusy();
+  const answer = (a: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) => run(() => props.onAnswer(a));
   const command = typeof request.input.command === 'string' ? request.input.command : undefined;
   return (
     <section class="permission-card" role="group" aria-label={`Permission requested: ${request.summary}`} data-testid="permission-card">
@@ -148,11 +155,7 @@ export function PlanCard(props: {
 }) {
   const [feedback, setFeedback] = useState('');
   const [replying, setReplying] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const run = (action: () => Promise<void>) => {
-    setBusy(true);
-    void action().finally(() => setBusy(false));
-  };
+  const [busy, run] = useBusy();
   const plan = typeof props.request.input.plan === 'string' ? props.request.input.plan : '';
   return (
     <section class="permission-card plan-card" role="group" aria-label="The agent's plan, for approval" data-testid="plan-card">

@@ -451,8 +451,10 @@ suite('Agents', () => {
     assert.ok(sent && 'result' in sent && typeof (sent.result as { messageId?: unknown }).messageId === 'string', JSON.stringify(sent));
     await turnOver;
     assert.match(chat.panel.title, /^chatty · waiting$/);
-    const opened = await chat.host.handleMessage({ kind: 'request', id: 2, method: 'chatOpen', params: { agentId: created.id } });
-    const page = (opened as { result: { page: { messages: { role: string; content: string }[] } } }).result.page;
+    // The reply's write may still be on its way to the store when the status turns: ask until it is there.
+    const chatPage = async () =>
+      ((await chat.host.handleMessage({ kind: 'request', id: 2, method: 'chatOpen', params: { agentId: created.id } })) as { result: { page: { messages: { role: string; content: string }[] } } }).result.page;
+    const page = await until(chatPage, (p) => p.messages.some((m) => m.role === 'assistant'), 'the reply in the chat\'s page');
     assert.deepEqual(page.messages.map((m) => `${m.role}: ${m.content}`).reverse(), ['user: Hello?', 'assistant: Hello from the chat panel']);
     // "Export Chat as Markdown" writes the conversation, oldest first.
     const file = join(mkdtempSync(join(tmpdir(), 'cm-export-')), 'chat.md');

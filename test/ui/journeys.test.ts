@@ -36,12 +36,22 @@ async function newAgentByKeyboard(page: Page, prompt: string, mode?: string): Pr
 }
 
 /**
+ * Closes a row's tooltip left open by an earlier hover: it lies over the rows below it and takes
+ * their clicks and drags.
+ */
+async function dismissHovers(page: Page): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.keyboard.press('Escape');
+}
+
+/**
  * Clicks an inline action of a tree row, which shows while the row is hovered. A redraw of the
  * tree (a status arriving) replaces the row under the mouse, which hides its actions until the
  * mouse moves again: so the row is hovered again until the click lands.
  */
 async function clickRowAction(row: Locator, label: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
+    await dismissHovers(row.page());
     await row.hover();
     try {
       await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 3_000 });
@@ -310,6 +320,7 @@ describe('a window on a git repository', () => {
     // A drag that lands while the tree redraws (an agent's status arriving) is lost by the
     // editor's list: the gesture is made again if the order has not changed after a while.
     for (let attempt = 0; attempt < 3 && (await order())[0] !== lower; attempt++) {
+      await dismissHovers(page);
       await source.dragTo(target);
       for (let i = 0; i < 20 && (await order())[0] !== lower; i++) await page.waitForTimeout(250);
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ClaudeManagerError } from '../../src/services/errors';
 import { newId } from '../../src/services/ids';
-import { MessageStore, type StoredMessage } from '../../src/services/storage/messageStore';
+import { MessageStore, recordId, type StoredMessage } from '../../src/services/storage/messageStore';
 import { suiteTempDir } from '../helpers/storage';
 
 function message(agentId: string, content: string, extra: Partial<StoredMessage> = {}): StoredMessage {
@@ -81,6 +81,41 @@ describe('MessageStore', () => {
     assert.deepEqual((await mine.page(agent)).messages.map((m) => m.content), ['three', 'two', 'one']);
     assert.deepEqual((await theirs.page(agent)).messages.map((m) => m.content), ['three', 'two', 'one']);
     await Promise.all([mine.close(), theirs.close()]);
+  });
+
+  it('indexes a torn newer version of a message as nothing: the whole older one is still paged', async () => {
+    const store = new MessageStore(root());
+    const agent = newId('ag');
+    const first = message(agent, 'whole', { createdAt: new Date().toISOString() });
+    await store.put(first);
+    // A crash while a longer version was written: the line stops just short of its end.
+    const torn = JSON.stringify({ m: { ...first, content: 'whole, and more ,"createdAt":"2026-11-23T10:00:00.000Z"}' } });
+    appendFileSync(join(root(), `${agent}.log`), `\n${torn.slice(0, -2)}\n`);
+    assert.deepEqual((await store.page(agent)).messages, [first]);
+    await store.close();
+  });
+
+  it('reads the id of a log line in place exactly as parsing it would, whatever the message holds', () => {
+    const tricky = ['"}}', ',"createdAt":"2026-11-23T10:00:00.000Z"}}', '\\"}}', 'ünïcödé "quoted"', '{"m":{"id":"msg_fake"}}'];
+    const lines: string[] = [];
+    for (const content of tricky) {
+      for (const createdAt of [new Date().toISOString(), '2026-11-23T10:00:00Z', '+275760-09-13T00:00:00.000Z']) {
+        const m = message(newId('ag'), content, { createdAt, toolInput: { nested: { createdAt: content } } });
+        const line = JSON.stringify({ m });
+        lines.push(line, line.slice(0, -1), line.slice(0, -2), line.slice(0, line.length / 2), JSON.stringify({ x: m }));
+      }
+    }
+    for (const line of lines) {
+      const bytes = Buffer.from(`xx${line}yy`, 'utf8');
+      let parsed: string | undefined;
+      try {
+        const id = (JSON.parse(line) as { m?: { id?: unknown } }).m?.id;
+        parsed = typeof id === 'string' ? id : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      assert.equal(recordId(bytes, 2, bytes.length - 2), parsed, line);
+    }
   });
 
   it('leaves out a record that is JSON but no valid message, and pages on', async () => {

@@ -129,11 +129,38 @@ export class AppendLog {
 export async function readLog<T = unknown>(path: string, from = 0, chunkSize = 1 << 20): Promise<LogRead<T>> {
   const entries: LogEntry<T>[] = [];
   let skipped = 0;
+  const { next } = await scanLog(
+    path,
+    (data, start, end, offset) => {
+      try {
+        entries.push({ record: JSON.parse(data.toString('utf8', start, end)) as T, offset, end: offset + (end - start) + 1 });
+      } catch {
+        skipped++;
+      }
+    },
+    from,
+    chunkSize,
+  );
+  return { entries, next, skipped };
+}
+
+/**
+ * Calls `onLine` with each complete, non-empty line of a log from `from` (a line start) up to its
+ * current end: the bytes are `data[start, end)` (the newline left out), `offset` is where the line
+ * starts in the file. The buffer is reused: copy what must be kept. Resolves with where the next
+ * read should start (just after the last complete line).
+ */
+export async function scanLog(
+  path: string,
+  onLine: (data: Buffer, start: number, end: number, offset: number) => void,
+  from = 0,
+  chunkSize = 1 << 20,
+): Promise<{ next: number }> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries, next: from, skipped };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { next: from };
     throw error;
   }
   try {
@@ -149,21 +176,13 @@ export async function readLog<T = unknown>(path: string, from = 0, chunkSize = 1
       const data = carry.length ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
       let start = 0;
       for (let i = data.indexOf(NEWLINE); i !== -1; i = data.indexOf(NEWLINE, start)) {
-        const line = data.toString('utf8', start, i);
-        const end = lineStart + (i - start) + 1;
-        if (line.length > 0) {
-          try {
-            entries.push({ record: JSON.parse(line) as T, offset: lineStart, end });
-          } catch {
-            skipped++;
-          }
-        }
-        lineStart = end;
+        if (i > start) onLine(data, start, i, lineStart);
+        lineStart += i - start + 1;
         start = i + 1;
       }
       carry = Buffer.from(data.subarray(start));
     }
-    return { entries, next: lineStart, skipped };
+    return { next: lineStart };
   } finally {
     await handle.close();
   }

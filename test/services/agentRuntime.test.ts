@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { type Agent, AgentRuntime, compareVersions } from '../../src/services/agents/agentRuntime';
 import { ClaudeManagerError } from '../../src/services/errors';
+import type { StoredMessage } from '../../src/services/storage/messageStore';
 import type { Store } from '../../src/services/storage/store';
 import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
 import { quiet, suiteTempDir } from '../helpers/storage';
@@ -110,6 +111,51 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     assert.deepEqual(notices, ['The context is 60% full. Consider /compact, or a fresh agent for the next task.', 'Mode changed to plan.']);
     assert.equal((await store.agents.get(agent.id)).contextLevel, 60);
     await warned.stopAll(1000);
+  });
+
+  it('keeps each file as an Edit or a Write found it and left it, read through the CLI\'s hooks', async () => {
+    const snapshotsDir = suiteTempDir('cm-snapshots-')();
+    const kept = new AgentRuntime({ store, logger: quiet, windowId: 'window-a', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), snapshotsDir });
+    const agent = await store.agents.create({ worktreeId, name: 'editor', mode: 'regular' });
+    const notes = join(repo.path, 'notes.txt');
+    const fresh = join(repo.path, 'fresh.txt');
+    writeFileSync(notes, 'one\ntwo\nthree\n');
+    api.enqueue(
+      toolUseReply([{ name: 'Read', input: { file_path: notes } }]),
+      toolUseReply([{ name: 'Edit', input: { file_path: notes, old_string: 'two', new_string: 'TWO' } }]),
+      toolUseReply([{ name: 'Write', input: { file_path: fresh, content: 'new file\n' } }]),
+      textReply('edited'),
+    );
+    const offAsk = kept.onDidRequestPermission((e) => {
+      if (e.agentId === agent.id) void kept.respondToPermission(agent.id, e.request.requestId, { behavior: 'allow' });
+    });
+    const turnOver = new Promise<void>((resolve) => {
+      const off = kept.onDidChangeAgent((a) => {
+        if (a.id === agent.id && waitingForMessage(a)) {
+          off();
+          resolve();
+        }
+      });
+    });
+    await kept.start(agent.id, { initialPrompt: 'edit the notes' });
+    await turnOver;
+    offAsk();
+    await kept.settled(agent.id);
+    assert.equal(readFileSync(notes, 'utf8'), 'one\nTWO\nthree\n', 'the Edit ran');
+    const tools = (await store.messages.page(agent.id)).messages.filter((m) => m.kind === 'tool').reverse();
+    assert.deepEqual(tools.map((t) => t.toolName), ['Read', 'Edit', 'Write']);
+    const [read, edit, write] = tools as [StoredMessage, StoredMessage, StoredMessage];
+    assert.deepEqual([...(await kept.fileChangeIds(agent.id))].sort(), [edit.id, write.id].sort(), 'a Read keeps nothing');
+    const editChange = await kept.getFileChange(agent.id, edit.id);
+    assert.deepEqual([editChange.filePath, editChange.toolName, editChange.before?.state, editChange.after?.state], [notes, 'Edit', 'file', 'file']);
+    assert.equal(editChange.before?.state === 'file' && editChange.before.content, 'one\ntwo\nthree\n');
+    assert.equal(editChange.after?.state === 'file' && editChange.after.content, 'one\nTWO\nthree\n');
+    const writeChange = await kept.getFileChange(agent.id, write.id);
+    assert.deepEqual([writeChange.before?.state, writeChange.after?.state === 'file' && writeChange.after.content], ['absent', 'new file\n']);
+    await assert.rejects(kept.getFileChange(agent.id, read.id), code('NOT_FOUND'));
+    await kept.stopAll(1000);
+    await kept.delete(agent.id, { archive: false });
+    assert.equal((await kept.fileChangeIds(agent.id)).size, 0, 'deleting the agent for good deletes what was kept');
   });
 
   it('asks for a Write, and writes only what the user allowed', async () => {

@@ -47,6 +47,23 @@ describe('git output parsers', () => {
 });
 
 describe('GitService on real repositories', () => {
+  it('lists a worktree\'s files: tracked and untracked, not ignored, each once', async () => {
+    const repo = repository('lister');
+    mkdirSync(join(repo, 'src', 'deep'), { recursive: true });
+    writeFileSync(join(repo, '.gitignore'), 'build/\n');
+    writeFileSync(join(repo, 'src', 'deep', 'tracked é.ts'), 'x');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '--quiet', '-m', 'files');
+    writeFileSync(join(repo, 'src', 'deep', 'tracked é.ts'), 'changed');
+    writeFileSync(join(repo, 'new.txt'), 'untracked');
+    mkdirSync(join(repo, 'build'));
+    writeFileSync(join(repo, 'build', 'out.js'), 'ignored');
+    const files = (await service.listFiles(repo)).sort();
+    assert.ok(files.includes('src/deep/tracked é.ts') && files.includes('new.txt') && files.includes('.gitignore'), JSON.stringify(files));
+    assert.ok(!files.some((f) => f.startsWith('build/')), 'ignored files are left out');
+    assert.equal(new Set(files).size, files.length, 'a modified file is listed once');
+  });
+
   it('finds the main repository from a subfolder and from a worktree, and refuses what is not one', async () => {
     const repo = repository('finder');
     mkdirSync(join(repo, 'sub', 'deeper'), { recursive: true });

@@ -129,6 +129,27 @@ describe('MessageStore', () => {
     assert.deepEqual(page.messages.map((m) => m.content), ['after', 'before']);
   });
 
+  it('finds text in the newest version of every message, newest first, in text, tool input and output', async () => {
+    const store = new MessageStore(root());
+    const agent = newId('ag');
+    const old = message(agent, 'The Parser is slow');
+    const tool = message(agent, 'Bash', { role: 'tool', kind: 'tool', toolName: 'Bash', toolInput: { command: 'grep parser src' }, isComplete: false });
+    const grown = message(agent, 'nothing yet');
+    await store.put(old);
+    await store.put(tool);
+    await store.put(grown);
+    await store.put({ ...grown, content: 'nothing yet; now the PARSER "quoted"' });
+    await store.put({ ...tool, toolOutput: 'src/parser.ts', isComplete: true });
+    await store.put(message(agent, 'unrelated'));
+    assert.deepEqual(await store.search(agent, 'parser'), { ids: [grown.id, tool.id, old.id], total: 3 });
+    assert.deepEqual(await store.search(agent, 'parser', 2), { ids: [grown.id, tool.id], total: 3 });
+    assert.deepEqual(await store.search(agent, '"quoted"'), { ids: [grown.id], total: 1 }, 'text that JSON escapes');
+    assert.deepEqual(await store.search(agent, 'nothing yet;'), { ids: [grown.id], total: 1 });
+    assert.deepEqual(await store.search(agent, 'slow parser'), { ids: [], total: 0 });
+    await assert.rejects(store.search(agent, '  '), invalidInput(/Type some text/));
+    await store.close();
+  });
+
   it('refuses bad input with a clear error and stores nothing', async () => {
     const store = new MessageStore(root());
     const agent = newId('ag');

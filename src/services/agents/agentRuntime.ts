@@ -13,6 +13,7 @@ import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, RateLimi
 import { type HookEvent, HookServer } from './hookServer';
 import { TerminalProcess, TranscriptTail, transcriptPath } from './terminalProcess';
 import { summarizeTool } from './toolSummary';
+import { FILE_TOOLS, type FileChange, FileSnapshots, toolFilePath } from './fileSnapshots';
 import * as z from 'zod';
 import type { AgentWatchdog } from './watchdog';
 import { windowGone } from './windowId';
@@ -66,6 +67,8 @@ export interface AgentRuntimeOptions {
   spawn?: SpawnFn;
   /** Whether the editor trusts the workspace (default: yes). Agents run tools: none starts in an untrusted one. */
   trusted?: () => boolean;
+  /** Where the files that file tools change are kept, before and after, for diffs (none kept without it). */
+  snapshotsDir?: string;
 }
 
 export interface StartOptions {
@@ -80,6 +83,16 @@ export const PERMISSION_TOOLS: Record<PermissionKind, readonly string[]> = {
   read: ['Read', 'Glob', 'Grep'],
   write: ['Edit', 'Write', 'NotebookEdit'],
   execute: ['Bash'],
+};
+
+/**
+ * Hooks asked for at `initialize`: the CLI sends a `hook_callback` request for each and waits for
+ * the answer, so the runtime reads a file before a file tool changes it and after (checked with
+ * the real CLI: PreToolUse came with the file still absent, PostToolUse with it written).
+ */
+const SNAPSHOT_HOOKS = {
+  PreToolUse: [{ matcher: [...FILE_TOOLS].join('|'), hookCallbackIds: ['snapshot_before'] }],
+  PostToolUse: [{ matcher: [...FILE_TOOLS].join('|'), hookCallbackIds: ['snapshot_after'] }],
 };
 
 const PERMISSION_MODE: Record<AgentMode, string> = { regular: 'default', plan: 'plan', auto: 'acceptEdits' };
@@ -216,6 +229,10 @@ class LiveAgent {
   /** Per API message id: the ids of our messages for its blocks, in order, and how many the full lines completed. */
   private blocks = new Map<string, { ids: string[]; completed: number }>();
   private toolMessages = new Map<string, StoredMessage>();
+  /** Our tool message id for each tool_use id of this process (kept after the result: hooks may come late). */
+  private readonly toolMessageIds = new Map<string, string>();
+  /** The tool_use id each pending permission request is about. */
+  private readonly requestToolUse = new Map<string, string>();
   private lastCostTotal: number | undefined;
   private lastApiMessageId: string | undefined;
   /** The API messages of the turn under way: what the runtime keeps of their usage is dropped when it ends. */
@@ -492,6 +509,7 @@ class LiveAgent {
         isComplete: false,
       } as StoredMessage;
       this.toolMessages.set(String(block.id), message);
+      this.toolMessageIds.set(String(block.id), message.id);
       return message;
     }
     return undefined;
@@ -667,6 +685,7 @@ class LiveAgent {
   }
 
   private async onRequest(request: ControlRequestLine): Promise<void> {
+    if (request.request.subtype === 'hook_callback') return this.onHookCallback(request);
     if (request.request.subtype !== 'can_use_tool') {
       this.runtime.logger.debug(`Agent ${this.agentId}: CLI request "${request.request.subtype}" not handled`);
       return;
@@ -675,15 +694,46 @@ class LiveAgent {
     const input = request.request.input ?? {};
     const pending: PermissionRequest = { requestId: request.request_id, toolName, input, summary: summarizeTool(toolName, input, this.cwd), requestedAt: new Date().toISOString() };
     this.pending.push(pending);
+    if (request.request.tool_use_id) this.requestToolUse.set(request.request_id, request.request.tool_use_id);
     await this.runtime.setStatus(this.agentId, 'waiting', `needs permission: ${this.pending[0]!.summary}`);
     this.runtime.emitPermission(this.agentId, pending);
+  }
+
+  /**
+   * The hooks registered at `initialize` (`SNAPSHOT_HOOKS`): the CLI waits for the answer, so the
+   * file a file tool is about to change is read before it runs (PreToolUse) and after (PostToolUse).
+   */
+  private async onHookCallback(request: ControlRequestLine): Promise<void> {
+    try {
+      const input = (request.request as { input?: unknown }).input as { hook_event_name?: unknown; tool_name?: unknown; tool_input?: unknown; tool_use_id?: unknown } | undefined;
+      const side = input?.hook_event_name === 'PreToolUse' ? 'before' : input?.hook_event_name === 'PostToolUse' ? 'after' : undefined;
+      const toolName = typeof input?.tool_name === 'string' ? input.tool_name : '';
+      const messageId = typeof input?.tool_use_id === 'string' ? this.toolMessageIds.get(input.tool_use_id) : undefined;
+      const toolInput = input?.tool_input && typeof input.tool_input === 'object' ? (input.tool_input as Record<string, unknown>) : undefined;
+      const filePath = toolFilePath(toolInput, this.cwd);
+      if (side && messageId && filePath && FILE_TOOLS.has(toolName)) await this.runtime.snapshots?.capture(this.agentId, messageId, toolName, filePath, side);
+    } catch (error) {
+      this.runtime.logger.warn(`Agent ${this.agentId}: keeping a file as a tool found it failed: ${(error as Error).message}`);
+    } finally {
+      this.process.respond(request.request_id, {});
+    }
   }
 
   async answer(requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }): Promise<void> {
     const at = this.pending.findIndex((p) => p.requestId === requestId);
     if (at < 0) throw new ClaudeManagerError('NO_PENDING_PERMISSION', `No permission request ${requestId} is waiting for this agent: it was answered or withdrawn.`);
     const [request] = this.pending.splice(at, 1);
+    const toolUseId = this.requestToolUse.get(requestId);
+    this.requestToolUse.delete(requestId);
     if (answer.behavior === 'allow') {
+      // The file as it is when the user lets the tool run (it may have changed while the question waited).
+      const messageId = toolUseId ? this.toolMessageIds.get(toolUseId) : undefined;
+      const filePath = toolFilePath(request!.input, this.cwd);
+      if (messageId && filePath && FILE_TOOLS.has(request!.toolName)) {
+        await this.runtime.snapshots
+          ?.capture(this.agentId, messageId, request!.toolName, filePath, 'before')
+          .catch((error: unknown) => this.runtime.logger.warn(`Agent ${this.agentId}: keeping ${filePath} before ${request!.toolName} failed: ${(error as Error).message}`));
+      }
       this.process.respond(requestId, {
         behavior: 'allow',
         updatedInput: request!.input,
@@ -740,9 +790,13 @@ export class AgentRuntime {
   readonly store: Store;
   readonly logger: Logger;
 
+  /** Files as file tools found and left them (see `snapshotsDir`). */
+  readonly snapshots: FileSnapshots | undefined;
+
   constructor(private readonly options: AgentRuntimeOptions) {
     this.store = options.store;
     this.logger = options.logger;
+    this.snapshots = options.snapshotsDir ? new FileSnapshots(options.snapshotsDir) : undefined;
     this.events.setMaxListeners(0);
   }
 
@@ -852,7 +906,10 @@ export class AgentRuntime {
   /** Archives (default) or deletes an agent with its messages; a running one is stopped first. */
   async delete(id: string, options: { archive?: boolean } = {}): Promise<void> {
     if (this.isRunning(id)) await this.stop(id);
-    if (options.archive === false) await this.store.agents.delete(id);
+    if (options.archive === false) {
+      await this.store.agents.delete(id);
+      await this.snapshots?.deleteAgent(id);
+    }
     else {
       await this.store.agents.archive(id);
       await this.agentChanged(id);
@@ -875,6 +932,26 @@ export class AgentRuntime {
 
   getMessages(id: string, options: { limit?: number; before?: string } = {}) {
     return this.store.messages.page(id, options);
+  }
+
+  /** The ids of an agent's messages holding `query` (case-insensitive), newest first, and how many there are. */
+  searchMessages(id: string, query: string, options: { limit?: number } = {}): Promise<{ ids: string[]; total: number }> {
+    return this.store.messages.search(id, query, options.limit);
+  }
+
+  /** The ids of an agent's tool messages whose file change was kept (see `getFileChange`). */
+  async fileChangeIds(id: string): Promise<Set<string>> {
+    return (await this.snapshots?.messageIds(id)) ?? new Set();
+  }
+
+  /**
+   * The file a file tool call (Edit, Write, …) changed, as the call found it and as it left it.
+   * NOT_FOUND, saying why, when nothing was kept for that message.
+   */
+  async getFileChange(id: string, messageId: string): Promise<FileChange> {
+    const change = await this.snapshots?.get(id, messageId);
+    if (!change) throw new ClaudeManagerError('NOT_FOUND', `No copy of the file was kept for message ${messageId}: only the file tools (Edit, MultiEdit, Write, NotebookEdit) of agents run in a chat since this version keep one.`);
+    return change;
   }
 
   isRunning(id: string): boolean {
@@ -1028,7 +1105,7 @@ export class AgentRuntime {
     // Sent now, durable a moment later (the write is applied at once: reads see it).
     this.updateAgent(id, { pid: process.pid, ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined }, 'recording its process');
     try {
-      await process.request({ subtype: 'initialize' }, this.options.startTimeoutMs ?? 30_000);
+      await process.request({ subtype: 'initialize', ...(this.snapshots ? { hooks: SNAPSHOT_HOOKS } : {}) }, this.options.startTimeoutMs ?? 30_000);
       // The CLI announces its session with the first turn's output; without a prompt it waits.
       if (options.initialPrompt?.trim()) {
         // (Not `onSent?.(await …)`: an optional call skips its arguments when there is no callback.)

@@ -145,6 +145,12 @@ export class GitService {
     return { mainPath: main.path, commonDir: commonDir ?? join(main.path, '.git') };
   }
 
+  /** The files of a worktree git would show: tracked ones and untracked ones not ignored, relative, with "/". */
+  async listFiles(worktreePath: string): Promise<string[]> {
+    const out = await this.run(worktreePath, ['ls-files', '--cached', '--others', '--exclude-standard', '--deduplicate', '-z'], 'Listing the worktree\'s files');
+    return out.split('\0').filter((p) => p.length > 0);
+  }
+
   async listWorktrees(repoPath: string): Promise<GitWorktree[]> {
     return parseWorktreeList(await this.run(repoPath, ['worktree', 'list', '--porcelain', '-z'], `Listing the worktrees of ${repoPath}`));
   }

@@ -170,6 +170,35 @@ export class MessageStore {
     return start > 0 ? { messages, hasMore: true, nextCursor: encodeCursor(start) } : { messages, hasMore: false };
   }
 
+  /**
+   * The messages of an agent whose text holds `query` (case-insensitive: the text, a tool's input
+   * and its output), newest first, at most `limit` of them, and how many there are in all.
+   */
+  async search(agentId: string, query: string, limit = 1000): Promise<{ ids: string[]; total: number }> {
+    const needle = query.toLowerCase();
+    if (!needle.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'Type some text to find.');
+    const index = await this.refresh(agentId);
+    const found = new Set<string>();
+    // One pass over the log, reading only each message's newest record.
+    await scanLog(this.logPath(agentId), (data, start, end, offset) => {
+      const id = recordId(data, start, end);
+      if (id === undefined || index.latest.get(id)?.offset !== offset) return;
+      const record = recordSchema.safeParse(JSON.parse(data.toString('utf8', start, end)));
+      if (!record.success) return;
+      const m = record.data.m;
+      if (
+        m.content.toLowerCase().includes(needle) ||
+        (m.toolOutput !== undefined && m.toolOutput.toLowerCase().includes(needle)) ||
+        (m.toolInput !== undefined && JSON.stringify(m.toolInput).toLowerCase().includes(needle))
+      ) {
+        found.add(id);
+      }
+    });
+    const ids: string[] = [];
+    for (let i = index.order.length - 1; i >= 0 && ids.length < limit; i--) if (found.has(index.order[i]!)) ids.push(index.order[i]!);
+    return { ids, total: found.size };
+  }
+
   /** The ids of an agent's messages. */
   async ids(agentId: string): Promise<Set<string>> {
     return new Set((await this.refresh(agentId)).order);

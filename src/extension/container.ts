@@ -19,6 +19,7 @@ import type { Agent, Message, PermissionRequest, Workspace } from './api/claudeM
 import { registerStorageCommands } from './commands/storageCommands';
 import { registerAgentCommands } from './commands/agentCommands';
 import { registerEditorCommands } from './commands/editorCommands';
+import { registerFileChangeCommands } from './commands/fileChangeCommands';
 import { AgentStatus } from './views/agentStatus';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
@@ -113,6 +114,7 @@ export class Container implements vscode.Disposable {
     for (const d of registerWorktreeCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerAgentCommands(this.log, () => this.services(), (agentId) => this.chats.open(agentId), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     for (const d of registerEditorCommands(this.log, () => this.services())) this.own(d);
+    for (const d of registerFileChangeCommands(this.log, () => this.services(), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     this.own(
       registerCommand('claudeManager.openPanel', this.log, () => {
         const panel = this.panels.show();
@@ -245,6 +247,7 @@ export class Container implements vscode.Disposable {
         extraArgs: () => getConfig().extraArgs,
         maxConcurrent: () => getConfig().maxConcurrentAgents,
         contextWarningThreshold: () => getConfig().contextWarningThreshold,
+        snapshotsDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'snapshots').fsPath,
       });
       const stopHeartbeat = runtime.startHeartbeat();
       // Agents whose window died (a crash, a reload) are not running now; a process of theirs left

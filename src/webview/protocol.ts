@@ -59,6 +59,8 @@ const chatMessage = z.strictObject({
   isError: z.optional(z.boolean()),
   isComplete: z.boolean(),
   createdAt: z.string(),
+  /** A file tool call whose file was kept before and after it ran: "Open Diff" can show it. */
+  fileChange: z.optional(z.boolean()),
 });
 export type ChatMessage = z.infer<typeof chatMessage>;
 
@@ -71,10 +73,17 @@ export const requestSchemas = {
   /** The chat's agent, its latest messages (newest first), its slash commands. */
   chatOpen: {
     params: z.strictObject({ agentId }),
-    result: z.strictObject({ agent: chatAgent, page: chatPage, slashCommands: z.array(z.string()), contextWarningThreshold: z.number() }),
+    result: z.strictObject({
+      agent: chatAgent,
+      page: chatPage,
+      slashCommands: z.array(z.string()),
+      contextWarningThreshold: z.number(),
+      /** The models the selector offers (the CLI's aliases); the agent's own is added when it is another. */
+      models: z.array(z.string()),
+    }),
   },
   /** An older page of the conversation. */
-  chatPage: { params: z.strictObject({ agentId, before: text(200) }), result: chatPage },
+  chatPage: { params: z.strictObject({ agentId, before: text(200), limit: z.optional(z.int().check(z.minimum(1), z.maximum(500))) }), result: chatPage },
   /** Sends a message; an agent without a live process is started (resumed) with it. */
   chatSend: { params: z.strictObject({ agentId, text: text(1_000_000) }), result: z.strictObject({ messageId: z.string() }) },
   /** Ends the running turn, keeping the process. */
@@ -91,6 +100,14 @@ export const requestSchemas = {
     result: empty,
   },
   chatSetMode: { params: z.strictObject({ agentId, mode: agentMode }), result: empty },
+  /** Chooses the agent's model: live when it runs, from its next start otherwise. */
+  chatSetModel: { params: z.strictObject({ agentId, model: z.string().check(z.regex(/^[\w.[\]-]{1,100}$/)) }), result: empty },
+  /** Opens VS Code's diff editor on the file a tool call changed, before and after. */
+  chatOpenDiff: { params: z.strictObject({ agentId, messageId: text(200) }), result: empty },
+  /** Paths of the agent's worktree for an `@` completion, best match first. */
+  chatFiles: { params: z.strictObject({ agentId, query: z.string().check(z.maxLength(500)) }), result: z.strictObject({ paths: z.array(z.string()) }) },
+  /** Finds text in the whole conversation: the matching messages' ids, newest first, and how many match. */
+  chatFind: { params: z.strictObject({ agentId, query: text(500) }), result: z.strictObject({ ids: z.array(z.string()), total: z.number() }) },
   /** Starts (resumes) the agent: the error banner's Retry / Resume. */
   chatStart: { params: z.strictObject({ agentId }), result: empty },
   /** Facts about the host the panel shows; answered from the extension's own state. */

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
 import * as vscode from 'vscode';
 import type { Agent, ClaudeManagerApi, ClaudeManagerExtension, Worktree } from '../../src/extension/api/claudeManager';
-import { lastUserText, MockAnthropicApi, textReply } from '../mocks/anthropicApi';
+import { lastUserText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { commandIds } from '../../src/extension/commands/commandIds';
 import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
 import type { ChatPanel } from '../../src/extension/webviews/chatPanels';
@@ -507,6 +507,70 @@ suite('Agents', () => {
     assert.ok(answered > 9_000, `${answered} of 10,000 answered with an error (the rest are valid log/copy commands, which answer nothing)`);
     await api.agents.stop(created.id);
     chat.panel.dispose();
+  });
+
+  test('A file tool\'s card opens the diff editor on the file before and after it ran; find, @ paths and the model go through the chat\'s protocol', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'differ', mode: 'auto' });
+    const notes = join(repoPath, 'cm-diff-notes.txt');
+    writeFileSync(notes, 'alpha\nbeta\ngamma\n');
+    const chat = await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id });
+    let id = 100;
+    const ask = async <R>(method: string, params: Record<string, unknown>): Promise<R> => {
+      const response = (await chat.host.handleMessage({ kind: 'request', id: id++, method, params })) as HostMessageEnvelope;
+      if ('error' in response) throw new Error(`${method}: ${response.error.code} ${response.error.message}`);
+      return (response as { result: R }).result;
+    };
+    try {
+      mock.enqueue(
+        toolUseReply([{ name: 'Read', input: { file_path: notes } }]),
+        toolUseReply([{ name: 'Edit', input: { file_path: notes, old_string: 'beta', new_string: 'BETA' } }]),
+        textReply('Edited the notes.'),
+      );
+      const turnOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === created.id && a.status === 'waiting', 'the edit turn', 60_000);
+      await ask('chatSend', { agentId: created.id, text: 'Make beta loud in the notes' });
+      await turnOver;
+      assert.equal(readFileSync(notes, 'utf8'), 'alpha\nBETA\ngamma\n');
+      type Msg = { id: string; toolName?: string; fileChange?: boolean };
+      const page = await until(
+        async () => (await ask<{ page: { messages: Msg[] } }>('chatOpen', { agentId: created.id })).page,
+        (p) => p.messages.some((m) => m.toolName === 'Edit' && m.fileChange === true),
+        'the Edit card offering its diff',
+      );
+      const edit = page.messages.find((m) => m.toolName === 'Edit')!;
+      assert.equal(page.messages.find((m) => m.toolName === 'Read')?.fileChange, undefined, 'a Read offers no diff');
+      // Open Diff: the diff editor, on what the file was before the Edit and after it.
+      await ask('chatOpenDiff', { agentId: created.id, messageId: edit.id });
+      const tab = await until(async () => vscode.window.tabGroups.activeTabGroup.activeTab, (t) => t?.input instanceof vscode.TabInputTextDiff, 'the diff editor');
+      const input = tab!.input as vscode.TabInputTextDiff;
+      assert.equal(tab!.label, 'cm-diff-notes.txt (before ↔ after Edit)');
+      assert.equal((await vscode.workspace.openTextDocument(input.original)).getText(), 'alpha\nbeta\ngamma\n');
+      assert.equal((await vscode.workspace.openTextDocument(input.modified)).getText(), 'alpha\nBETA\ngamma\n');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      // Find searches the whole conversation, newest first.
+      const found = await ask<{ ids: string[]; total: number }>('chatFind', { agentId: created.id, query: 'beta' });
+      assert.equal(found.total, found.ids.length);
+      assert.ok(found.ids.includes(edit.id) && found.total >= 2, JSON.stringify(found));
+      assert.deepEqual(await ask('chatFind', { agentId: created.id, query: 'no such text anywhere' }), { ids: [], total: 0 });
+      // `@` completion: the worktree's files, best match first (untracked ones too).
+      const files = await ask<{ paths: string[] }>('chatFiles', { agentId: created.id, query: 'diff-no' });
+      assert.equal(files.paths[0], 'cm-diff-notes.txt');
+      // The model selector: the agent's model, live.
+      const opened = await ask<{ models: string[] }>('chatOpen', { agentId: created.id });
+      assert.ok(opened.models.includes('sonnet'), JSON.stringify(opened.models));
+      await ask('chatSetModel', { agentId: created.id, model: 'sonnet' });
+      assert.equal((await api.agents.get(created.id)).model, 'sonnet');
+      // Another agent's message, or a made-up one: refused, nothing opened.
+      const other = await api.agents.create({ worktreeId: main.id, name: 'not the differ' });
+      await assert.rejects(ask('chatOpenDiff', { agentId: other.id, messageId: edit.id }), /INVALID_PARAMS|FAILED/);
+      await assert.rejects(ask('chatSetModel', { agentId: created.id, model: 'sonnet; rm -rf' }), /INVALID_PARAMS/);
+    } finally {
+      await api.agents.stop(created.id);
+      chat.panel.dispose();
+      rmSync(notes, { force: true });
+    }
   });
 
   test('"Sort By…" applies to every repository\'s worktrees and every worktree\'s agents, and refuses an unknown mode', async () => {

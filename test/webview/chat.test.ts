@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { h } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { renderMarkdown, safeHref } from '../../src/webview/chat/markdown';
+import { insertMention, mentionAt } from '../../src/webview/chat/mention';
 import { newer } from '../../src/webview/chat/merge';
 import { MessageView, PermissionCard, ToolCard } from '../../src/webview/chat/messages';
 import type { ChatMessage } from '../../src/webview/protocol';
@@ -64,6 +65,25 @@ describe('the chat\'s views', () => {
     const failed = renderToString(h(ToolCard, { message: message({ role: 'tool', kind: 'tool', toolName: 'Write', content: 'Write a.txt', isError: true, toolOutput: 'denied' }) }));
     assert.match(failed, /class="tool-card error"/);
     assert.match(failed, /<span class="badge error">error<\/span>/);
+  });
+
+  it('offers Open Diff on a finished file tool call whose file was kept, and nowhere else', () => {
+    const edit = { role: 'tool' as const, kind: 'tool' as const, toolName: 'Edit', content: 'Edit a.ts', toolInput: { file_path: 'a.ts' } };
+    const diffButton = /<button[^>]*aria-label="Open Diff: Edit a.ts"[^>]*>Open Diff<\/button>/;
+    assert.match(renderToString(h(ToolCard, { message: message({ ...edit, fileChange: true }), onOpenDiff: noop })), diffButton);
+    for (const other of [message(edit), message({ ...edit, fileChange: true, isError: true }), message({ ...edit, fileChange: true, isComplete: false })]) {
+      assert.ok(!/Open Diff/.test(renderToString(h(ToolCard, { message: other, onOpenDiff: noop }))), JSON.stringify(other));
+    }
+    assert.ok(!/Open Diff/.test(renderToString(h(ToolCard, { message: message({ ...edit, fileChange: true }) }))), 'not without a way to open it');
+  });
+
+  it('finds the @ reference being typed, and puts the chosen path in its place', () => {
+    assert.deepEqual(mentionAt('look at @src/ma', 15), { start: 8, query: 'src/ma' });
+    assert.deepEqual(mentionAt('@', 1), { start: 0, query: '' });
+    assert.equal(mentionAt('mail me@example.com', 19), undefined, 'an @ inside a word is no reference');
+    assert.equal(mentionAt('@src/a.ts done', 14), undefined, 'the caret is past it');
+    assert.deepEqual(insertMention('look at @src/ma please', 8, 15, 'src/main.ts'), { text: 'look at @src/main.ts  please', caret: 21 });
+    assert.deepEqual(insertMention('@do', 0, 3, 'docs/a b.md'), { text: '@"docs/a b.md" ', caret: 15 });
   });
 
   it('offers Allow once, Always allow and Deny on a permission request, with its command', () => {

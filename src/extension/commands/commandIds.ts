@@ -24,6 +24,7 @@ export const commandIds = [
   'claudeManager.focusTriage',
   'claudeManager.openChat',
   'claudeManager.exportChat',
+  'claudeManager.openFileChange',
   'claudeManager.startAgent',
   'claudeManager.stopAgent',
   'claudeManager.renameAgent',

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import { ClaudeManagerError } from '../../services/errors';
+import { FILE_TOOLS } from '../../services/agents/fileTools';
+import { rankPaths } from '../../services/agents/pathCompletion';
 import type { StoredMessage } from '../../services/storage/messageStore';
 import type { ChatAgent, ChatMessage, RequestParams } from '../../webview/protocol';
 import type { Services } from '../services';
@@ -16,8 +18,14 @@ export interface ChatPanelsDeps {
   services: () => Promise<Services>;
 }
 
+/** The models the chat's selector offers: the CLI's aliases for the current models. */
+const MODELS = ['opus', 'sonnet', 'haiku'];
+
+/** How long a worktree's file list is reused for `@` completions. */
+const FILES_TTL_MS = 10_000;
+
 /** The panel's view of a message: the documented fields, nothing of the store's bookkeeping. */
-function chatMessage(m: StoredMessage): ChatMessage {
+function chatMessage(m: StoredMessage, fileChanges?: ReadonlySet<string>): ChatMessage {
   return {
     id: m.id,
     role: m.role,
@@ -29,6 +37,7 @@ function chatMessage(m: StoredMessage): ChatMessage {
     ...(m.isError !== undefined ? { isError: m.isError } : {}),
     isComplete: m.isComplete,
     createdAt: m.createdAt,
+    ...(fileChanges?.has(m.id) ? { fileChange: true } : {}),
   };
 }
 
@@ -41,6 +50,10 @@ export class ChatPanel implements vscode.Disposable {
   readonly onDidDispose = this.disposeEmitter.event;
   /** The answer to the webview's first chatOpen, fetched while it starts. */
   private prefetched: ReturnType<Services['runtime']['getMessages']> | undefined;
+  /** The agent's tool messages whose file change was kept (read once, then followed). */
+  private fileChanges: Promise<Set<string>> | undefined;
+  /** The worktree's files for `@` completions, and when they were listed. */
+  private files: { at: number; paths: Promise<string[]> } | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -66,9 +79,33 @@ export class ChatPanel implements vscode.Disposable {
           return this.open(agentId, page);
         },
         chatPage: async (p) => {
-          const page = await (await deps.services()).runtime.getMessages(mine(p).agentId, { before: p.before });
-          return { messages: page.messages.map(chatMessage), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+          const services = await deps.services();
+          const [page, changes] = await Promise.all([services.runtime.getMessages(mine(p).agentId, { before: p.before, ...(p.limit ? { limit: p.limit } : {}) }), this.changes(services)]);
+          return { messages: page.messages.map((m) => chatMessage(m, changes)), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
         },
+        chatSetModel: async (p) => {
+          await (await deps.services()).runtime.update(mine(p).agentId, { model: p.model });
+          return {};
+        },
+        chatOpenDiff: async (p) => {
+          await vscode.commands.executeCommand('claudeManager.openFileChange', { agentId: mine(p).agentId, messageId: p.messageId });
+          return {};
+        },
+        chatFiles: async (p) => {
+          mine(p);
+          const services = await deps.services();
+          if (!this.files || Date.now() - this.files.at > FILES_TTL_MS) {
+            const paths = (async () => {
+              const agent = await services.runtime.get(agentId);
+              const worktree = await services.workspaces.getWorktree(agent.worktreeId);
+              return services.git.listFiles(worktree.path);
+            })();
+            this.files = { at: Date.now(), paths };
+            paths.catch(() => (this.files = undefined));
+          }
+          return { paths: rankPaths(await this.files.paths, p.query) };
+        },
+        chatFind: async (p) => (await deps.services()).runtime.searchMessages(mine(p).agentId, p.query),
         chatSend: async (p) => (await deps.services()).runtime.sendMessage(mine(p).agentId, p.text),
         chatInterrupt: async (p) => {
           await (await deps.services()).runtime.interrupt(mine(p).agentId);
@@ -117,13 +154,34 @@ export class ChatPanel implements vscode.Disposable {
           this.host.notify('chatAgent', this.view(services, a));
         }),
         services.runtime.onDidReceiveMessage((e) => {
-          if (e.agentId === this.agentId) this.host.notify('chatMessage', { agentId: e.agentId, message: chatMessage(e.message) });
+          if (e.agentId !== this.agentId) return;
+          const m = e.message;
+          // A file tool's result: its diff can be offered once the runtime says it kept the file.
+          if (m.kind === 'tool' && m.isComplete && m.toolName && FILE_TOOLS.has(m.toolName)) {
+            void services.runtime.getFileChange(m.agentId, m.id).then(
+              async () => {
+                (await this.changes(services)).add(m.id);
+                this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, new Set([m.id])) });
+              },
+              () => this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) }),
+            );
+            return;
+          }
+          this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) });
         }),
       );
       this.title(await services.runtime.get(this.agentId));
     } catch (error) {
       this.deps.log.warn(`Chat ${this.agentId}: ${(error as Error).message}`);
     }
+  }
+
+  private changes(services: Services): Promise<Set<string>> {
+    this.fileChanges ??= services.runtime.fileChangeIds(this.agentId).catch((error: unknown) => {
+      this.deps.log.warn(`Chat ${this.agentId}: the kept file changes could not be listed: ${(error as Error).message}`);
+      return new Set<string>();
+    });
+    return this.fileChanges;
   }
 
   private title(agent: Agent): void {
@@ -156,14 +214,23 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   private async open(agentId: string, prefetched?: ReturnType<Services['runtime']['getMessages']>) {
+    const asked = performance.now();
     const services = await this.deps.services();
-    const [agent, page, session] = await Promise.all([services.runtime.get(agentId), prefetched ?? services.runtime.getMessages(agentId), services.store.sessions.latest(agentId)]);
+    const took = <T>(work: Promise<T>): Promise<[T, number]> => work.then((value) => [value, performance.now() - asked]);
+    const [[agent, agentMs], [page, pageMs], [session, sessionMs], changes] = await Promise.all([
+      took(services.runtime.get(agentId)),
+      took(prefetched ?? services.runtime.getMessages(agentId)),
+      took(services.store.sessions.latest(agentId)),
+      this.changes(services),
+    ]);
+    this.deps.log.info(`Chat ${agentId}: opened in ${(performance.now() - asked).toFixed(1)} ms (agent ${agentMs.toFixed(1)}, messages ${pageMs.toFixed(1)}, session ${sessionMs.toFixed(1)})`);
     const commands = (session?.data as { slashCommands?: unknown } | undefined)?.slashCommands;
     return {
       agent: this.view(services, agent),
-      page: { messages: page.messages.map(chatMessage), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
+      page: { messages: page.messages.map((m) => chatMessage(m, changes)), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
       slashCommands: Array.isArray(commands) ? commands.filter((c): c is string => typeof c === 'string') : [],
       contextWarningThreshold: services.runtime.contextWarningThreshold(),
+      models: agent.model && !MODELS.includes(agent.model) ? [...MODELS, agent.model] : MODELS,
     };
   }
 

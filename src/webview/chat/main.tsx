@@ -2,6 +2,8 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatAgent, ChatMessage } from '../protocol';
 import { HostClient } from '../shared/hostClient';
+import { FindBar } from './find';
+import { insertMention, mentionAt } from './mention';
 import { newer } from './merge';
 import { MessageView, PermissionCard, PlanCard } from './messages';
 import { VirtualList } from './virtualList';
@@ -15,6 +17,8 @@ interface UiState {
 const client = new HostClient<UiState>();
 /** When the page told the host it was ready: the latest page is timed from here (logged once). */
 let readyAt = 0;
+/** When the answer to the first chatOpen arrived. */
+let answeredAt = 0;
 
 function initialAgentId(): string | undefined {
   if (client.state?.agentId) return client.state.agentId;
@@ -24,6 +28,16 @@ function initialAgentId(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The open completion list: slash commands or worktree paths, the one picked, and what it replaces. */
+interface Completion {
+  kind: 'slash' | 'path';
+  items: string[];
+  active: number;
+  /** Where the replaced text starts (the `/` or the `@`) and where the caret was. */
+  start: number;
+  caret: number;
 }
 
 const MODES = [
@@ -36,7 +50,15 @@ function formatCost(usd: number): string {
   return `$${usd.toFixed(usd < 1 ? 3 : 2)}`;
 }
 
-function Header({ agent, threshold, onMode }: { agent: ChatAgent; threshold: number; onMode: (mode: ChatAgent['mode']) => void }) {
+function Header(props: {
+  agent: ChatAgent;
+  threshold: number;
+  models: readonly string[];
+  onMode: (mode: ChatAgent['mode']) => void;
+  onModel: (model: string) => void;
+  onFind: () => void;
+}) {
+  const { agent, threshold } = props;
   const u = agent.usage;
   const tokens = u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheCreationTokens;
   const warn = agent.contextLevel >= threshold;
@@ -52,13 +74,29 @@ function Header({ agent, threshold, onMode }: { agent: ChatAgent; threshold: num
       <div class="facts">
         <label>
           Mode{' '}
-          <select aria-label="Mode" value={agent.mode} disabled={Boolean(agent.inputDisabledReason)} onChange={(e) => onMode((e.target as HTMLSelectElement).value as ChatAgent['mode'])}>
+          <select aria-label="Mode" value={agent.mode} disabled={Boolean(agent.inputDisabledReason)} onChange={(e) => props.onMode((e.target as HTMLSelectElement).value as ChatAgent['mode'])}>
             {MODES.map((m) => (
               <option value={m.mode}>{m.label}</option>
             ))}
           </select>
         </label>
-        {agent.model && <span title="Model">{agent.model}</span>}
+        <label>
+          Model{' '}
+          <select
+            aria-label="Model"
+            value={agent.model ?? ''}
+            disabled={Boolean(agent.inputDisabledReason)}
+            onChange={(e) => {
+              const model = (e.target as HTMLSelectElement).value;
+              if (model) props.onModel(model);
+            }}
+          >
+            {!agent.model && <option value="">Default</option>}
+            {props.models.map((m) => (
+              <option value={m}>{m}</option>
+            ))}
+          </select>
+        </label>
         <span class={`meter${warn ? ' warn' : ''}`} role="meter" aria-label="Context window" aria-valuemin={0} aria-valuemax={100} aria-valuenow={agent.contextLevel} title={`Context ${agent.contextLevel}% full`}>
           <span class="fill" style={{ width: `${Math.min(100, agent.contextLevel)}%` }} />
         </span>
@@ -66,6 +104,9 @@ function Header({ agent, threshold, onMode }: { agent: ChatAgent; threshold: num
         <span title="Tokens and cost of this agent">
           {tokens.toLocaleString()} tokens · {formatCost(u.costUsd)}
         </span>
+        <button type="button" class="icon" aria-label="Find in Conversation (Ctrl+F)" title="Find in Conversation (Ctrl+F)" onClick={props.onFind}>
+          Find
+        </button>
       </div>
     </header>
   );
@@ -82,9 +123,20 @@ function App() {
   const [draft, setDraft] = useState(client.state?.draft ?? '');
   const [atBottom, setAtBottom] = useState(true);
   const [bottomToken, setBottomToken] = useState(0);
+  const [models, setModels] = useState<string[]>([]);
+  const [finding, setFinding] = useState(false);
+  const [shown, setShown] = useState<{ key: string; token: number } | undefined>();
+  const [completion, setCompletion] = useState<Completion | undefined>();
   const loadingOlder = useRef(false);
   const timed = useRef(false);
   const sentHistory = useRef<string[]>([]);
+  const composer = useRef<HTMLTextAreaElement>(null);
+  // The newest state for work that spans several requests (loading pages up to a find's match).
+  const messagesNow = useRef(messages);
+  messagesNow.current = messages;
+  const olderNow = useRef(older);
+  olderNow.current = older;
+  const pathAsked = useRef(0);
 
   const save = (next: Partial<UiState>) => {
     if (agentId) client.state = { agentId, draft, ...client.state, ...next };
@@ -104,12 +156,13 @@ function App() {
         return next;
       });
     });
-    client
-      .request('chatOpen', { agentId })
+    (agentId === firstAgentId && firstOpen ? firstOpen : client.request('chatOpen', { agentId }))
       .then((opened) => {
+        answeredAt ||= performance.now();
         setAgent(opened.agent);
         setThreshold(opened.contextWarningThreshold);
         setSlash(opened.slashCommands);
+        setModels(opened.models);
         // Pages come newest first; the list reads oldest first. Messages that arrived meanwhile
         // stay, and of two versions of one message the further one wins.
         setMessages((live) => {
@@ -139,21 +192,91 @@ function App() {
     if (timed.current || messages.length === 0) return;
     timed.current = true;
     requestAnimationFrame(() => {
-      client.command('log', { level: 'info', message: `latest page (${messages.length} messages) shown ${(performance.now() - readyAt).toFixed(1)} ms after the panel was ready` });
+      client.command('log', { level: 'info', message: `latest page (${messages.length} messages) shown ${(performance.now() - readyAt).toFixed(1)} ms after the panel was ready (answered after ${(answeredAt - readyAt).toFixed(1)} ms)` });
     });
   }, [messages]);
 
-  const loadOlder = () => {
-    if (!agentId || !older.hasMore || !older.cursor || loadingOlder.current) return;
+  /** Loads the next older page (of `limit` messages); false when there was none to load, or one is loading. */
+  const loadOlder = async (limit?: number): Promise<boolean> => {
+    const { hasMore, cursor } = olderNow.current;
+    if (!agentId || !hasMore || !cursor || loadingOlder.current) return false;
     loadingOlder.current = true;
-    client
-      .request('chatPage', { agentId, before: older.cursor })
-      .then((page) => {
-        setMessages((list) => [...page.messages.slice().reverse(), ...list]);
-        setOlder({ hasMore: page.hasMore, ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
-      })
-      .catch((e: Error) => setError(e.message))
-      .finally(() => (loadingOlder.current = false));
+    try {
+      const page = await client.request('chatPage', { agentId, before: cursor, ...(limit ? { limit } : {}) });
+      const list = [...page.messages.slice().reverse(), ...messagesNow.current];
+      messagesNow.current = list;
+      olderNow.current = { hasMore: page.hasMore, ...(page.nextCursor ? { cursor: page.nextCursor } : {}) };
+      setMessages(list);
+      setOlder(olderNow.current);
+      return true;
+    } catch (e) {
+      setError((e as Error).message);
+      return false;
+    } finally {
+      loadingOlder.current = false;
+    }
+  };
+
+  /** Brings a message into view, loading older pages (large ones) until it is there. */
+  const goTo = async (messageId: string) => {
+    while (!messagesNow.current.some((m) => m.id === messageId)) {
+      if (loadingOlder.current) {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        continue;
+      }
+      if (!(await loadOlder(500))) break;
+    }
+    setShown((s) => ({ key: messageId, token: (s?.token ?? 0) + 1 }));
+  };
+
+  // Ctrl+F / Cmd+F opens the find bar (the whole history is searched, not only the rows drawn).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'f') {
+        e.preventDefault();
+        setFinding(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  /** The completions for the text and caret: slash commands at the start, worktree paths after an `@`. */
+  const complete = (text: string, caret: number) => {
+    if (text.startsWith('/') && !/\s/.test(text.slice(0, caret))) {
+      const items = slash.filter((c) => `/${c}`.startsWith(text.slice(0, caret))).slice(0, 8);
+      setCompletion(items.length ? { kind: 'slash', items, active: 0, start: 0, caret } : undefined);
+      return;
+    }
+    const mention = mentionAt(text, caret);
+    if (!mention || !agentId) {
+      setCompletion(undefined);
+      return;
+    }
+    const mine = ++pathAsked.current;
+    client.request('chatFiles', { agentId, query: mention.query }).then(
+      ({ paths }) => {
+        if (mine !== pathAsked.current) return;
+        setCompletion(paths.length ? { kind: 'path', items: paths.slice(0, 12), active: 0, start: mention.start, caret } : undefined);
+      },
+      (e: Error) => mine === pathAsked.current && (setCompletion(undefined), setError(e.message)),
+    );
+  };
+
+  const accept = (item: string) => {
+    if (!completion) return;
+    const next =
+      completion.kind === 'slash'
+        ? { text: `/${item} ${draft.slice(completion.caret).replace(/^\S*/, '')}`, caret: item.length + 2 }
+        : insertMention(draft, completion.start, completion.caret, item);
+    pathAsked.current++;
+    setCompletion(undefined);
+    setDraft(next.text);
+    save({ draft: next.text });
+    requestAnimationFrame(() => {
+      composer.current?.focus();
+      composer.current?.setSelectionRange(next.caret, next.caret);
+    });
   };
 
   const send = () => {
@@ -175,6 +298,25 @@ function App() {
 
   const onKeyDown = (event: KeyboardEvent) => {
     const area = event.target as HTMLTextAreaElement;
+    if (completion && !event.isComposing) {
+      const n = completion.items.length;
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        setCompletion({ ...completion, active: (completion.active + (event.key === 'ArrowDown' ? 1 : -1) + n) % n });
+        return;
+      }
+      if ((event.key === 'Enter' && !event.shiftKey) || event.key === 'Tab') {
+        event.preventDefault();
+        accept(completion.items[completion.active]!);
+        return;
+      }
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        pathAsked.current++;
+        setCompletion(undefined);
+        return;
+      }
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       send();
@@ -189,13 +331,34 @@ function App() {
 
   if (!agentId) return <p class="error" role="alert">This chat does not know its agent: close it and open the agent's chat again.</p>;
 
-  const suggestions = draft.startsWith('/') && !draft.includes(' ') ? slash.filter((c) => `/${c}`.startsWith(draft)).slice(0, 8) : [];
   const disabled = agent?.inputDisabledReason;
   const failed = agent?.status === 'error';
 
   return (
     <div class="chat">
-      {agent ? <Header agent={agent} threshold={threshold} onMode={(mode) => client.request('chatSetMode', { agentId, mode }).catch((e: Error) => setError(e.message))} /> : <p aria-busy="true">Loading…</p>}
+      {agent ? (
+        <Header
+          agent={agent}
+          threshold={threshold}
+          models={models}
+          onMode={(mode) => client.request('chatSetMode', { agentId, mode }).catch((e: Error) => setError(e.message))}
+          onModel={(model) => client.request('chatSetModel', { agentId, model }).catch((e: Error) => setError(e.message))}
+          onFind={() => setFinding(true)}
+        />
+      ) : (
+        <p aria-busy="true">Loading…</p>
+      )}
+      {finding && (
+        <FindBar
+          search={(query) => client.request('chatFind', { agentId, query })}
+          onGoTo={(id) => void goTo(id)}
+          onClose={() => {
+            setFinding(false);
+            setShown(undefined);
+            composer.current?.focus();
+          }}
+        />
+      )}
       {error && (
         <div class="banner error" role="alert">
           <span>{error}</span>
@@ -215,8 +378,15 @@ function App() {
       <VirtualList
         items={messages}
         keyOf={(m) => m.id}
-        render={(m) => <MessageView message={m} onCopy={(text) => client.command('copy', { text })} />}
-        onNearTop={loadOlder}
+        render={(m) => (
+          <MessageView
+            message={m}
+            onCopy={(text) => client.command('copy', { text })}
+            onOpenDiff={(messageId) => client.request('chatOpenDiff', { agentId, messageId }).catch((e: Error) => setError(e.message))}
+          />
+        )}
+        onNearTop={() => void loadOlder()}
+        {...(shown ? { scrollTo: shown, current: shown.key } : {})}
         onAtBottom={setAtBottom}
         scrollToBottomToken={bottomToken}
         label={`Conversation with ${agent?.name ?? 'the agent'}`}
@@ -267,25 +437,41 @@ function App() {
           send();
         }}
       >
-        {suggestions.length > 0 && (
-          <ul class="suggestions" role="listbox" aria-label="Slash commands">
-            {suggestions.map((c) => (
-              <li role="option" aria-selected={false} onMouseDown={(e) => (e.preventDefault(), setDraft(`/${c} `))}>
-                /{c}
+        {completion && (
+          <ul class="suggestions" id="completions" role="listbox" aria-label={completion.kind === 'slash' ? 'Slash commands' : 'Files of the worktree'}>
+            {completion.items.map((c, i) => (
+              <li
+                id={`completion-${i}`}
+                role="option"
+                aria-selected={i === completion.active}
+                class={i === completion.active ? 'active' : ''}
+                onMouseDown={(e) => (e.preventDefault(), accept(c))}
+              >
+                {completion.kind === 'slash' ? `/${c}` : c}
               </li>
             ))}
           </ul>
         )}
         <textarea
+          ref={composer}
           aria-label="Message to the agent"
+          aria-autocomplete="list"
+          aria-expanded={Boolean(completion)}
+          aria-controls={completion ? 'completions' : undefined}
+          aria-activedescendant={completion ? `completion-${completion.active}` : undefined}
           placeholder={disabled ?? 'Message the agent (Enter sends, Shift+Enter for a new line, Esc interrupts)'}
           disabled={Boolean(disabled)}
           value={draft}
           rows={3}
           onInput={(e) => {
-            const value = (e.target as HTMLTextAreaElement).value;
-            setDraft(value);
-            save({ draft: value });
+            const area = e.target as HTMLTextAreaElement;
+            setDraft(area.value);
+            save({ draft: area.value });
+            complete(area.value, area.selectionStart);
+          }}
+          onBlur={() => {
+            pathAsked.current++;
+            setCompletion(undefined);
           }}
           onKeyDown={onKeyDown}
         />
@@ -308,4 +494,7 @@ function App() {
 const root = document.getElementById('root');
 readyAt = performance.now();
 client.command('ready', {});
+// The conversation is asked for before the first draw, so the two overlap.
+const firstAgentId = initialAgentId();
+const firstOpen = firstAgentId ? client.request('chatOpen', { agentId: firstAgentId }) : undefined;
 if (root) render(<App />, root);

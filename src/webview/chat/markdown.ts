@@ -62,7 +62,20 @@ const marked = new Marked({
   },
 });
 
+/** Rendered texts, most recently used last: a row drawn again (a scroll, a measure) is not parsed again. */
+const rendered = new Map<string, string>();
+const RENDERED_MAX = 400;
+
 /** Markdown to HTML that is safe to insert: see above. */
 export function renderMarkdown(text: string): string {
-  return marked.parse(text, { async: false }) as string;
+  const known = rendered.get(text);
+  if (known !== undefined) {
+    rendered.delete(text);
+    rendered.set(text, known);
+    return known;
+  }
+  const html = marked.parse(text, { async: false }) as string;
+  rendered.set(text, html);
+  if (rendered.size > RENDERED_MAX) rendered.delete(rendered.keys().next().value!);
+  return html;
 }

@@ -21,20 +21,31 @@ function inputText(m: ChatMessage): string {
   return JSON.stringify(input, null, 2);
 }
 
-/** A tool call: its name and one-line summary; its input and output folded; errors marked. */
-export function ToolCard({ message }: { message: ChatMessage }) {
+/**
+ * A tool call: its name and one-line summary; its input and output folded; errors marked. A file
+ * tool whose file was kept before and after offers "Open Diff".
+ */
+export function ToolCard({ message, onOpenDiff }: { message: ChatMessage; onOpenDiff?: (messageId: string) => void }) {
   const [open, setOpen] = useState(false);
   const state = !message.isComplete ? 'running' : message.isError ? 'error' : 'done';
+  const diff = onOpenDiff && message.fileChange && state === 'done';
   return (
     <div class={`tool-card ${state}`} data-testid="tool-card">
-      <button type="button" class="tool-head" aria-expanded={open} onClick={() => setOpen(!open)}>
-        <span class={`codicon-like ${state}`} aria-hidden="true">
-          {state === 'running' ? '…' : state === 'error' ? '✕' : '✓'}
-        </span>
-        <span class="tool-name">{message.toolName ?? 'Tool'}</span>
-        <span class="tool-summary">{message.content}</span>
-        {state === 'error' && <span class="badge error">error</span>}
-      </button>
+      <div class="tool-row">
+        <button type="button" class="tool-head" aria-expanded={open} aria-label={`${message.toolName ?? 'Tool'}: ${message.content}${state === 'error' ? ' (failed)' : state === 'running' ? ' (running)' : ''}`} onClick={() => setOpen(!open)}>
+          <span class={`codicon-like ${state}`} aria-hidden="true">
+            {state === 'running' ? '…' : state === 'error' ? '✕' : '✓'}
+          </span>
+          <span class="tool-name">{message.toolName ?? 'Tool'}</span>
+          <span class="tool-summary">{message.content}</span>
+          {state === 'error' && <span class="badge error">error</span>}
+        </button>
+        {diff && (
+          <button type="button" class="secondary tool-diff" aria-label={`Open Diff: ${message.content}`} title="Open the file as it was before and after, in the diff editor" onClick={() => onOpenDiff(message.id)}>
+            Open Diff
+          </button>
+        )}
+      </div>
       {open && (
         <div class="tool-body">
           <div class="tool-label">{message.toolName === 'Bash' ? 'Command' : 'Input'}</div>
@@ -52,8 +63,8 @@ export function ToolCard({ message }: { message: ChatMessage }) {
 }
 
 /** One message of the conversation. */
-export function MessageView({ message, onCopy }: { message: ChatMessage; onCopy: (text: string) => void }) {
-  if (message.kind === 'tool') return <ToolCard message={message} />;
+export function MessageView({ message, onCopy, onOpenDiff }: { message: ChatMessage; onCopy: (text: string) => void; onOpenDiff?: (messageId: string) => void }) {
+  if (message.kind === 'tool') return <ToolCard message={message} {...(onOpenDiff ? { onOpenDiff } : {})} />;
   if (message.kind === 'notice') {
     return (
       <div class="notice" role="note">
@@ -118,7 +129,14 @@ export function PermissionCard(props: {
             answer({ behavior: 'deny', ...(reason.trim() ? { message: reason.trim() } : {}) });
           }}
         >
-          <input aria-label="Why (for the agent, optional)" placeholder="Why (for the agent, optional)" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+          <input
+            aria-label="Why (for the agent, optional)"
+            placeholder="Why (for the agent, optional)"
+            value={reason}
+            autoFocus
+            onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+            onKeyDown={(e) => e.key === 'Escape' && (e.preventDefault(), e.stopPropagation(), setDenying(false))}
+          />
           <button type="submit" disabled={busy}>
             Deny
           </button>
@@ -170,7 +188,14 @@ export function PlanCard(props: {
             if (feedback.trim()) run(() => props.onKeepPlanning(feedback.trim()));
           }}
         >
-          <input aria-label="What should change in the plan" placeholder="What should change in the plan" value={feedback} onInput={(e) => setFeedback((e.target as HTMLInputElement).value)} />
+          <input
+            aria-label="What should change in the plan"
+            placeholder="What should change in the plan"
+            value={feedback}
+            autoFocus
+            onInput={(e) => setFeedback((e.target as HTMLInputElement).value)}
+            onKeyDown={(e) => e.key === 'Escape' && (e.preventDefault(), e.stopPropagation(), setReplying(false))}
+          />
           <button type="submit" disabled={busy || !feedback.trim()}>
             Send Feedback
           </button>

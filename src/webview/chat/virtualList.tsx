@@ -15,6 +15,10 @@ export interface VirtualListProps<T> {
   onAtBottom?: (atBottom: boolean) => void;
   /** Changes when the list should scroll to the bottom (a sent message, "jump to latest"). */
   scrollToBottomToken?: number;
+  /** Brings a row into view (a find's match); a new token brings it again. */
+  scrollTo?: { key: string; token: number };
+  /** The row marked as the current one (the find's match). */
+  current?: string;
   label: string;
 }
 
@@ -42,10 +46,13 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   for (let i = 0; i < items.length; i++) offsets[i + 1] = offsets[i]! + heightOf(items[i]!);
   const total = offsets[items.length]!;
 
+  // While the list sticks to the bottom, the rows drawn are the last ones (the scroll position
+  // follows after the draw): the first draw of a long history draws only those.
+  const top = stick.current ? Math.max(0, total - viewport.height) : viewport.top;
   let start = 0;
-  while (start < items.length && offsets[start + 1]! < viewport.top - OVERSCAN_PX) start++;
+  while (start < items.length && offsets[start + 1]! < top - OVERSCAN_PX) start++;
   let end = start;
-  while (end < items.length && offsets[end]! < viewport.top + viewport.height + OVERSCAN_PX) end++;
+  while (end < items.length && offsets[end]! < top + viewport.height + OVERSCAN_PX) end++;
 
   if (!observer.current && typeof ResizeObserver !== 'undefined') {
     observer.current = new ResizeObserver((entries) => {
@@ -70,6 +77,8 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
+    // The user scrolled away from a row asked for: it is no longer held in view.
+    if (pinned.current && pinned.current.top >= 0 && Math.abs(el.scrollTop - pinned.current.top) > 1) pinned.current = undefined;
     setViewport({ top: el.scrollTop, height: el.clientHeight });
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
     stick.current = atBottom;
@@ -77,13 +86,36 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     if (el.scrollTop < OVERSCAN_PX) props.onNearTop?.();
   };
 
+  // A row asked for (a find's match) is kept a third of the view from the top until the user
+  // scrolls: estimated heights above it are fixed up as rows are drawn and measured, and older
+  // rows may still be loading.
+  const target = props.scrollTo;
+  const pinned = useRef<{ key: string; top: number } | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (target) pinned.current = { key: target.key, top: -1 };
+  }, [target?.token]);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const pin = pinned.current;
+    if (!el || !pin) return;
+    const index = items.findIndex((i) => keyOf(i) === pin.key);
+    if (index < 0) return;
+    const top = Math.max(0, offsets[index]! - el.clientHeight / 3);
+    if (Math.abs(el.scrollTop - top) > 1) {
+      stick.current = false;
+      el.scrollTop = top;
+      setViewport({ top: el.scrollTop, height: el.clientHeight });
+    }
+    pin.top = el.scrollTop;
+  });
+
   // Rows added above: keep the row that was first where it was.
   useLayoutEffect(() => {
     const el = scroller.current;
     const key = items[0] ? keyOf(items[0]) : undefined;
     const previous = firstKey.current;
     firstKey.current = key;
-    if (!el || !previous || previous === key || stick.current) return;
+    if (!el || !previous || previous === key || stick.current || pinned.current) return;
     const index = items.findIndex((i) => keyOf(i) === previous);
     if (index > 0) el.scrollTop += offsets[index]!;
   });
@@ -97,6 +129,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   useEffect(() => {
     const el = scroller.current;
     if (!el || props.scrollToBottomToken === undefined) return;
+    pinned.current = undefined;
     stick.current = true;
     el.scrollTop = el.scrollHeight;
   }, [props.scrollToBottomToken]);
@@ -110,7 +143,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     <div class="virtual-list" ref={scroller} onScroll={onScroll} role="log" aria-label={props.label} aria-live="polite" tabIndex={0}>
       <div style={{ height: `${offsets[start]}px` }} aria-hidden="true" />
       {items.slice(start, end).map((item) => (
-        <div key={keyOf(item)} data-key={keyOf(item)} ref={measure} class="row">
+        <div key={keyOf(item)} data-key={keyOf(item)} ref={measure} class={keyOf(item) === props.current ? 'row current' : 'row'}>
           {props.render(item)}
         </div>
       ))}

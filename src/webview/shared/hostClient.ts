@@ -37,11 +37,16 @@ type Listener<N extends NotificationMethod> = (params: NotificationParams<N>) =>
  * and notifications from the host. Host messages are validated too, so a mismatch between the
  * two bundles shows up as a logged error rather than a broken view.
  */
+/** Notifications kept for a listener to come, at most. */
+const MAX_UNHEARD = 5000;
+
 export class HostClient<State> {
   private readonly vscode = acquireVsCodeApi<State>();
   private nextId = 0;
   private readonly waiting = new Map<number, { method: RequestMethod; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly listeners = new Map<NotificationMethod, Set<(params: unknown) => void>>();
+  /** Notifications that came before anyone listened for them (the view subscribes after its first draw). */
+  private readonly unheard: { method: NotificationMethod; params: unknown }[] = [];
 
   constructor() {
     window.addEventListener('message', (event: MessageEvent<unknown>) => this.receive(event.data));
@@ -73,6 +78,12 @@ export class HostClient<State> {
     if (!set) this.listeners.set(method, (set = new Set()));
     const entry = listener as (params: unknown) => void;
     set.add(entry);
+    // What came for this method before anyone listened, in order.
+    const waiting = this.unheard.filter((n) => n.method === method);
+    if (waiting.length) {
+      this.unheard.splice(0, this.unheard.length, ...this.unheard.filter((n) => n.method !== method));
+      for (const n of waiting) entry(n.params);
+    }
     return () => set.delete(entry);
   }
 
@@ -87,7 +98,9 @@ export class HostClient<State> {
       if (!isNotificationMethod(message.method)) return;
       const params = notificationSchemas[message.method].safeParse(message.params);
       if (!params.success) return;
-      for (const listener of this.listeners.get(message.method) ?? []) listener(params.data);
+      const listeners = this.listeners.get(message.method);
+      if (listeners?.size) for (const listener of listeners) listener(params.data);
+      else if (this.unheard.length < MAX_UNHEARD) this.unheard.push({ method: message.method, params: params.data });
       return;
     }
     if (message.id === null) {

@@ -159,9 +159,9 @@ export class ChatPanel implements vscode.Disposable {
           // A file tool's result: its diff can be offered once the runtime says it kept the file.
           if (m.kind === 'tool' && m.isComplete && m.toolName && FILE_TOOLS.has(m.toolName)) {
             void services.runtime.getFileChange(m.agentId, m.id).then(
-              async () => {
-                (await this.changes(services)).add(m.id);
-                this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, new Set([m.id])) });
+              async (change) => {
+                if (change.after) (await this.changes(services)).add(m.id);
+                this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, await this.changes(services)) });
               },
               () => this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) }),
             );

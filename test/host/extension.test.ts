@@ -479,7 +479,7 @@ suite('Agents', () => {
     // 10,000 fuzzed messages: random shapes, methods, parameters (some aimed at the other agent).
     const agentBefore = await api.agents.get(created.id);
     const messagesBefore = (await api.agents.getMessages(created.id, { limit: 500 })).messages.length;
-    const methods = ['chatOpen', 'chatPage', 'chatSend', 'chatInterrupt', 'chatRespond', 'chatSetMode', 'chatStart', 'getInfo', 'echo', '__proto__', 'constructor', ''];
+    const methods = ['chatOpen', 'chatPage', 'chatSend', 'chatInterrupt', 'chatRespond', 'chatSetMode', 'chatSetModel', 'chatStart', 'chatOpenDiff', 'chatFiles', 'chatFind', 'getInfo', 'echo', '__proto__', 'constructor', ''];
     let seed = 42;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
@@ -487,7 +487,7 @@ suite('Agents', () => {
     let answered = 0;
     for (let i = 0; i < 10_000; i++) {
       const params: Record<string, unknown> = {};
-      for (const key of ['agentId', 'text', 'before', 'requestId', 'behavior', 'mode', 'always', 'message', 'extra'].filter(() => random() < 0.4)) params[key] = junk();
+      for (const key of ['agentId', 'text', 'before', 'limit', 'requestId', 'behavior', 'mode', 'model', 'always', 'message', 'messageId', 'query', 'extra'].filter(() => random() < 0.4)) params[key] = junk();
       // Valid-looking but aimed elsewhere or incomplete: the agent id is never this panel's own with all else valid.
       if (random() < 0.3) params.agentId = other.id;
       const message = pick<() => unknown>([
@@ -501,7 +501,8 @@ suite('Agents', () => {
     }
     assert.equal(mock.mainRequests.length, before, 'no fuzzed message reached the CLI');
     const agentAfter = await api.agents.get(created.id);
-    assert.deepEqual([agentAfter.status, agentAfter.mode, agentAfter.name, agentAfter.pendingPermissions.length], [agentBefore.status, agentBefore.mode, agentBefore.name, 0]);
+    assert.deepEqual([agentAfter.status, agentAfter.mode, agentAfter.model, agentAfter.name, agentAfter.pendingPermissions.length], [agentBefore.status, agentBefore.mode, agentBefore.model, agentBefore.name, 0]);
+    assert.ok(!vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff)), 'no diff was opened');
     assert.equal((await api.agents.getMessages(created.id, { limit: 500 })).messages.length, messagesBefore, 'no message was added');
     assert.equal((await api.agents.getMessages(other.id)).messages.length, 0);
     assert.ok(answered > 9_000, `${answered} of 10,000 answered with an error (the rest are valid log/copy commands, which answer nothing)`);

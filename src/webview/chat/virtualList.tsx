@@ -92,7 +92,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const target = props.scrollTo;
   const pinned = useRef<{ key: string; top: number } | undefined>(undefined);
   useLayoutEffect(() => {
-    if (target) pinned.current = { key: target.key, top: -1 };
+    pinned.current = target ? { key: target.key, top: -1 } : undefined;
   }, [target?.token]);
   useLayoutEffect(() => {
     const el = scroller.current;

@@ -38,11 +38,22 @@ export async function openWorkbench(
     machineSettings?: Record<string, unknown>;
     /** Start the editor with workspace trust on (a folder opens untrusted, in Restricted Mode). */
     workspaceTrust?: boolean;
+    /**
+     * Fills the profile before the editor starts (e.g. the extension's store, which only one
+     * process may have open: it is seeded here, then closed, before the extension opens it).
+     */
+    seed?: (profile: string) => Promise<void>;
   } = {},
 ): Promise<Workbench> {
   const profile = makeProfileDir({ prefix: 'cm-ui-', settings: options.settings ?? {}, machineSettings: options.machineSettings ?? {} });
   // The packaged extension, installed once by scripts/test.mjs.
   cpSync(required('CM_EXTENSIONS_DIR'), join(profile, 'ext'), { recursive: true });
+  try {
+    await options.seed?.(profile);
+  } catch (error) {
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
   const server = await startCodeServer({
     node24: required('CM_NODE24'),
     codeServer: required('CM_CODE_SERVER'),
@@ -89,6 +100,11 @@ export async function openWorkbench(
     rmSync(profile, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Where the extension keeps its store in a profile: the globalStorage of publisher.name. */
+export function storeDirOf(profile: string): string {
+  return join(profile, 'ud', 'User', 'globalStorage', 'claude-manager.claude-manager', 'store');
 }
 
 /** Runs a command from the palette by its title, as a person would with F1. */

@@ -212,9 +212,16 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     const after = await waiting;
     assert.match(after.statusReason, /interrupted/);
     const turnOver = until(agent.id, waitingForMessage, 'the next turn');
+    const heard: string[] = [];
+    const off = runtime.onDidReceiveMessage((e) => e.agentId === agent.id && e.message.role === 'user' && heard.push(e.message.content));
     await runtime.sendMessage(agent.id, 'go on');
     await turnOver;
+    off();
+    assert.deepEqual(heard, ['go on'], 'a message sent is announced, as every stored message is');
     assert.equal((await runtime.get(agent.id)).sessionId, started.sessionId, 'same session');
+    await runtime.settled(agent.id);
+    const kinds = (await store.messages.page(agent.id)).messages.reverse().map((m) => (m.kind === 'notice' ? m.content : m.role));
+    assert.deepEqual(kinds.filter((k) => k !== 'assistant'), ['user', 'Interrupted.', 'user'], 'the interrupt is a notice in the conversation, between the two turns');
     const pid = started.pid!;
     const stopped = await runtime.stop(agent.id);
     assert.deepEqual([stopped.status, stopped.statusReason, stopped.pid], ['finished', 'stopped', undefined]);

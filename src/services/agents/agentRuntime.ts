@@ -303,6 +303,7 @@ class LiveAgent {
     this.process.sendUser(content);
     this.enqueue(async () => {
       await this.runtime.saveMessage(message);
+      this.runtime.emitMessage(message);
       if (this.pending.length === 0) await this.runtime.setStatus(this.agentId, 'running', 'thinking');
     });
     return message.id;
@@ -525,6 +526,11 @@ class LiveAgent {
       return;
     }
     for (const block of line.message.content) {
+      // An interrupt, as the CLI reports it in stream-json (checked): a text block of its own.
+      if (block.type === 'text' && 'text' in block && /^\[Request interrupted by user/.test(String(block.text))) {
+        await this.userText(String(block.text));
+        continue;
+      }
       if (block.type !== 'tool_result' || !('tool_use_id' in block)) continue;
       const message = this.toolMessages.get(String(block.tool_use_id));
       if (!message) continue;

@@ -142,7 +142,9 @@ const stageRunners = {
     rmSync(join(root, 'test-results', 'screenshots'), { recursive: true, force: true });
     const files = findTests('test/ui', '.test.ts');
     if (files.length === 0) throw new Error('No UI journeys found under test/ui.');
-    const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+    // CM_UI_ONLY=<pattern> runs only the journeys whose names match (while working on them).
+    const only = process.env.CM_UI_ONLY ? [`--test-name-pattern=${process.env.CM_UI_ONLY}`] : [];
+    const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...only, ...files], {
       env: {
         ...process.env,
         CM_CHROMIUM: env.chromium,

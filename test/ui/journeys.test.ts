@@ -437,6 +437,132 @@ describe('a window on a git repository', () => {
     await stopAndCloseChats(page, agent);
   });
 
+  it('allows an Edit in the chat, then shows the file before and after in the diff editor; finds in the conversation and completes a path from the keyboard', async () => {
+    const page = wb.page;
+    const notes = join(repo.repo, 'journey-notes.md');
+    writeFileSync(notes, '# Notes\n\nold line\n');
+    api.clearQueue();
+    api.enqueue(
+      toolUseReply([{ name: 'Read', input: { file_path: notes } }]),
+      toolUseReply([{ name: 'Edit', input: { file_path: notes, old_string: 'old line', new_string: 'new line, tidied' } }]),
+      textReply('The notes are tidied.'),
+    );
+    await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Tidy the notes');
+    const chat = webviewFrame(page);
+    const agent = await chatAgentName(chat);
+    // Allow once on each card until the Edit's (a Read may ask too, depending on the CLI's rules).
+    const card = chat.locator('[data-testid="permission-card"]');
+    for (let asked = 0; ; asked++) {
+      await card.first().waitFor({ timeout: 60_000 });
+      const text = await card.first().innerText();
+      await card.first().getByRole('button', { name: 'Allow once' }).click();
+      if (/Allow Edit\?/.test(text)) break;
+      assert.ok(asked < 2, `unexpected permission request: ${text}`);
+      await card.first().waitFor({ state: 'detached', timeout: 30_000 });
+    }
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'The notes are tidied.' }).waitFor({ timeout: 60_000 });
+    assert.equal(readFileSync(notes, 'utf8'), '# Notes\n\nnew line, tidied\n', 'the allowed Edit ran');
+    const edit = chat.locator('[data-testid="tool-card"]', { hasText: 'Edit' }).filter({ hasText: 'journey-notes.md' });
+    const openDiff = edit.getByRole('button', { name: /^Open Diff/ });
+    await openDiff.waitFor({ timeout: 30_000 });
+    await wb.screenshot('11-chat-edit-allowed');
+    await openDiff.click();
+    // The diff editor, on the file as the Edit found it and left it.
+    const tab = page.locator('.tabs-container .tab', { hasText: 'journey-notes.md (before ↔ after Edit)' });
+    await tab.waitFor({ timeout: 30_000 });
+    const diff = page.locator('.monaco-diff-editor').first();
+    await diff.waitFor({ timeout: 30_000 });
+    await diff.locator('.editor.original .view-lines', { hasText: 'old line' }).waitFor({ timeout: 30_000 });
+    await diff.locator('.editor.modified .view-lines', { hasText: 'new line, tidied' }).waitFor({ timeout: 30_000 });
+    // (The editor draws spaces as no-break spaces.)
+    const original = (await diff.locator('.editor.original .view-lines').innerText()).replace(/\u00a0/g, ' ');
+    assert.ok(original.includes('# Notes'), `the whole file, not the tool's strings: ${original}`);
+    await wb.screenshot('11-diff-editor');
+    // It opened beside the chat, which stays in view.
+    await webviewFrame(page).locator('[data-testid="assistant-message"]', { hasText: 'The notes are tidied.' }).waitFor({ timeout: 10_000 });
+    await tab.click({ button: 'middle' });
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
+    // Back in the chat: "@" lists the worktree's files; the keyboard picks one.
+    const composer = chat.getByLabel('Message to the agent', { exact: true });
+    await composer.click();
+    await composer.pressSequentially('Compare with @journey-no');
+    const files = chat.getByRole('listbox', { name: 'Files of the worktree' });
+    await files.getByRole('option', { name: 'journey-notes.md' }).waitFor({ timeout: 30_000 });
+    assert.equal(await files.getByRole('option', { selected: true }).innerText(), 'journey-notes.md');
+    await wb.screenshot('11-chat-mention');
+    await composer.press('Tab');
+    await files.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal(await composer.inputValue(), 'Compare with @journey-notes.md ');
+    await composer.fill('');
+    // Find, from the keyboard: the match is brought into view and marked.
+    await composer.press('Control+f');
+    const find = chat.getByRole('textbox', { name: 'Find in Conversation' });
+    await find.waitFor({ timeout: 10_000 });
+    await find.pressSequentially('old line');
+    await chat.locator('[data-testid="find-count"]', { hasText: /^1 of [1-9]/ }).waitFor({ timeout: 30_000 });
+    const current = chat.locator('.row.current');
+    await current.waitFor({ timeout: 10_000 });
+    assert.match(await current.innerText(), /journey-notes\.md/);
+    await wb.screenshot('11-chat-find');
+    await find.press('Escape');
+    await find.waitFor({ state: 'detached', timeout: 10_000 });
+    await stopAndCloseChats(page, agent);
+  });
+
+  it('paints the chat with the editor\'s theme: high contrast and light', async () => {
+    const page = wb.page;
+    api.clearQueue();
+    api.enqueue(textReply('Themes follow the editor.'));
+    await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Show me in every theme');
+    const chat = webviewFrame(page);
+    const agent = await chatAgentName(chat);
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'Themes follow the editor.' }).waitFor({ timeout: 60_000 });
+    const pickTheme = async (name: string) => {
+      // The command opens a second quick pick, the theme picker, in the place of the palette.
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.fill('>Preferences: Color Theme');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click({ timeout: 10_000 });
+      await page.locator('.quick-input-widget input[placeholder*="Color Theme"]').waitFor({ timeout: 10_000 });
+      await input.fill(name);
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    };
+    // What the chat is painted with (its text, its composer), and the theme kind VS Code gave the page.
+    const painted = () =>
+      chat.locator('body').evaluate((body) => {
+        // (No function declared in here: the test's compiler would name it with a helper the page lacks.)
+        const view = body.ownerDocument.defaultView!;
+        const composer = view.getComputedStyle(body.querySelector('textarea')!);
+        const kind = ['vscode-light', 'vscode-dark', 'vscode-high-contrast'].find((k) => body.classList.contains(k)) ?? '';
+        return { kind, text: view.getComputedStyle(body).color, input: composer.backgroundColor, border: composer.borderTopColor };
+      });
+    const first = await painted();
+    assert.equal(first.kind, 'vscode-light', 'the journeys run in the default light theme');
+    try {
+      await pickTheme('Dark High Contrast');
+      await chat.locator('body.vscode-high-contrast').waitFor({ timeout: 30_000 });
+      const contrast = await painted();
+      // High contrast draws a border around the controls, in its contrast colour.
+      assert.notEqual(contrast.border, first.border, `the composer's border in high contrast: ${JSON.stringify(contrast)}`);
+      assert.notEqual(contrast.border, 'rgba(0, 0, 0, 0)');
+      assert.notEqual(contrast.text, first.text);
+      await wb.screenshot('12-chat-high-contrast');
+      await pickTheme('Dark Modern');
+      await chat.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
+      const dark = await painted();
+      assert.notEqual(dark.input, first.input, 'the dark theme\'s input background');
+      assert.notEqual(dark.text, first.text, 'the dark theme\'s text');
+      await wb.screenshot('12-chat-dark');
+    } finally {
+      await pickTheme('Light Modern');
+    }
+    await stopAndCloseChats(page, agent);
+  });
+
   it('reorders worktrees by drag and drop, and the order survives a reload', async () => {
     const page = wb.page;
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });

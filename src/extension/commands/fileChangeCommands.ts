@@ -51,7 +51,7 @@ export function registerFileChangeCommands(log: vscode.LogOutputChannel, service
   };
   return [
     vscode.workspace.registerTextDocumentContentProvider(FILE_CHANGE_SCHEME, provider),
-    registerCommand('claudeManager.openFileChange', log, async (arg?: { agentId?: unknown; messageId?: unknown }) => {
+    registerCommand('claudeManager.openFileChange', log, async (arg?: { agentId?: unknown; messageId?: unknown; beside?: unknown }) => {
       if (typeof arg?.agentId !== 'string' || typeof arg.messageId !== 'string') {
         throw new ClaudeManagerError('INVALID_INPUT', 'Open Diff needs an agent and one of its tool messages: use it from a tool card in the chat.');
       }
@@ -67,7 +67,8 @@ export function registerFileChangeCommands(log: vscode.LogOutputChannel, service
       const name = basename(change.filePath);
       const created = change.before?.state === 'absent';
       const title = created ? `${name} (created by ${change.toolName})` : `${name} (before ↔ after ${change.toolName})`;
-      await vscode.commands.executeCommand('vscode.diff', left, right, title, { preview: true });
+      // From a chat, beside it: the conversation stays in view next to the change.
+      await vscode.commands.executeCommand('vscode.diff', left, right, title, { preview: true, ...(arg.beside === true ? { viewColumn: vscode.ViewColumn.Beside } : {}) });
       return testMode ? { shown: true, left: left.toString(), right: right.toString(), title } : undefined;
     }),
   ];

@@ -88,7 +88,7 @@ export class ChatPanel implements vscode.Disposable {
           return {};
         },
         chatOpenDiff: async (p) => {
-          await vscode.commands.executeCommand('claudeManager.openFileChange', { agentId: mine(p).agentId, messageId: p.messageId });
+          await vscode.commands.executeCommand('claudeManager.openFileChange', { agentId: mine(p).agentId, messageId: p.messageId, beside: true });
           return {};
         },
         chatFiles: async (p) => {

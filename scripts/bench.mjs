@@ -242,16 +242,27 @@ async function main() {
     // webview), in 5 windows; in the last, the DOM size while scrolling back through the history.
     let scrolling;
     for (let i = 0; i < 5; i++) scrolling = await measureChat(browser, server, repo, seed.chatAgent, i === 4);
-    const chatFigures = logFigures(join(profile, 'ud', 'logs'), /latest page \((\d+) messages\) shown ([\d.]+) ms after the panel was ready \(answered after ([\d.]+) ms\)/g);
+    const chatFigures = logFigures(join(profile, 'ud', 'logs'), /latest page \((\d+) messages\) shown ([\d.]+) ms after the panel was ready \(answered after ([\d.]+) ms, in the page after ([\d.]+) ms(, sent ahead|, in the page)?\); (\d+) ms after the chat was opened/g);
     const shown = chatFigures.map((m) => Number(m[2]));
     const answered = chatFigures.map((m) => Number(m[3]));
+    const drawn = chatFigures.map((m) => Number(m[4]));
+    const inPage = chatFigures.filter((m) => m[5] === ', in the page').length;
+    const ahead = chatFigures.filter((m) => m[5] === ', sent ahead').length;
+    const sinceOpened = chatFigures.map((m) => Number(m[6]));
     if (shown.length < 5) throw new Error(`expected 5 chat timings in the logs, found ${shown.length}`);
     add(
       `chat: panel ready → latest page shown, ${seed.chatMessages} messages stored, median`,
       median(shown),
       100,
       'ms',
-      `5 windows, min ${Math.min(...shown).toFixed(1)}, max ${Math.max(...shown).toFixed(1)}; measured in the webview; the host's answer came after a median ${median(answered).toFixed(1)} ms`,
+      `5 windows, min ${Math.min(...shown).toFixed(1)}, max ${Math.max(...shown).toFixed(1)}; measured in the webview; the conversation was there after a median ${median(answered).toFixed(1)} ms, the rows were in the page after ${median(drawn).toFixed(1)} ms`,
+    );
+    add(
+      `chat: "Open Chat" → latest page shown, ${seed.chatMessages} messages stored, median`,
+      median(sinceOpened),
+      1500,
+      'ms',
+      `a budget of mine, the issue names none; 5 windows, min ${Math.min(...sinceOpened)}, max ${Math.max(...sinceOpened)}; from the panel's creation in the extension host to the page painted (wall clocks of one machine); the conversation came in the page in ${inPage} of 5, sent ahead of the webview's request in ${ahead}`,
     );
     add(
       'chat: DOM elements while scrolling up through the history, most',

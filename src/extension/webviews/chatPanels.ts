@@ -21,6 +21,11 @@ export interface ChatPanelsDeps {
 /** The models the chat's selector offers: the CLI's aliases for the current models. */
 const MODELS = ['opus', 'sonnet', 'haiku'];
 
+/** How long the panel waits for the conversation to put it in the page (see `ChatPanel.start`). */
+const EMBED_WAIT_MS = 300;
+/** A first page larger than this (long tool outputs) is not put in the page. */
+const MAX_EMBED_CHARS = 2_000_000;
+
 /** How long a worktree's file list is reused for `@` completions. */
 const FILES_TTL_MS = 10_000;
 
@@ -131,18 +136,44 @@ export class ChatPanel implements vscode.Disposable {
       },
       log,
     );
-    panel.webview.html = buildWebviewHtml(panel.webview, context.extensionUri, 'chat', 'Chat', { agentId });
-    // The messages are read while the webview starts (the first read of an agent's messages
-    // builds its index: a long conversation takes a moment); what arrives meanwhile is held for
-    // the webview as notifications. The agent's state is read when the webview asks, so that it
-    // is never older than a change the webview was told of while it started.
     this.prefetched = deps.services().then((services) => services.runtime.getMessages(agentId));
     this.prefetched.catch(() => undefined);
     this.disposables.push(this.host, this.disposeEmitter, ...followPanel(panel, this.host, () => this.dispose()));
-    void this.follow();
+    void this.start();
   }
 
-  /** Follows the agent: its changes and messages go to the webview; the title shows its status. */
+  /**
+   * Follows the agent, reads the conversation, and gives the webview its page. A conversation
+   * read within `EMBED_WAIT_MS` goes in the page itself: the webview draws it as its script starts,
+   * with no round trip (measured under load, a round trip to the host took 45–110 ms after the
+   * script started, more than the read). A longer read (the first of a long conversation, a store
+   * still opening) is not waited for: the page is given without it, and the conversation is sent
+   * ahead as soon as it is read (`chatOpened`; the editor hands it to the script once that runs).
+   * Changes from the moment the panel follows are held for the webview and come after either, so
+   * they are never older than the snapshot. The webview asks with `chatOpen` too when it got none
+   * in its page, answered with the messages read meanwhile and the agent read fresh.
+   */
+  private async start(): Promise<void> {
+    const openedAt = Date.now();
+    const reading = this.follow().then(() => this.open(this.agentId, this.prefetched));
+    reading.catch(() => undefined);
+    const waited = new Promise<undefined>((resolve) => setTimeout(resolve, EMBED_WAIT_MS, undefined));
+    const early = await Promise.race([reading, waited]).catch(() => undefined);
+    if (this.disposables.length === 0) return;
+    const embedded = early && JSON.stringify(early).length <= MAX_EMBED_CHARS ? early : undefined;
+    if (embedded) this.prefetched = undefined;
+    this.panel.webview.html = buildWebviewHtml(this.panel.webview, this.deps.context.extensionUri, 'chat', 'Chat', { agentId: this.agentId, openedAt, ...(embedded ? { opened: embedded } : {}) });
+    if (embedded) return;
+    try {
+      const opened = await reading;
+      if (this.disposables.length > 0 && this.host.sendAhead('chatOpened', opened)) this.deps.log.debug(`Chat ${this.agentId}: the first page was sent ahead`);
+    } catch (error) {
+      // The webview asks for it (chatOpen) and shows what fails.
+      this.deps.log.debug(`Chat ${this.agentId}: reading the chat ahead failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Follows the agent: its changes and messages go to the webview; the title shows its status. Resolves once it follows. */
   private async follow(): Promise<void> {
     try {
       const services = await this.deps.services();
@@ -170,7 +201,10 @@ export class ChatPanel implements vscode.Disposable {
           this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) });
         }),
       );
-      this.title(await services.runtime.get(this.agentId));
+      void services.runtime.get(this.agentId).then(
+        (a) => this.title(a),
+        () => undefined,
+      );
     } catch (error) {
       this.deps.log.warn(`Chat ${this.agentId}: ${(error as Error).message}`);
     }

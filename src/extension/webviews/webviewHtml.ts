@@ -20,8 +20,8 @@ export function buildWebviewHtml(
   extensionUri: vscode.Uri,
   panel: string,
   title: string,
-  /** What the page starts with (a chat's agent id), read by its script from `#root`'s `data-init`. */
-  init: Record<string, string> = {},
+  /** What the page starts with (a chat's agent id, its first page), read by its script from `#root`'s `data-init`. */
+  init: Record<string, unknown> = {},
 ): string {
   const nonce = randomBytes(18).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${panel}.js`));

@@ -1,9 +1,10 @@
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ChatAgent, ChatMessage } from '../protocol';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { type ChatAgent, type ChatMessage, type RequestResult, requestSchemas } from '../protocol';
 import { HostClient } from '../shared/hostClient';
 import { FindBar } from './find';
 import { insertMention, mentionAt } from './mention';
+import { renderMarkdown } from './markdown';
 import { newer } from './merge';
 import { MessageView, PermissionCard, PlanCard } from './messages';
 import { VirtualList } from './virtualList';
@@ -17,17 +18,35 @@ interface UiState {
 const client = new HostClient<UiState>();
 /** When the page told the host it was ready: the latest page is timed from here (logged once). */
 let readyAt = 0;
-/** When the answer to the first chatOpen arrived. */
+/** When the conversation arrived (sent ahead, or the answer to the first chatOpen), and whether it was sent ahead. */
 let answeredAt = 0;
+let sentAhead = false;
+
+/** What the host put in the page: the agent's id, when the chat was opened, and perhaps its first page. */
+function pageInit(): { agentId?: unknown; openedAt?: unknown; opened?: unknown } {
+  try {
+    return JSON.parse(document.getElementById('root')?.dataset.init ?? '{}') as { agentId?: unknown };
+  } catch {
+    return {};
+  }
+}
+const init = pageInit();
 
 function initialAgentId(): string | undefined {
   if (client.state?.agentId) return client.state.agentId;
-  try {
-    const init = JSON.parse(document.getElementById('root')?.dataset.init ?? '{}') as { agentId?: unknown };
-    return typeof init.agentId === 'string' ? init.agentId : undefined;
-  } catch {
-    return undefined;
-  }
+  return typeof init.agentId === 'string' ? init.agentId : undefined;
+}
+
+type OpenResult = RequestResult<'chatOpen'>;
+
+/** Where the next older page starts, from a page. */
+function olderOf(page: OpenResult['page']): { hasMore: boolean; cursor?: string } {
+  return { hasMore: page.hasMore, ...(page.nextCursor ? { cursor: page.nextCursor } : {}) };
+}
+
+/** The user's messages of a page (newest first), for Up to recall. */
+function sentOf(messages: readonly ChatMessage[]): string[] {
+  return messages.filter((m) => m.role === 'user' && m.kind === 'text').map((m) => m.content);
 }
 
 /** The open completion list: slash commands or worktree paths, the one picked, and what it replaces. */
@@ -114,22 +133,24 @@ function Header(props: {
 
 function App() {
   const [agentId] = useState(initialAgentId);
-  const [agent, setAgent] = useState<ChatAgent | undefined>();
-  const [messages, setMessages] = useState<ChatMessage[]>([]);
-  const [older, setOlder] = useState<{ hasMore: boolean; cursor?: string }>({ hasMore: false });
-  const [threshold, setThreshold] = useState(80);
-  const [slash, setSlash] = useState<string[]>([]);
+  // The conversation the host put in the page is drawn by the first render.
+  const [start] = useState(() => (agentId === firstAgentId && embedded?.success ? embedded.data : undefined));
+  const [agent, setAgent] = useState<ChatAgent | undefined>(start?.agent);
+  const [messages, setMessages] = useState<ChatMessage[]>(() => start?.page.messages.slice().reverse() ?? []);
+  const [older, setOlder] = useState<{ hasMore: boolean; cursor?: string }>(() => (start ? olderOf(start.page) : { hasMore: false }));
+  const [threshold, setThreshold] = useState(start?.contextWarningThreshold ?? 80);
+  const [slash, setSlash] = useState<string[]>(start?.slashCommands ?? []);
   const [error, setError] = useState<string | undefined>();
   const [draft, setDraft] = useState(client.state?.draft ?? '');
   const [atBottom, setAtBottom] = useState(true);
   const [bottomToken, setBottomToken] = useState(0);
-  const [models, setModels] = useState<string[]>([]);
+  const [models, setModels] = useState<string[]>(start?.models ?? []);
   const [finding, setFinding] = useState(false);
   const [shown, setShown] = useState<{ key: string; token: number } | undefined>();
   const [completion, setCompletion] = useState<Completion | undefined>();
   const loadingOlder = useRef(false);
   const timed = useRef(false);
-  const sentHistory = useRef<string[]>([]);
+  const sentHistory = useRef<string[]>(start ? sentOf(start.page.messages) : []);
   const composer = useRef<HTMLTextAreaElement>(null);
   // The newest state for work that spans several requests (loading pages up to a find's match).
   const messagesNow = useRef(messages);
@@ -145,6 +166,13 @@ function App() {
   useEffect(() => {
     if (!agentId) return;
     save({});
+    // The chat sent ahead first: the notifications kept for this view meanwhile are newer than it.
+    const offOpened = client.on('chatOpened', (opened) => {
+      if (opened.agent.id !== agentId) return;
+      answeredAt ||= performance.now();
+      sentAhead = true;
+      apply(opened);
+    });
     const offAgent = client.on('chatAgent', (a) => a.id === agentId && setAgent(a));
     const offMessage = client.on('chatMessage', ({ agentId: id, message }) => {
       if (id !== agentId) return;
@@ -156,44 +184,68 @@ function App() {
         return next;
       });
     });
+    if (start) {
+      answeredAt ||= readyAt;
+      return () => {
+        offOpened();
+        offAgent();
+        offMessage();
+      };
+    }
     (agentId === firstAgentId && firstOpen ? firstOpen : client.request('chatOpen', { agentId }))
       .then((opened) => {
         answeredAt ||= performance.now();
-        setAgent(opened.agent);
-        setThreshold(opened.contextWarningThreshold);
-        setSlash(opened.slashCommands);
-        setModels(opened.models);
-        // Pages come newest first; the list reads oldest first. Messages that arrived meanwhile
-        // stay, and of two versions of one message the further one wins.
-        setMessages((live) => {
-          const byId = new Map(live.map((m) => [m.id, m]));
-          const page = opened.page.messages
-            .slice()
-            .reverse()
-            .map((m) => {
-              const other = byId.get(m.id);
-              return other ? newer(m, other) : m;
-            });
-          const known = new Set(page.map((m) => m.id));
-          return [...page, ...live.filter((m) => !known.has(m.id))];
-        });
-        setOlder({ hasMore: opened.page.hasMore, ...(opened.page.nextCursor ? { cursor: opened.page.nextCursor } : {}) });
-        sentHistory.current = opened.page.messages.filter((m) => m.role === 'user' && m.kind === 'text').map((m) => m.content);
+        apply(opened);
       })
       .catch((e: Error) => setError(e.message));
     return () => {
+      offOpened();
       offAgent();
       offMessage();
     };
   }, [agentId]);
 
-  // The time from ready to the latest page on screen, for the log (and the benchmark).
-  useEffect(() => {
+  /** A chat as it opened (sent ahead, or the answer to chatOpen): what it holds joins what is shown. */
+  function apply(opened: OpenResult) {
+    setAgent(opened.agent);
+    setThreshold(opened.contextWarningThreshold);
+    setSlash(opened.slashCommands);
+    setModels(opened.models);
+    // Pages come newest first; the list reads oldest first. Messages that arrived meanwhile
+    // stay, and of two versions of one message the further one wins.
+    setMessages((live) => {
+      const byId = new Map(live.map((m) => [m.id, m]));
+      const page = opened.page.messages
+        .slice()
+        .reverse()
+        .map((m) => {
+          const other = byId.get(m.id);
+          return other ? newer(m, other) : m;
+        });
+      const known = new Set(page.map((m) => m.id));
+      return [...page, ...live.filter((m) => !known.has(m.id))];
+    });
+    setOlder(olderOf(opened.page));
+    sentHistory.current = sentOf(opened.page.messages);
+  }
+
+  // The time from ready to the latest page on screen, for the log (and the benchmark): the rows
+  // are in the page when this runs; the frame that paints them comes next, and a task queued from
+  // that frame runs once it is painted.
+  useLayoutEffect(() => {
     if (timed.current || messages.length === 0) return;
     timed.current = true;
-    requestAnimationFrame(() => {
-      client.command('log', { level: 'info', message: `latest page (${messages.length} messages) shown ${(performance.now() - readyAt).toFixed(1)} ms after the panel was ready (answered after ${(answeredAt - readyAt).toFixed(1)} ms)` });
-    });
+    const drawn = performance.now();
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        const at = (t: number) => (t - readyAt).toFixed(1);
+        const sinceOpened = typeof init.openedAt === 'number' ? `; ${Date.now() - init.openedAt} ms after the chat was opened` : '';
+        client.command('log', {
+          level: 'info',
+          message: `latest page (${messages.length} messages) shown ${at(performance.now())} ms after the panel was ready (answered after ${at(answeredAt)} ms, in the page after ${at(drawn)} ms${start ? ', in the page' : sentAhead ? ', sent ahead' : ''})${sinceOpened}`,
+        });
+      }),
+    );
   }, [messages]);
 
   /** Loads the next older page (of `limit` messages); false when there was none to load, or one is loading. */
@@ -494,7 +546,13 @@ function App() {
 const root = document.getElementById('root');
 readyAt = performance.now();
 client.command('ready', {});
-// The conversation is asked for before the first draw, so the two overlap.
+// The conversation: in the page when the host had it at once (checked like any answer); else asked
+// for before the first draw, so that the two overlap (the host may send it ahead: the first to
+// come is drawn).
 const firstAgentId = initialAgentId();
-const firstOpen = firstAgentId ? client.request('chatOpen', { agentId: firstAgentId }) : undefined;
+const embedded = init.agentId === firstAgentId && init.opened !== undefined ? requestSchemas.chatOpen.result.safeParse(init.opened) : undefined;
+const firstOpen = !firstAgentId ? undefined : embedded?.success ? Promise.resolve(embedded.data) : client.request('chatOpen', { agentId: firstAgentId });
 if (root) render(<App />, root);
+// While the host answers, the Markdown renderer runs once on a sample of what messages hold, so
+// that its first real use (the latest page) does not pay for warming it up.
+renderMarkdown('A **sample** with `code`, a [link](https://example.com) and\n\n- a list\n\n```ts\nconst x = 1;\n```\n');

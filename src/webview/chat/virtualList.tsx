@@ -33,7 +33,14 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const scroller = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
   const [, redraw] = useState(0);
-  const [viewport, setViewport] = useState({ top: 0, height: 800 });
+  const [viewport, setViewport] = useState(() => ({ top: 0, height: typeof window === 'undefined' ? 800 : window.innerHeight }));
+  // The first draw is only what is in view; the margin above and below follows a frame later, so
+  // that a long history shows as soon as it can.
+  const [margin, setMargin] = useState(0);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => setMargin(OVERSCAN_PX));
+    return () => cancelAnimationFrame(frame);
+  }, []);
   const stick = useRef(true);
   const firstKey = useRef<string | undefined>(undefined);
   const observer = useRef<ResizeObserver | undefined>(undefined);
@@ -50,9 +57,9 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   // follows after the draw): the first draw of a long history draws only those.
   const top = stick.current ? Math.max(0, total - viewport.height) : viewport.top;
   let start = 0;
-  while (start < items.length && offsets[start + 1]! < top - OVERSCAN_PX) start++;
+  while (start < items.length && offsets[start + 1]! < top - margin) start++;
   let end = start;
-  while (end < items.length && offsets[end]! < top + viewport.height + OVERSCAN_PX) end++;
+  while (end < items.length && offsets[end]! < top + viewport.height + margin) end++;
 
   if (!observer.current && typeof ResizeObserver !== 'undefined') {
     observer.current = new ResizeObserver((entries) => {

@@ -104,7 +104,7 @@ export const requestSchemas = {
   },
   chatSetMode: { params: z.strictObject({ agentId, mode: agentMode }), result: empty },
   /** Chooses the agent's model: live when it runs, from its next start otherwise. */
-  chatSetModel: { params: z.strictObject({ agentId, model: z.string().check(z.regex(/^[\w.[\]-]{1,100}$/)) }), result: empty },
+  chatSetModel: { params: z.strictObject({ agentId, model: z.string().check(z.regex(/^[A-Za-z0-9][\w.[\]-]{0,99}$/)) }), result: empty },
   /** Opens VS Code's diff editor on the file a tool call changed, before and after. */
   chatOpenDiff: { params: z.strictObject({ agentId, messageId: text(200) }), result: empty },
   /** Paths of the agent's worktree for an `@` completion, best match first. */

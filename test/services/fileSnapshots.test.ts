@@ -38,7 +38,9 @@ describe('FileSnapshots', () => {
     }));
     assert.deepEqual(reasons, ['it is larger than 2 MB', 'it is binary', 'it is not a file']);
     assert.equal(await snapshots.get(agent, unknown), undefined);
-    assert.deepEqual([...(await snapshots.messageIds(agent))].sort(), [edit, big, binary, folder].sort());
+    assert.deepEqual([...(await snapshots.messageIds(agent))], [edit], 'only changes kept whole, before and after, are listed');
+    await snapshots.remove(agent, big);
+    assert.equal(await snapshots.get(agent, big), undefined, 'a denied call\'s copy is forgotten');
     await assert.rejects(snapshots.get('../etc', edit), /is not an agent id/);
     await assert.rejects(snapshots.get(agent, '../../x'), /is not a message id/);
     await snapshots.deleteAgent(agent);

@@ -251,13 +251,14 @@ export class ChatPanel implements vscode.Disposable {
     const asked = performance.now();
     const services = await this.deps.services();
     const took = <T>(work: Promise<T>): Promise<[T, number]> => work.then((value) => [value, performance.now() - asked]);
-    const [[agent, agentMs], [page, pageMs], [session, sessionMs], changes] = await Promise.all([
-      took(services.runtime.get(agentId)),
+    const [[page, pageMs], [session, sessionMs], changes] = await Promise.all([
       took(prefetched ?? services.runtime.getMessages(agentId)),
       took(services.store.sessions.latest(agentId)),
       this.changes(services),
     ]);
-    this.deps.log.info(`Chat ${agentId}: opened in ${(performance.now() - asked).toFixed(1)} ms (agent ${agentMs.toFixed(1)}, messages ${pageMs.toFixed(1)}, session ${sessionMs.toFixed(1)})`);
+    // The agent last, so that its state is as new as it can be when the answer goes.
+    const [agent, agentMs] = await took(services.runtime.get(agentId));
+    this.deps.log.debug(`Chat ${agentId}: opened in ${(performance.now() - asked).toFixed(1)} ms (agent ${agentMs.toFixed(1)}, messages ${pageMs.toFixed(1)}, session ${sessionMs.toFixed(1)})`);
     const commands = (session?.data as { slashCommands?: unknown } | undefined)?.slashCommands;
     return {
       agent: this.view(services, agent),

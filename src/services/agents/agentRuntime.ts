@@ -747,6 +747,9 @@ class LiveAgent {
       });
     } else {
       this.process.respond(requestId, { behavior: 'deny', message: answer.message?.trim() || 'The user denied this.' });
+      // A denied call changes nothing: the copy of its file taken before it is not kept.
+      const messageId = toolUseId ? this.toolMessageIds.get(toolUseId) : undefined;
+      if (messageId) void this.runtime.snapshots?.remove(this.agentId, messageId).catch(() => undefined);
     }
     this.enqueue(async () => {
       if (this.pending.length) await this.runtime.setStatus(this.agentId, 'waiting', `needs permission: ${this.pending[0]!.summary}`);

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { ClaudeManagerError } from '../errors';
@@ -34,6 +34,15 @@ export function toolFilePath(input: Record<string, unknown> | undefined, cwd: st
 
 async function readSide(path: string): Promise<SnapshotSide> {
   const at = new Date().toISOString();
+  // Looked at before it is opened: opening a named pipe would wait for a writer, and the CLI
+  // waits for this read.
+  try {
+    if (!(await stat(path)).isFile()) return { state: 'unavailable', reason: 'it is not a file', at };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { state: 'absent', at };
+    return { state: 'unavailable', reason: `it could not be read (${code ?? (error as Error).message})`, at };
+  }
   let handle;
   try {
     handle = await open(path, 'r');
@@ -68,9 +77,10 @@ export class FileSnapshots {
     return join(this.dir, agentId);
   }
 
-  private path(agentId: string, messageId: string): string {
+  /** Where a change is kept: `<id>.json` once whole, `<id>.before.json` while only its "before" is. */
+  private path(agentId: string, messageId: string, part?: 'before'): string {
     if (!/^msg_[A-Za-z0-9_-]+$/.test(messageId)) throw new ClaudeManagerError('INVALID_INPUT', `"${messageId}" is not a message id.`);
-    return join(this.agentDir(agentId), `${messageId}.json`);
+    return join(this.agentDir(agentId), part ? `${messageId}.before.json` : `${messageId}.json`);
   }
 
   /**
@@ -78,29 +88,40 @@ export class FileSnapshots {
    * taken again (the file read once more when the user allows the call) replaces the first.
    */
   async capture(agentId: string, messageId: string, toolName: string, filePath: string, side: 'before' | 'after'): Promise<void> {
-    const path = this.path(agentId, messageId);
     const existing = (await this.get(agentId, messageId)) ?? { filePath, toolName };
     const change: FileChange = { ...existing, filePath, [side]: await readSide(filePath) };
     await mkdir(this.agentDir(agentId), { recursive: true });
+    const whole = change.before !== undefined && change.after !== undefined;
+    const path = this.path(agentId, messageId, whole ? undefined : 'before');
     const temp = `${path}.${process.pid}.tmp`;
     await writeFile(temp, JSON.stringify(change), { mode: 0o600 });
     await rename(temp, path);
+    if (whole) await rm(this.path(agentId, messageId, 'before'), { force: true });
   }
 
   /** The change kept for a tool message, or undefined when none was. */
   async get(agentId: string, messageId: string): Promise<FileChange | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.path(agentId, messageId), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+    for (const part of [undefined, 'before'] as const) {
+      let text: string;
+      try {
+        text = await readFile(this.path(agentId, messageId, part), 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+      const parsed = changeSchema.safeParse(json);
+      return parsed.success ? parsed.data : undefined;
     }
-    const parsed = changeSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    return undefined;
   }
 
-  /** The tool messages of an agent that have a change kept. */
+  /** The tool messages of an agent whose change was kept whole: before and after. */
   async messageIds(agentId: string): Promise<Set<string>> {
     try {
       return new Set((await readdir(this.agentDir(agentId))).filter((n) => /^msg_[A-Za-z0-9_-]+\.json$/.test(n)).map((n) => n.slice(0, -5)));
@@ -108,6 +129,12 @@ export class FileSnapshots {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
       throw error;
     }
+  }
+
+  /** Forgets the change kept for one tool message (a call the user denied: it changed nothing). */
+  async remove(agentId: string, messageId: string): Promise<void> {
+    await rm(this.path(agentId, messageId, 'before'), { force: true });
+    await rm(this.path(agentId, messageId), { force: true });
   }
 
   /** Forgets every change kept for an agent. */

@@ -147,8 +147,9 @@ export class GitService {
 
   /** The files of a worktree git would show: tracked ones and untracked ones not ignored, relative, with "/". */
   async listFiles(worktreePath: string): Promise<string[]> {
-    const out = await this.run(worktreePath, ['ls-files', '--cached', '--others', '--exclude-standard', '--deduplicate', '-z'], 'Listing the worktree\'s files');
-    return out.split('\0').filter((p) => p.length > 0);
+    const out = await this.run(worktreePath, ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], 'Listing the worktree\'s files');
+    // A tracked file with changes is listed more than once (git's --deduplicate needs 2.31).
+    return [...new Set(out.split('\0').filter((p) => p.length > 0))];
   }
 
   async listWorktrees(repoPath: string): Promise<GitWorktree[]> {

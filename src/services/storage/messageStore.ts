@@ -183,7 +183,13 @@ export class MessageStore {
     await scanLog(this.logPath(agentId), (data, start, end, offset) => {
       const id = recordId(data, start, end);
       if (id === undefined || index.latest.get(id)?.offset !== offset) return;
-      const record = recordSchema.safeParse(JSON.parse(data.toString('utf8', start, end)));
+      let json: unknown;
+      try {
+        json = JSON.parse(data.toString('utf8', start, end));
+      } catch {
+        return;
+      }
+      const record = recordSchema.safeParse(json);
       if (!record.success) return;
       const m = record.data.m;
       if (

@@ -45,7 +45,11 @@ export function FindBar(props: {
         (e: Error) => mine === asked.current && setError(e.message),
       );
     }, 200);
-    return () => clearTimeout(timer);
+    return () => {
+      clearTimeout(timer);
+      // A search still on its way answers nobody: the text changed, or the bar closed.
+      asked.current++;
+    };
   }, [query]);
 
   const move = (by: number) => {

@@ -13,6 +13,8 @@ import { VirtualList } from './virtualList';
 interface UiState {
   agentId: string;
   draft: string;
+  /** The page's `openedAt` once its conversation was drawn: a page loaded again (the panel hidden, then shown) asks afresh. */
+  openedAt?: number;
 }
 
 const client = new HostClient<UiState>();
@@ -111,7 +113,7 @@ function Header(props: {
             }}
           >
             {!agent.model && <option value="">Default</option>}
-            {props.models.map((m) => (
+            {(agent.model && !props.models.includes(agent.model) ? [...props.models, agent.model] : props.models).map((m) => (
               <option value={m}>{m}</option>
             ))}
           </select>
@@ -165,7 +167,7 @@ function App() {
 
   useEffect(() => {
     if (!agentId) return;
-    save({});
+    save(typeof init.openedAt === 'number' ? { openedAt: init.openedAt } : {});
     // The chat sent ahead first: the notifications kept for this view meanwhile are newer than it.
     const offOpened = client.on('chatOpened', (opened) => {
       if (opened.agent.id !== agentId) return;
@@ -195,7 +197,8 @@ function App() {
     (agentId === firstAgentId && firstOpen ? firstOpen : client.request('chatOpen', { agentId }))
       .then((opened) => {
         answeredAt ||= performance.now();
-        apply(opened);
+        // Sent ahead already: what changed since comes as notifications, newer than this answer.
+        if (!sentAhead) apply(opened);
       })
       .catch((e: Error) => setError(e.message));
     return () => {
@@ -270,15 +273,19 @@ function App() {
   };
 
   /** Brings a message into view, loading older pages (large ones) until it is there. */
+  const going = useRef(0);
   const goTo = async (messageId: string) => {
+    // Only the latest match asked for is shown (an earlier one may still be loading pages).
+    const mine = ++going.current;
     while (!messagesNow.current.some((m) => m.id === messageId)) {
+      if (mine !== going.current) return;
       if (loadingOlder.current) {
         await new Promise((resolve) => setTimeout(resolve, 30));
         continue;
       }
       if (!(await loadOlder(500))) break;
     }
-    setShown((s) => ({ key: messageId, token: (s?.token ?? 0) + 1 }));
+    if (mine === going.current) setShown((s) => ({ key: messageId, token: (s?.token ?? 0) + 1 }));
   };
 
   // Ctrl+F / Cmd+F opens the find bar (the whole history is searched, not only the rows drawn).
@@ -405,6 +412,7 @@ function App() {
           search={(query) => client.request('chatFind', { agentId, query })}
           onGoTo={(id) => void goTo(id)}
           onClose={() => {
+            going.current++;
             setFinding(false);
             setShown(undefined);
             composer.current?.focus();
@@ -550,7 +558,8 @@ client.command('ready', {});
 // for before the first draw, so that the two overlap (the host may send it ahead: the first to
 // come is drawn).
 const firstAgentId = initialAgentId();
-const embedded = init.agentId === firstAgentId && init.opened !== undefined ? requestSchemas.chatOpen.result.safeParse(init.opened) : undefined;
+const fresh = init.agentId === firstAgentId && init.opened !== undefined && client.state?.openedAt !== init.openedAt;
+const embedded = fresh ? requestSchemas.chatOpen.result.safeParse(init.opened) : undefined;
 const firstOpen = !firstAgentId ? undefined : embedded?.success ? Promise.resolve(embedded.data) : client.request('chatOpen', { agentId: firstAgentId });
 if (root) render(<App />, root);
 // While the host answers, the Markdown renderer runs once on a sample of what messages hold, so

@@ -1,4 +1,12 @@
-import { useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+/** A text box focused once it is drawn (`autofocus` does not apply to an element inserted once something has focus). */
+function FocusedInput(props: JSX.InputHTMLAttributes<HTMLInputElement>) {
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return <input ref={ref} {...props} />;
+}
 import type { ChatAgent, ChatMessage } from '../protocol';
 import { renderMarkdown } from './markdown';
 
@@ -129,11 +137,10 @@ export function PermissionCard(props: {
             answer({ behavior: 'deny', ...(reason.trim() ? { message: reason.trim() } : {}) });
           }}
         >
-          <input
+          <FocusedInput
             aria-label="Why (for the agent, optional)"
             placeholder="Why (for the agent, optional)"
             value={reason}
-            autoFocus
             onInput={(e) => setReason((e.target as HTMLInputElement).value)}
             onKeyDown={(e) => e.key === 'Escape' && (e.preventDefault(), e.stopPropagation(), setDenying(false))}
           />
@@ -188,11 +195,10 @@ export function PlanCard(props: {
             if (feedback.trim()) run(() => props.onKeepPlanning(feedback.trim()));
           }}
         >
-          <input
+          <FocusedInput
             aria-label="What should change in the plan"
             placeholder="What should change in the plan"
             value={feedback}
-            autoFocus
             onInput={(e) => setFeedback((e.target as HTMLInputElement).value)}
             onKeyDown={(e) => e.key === 'Escape' && (e.preventDefault(), e.stopPropagation(), setReplying(false))}
           />

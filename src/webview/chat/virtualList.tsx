@@ -107,11 +107,12 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     if (!el || !pin) return;
     const index = items.findIndex((i) => keyOf(i) === pin.key);
     if (index < 0) return;
-    const top = Math.max(0, offsets[index]! - el.clientHeight / 3);
+    // (Clamped as the browser clamps it: a row near the end cannot come a third of the way down.)
+    const top = Math.min(Math.max(0, offsets[index]! - el.clientHeight / 3), Math.max(0, el.scrollHeight - el.clientHeight));
     if (Math.abs(el.scrollTop - top) > 1) {
       stick.current = false;
       el.scrollTop = top;
-      setViewport({ top: el.scrollTop, height: el.clientHeight });
+      if (el.scrollTop !== viewport.top || el.clientHeight !== viewport.height) setViewport({ top: el.scrollTop, height: el.clientHeight });
     }
     pin.top = el.scrollTop;
   });
@@ -150,7 +151,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     <div class="virtual-list" ref={scroller} onScroll={onScroll} role="log" aria-label={props.label} aria-live="polite" tabIndex={0}>
       <div style={{ height: `${offsets[start]}px` }} aria-hidden="true" />
       {items.slice(start, end).map((item) => (
-        <div key={keyOf(item)} data-key={keyOf(item)} ref={measure} class={keyOf(item) === props.current ? 'row current' : 'row'}>
+        <div key={keyOf(item)} data-key={keyOf(item)} ref={measure} class={keyOf(item) === props.current ? 'row current' : 'row'} aria-current={keyOf(item) === props.current ? 'true' : undefined}>
           {props.render(item)}
         </div>
       ))}

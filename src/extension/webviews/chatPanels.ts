@@ -192,9 +192,9 @@ export class ChatPanel implements vscode.Disposable {
             void services.runtime.getFileChange(m.agentId, m.id).then(
               async (change) => {
                 if (change.after) (await this.changes(services)).add(m.id);
-                this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, await this.changes(services)) });
+                if (this.disposables.length) this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, await this.changes(services)) });
               },
-              () => this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) }),
+              () => this.disposables.length && this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) }),
             );
             return;
           }

@@ -327,6 +327,7 @@ class LiveAgent {
         return this.onResult(parsed.line);
       case 'control_cancel_request': {
         const at = this.pending.findIndex((p) => p.requestId === parsed.line.request_id);
+        this.requestToolUse.delete(parsed.line.request_id);
         if (at >= 0) {
           this.pending.splice(at, 1);
           await this.runtime.agentChanged(this.agentId);

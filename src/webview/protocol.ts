@@ -67,7 +67,7 @@ export type ChatMessage = z.infer<typeof chatMessage>;
 const chatPage = z.strictObject({ messages: z.array(chatMessage), hasMore: z.boolean(), nextCursor: z.optional(z.string()) });
 
 /** A chat as it opens: its agent, its latest messages (newest first), its slash commands, the models to offer. */
-const chatOpened = z.strictObject({
+const chatOpenResult = z.strictObject({
   agent: chatAgent,
   page: chatPage,
   slashCommands: z.array(z.string()),
@@ -83,7 +83,7 @@ export const requestSchemas = {
   /** The chat's agent, its latest messages (newest first), its slash commands. */
   chatOpen: {
     params: z.strictObject({ agentId }),
-    result: chatOpened,
+    result: chatOpenResult,
   },
   /** An older page of the conversation. */
   chatPage: { params: z.strictObject({ agentId, before: text(200), limit: z.optional(z.int().check(z.minimum(1), z.maximum(500))) }), result: chatPage },
@@ -155,12 +155,6 @@ export type CommandParams<C extends CommandName> = z.infer<(typeof commandSchema
 
 /** Notifications from the host. */
 export const notificationSchemas = {
-  /**
-   * The chat as it opens, sent ahead by the host as soon as it has read it, before the webview's
-   * script says it is ready (the editor keeps messages for a page that is still loading), so that
-   * no round trip delays the first page. The answer to `chatOpen` comes too, later.
-   */
-  chatOpened: chatOpened,
   /** The chat's agent changed: status, reason, context, usage, prompts. */
   chatAgent: chatAgent,
   /** A message was added, or grew (a streaming one comes again under its id, longer). */

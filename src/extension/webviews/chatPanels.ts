@@ -146,31 +146,20 @@ export class ChatPanel implements vscode.Disposable {
    * Follows the agent, reads the conversation, and gives the webview its page. A conversation
    * read within `EMBED_WAIT_MS` goes in the page itself: the webview draws it as its script starts,
    * with no round trip (measured under load, a round trip to the host took 45–110 ms after the
-   * script started, more than the read). A longer read (the first of a long conversation, a store
-   * still opening) is not waited for: the page is given without it, and the conversation is sent
-   * ahead as soon as it is read (`chatOpened`; the editor hands it to the script once that runs).
-   * Changes from the moment the panel follows are held for the webview and come after either, so
-   * they are never older than the snapshot. The webview asks with `chatOpen` too when it got none
-   * in its page, answered with the messages read meanwhile and the agent read fresh.
+   * script started, more than the read). Changes from the moment the panel follows are held for
+   * the webview and come after, so they are never older than that snapshot. A longer read (the
+   * first of a long conversation, a store still opening) is not waited for: the webview asks with
+   * `chatOpen`, answered with the messages read meanwhile and the agent read fresh.
    */
   private async start(): Promise<void> {
     const openedAt = Date.now();
     const reading = this.follow().then(() => this.open(this.agentId, this.prefetched));
-    reading.catch(() => undefined);
     const waited = new Promise<undefined>((resolve) => setTimeout(resolve, EMBED_WAIT_MS, undefined));
     const early = await Promise.race([reading, waited]).catch(() => undefined);
     if (this.disposables.length === 0) return;
     const embedded = early && JSON.stringify(early).length <= MAX_EMBED_CHARS ? early : undefined;
     if (embedded) this.prefetched = undefined;
     this.panel.webview.html = buildWebviewHtml(this.panel.webview, this.deps.context.extensionUri, 'chat', 'Chat', { agentId: this.agentId, openedAt, ...(embedded ? { opened: embedded } : {}) });
-    if (embedded) return;
-    try {
-      const opened = await reading;
-      if (this.disposables.length > 0 && this.host.sendAhead('chatOpened', opened)) this.deps.log.debug(`Chat ${this.agentId}: the first page was sent ahead`);
-    } catch (error) {
-      // The webview asks for it (chatOpen) and shows what fails.
-      this.deps.log.debug(`Chat ${this.agentId}: reading the chat ahead failed: ${(error as Error).message}`);
-    }
   }
 
   /** Follows the agent: its changes and messages go to the webview; the title shows its status. Resolves once it follows. */

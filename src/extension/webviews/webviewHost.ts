@@ -71,18 +71,6 @@ export class WebviewHost implements vscode.Disposable {
     this.isReady = false;
   }
 
-  /**
-   * Posts a notification at once if the webview has not said it is ready yet, and reports whether
-   * it did. For a snapshot worth having before the script asks (a chat's first page): the editor
-   * hands messages posted while the page loads to its script once it runs. Once the webview is
-   * ready this sends nothing: what it learns from then on comes in order through `notify`.
-   */
-  sendAhead<N extends NotificationMethod>(method: N, params: NotificationParams<N>): boolean {
-    if (this.isReady) return false;
-    void this.webview.postMessage({ kind: 'notification', method, params });
-    return true;
-  }
-
   /** Sends a notification, or queues it until the webview is ready. */
   notify<N extends NotificationMethod>(method: N, params: NotificationParams<N>): void {
     this.send({ kind: 'notification', method, params });

@@ -20,9 +20,8 @@ interface UiState {
 const client = new HostClient<UiState>();
 /** When the page told the host it was ready: the latest page is timed from here (logged once). */
 let readyAt = 0;
-/** When the conversation arrived (sent ahead, or the answer to the first chatOpen), and whether it was sent ahead. */
+/** When the conversation arrived (in the page, or the answer to the first chatOpen). */
 let answeredAt = 0;
-let sentAhead = false;
 
 /** What the host put in the page: the agent's id, when the chat was opened, and perhaps its first page. */
 function pageInit(): { agentId?: unknown; openedAt?: unknown; opened?: unknown } {
@@ -168,13 +167,6 @@ function App() {
   useEffect(() => {
     if (!agentId) return;
     save(typeof init.openedAt === 'number' ? { openedAt: init.openedAt } : {});
-    // The chat sent ahead first: the notifications kept for this view meanwhile are newer than it.
-    const offOpened = client.on('chatOpened', (opened) => {
-      if (opened.agent.id !== agentId) return;
-      answeredAt ||= performance.now();
-      sentAhead = true;
-      apply(opened);
-    });
     const offAgent = client.on('chatAgent', (a) => a.id === agentId && setAgent(a));
     const offMessage = client.on('chatMessage', ({ agentId: id, message }) => {
       if (id !== agentId) return;
@@ -189,7 +181,6 @@ function App() {
     if (start) {
       answeredAt ||= readyAt;
       return () => {
-        offOpened();
         offAgent();
         offMessage();
       };
@@ -197,18 +188,16 @@ function App() {
     (agentId === firstAgentId && firstOpen ? firstOpen : client.request('chatOpen', { agentId }))
       .then((opened) => {
         answeredAt ||= performance.now();
-        // Sent ahead already: what changed since comes as notifications, newer than this answer.
-        if (!sentAhead) apply(opened);
+        apply(opened);
       })
       .catch((e: Error) => setError(e.message));
     return () => {
-      offOpened();
       offAgent();
       offMessage();
     };
   }, [agentId]);
 
-  /** A chat as it opened (sent ahead, or the answer to chatOpen): what it holds joins what is shown. */
+  /** A chat as it opened (the answer to chatOpen): what it holds joins what is shown. */
   function apply(opened: OpenResult) {
     setAgent(opened.agent);
     setThreshold(opened.contextWarningThreshold);
@@ -245,7 +234,7 @@ function App() {
         const sinceOpened = typeof init.openedAt === 'number' ? `; ${Date.now() - init.openedAt} ms after the chat was opened` : '';
         client.command('log', {
           level: 'info',
-          message: `latest page (${messages.length} messages) shown ${at(performance.now())} ms after the panel was ready (answered after ${at(answeredAt)} ms, in the page after ${at(drawn)} ms${start ? ', in the page' : sentAhead ? ', sent ahead' : ''})${sinceOpened}`,
+          message: `latest page (${messages.length} messages) shown ${at(performance.now())} ms after the panel was ready (answered after ${at(answeredAt)} ms, in the page after ${at(drawn)} ms${start ? ', in the page' : ''})${sinceOpened}`,
         });
       }),
     );
@@ -555,8 +544,7 @@ const root = document.getElementById('root');
 readyAt = performance.now();
 client.command('ready', {});
 // The conversation: in the page when the host had it at once (checked like any answer); else asked
-// for before the first draw, so that the two overlap (the host may send it ahead: the first to
-// come is drawn).
+// for before the first draw, so that the two overlap.
 const firstAgentId = initialAgentId();
 const fresh = init.agentId === firstAgentId && init.opened !== undefined && client.state?.openedAt !== init.openedAt;
 const embedded = fresh ? requestSchemas.chatOpen.result.safeParse(init.opened) : undefined;

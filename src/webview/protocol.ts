@@ -72,7 +72,7 @@ const chatOpenResult = z.strictObject({
   page: chatPage,
   slashCommands: z.array(z.string()),
   contextWarningThreshold: z.number(),
-  /** The models the selector offers (the CLI's aliases); the agent's own is added when it is another. */
+  /** The models the selector offers (the CLI's aliases); the webview adds the agent's own when it is another. */
   models: z.array(z.string()),
 });
 const empty = z.strictObject({});

@@ -3,8 +3,8 @@ import type { Agent } from '../../services/agents/agentRuntime';
 import { ClaudeManagerError } from '../../services/errors';
 import { FILE_TOOLS } from '../../services/agents/fileTools';
 import { rankPaths } from '../../services/agents/pathCompletion';
-import type { StoredMessage } from '../../services/storage/messageStore';
-import type { ChatAgent, ChatMessage, RequestParams } from '../../webview/protocol';
+import type { MessagePage, StoredMessage } from '../../services/storage/messageStore';
+import type { ChatAgent, ChatMessage, RequestParams, RequestResult } from '../../webview/protocol';
 import type { Services } from '../services';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
 import { followPanel, WebviewHost } from './webviewHost';
@@ -28,6 +28,11 @@ const MAX_EMBED_CHARS = 2_000_000;
 
 /** How long a worktree's file list is reused for `@` completions. */
 const FILES_TTL_MS = 10_000;
+
+/** A page as the panel sends it: each message with whether its file change can be shown. */
+function chatPageOf(page: MessagePage, fileChanges: ReadonlySet<string>): RequestResult<'chatPage'> {
+  return { messages: page.messages.map((m) => chatMessage(m, fileChanges)), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
 
 /** The panel's view of a message: the documented fields, nothing of the store's bookkeeping. */
 function chatMessage(m: StoredMessage, fileChanges?: ReadonlySet<string>): ChatMessage {
@@ -86,7 +91,7 @@ export class ChatPanel implements vscode.Disposable {
         chatPage: async (p) => {
           const services = await deps.services();
           const [page, changes] = await Promise.all([services.runtime.getMessages(mine(p).agentId, { before: p.before, ...(p.limit ? { limit: p.limit } : {}) }), this.changes(services)]);
-          return { messages: page.messages.map((m) => chatMessage(m, changes)), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+          return chatPageOf(page, changes);
         },
         chatSetModel: async (p) => {
           await (await deps.services()).runtime.update(mine(p).agentId, { model: p.model });
@@ -237,24 +242,17 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   private async open(agentId: string, prefetched?: ReturnType<Services['runtime']['getMessages']>) {
-    const asked = performance.now();
     const services = await this.deps.services();
-    const took = <T>(work: Promise<T>): Promise<[T, number]> => work.then((value) => [value, performance.now() - asked]);
-    const [[page, pageMs], [session, sessionMs], changes] = await Promise.all([
-      took(prefetched ?? services.runtime.getMessages(agentId)),
-      took(services.store.sessions.latest(agentId)),
-      this.changes(services),
-    ]);
+    const [page, session, changes] = await Promise.all([prefetched ?? services.runtime.getMessages(agentId), services.store.sessions.latest(agentId), this.changes(services)]);
     // The agent last, so that its state is as new as it can be when the answer goes.
-    const [agent, agentMs] = await took(services.runtime.get(agentId));
-    this.deps.log.debug(`Chat ${agentId}: opened in ${(performance.now() - asked).toFixed(1)} ms (agent ${agentMs.toFixed(1)}, messages ${pageMs.toFixed(1)}, session ${sessionMs.toFixed(1)})`);
+    const agent = await services.runtime.get(agentId);
     const commands = (session?.data as { slashCommands?: unknown } | undefined)?.slashCommands;
     return {
       agent: this.view(services, agent),
-      page: { messages: page.messages.map((m) => chatMessage(m, changes)), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
+      page: chatPageOf(page, changes),
       slashCommands: Array.isArray(commands) ? commands.filter((c): c is string => typeof c === 'string') : [],
       contextWarningThreshold: services.runtime.contextWarningThreshold(),
-      models: agent.model && !MODELS.includes(agent.model) ? [...MODELS, agent.model] : MODELS,
+      models: MODELS,
     };
   }
 

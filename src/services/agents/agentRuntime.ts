@@ -711,18 +711,22 @@ class LiveAgent {
    * file a file tool is about to change is read before it runs (PreToolUse) and after (PostToolUse).
    */
   private async onHookCallback(request: ControlRequestLine): Promise<void> {
+    const input = (request.request as { input?: unknown }).input as { hook_event_name?: unknown; tool_name?: unknown; tool_input?: unknown; tool_use_id?: unknown } | undefined;
+    const side = input?.hook_event_name === 'PreToolUse' ? 'before' : input?.hook_event_name === 'PostToolUse' ? 'after' : undefined;
+    const toolInput = input?.tool_input && typeof input.tool_input === 'object' ? (input.tool_input as Record<string, unknown>) : undefined;
+    if (side && typeof input?.tool_use_id === 'string' && typeof input.tool_name === 'string') await this.keepFile(input.tool_use_id, input.tool_name, toolInput, side);
+    this.process.respond(request.request_id, {});
+  }
+
+  /** Keeps the file of a file tool call as it is now, as its `side`; a failure is logged, never thrown (the CLI waits). */
+  private async keepFile(toolUseId: string, toolName: string, toolInput: Record<string, unknown> | undefined, side: 'before' | 'after'): Promise<void> {
+    const messageId = this.toolMessageIds.get(toolUseId);
+    const filePath = toolFilePath(toolInput, this.cwd);
+    if (!messageId || !filePath || !FILE_TOOLS.has(toolName)) return;
     try {
-      const input = (request.request as { input?: unknown }).input as { hook_event_name?: unknown; tool_name?: unknown; tool_input?: unknown; tool_use_id?: unknown } | undefined;
-      const side = input?.hook_event_name === 'PreToolUse' ? 'before' : input?.hook_event_name === 'PostToolUse' ? 'after' : undefined;
-      const toolName = typeof input?.tool_name === 'string' ? input.tool_name : '';
-      const messageId = typeof input?.tool_use_id === 'string' ? this.toolMessageIds.get(input.tool_use_id) : undefined;
-      const toolInput = input?.tool_input && typeof input.tool_input === 'object' ? (input.tool_input as Record<string, unknown>) : undefined;
-      const filePath = toolFilePath(toolInput, this.cwd);
-      if (side && messageId && filePath && FILE_TOOLS.has(toolName)) await this.runtime.snapshots?.capture(this.agentId, messageId, toolName, filePath, side);
+      await this.runtime.snapshots?.capture(this.agentId, messageId, toolName, filePath, side);
     } catch (error) {
-      this.runtime.logger.warn(`Agent ${this.agentId}: keeping a file as a tool found it failed: ${(error as Error).message}`);
-    } finally {
-      this.process.respond(request.request_id, {});
+      this.runtime.logger.warn(`Agent ${this.agentId}: keeping ${filePath} ${side} ${toolName} failed: ${(error as Error).message}`);
     }
   }
 
@@ -734,13 +738,7 @@ class LiveAgent {
     this.requestToolUse.delete(requestId);
     if (answer.behavior === 'allow') {
       // The file as it is when the user lets the tool run (it may have changed while the question waited).
-      const messageId = toolUseId ? this.toolMessageIds.get(toolUseId) : undefined;
-      const filePath = toolFilePath(request!.input, this.cwd);
-      if (messageId && filePath && FILE_TOOLS.has(request!.toolName)) {
-        await this.runtime.snapshots
-          ?.capture(this.agentId, messageId, request!.toolName, filePath, 'before')
-          .catch((error: unknown) => this.runtime.logger.warn(`Agent ${this.agentId}: keeping ${filePath} before ${request!.toolName} failed: ${(error as Error).message}`));
-      }
+      if (toolUseId) await this.keepFile(toolUseId, request!.toolName, request!.input, 'before');
       this.process.respond(requestId, {
         behavior: 'allow',
         updatedInput: request!.input,

@@ -249,7 +249,7 @@ function App() {
       const page = await client.request('chatPage', { agentId, before: cursor, ...(limit ? { limit } : {}) });
       const list = [...page.messages.slice().reverse(), ...messagesNow.current];
       messagesNow.current = list;
-      olderNow.current = { hasMore: page.hasMore, ...(page.nextCursor ? { cursor: page.nextCursor } : {}) };
+      olderNow.current = olderOf(page);
       setMessages(list);
       setOlder(olderNow.current);
       return true;

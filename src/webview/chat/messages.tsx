@@ -1,12 +1,4 @@
-import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-
-/** A text box focused once it is drawn (`autofocus` does not apply to an element inserted once something has focus). */
-function FocusedInput(props: JSX.InputHTMLAttributes<HTMLInputElement>) {
-  const ref = useRef<HTMLInputElement>(null);
-  useEffect(() => ref.current?.focus(), []);
-  return <input ref={ref} {...props} />;
-}
 import type { ChatAgent, ChatMessage } from '../protocol';
 import { renderMarkdown } from './markdown';
 
@@ -111,6 +103,41 @@ export function MessageView({ message, onCopy, onOpenDiff }: { message: ChatMess
 }
 
 /**
+ * A line of text for the agent with an answer (a denial's reason, feedback on a plan): its box
+ * takes focus when drawn (`autofocus` does not apply to an element inserted once something has
+ * focus), Enter sends it, Escape or Cancel goes back.
+ */
+function ReplyForm(props: { label: string; submit: string; required?: boolean; busy: boolean; onSubmit: (text: string) => void; onCancel: () => void }) {
+  const [text, setText] = useState('');
+  const box = useRef<HTMLInputElement>(null);
+  useEffect(() => box.current?.focus(), []);
+  const blocked = props.busy || (props.required === true && !text.trim());
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!blocked) props.onSubmit(text.trim());
+      }}
+    >
+      <input
+        ref={box}
+        aria-label={props.label}
+        placeholder={props.label}
+        value={text}
+        onInput={(e) => setText((e.target as HTMLInputElement).value)}
+        onKeyDown={(e) => e.key === 'Escape' && (e.preventDefault(), e.stopPropagation(), props.onCancel())}
+      />
+      <button type="submit" disabled={blocked}>
+        {props.submit}
+      </button>
+      <button type="button" class="secondary" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
+/**
  * A permission request in the flow: allow once, always allow the tool for this session, or deny
  * with an optional reason. In plan mode the CLI's ExitPlanMode request is the plan itself.
  */
@@ -119,7 +146,6 @@ export function PermissionCard(props: {
   onAnswer: (answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) => Promise<void>;
 }) {
   const { request } = props;
-  const [reason, setReason] = useState('');
   const [denying, setDenying] = useState(false);
   const [busy, run] = useBusy();
   const answer = (a: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) => run(() => props.onAnswer(a));
@@ -131,26 +157,7 @@ export function PermissionCard(props: {
       </div>
       {command && <pre>{command}</pre>}
       {denying ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            answer({ behavior: 'deny', ...(reason.trim() ? { message: reason.trim() } : {}) });
-          }}
-        >
-          <FocusedInput
-            aria-label="Why (for the agent, optional)"
-            placeholder="Why (for the agent, optional)"
-            value={reason}
-            onInput={(e) => setReason((e.target as HTMLInputElement).value)}
-            onKeyDown={(e) => e.key === 'Escape' && (e.preventDefault(), e.stopPropagation(), setDenying(false))}
-          />
-          <button type="submit" disabled={busy}>
-            Deny
-          </button>
-          <button type="button" class="secondary" onClick={() => setDenying(false)}>
-            Cancel
-          </button>
-        </form>
+        <ReplyForm label="Why (for the agent, optional)" submit="Deny" busy={busy} onSubmit={(reason) => answer({ behavior: 'deny', ...(reason ? { message: reason } : {}) })} onCancel={() => setDenying(false)} />
       ) : (
         <div class="buttons">
           <button type="button" disabled={busy} onClick={() => answer({ behavior: 'allow' })}>
@@ -178,7 +185,6 @@ export function PlanCard(props: {
   onApprove: (mode: 'regular' | 'auto') => Promise<void>;
   onKeepPlanning: (feedback: string) => Promise<void>;
 }) {
-  const [feedback, setFeedback] = useState('');
   const [replying, setReplying] = useState(false);
   const [busy, run] = useBusy();
   const plan = typeof props.request.input.plan === 'string' ? props.request.input.plan : '';
@@ -189,26 +195,7 @@ export function PlanCard(props: {
       </div>
       <div class="markdown plan" dangerouslySetInnerHTML={{ __html: renderMarkdown(plan || '(The agent sent no plan text.)') }} />
       {replying ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (feedback.trim()) run(() => props.onKeepPlanning(feedback.trim()));
-          }}
-        >
-          <FocusedInput
-            aria-label="What should change in the plan"
-            placeholder="What should change in the plan"
-            value={feedback}
-            onInput={(e) => setFeedback((e.target as HTMLInputElement).value)}
-            onKeyDown={(e) => e.key === 'Escape' && (e.preventDefault(), e.stopPropagation(), setReplying(false))}
-          />
-          <button type="submit" disabled={busy || !feedback.trim()}>
-            Send Feedback
-          </button>
-          <button type="button" class="secondary" onClick={() => setReplying(false)}>
-            Cancel
-          </button>
-        </form>
+        <ReplyForm label="What should change in the plan" submit="Send Feedback" required busy={busy} onSubmit={(feedback) => run(() => props.onKeepPlanning(feedback))} onCancel={() => setReplying(false)} />
       ) : (
         <div class="buttons">
           <button type="button" disabled={busy} onClick={() => run(() => props.onApprove('regular'))}>

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { CliProcess, type SpawnFn } from '../../src/services/agents/cliProcess';
+import { CliProcess, describeDroppedLine, type SpawnFn } from '../../src/services/agents/cliProcess';
 import type { CliLine } from '../../src/services/agents/cliProtocol';
 import { LineSplitter } from '../../src/services/agents/lineSplitter';
 import { ClaudeManagerError } from '../../src/services/errors';
@@ -55,7 +55,11 @@ describe('LineSplitter', () => {
   it('splits lines across chunks, handles \\r\\n and a last line without newline, and drops oversized lines saying so', () => {
     const lines: string[] = [];
     const dropped: number[] = [];
-    const splitter = new LineSplitter((l) => lines.push(l), (n) => dropped.push(n), 10);
+    const edges: string[] = [];
+    const splitter = new LineSplitter((l) => lines.push(l), (d) => {
+      dropped.push(d.bytes);
+      edges.push(`${d.head}|${d.tail}`);
+    }, 10);
     splitter.push(Buffer.from('ab'));
     splitter.push(Buffer.from('c\r\nde\n'));
     splitter.push(Buffer.from('0123456789ABC'));
@@ -64,6 +68,20 @@ describe('LineSplitter', () => {
     splitter.end();
     assert.deepEqual(lines, ['abc', 'de', 'ok', 'tail']);
     assert.deepEqual(dropped, [16]);
+    assert.deepEqual(edges, ['0123456789ABC|0123456789ABCDEF'], 'the ends of a dropped line are kept (here all of it: it is shorter than the ends kept)');
+  });
+
+  it('names a dropped control request by the id and subtype at its ends', () => {
+    const found: ReturnType<typeof describeDroppedLine>[] = [];
+    const splitter = new LineSplitter(() => undefined, (d) => found.push(describeDroppedLine(d)), 64 * 1024);
+    const big = JSON.stringify({ type: 'control_request', request_id: 'req-7', request: { subtype: 'can_use_tool', tool_name: 'Write', input: { content: 'x'.repeat(200_000) } } });
+    for (let i = 0; i < big.length; i += 7000) splitter.push(Buffer.from(big.slice(i, i + 7000)));
+    const idLast = JSON.stringify({ type: 'control_request', request: { subtype: 'can_use_tool', input: { content: 'y'.repeat(100_000) } }, request_id: 'req-8' });
+    splitter.push(Buffer.from(`\n${idLast}\n`));
+    assert.deepEqual(found, [
+      { bytes: Buffer.byteLength(big), type: 'control_request', requestId: 'req-7', subtype: 'can_use_tool' },
+      { bytes: Buffer.byteLength(idLast), type: 'control_request', requestId: 'req-8', subtype: 'can_use_tool' },
+    ]);
   });
 
   it('keeps multi-byte characters split across chunks', () => {
@@ -176,7 +194,7 @@ describe('CliProcess with a CLI writing garbage (hand-written stand-in)', () => 
     const script = join(__dirname, '..', 'fixtures', 'garbageCli.mjs');
     const proc = new CliProcess({ binary: script, args: [], cwd: process.cwd(), env: process.env, logger: quiet, label: 'garbage', maxLineBytes: 1024 * 1024 });
     proc.on('line', (l) => lines.push(l));
-    proc.on('oversized', (n) => oversized.push(n));
+    proc.on('oversized', (n) => oversized.push(n.bytes));
     await proc.start();
     cleanups.push(() => proc.stop({ force: true }));
     await proc.request({ subtype: 'initialize' });

@@ -148,7 +148,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       sendMessage: async (id: string, content: string) => (await rt()).sendMessage(id, content),
       getMessages: async (id: string, options?: { limit?: number; before?: string }) => (await rt()).getMessages(id, options ?? {}),
       fork: async (id: string, options?: { name?: string }) => publishedAgent(await (await rt()).fork(id, options ?? {})),
-      respondToPermission: async (id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) =>
+      respondToPermission: async (id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number }) =>
         (await rt()).respondToPermission(id, requestId, answer),
       setMode: async (id: string, mode: AgentMode) => publishedAgent(await (await rt()).setMode(id, mode)),
     }),

@@ -85,7 +85,7 @@ function buildInputs() {
     'agents.respondToPermission': [
       ['id', agentId],
       ['requestId', text('requestId', 200)],
-      ['answer', options({ behavior: z.enum(['allow', 'deny'], { error: 'expected "allow" or "deny"' }), message: z.string({ error: 'expected a string' }).max(10_000).optional(), always: flag.optional() })],
+      ['answer', options({ behavior: z.enum(['allow', 'deny'], { error: 'expected "allow" or "deny"' }), message: z.string({ error: 'expected a string' }).max(10_000).optional(), always: flag.optional(), suggestion: z.int({ error: 'expected a whole number' }).min(0, { error: 'must be 0 or more' }).max(100, { error: 'must be at most 100' }).optional() })],
     ],
     'agents.setMode': [['id', agentId], ['mode', mode]],
     'usage.today': [['filter', options(usageShape).optional()]],

@@ -145,6 +145,14 @@ export interface PermissionRequest {
   /** One line, e.g. "Write src/a.ts". */
   readonly summary: string;
   readonly requestedAt: string;
+  /**
+   * The CLI's own "don't ask again" choices for this call, in its order (for Bash, a command
+   * prefix such as `Bash(npm test *)`), each worded as its prompt words it. Answer with
+   * `{ behavior: "allow", suggestion: <index> }` to allow the call and add that rule.
+   */
+  readonly suggestions?: readonly { readonly label: string; readonly value: unknown }[];
+  /** Why the CLI asks ("This command requires approval"), when it says. */
+  readonly reason?: string;
 }
 
 export interface Agent {
@@ -243,7 +251,14 @@ export interface AgentsApi {
   getMessages(id: string, options?: { limit?: number; before?: string }): Promise<MessagePage>;
   /** A new agent (not started) continuing a copy of this one's conversation. */
   fork(id: string, options?: { name?: string }): Promise<Agent>;
-  respondToPermission(id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }): Promise<void>;
+  /**
+   * Answers a permission request: `allow` once; `allow` with `suggestion` (an index into the
+   * request's `suggestions`) to add that rule as the CLI offered it; `allow` with `always` to
+   * allow the whole tool for the rest of the session (every command, for Bash); `deny` with a
+   * `message` the agent reads. NO_PENDING_PERMISSION when the request was answered or withdrawn;
+   * INVALID_INPUT for a suggestion the request does not offer.
+   */
+  respondToPermission(id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number }): Promise<void>;
   setMode(id: string, mode: AgentMode): Promise<Agent>;
 }
 

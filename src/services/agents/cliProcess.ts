@@ -7,7 +7,7 @@ import { killProcessTree, processIsAlive } from '../processRunner';
 import { type CliLine, type ControlRequestLine, parseCliLine, toCli } from './cliProtocol';
 import type { SpawnedChild } from '../spawn/spawnHost';
 import type { SpawnRequest } from '../spawn/spawnProtocol';
-import { LineSplitter } from './lineSplitter';
+import { LineSplitter, type OversizedLine } from './lineSplitter';
 
 /** Starts a process with piped stdio: `SpawnHost.spawn` (from a worker thread), or `spawnHere`. */
 export type SpawnFn = (request: SpawnRequest) => SpawnedChild;
@@ -63,7 +63,40 @@ interface PendingRequest {
  * come through too, for the log), `request` for the CLI's control requests (permission prompts),
  * and `exit` once.
  */
-export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [ControlRequestLine]; exit: [CliExit]; oversized: [number] }> {
+/** A stdout line dropped for its size; for a control request, its id and subtype when its ends name them. */
+export interface DroppedLine {
+  bytes: number;
+  type?: string;
+  requestId?: string;
+  subtype?: string;
+  /** For a `result`: what its ends say of the turn. */
+  isError?: boolean;
+  totalCostUsd?: number;
+}
+
+/** Reads what a dropped JSON line was from its first and last bytes. */
+export function describeDroppedLine(line: OversizedLine): DroppedLine {
+  const field = (name: string) => {
+    const re = new RegExp(`"${name}"\\s*:\\s*"([^"\\\\]{1,200})"`);
+    return re.exec(line.head)?.[1] ?? re.exec(line.tail)?.[1];
+  };
+  const type = /^\s*\{\s*"type"\s*:\s*"([^"]+)"/.exec(line.head)?.[1] ?? field('type');
+  const requestId = field('request_id');
+  const subtype = field('subtype');
+  const both = `${line.head}\n${line.tail}`;
+  const isError = /"is_error"\s*:\s*(true|false)/.exec(both)?.[1];
+  const cost = /"total_cost_usd"\s*:\s*([0-9][0-9.eE+-]*)/.exec(both)?.[1];
+  return {
+    bytes: line.bytes,
+    ...(type ? { type } : {}),
+    ...(requestId ? { requestId } : {}),
+    ...(subtype ? { subtype } : {}),
+    ...(isError ? { isError: isError === 'true' } : {}),
+    ...(cost && Number.isFinite(Number(cost)) ? { totalCostUsd: Number(cost) } : {}),
+  };
+}
+
+export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [ControlRequestLine]; exit: [CliExit]; oversized: [DroppedLine] }> {
   private child: SpawnedChild | undefined;
   private readonly pending = new Map<string, PendingRequest>();
   private stderrTail: string[] = [];
@@ -98,9 +131,10 @@ export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [Contro
     });
     const splitter = new LineSplitter(
       (text) => this.receive(text),
-      (bytes) => {
-        logger.warn(`${label}: dropped a stdout line of ${bytes} bytes (over ${this.options.maxLineBytes ?? 8 * 1024 * 1024})`);
-        this.emit('oversized', bytes);
+      (line) => {
+        const dropped = describeDroppedLine(line);
+        logger.warn(`${label}: dropped a stdout line of ${line.bytes} bytes (over ${this.options.maxLineBytes ?? 8 * 1024 * 1024})${dropped.type ? `, a "${dropped.type}"${dropped.subtype ? ` (${dropped.subtype})` : ''}` : ''}`);
+        this.emit('oversized', dropped);
       },
       this.options.maxLineBytes,
     );
@@ -179,6 +213,11 @@ export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [Contro
   /** Answers one of the CLI's control requests. */
   respond(requestId: string, response: Record<string, unknown>): void {
     this.write(toCli.controlResponse(requestId, response));
+  }
+
+  /** Refuses one of the CLI's control requests with an error it reports (`subtype: "error"`). */
+  respondError(requestId: string, error: string): void {
+    this.write(toCli.controlError(requestId, error));
   }
 
   /**

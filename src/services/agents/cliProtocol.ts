@@ -202,4 +202,7 @@ export const toCli = {
   controlResponse(requestId: string, response: Record<string, unknown>): string {
     return JSON.stringify({ type: 'control_response', response: { subtype: 'success', request_id: requestId, response } });
   },
+  controlError(requestId: string, error: string): string {
+    return JSON.stringify({ type: 'control_response', response: { subtype: 'error', request_id: requestId, error } });
+  },
 };

@@ -1,0 +1,130 @@
+/**
+ * Permissions the user gives stay the user's: "don't ask again" allows what the CLI's own prompt
+ * offers (a Bash command prefix), not the whole tool; the settings cannot slip in flags that skip
+ * or loosen permissions.
+ */
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { type Agent, AgentRuntime, type PermissionRequest } from '../../src/services/agents/agentRuntime';
+import { checkExtraArgs } from '../../src/services/agents/cliArgs';
+import { describeSuggestion } from '../../src/services/agents/permissions';
+import { ClaudeManagerError } from '../../src/services/errors';
+import type { Store } from '../../src/services/storage/store';
+import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
+import { quiet, suiteTempDir } from '../helpers/storage';
+import { openStore } from '../helpers/storeWorker';
+import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { agentStatuses } from '../helpers/agentEvents';
+
+const code = (c: string) => (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
+
+describe('Permissions: the CLI\'s own "don\'t ask again" rules, and flags the settings cannot set', () => {
+  const storeDir = suiteTempDir('cm-permissions-store-');
+  let store: Store;
+  let api: MockAnthropicApi;
+  let runtime: AgentRuntime;
+  const repo = makeTempGitRepo();
+  const home = makeTempHome();
+  let worktreeId: string;
+  const events = agentStatuses(() => runtime);
+  const { until } = events;
+  let extraArgs: string[] = [];
+
+  before(async () => {
+    store = await openStore(storeDir(), quiet);
+    api = await MockAnthropicApi.start();
+    const ws = await store.workspaces.create({ path: repo.path });
+    worktreeId = (await store.worktrees.create({ workspaceId: ws.id, name: 'repo', branch: 'main', path: repo.path, isMain: true })).id;
+    runtime = new AgentRuntime({ store, logger: quiet, windowId: 'window-p', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), extraArgs: () => extraArgs });
+    runtime.onDidChangeAgent((a) => events.record(a));
+  });
+  afterEach(() => {
+    api.clearQueue();
+    extraArgs = [];
+  });
+  after(async () => {
+    await runtime.stopAll(500);
+    await api.close();
+    await store.close();
+    repo.cleanup();
+    home.cleanup();
+  });
+
+  const waitingForMessage = (a: Agent) => a.status === 'waiting' && a.statusReason === 'waiting for your message';
+  const nextRequest = (agentId: string) =>
+    new Promise<PermissionRequest>((resolve) => {
+      const off = runtime.onDidRequestPermission((e) => {
+        if (e.agentId !== agentId) return;
+        off();
+        resolve(e.request);
+      });
+    });
+
+  it('offers the CLI\'s rule for a Bash command, worded as its prompt words it; choosing it allows that prefix, not every command', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'prefixed', mode: 'regular' });
+    const marker = join(repo.path, 'second-ran.txt');
+    api.enqueue(
+      toolUseReply([{ name: 'Bash', input: { command: 'npm test --silent || true', description: 'Run the tests' } }]),
+      // The same prefix again: allowed by the chosen rule, no question.
+      toolUseReply([{ name: 'Bash', input: { command: 'npm test --silent --again || true', description: 'Run the tests again' } }]),
+      // Another command: still asked.
+      toolUseReply([{ name: 'Bash', input: { command: `touch ${marker}`, description: 'Make a file' } }]),
+      textReply('done'),
+    );
+    const first = nextRequest(agent.id);
+    await runtime.start(agent.id, { initialPrompt: 'run the tests' });
+    const request = await first;
+    assert.ok(request.suggestions?.length, `the CLI offered "don't ask again" choices: ${JSON.stringify(request)}`);
+    const choice = request.suggestions!.findIndex((s) => /^Yes, and don't ask again for Bash\(npm test/.test(s.label));
+    assert.ok(choice >= 0, `a Bash(npm test …) rule is offered: ${JSON.stringify(request.suggestions)}`);
+    assert.equal((await runtime.get(agent.id)).pendingPermissions[0]?.suggestions?.[choice]?.label, request.suggestions![choice]!.label, 'the agent carries the choices too');
+    await assert.rejects(runtime.respondToPermission(agent.id, request.requestId, { behavior: 'allow', suggestion: 99 }), code('INVALID_INPUT'));
+    assert.equal((await runtime.get(agent.id)).pendingPermissions.length, 1, 'a wrong choice leaves the request waiting');
+    const third = nextRequest(agent.id);
+    await runtime.respondToPermission(agent.id, request.requestId, { behavior: 'allow', suggestion: choice });
+    const asked = await third;
+    assert.equal(asked.summary, `Bash: touch ${marker}`, 'the second npm test ran unasked; the other command is asked for');
+    assert.equal(existsSync(marker), false);
+    const turnOver = until(agent.id, waitingForMessage, 'the end of the turn');
+    await runtime.respondToPermission(agent.id, asked.requestId, { behavior: 'deny', message: 'not now' });
+    await turnOver;
+    await runtime.settled(agent.id);
+    const bash = (await store.messages.page(agent.id)).messages.filter((m) => m.toolName === 'Bash').reverse();
+    assert.deepEqual(bash.map((m) => m.isError), [false, false, true], 'two test runs, one denied command');
+    await runtime.stop(agent.id);
+  });
+
+  it('words the CLI\'s suggestion kinds, and offers none it cannot word', () => {
+    assert.equal(describeSuggestion({ type: 'addRules', rules: [{ toolName: 'Bash', ruleContent: 'npm test *' }], behavior: 'allow', destination: 'localSettings' }), "Yes, and don't ask again for Bash(npm test *) in this project (your local settings)");
+    assert.equal(describeSuggestion({ type: 'addRules', rules: [{ toolName: 'Read' }], behavior: 'allow', destination: 'session' }), "Yes, and don't ask again for Read for this session");
+    assert.equal(describeSuggestion({ type: 'setMode', mode: 'acceptEdits', destination: 'session' }), 'Yes, and allow all edits for this session');
+    assert.equal(describeSuggestion({ type: 'addDirectories', directories: ['/tmp/x'], destination: 'session' }), 'Yes, and always allow access to /tmp/x for this session');
+    assert.equal(describeSuggestion({ type: 'addRules', rules: [{ toolName: 'Bash' }], behavior: 'deny' }), undefined);
+    assert.equal(describeSuggestion({ type: 'somethingNew' }), undefined);
+    assert.equal(describeSuggestion('junk'), undefined);
+  });
+
+  it('refuses flags the product owns in claudeManager.extraArgs, naming the flag and what to use instead', async () => {
+    for (const [args, flag] of [
+      [['--permission-mode', 'bypassPermissions'], '--permission-mode'],
+      [['--dangerously-skip-permissions'], '--dangerously-skip-permissions'],
+      [['--settings={"permissions":{"allow":["Bash"]}}'], '--settings'],
+      [['--add-dir', '../x', '--allowedTools', 'Bash'], '--allowedTools'],
+      [['--disallowed-tools', 'Read'], '--disallowed-tools'],
+      [['--permission-prompt-tool', 'mcp__x'], '--permission-prompt-tool'],
+    ] as const) {
+      assert.throws(() => checkExtraArgs(args), (e: unknown) => code('INVALID_INPUT')(e) && (e as Error).message.includes(`"${flag}"`) && /instead/.test((e as Error).message), flag);
+    }
+    assert.deepEqual(checkExtraArgs(['--add-dir', '../shared', '--verbose']), ['--add-dir', '../shared', '--verbose']);
+    extraArgs = ['--permission-mode', 'bypassPermissions'];
+    const agent = await store.agents.create({ worktreeId, name: 'unbypassed' });
+    await assert.rejects(runtime.sendMessage(agent.id, 'hello'), (e: unknown) => code('INVALID_INPUT')(e) && /claudeManager\.extraArgs.*--permission-mode/.test((e as Error).message));
+    const failed = await runtime.get(agent.id);
+    assert.equal(failed.status, 'error');
+    assert.match(failed.statusReason, /^could not start: .*--permission-mode/);
+    assert.equal(runtime.isRunning(agent.id), false, 'no process was started');
+    await assert.rejects(runtime.openInTerminal(agent.id), code('INVALID_INPUT'));
+  });
+});

@@ -156,6 +156,8 @@ export class CliSession {
   readonly child: ChildProcessWithoutNullStreams;
   readonly messages: CliMessage[] = [];
   readonly nonJsonLines: string[] = [];
+  /** Every line in both directions, in order, as written: `in` to the CLI's stdin, `out` from its stdout. */
+  readonly transcript: { dir: 'in' | 'out'; text: string }[] = [];
   stderr = '';
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
@@ -222,7 +224,10 @@ export class CliSession {
 
   /** Write one JSON line to stdin. */
   send(message: unknown): void {
-    if (this.child.stdin.writable) this.child.stdin.write(`${JSON.stringify(message)}\n`);
+    if (!this.child.stdin.writable) return;
+    const text = JSON.stringify(message);
+    this.transcript.push({ dir: 'in', text });
+    this.child.stdin.write(`${text}\n`);
   }
 
   /** Send a user turn. */
@@ -322,6 +327,7 @@ export class CliSession {
   private onLine(line: string): void {
     const trimmed = line.trim();
     if (trimmed === '') return;
+    this.transcript.push({ dir: 'out', text: line.replace(/\r$/, '') });
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);

@@ -17,6 +17,9 @@ function code(c: string) {
   return (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
 }
 
+/** A model the CLI gives a 200k context window in `modelUsage` (checked with 2.1.197 and 2.1.332). */
+const WINDOW_200K_MODEL = 'claude-sonnet-4-5';
+
 describe('AgentRuntime with the real claude CLI and the mock API', () => {
   const storeDir = suiteTempDir('cm-runtime-store-');
   let store: Store;
@@ -56,7 +59,8 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
   const waitingForMessage = (a: Agent) => a.status === 'waiting' && a.statusReason === 'waiting for your message';
 
   it('runs a whole turn: status with reasons, messages stored, usage and context from the mock\'s tokens', async () => {
-    const agent = await store.agents.create({ worktreeId, name: 'turner' });
+    // A model whose context window the CLI reports as 200k (the default model's is 1M since 2.1.332).
+    const agent = await store.agents.create({ worktreeId, name: 'turner', model: WINDOW_200K_MODEL });
     api.enqueue(textReply(['Hello ', 'there'], { chunks: 3, usage: { input: 1000, output: 50, cacheRead: 3000, cacheCreation: 1000 } }));
     const streamed: string[] = [];
     const off = runtime.onDidReceiveMessage((e) => e.agentId === agent.id && e.message.kind === 'text' && e.message.role === 'assistant' && streamed.push(e.message.id));
@@ -87,7 +91,7 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
 
   it('adds a notice when the context fills past the threshold, and when the mode changes', async () => {
     const warned = new AgentRuntime({ store, logger: quiet, windowId: 'window-a', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), contextWarningThreshold: () => 50 });
-    const agent = await store.agents.create({ worktreeId, name: 'full' });
+    const agent = await store.agents.create({ worktreeId, name: 'full', model: WINDOW_200K_MODEL });
     api.enqueue(textReply('small', { usage: { input: 1000, output: 5 } }), textReply('big', { usage: { input: 90_000, output: 5, cacheRead: 30_000 } }));
     const turn = (n: number) => new Promise<void>((resolve) => {
       const off = warned.onDidChangeAgent((a) => {

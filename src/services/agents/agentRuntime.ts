@@ -4,7 +4,8 @@ import type { Logger } from '../logger';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, AgentStatus, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
-import { checkExtraArgs, PERMISSION_MODE, SNAPSHOT_HOOKS, storedAgentArgs } from './cliArgs';
+import { join } from 'node:path';
+import { checkExtraArgs, cliConfigDir, PERMISSION_MODE, SNAPSHOT_HOOKS, storedAgentArgs } from './cliArgs';
 import { CliProcess, type SpawnFn } from './cliProcess';
 import { type FileChange, FileSnapshots } from './fileSnapshots';
 import { HookServer } from './hookServer';
@@ -349,7 +350,8 @@ export class AgentRuntime {
       await this.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
       throw error;
     }
-    const process = new CliProcess({ binary, args, cwd: worktree.path, env: this.options.env(), logger: this.logger, label: `Agent ${record.name}`, ...(this.options.spawn ? { spawn: this.options.spawn } : {}) });
+    const env = this.options.env();
+    const process = new CliProcess({ binary, args, cwd: worktree.path, env, logger: this.logger, label: `Agent ${record.name}`, ...(this.options.spawn ? { spawn: this.options.spawn } : {}) });
     await this.setStatus(id, 'running', 'starting');
     try {
       await process.start();
@@ -357,7 +359,7 @@ export class AgentRuntime {
       await this.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
       throw error;
     }
-    const live = new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, process, this.host);
+    const live = new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, process, this.host, { planDir: join(cliConfigDir(env), 'plans') });
     process.on('oversized', (line) => live.oversized(line));
     this.live.set(id, live);
     if (process.pid !== undefined) this.options.watchdog?.add(process.pid);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { ClaudeManagerError } from '../errors';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
@@ -120,4 +122,9 @@ export function checkExtraArgs(extra: readonly string[]): readonly string[] {
     }
   }
   return extra;
+}
+
+/** The CLI's configuration folder: `CLAUDE_CONFIG_DIR`, else `~/.claude` (transcripts, plans, settings). */
+export function cliConfigDir(env: NodeJS.ProcessEnv): string {
+  return env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
 }

@@ -104,8 +104,9 @@ export const controlRequestLine = z.looseObject({
     input: z.record(z.string(), z.unknown()).optional(),
     tool_use_id: z.string().optional(),
     permission_suggestions: z.array(z.unknown()).optional(),
-    decision_reason: z.string().optional(),
-    blocked_path: z.string().optional(),
+    // Read only when they have the expected shape: a request the schema refused would never be answered.
+    decision_reason: z.unknown().optional(),
+    blocked_path: z.unknown().optional(),
   }),
 });
 

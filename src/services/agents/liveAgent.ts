@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { ClaudeManagerError } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
@@ -50,6 +51,9 @@ export interface AgentHost {
 /** The CLI writes a terminal session's transcript a moment after its hooks fire: it is read on every hook and this often besides. */
 const TRANSCRIPT_POLL_MS = 500;
 
+/** The most of a plan file shown with a request to approve it. */
+const MAX_PLAN_BYTES = 1024 * 1024;
+
 /** Streamed text is stored at most this often; every version is announced at once. */
 const STREAM_SAVE_MS = 300;
 
@@ -84,9 +88,9 @@ export class LiveAgent {
     readonly cwd: string,
     readonly process: AgentProcess,
     private readonly host: AgentHost,
-    options: { terminal?: (translator: StreamTranslator, apply: (effects: TranslatorEffect[]) => Promise<void>) => TerminalSession } = {},
+    options: { terminal?: (translator: StreamTranslator, apply: (effects: TranslatorEffect[]) => Promise<void>) => TerminalSession; planDir?: string } = {},
   ) {
-    this.translator = new StreamTranslator({ agentId, cwd, terminal: Boolean(options.terminal), contextWarningThreshold: () => host.contextWarningThreshold() });
+    this.translator = new StreamTranslator({ agentId, cwd, terminal: Boolean(options.terminal), contextWarningThreshold: () => host.contextWarningThreshold(), ...(options.planDir ? { planDir: options.planDir } : {}) });
     this.initialized = new Promise((resolve, reject) => {
       this.initResolve = resolve;
       this.initReject = reject;
@@ -234,10 +238,30 @@ export class LiveAgent {
   private async onRequest(request: ControlRequestLine): Promise<void> {
     const subtype = request.request.subtype;
     if (subtype === 'hook_callback') return this.onHookCallback(request);
-    if (subtype === 'can_use_tool') return this.apply(this.translator.permissionRequest(request));
+    if (subtype === 'can_use_tool') return this.apply(this.translator.permissionRequest(request, await this.planOf(request)));
     // The CLI waits for an answer to each of its requests: one this runtime does not serve is refused, not left hanging.
     this.host.logger.debug(`Agent ${this.agentId}: CLI request "${subtype}" not handled; refused`);
     this.respondSafely(request.request_id, undefined, `Claude Manager does not handle "${subtype}" requests.`);
+  }
+
+  /** For an ExitPlanMode without its plan (the CLI keeps it in a file since 2.1.332): the plan file the agent wrote. */
+  private async planOf(request: ControlRequestLine): Promise<{ plan?: string }> {
+    const file = this.translator.planFile;
+    if (request.request.tool_name !== 'ExitPlanMode' || typeof request.request.input?.plan === 'string' || !file) return {};
+    try {
+      const handle = await open(file, 'r');
+      try {
+        const { size } = await handle.stat();
+        const buffer = Buffer.alloc(Math.min(size, MAX_PLAN_BYTES));
+        await handle.read(buffer, 0, buffer.length, 0);
+        return { plan: buffer.toString('utf8') + (size > MAX_PLAN_BYTES ? '\n\n(The plan continues in its file.)' : '') };
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      this.host.logger.warn(`Agent ${this.agentId}: could not read the plan file ${file}: ${(error as Error).message}`);
+      return {};
+    }
   }
 
   /** A stdout line too large to read (the process's `oversized` event). */
@@ -299,7 +323,7 @@ export class LiveAgent {
     const waiting = this.translator.pending.find((p) => p.requestId === requestId);
     if (!waiting) throw new ClaudeManagerError('NO_PENDING_PERMISSION', `No permission request ${requestId} is waiting for this agent: it was answered or withdrawn.`);
     // Checked before the request is taken: a wrong choice leaves it waiting.
-    const response = permissionResponse(waiting, answer);
+    const response = permissionResponse(waiting, answer, this.translator.answerInput(waiting));
     const toolUseId = this.translator.toolUseOf(requestId);
     const request = this.translator.takePending(requestId)!;
     if (answer.behavior === 'allow') {

@@ -71,19 +71,19 @@ export function describeSuggestion(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The `control_response` body for an answer (the input is echoed as the CLI expects). */
-export function permissionResponse(request: PermissionRequest, answer: PermissionAnswer): Record<string, unknown> {
+/** The `control_response` body for an answer (`input`, as the CLI sent it, is echoed as it expects). */
+export function permissionResponse(request: PermissionRequest, answer: PermissionAnswer, input: Record<string, unknown> = request.input): Record<string, unknown> {
   if (answer.behavior === 'deny') return { behavior: 'deny', message: answer.message?.trim() || 'The user denied this.' };
   if (answer.suggestion !== undefined) {
     const chosen = request.suggestions?.[answer.suggestion];
     if (!chosen) {
       throw new ClaudeManagerError('INVALID_INPUT', `The request for ${request.summary} offers ${request.suggestions?.length ?? 0} "don't ask again" choices; there is no choice ${answer.suggestion}.`);
     }
-    return { behavior: 'allow', updatedInput: request.input, updatedPermissions: [chosen.value] };
+    return { behavior: 'allow', updatedInput: input, updatedPermissions: [chosen.value] };
   }
   return {
     behavior: 'allow',
-    updatedInput: request.input,
+    updatedInput: input,
     ...(answer.always ? { updatedPermissions: [{ type: 'addRules', rules: [{ toolName: request.toolName }], behavior: 'allow', destination: 'session' }] } : {}),
   };
 }

@@ -49,6 +49,8 @@ export interface TranslatorOptions {
   terminal?: boolean;
   /** A notice is added when the context fills past this percentage. */
   contextWarningThreshold: () => number;
+  /** Where the CLI keeps plans (`<config dir>/plans`): a plan written there is what ExitPlanMode presents. */
+  planDir?: string;
   /** Clock and ids, replaceable so that replays compare exactly. */
   now?: () => string;
   newId?: () => string;
@@ -58,6 +60,18 @@ const DEFAULT_CONTEXT_WINDOW = 200_000;
 /** What the CLI answers a turn with when it has no credentials (checked with 2.1.197). */
 const NOT_LOGGED_IN = /not logged in|please run \/login|invalid api key/i;
 const INTERRUPTED = /^\[Request interrupted by user/;
+
+/**
+ * The context window of the main model from a result's `modelUsage`. Its keys are the model as
+ * chosen, which may carry a suffix the API messages lack ("claude-sonnet-4-5[1m]" for
+ * "claude-sonnet-4-5"): the exact key, else the model with a bracketed suffix, else the only key.
+ */
+export function contextWindowOf(modelUsage: ResultLine['modelUsage'], model: string | undefined): number | undefined {
+  if (!modelUsage) return undefined;
+  const keys = Object.keys(modelUsage);
+  const key = (model && (keys.find((k) => k === model) ?? keys.find((k) => k.startsWith(`${model}[`)))) || (keys.length === 1 ? keys[0] : undefined);
+  return key ? modelUsage[key]?.contextWindow : undefined;
+}
 
 function contentToText(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -106,6 +120,10 @@ export class StreamTranslator {
   /** Whether a turn is under way (a message sent or a turn begun, and no result since). */
   private turnActive = false;
   private out: TranslatorEffect[] = [];
+  /** The input each pending request is answered with, where the one shown differs (a plan read from its file). */
+  private readonly answerInputs = new Map<string, Record<string, unknown>>();
+  /** The plan file the agent last wrote, if any (since 2.1.332 ExitPlanMode no longer carries the plan). */
+  planFile: string | undefined;
   private readonly now: () => string;
   private readonly makeId: () => string;
 
@@ -181,11 +199,16 @@ export class StreamTranslator {
     this.interrupted = true;
   }
 
-  /** The CLI asks whether a tool may run (`can_use_tool`). */
-  permissionRequest(request: ControlRequestLine): TranslatorEffect[] {
+  /**
+   * The CLI asks whether a tool may run (`can_use_tool`). `plan`: the text of the plan file, for an
+   * ExitPlanMode that does not carry it; shown as its `plan`, while the answer echoes the input as sent.
+   */
+  permissionRequest(request: ControlRequestLine, extra: { plan?: string } = {}): TranslatorEffect[] {
     const r = request.request;
     const toolName = r.tool_name ?? 'tool';
-    const input = r.input ?? {};
+    const sent = r.input ?? {};
+    const input = extra.plan !== undefined && typeof sent.plan !== 'string' ? { ...sent, plan: extra.plan } : sent;
+    if (input !== sent) this.answerInputs.set(request.request_id, sent);
     const suggestions = (r.permission_suggestions ?? []).flatMap((value) => {
       const label = describeSuggestion(value);
       return label ? [{ label, value }] : [];
@@ -197,7 +220,7 @@ export class StreamTranslator {
       summary: summarizeTool(toolName, input, this.options.cwd),
       requestedAt: this.now(),
       ...(suggestions.length ? { suggestions } : {}),
-      ...(r.decision_reason ? { reason: r.decision_reason } : {}),
+      ...(typeof r.decision_reason === 'string' && r.decision_reason ? { reason: r.decision_reason } : {}),
     };
     this.pending.push(pending);
     if (r.tool_use_id) this.requestToolUse.set(request.request_id, r.tool_use_id);
@@ -212,7 +235,13 @@ export class StreamTranslator {
     if (at < 0) return undefined;
     const [request] = this.pending.splice(at, 1);
     this.requestToolUse.delete(requestId);
+    this.answerInputs.delete(requestId);
     return request;
+  }
+
+  /** The input an answer to the request echoes: as the CLI sent it. */
+  answerInput(request: PermissionRequest): Record<string, unknown> {
+    return this.answerInputs.get(request.requestId) ?? request.input;
   }
 
   /** The status once an answer was sent: the next pending request, or the tool running, or thinking. */
@@ -272,6 +301,7 @@ export class StreamTranslator {
   private withdraw(requestId: string): void {
     const at = this.pending.findIndex((p) => p.requestId === requestId);
     this.requestToolUse.delete(requestId);
+    this.answerInputs.delete(requestId);
     if (at < 0) return;
     this.pending.splice(at, 1);
     this.out.push({ kind: 'permissionsChanged' });
@@ -421,6 +451,9 @@ export class StreamTranslator {
       } as StoredMessage;
       this.toolMessages.set(String(block.id), message);
       this.toolMessageIds.set(String(block.id), message.id);
+      const file = typeof input.file_path === 'string' ? input.file_path : undefined;
+      const dir = this.options.planDir;
+      if (dir && file && /^(Write|Edit|MultiEdit)$/.test(String(block.name)) && file.startsWith(dir.endsWith('/') || dir.endsWith('\\') ? dir : `${dir}${dir.includes('\\') ? '\\' : '/'}`)) this.planFile = file;
       return message;
     }
     return undefined;
@@ -466,7 +499,7 @@ export class StreamTranslator {
     this.endTurn();
     this.turnActive = false;
     this.toolMessages.clear();
-    const window = this.model ? line.modelUsage?.[this.model]?.contextWindow : Object.values(line.modelUsage ?? {})[0]?.contextWindow;
+    const window = contextWindowOf(line.modelUsage, this.model);
     if (window) {
       this.contextWindow = window;
       this.updateContext();

@@ -1,6 +1,6 @@
 import { stat, readdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ClaudeManagerError } from '../errors';
+import { ClaudeManagerError, untrustedGitError } from '../errors';
 import { Limiter } from '../limiter';
 import type { Logger } from '../logger';
 import { ProcessError, runProcess } from '../processRunner';
@@ -40,6 +40,11 @@ export interface GitServiceOptions {
    */
   timeoutMs?: number;
   longTimeoutMs?: number;
+  /**
+   * Whether the editor trusts the workspace (default: yes). A repository's own configuration runs
+   * programs through git (`core.fsmonitor`, hooks, `diff.external`): no git runs in an untrusted one.
+   */
+  trusted?: () => boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -82,9 +87,9 @@ function firstLines(text: string, lines = 3): string {
 /**
  * The only door to git. Every command runs with an argument array in a given folder, at most
  * `maxConcurrent` at once, without optional locks (reading status never takes `index.lock` away
- * from an agent that is committing), in English, and within a time limit that ends it with
- * everything it started; every failure becomes a ClaudeManagerError naming
- * what failed and what to do.
+ * from an agent that is committing), in English, within a time limit that ends it with
+ * everything it started, and never while the workspace is not trusted; every failure becomes a
+ * ClaudeManagerError naming what failed and what to do.
  */
 export class GitService {
   private readonly limiter: Limiter;
@@ -95,13 +100,26 @@ export class GitService {
     this.gitPath = options.gitPath?.trim() || 'git';
   }
 
+  /** Whether git may run now: not while the editor does not trust the workspace. */
+  get trusted(): boolean {
+    return this.options.trusted?.() ?? true;
+  }
+
+  /** Refuses with UNTRUSTED_WORKSPACE, naming `what` needed git, while git may not run. */
+  requireTrust(what: string): void {
+    if (!this.trusted) throw untrustedGitError(what);
+  }
+
   /**
    * Runs `git <args>` in `cwd`; resolves with its stdout. `long`: the command writes a worktree's
    * files, and gets the longer time limit.
    */
   async run(cwd: string, args: string[], what: string, options: { long?: boolean } = {}): Promise<string> {
+    this.requireTrust(what);
     const timeoutMs = options.long ? (this.options.longTimeoutMs ?? DEFAULT_LONG_TIMEOUT_MS) : (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     return this.limiter.run(async () => {
+      // Again once a slot is free: trust can be taken back while a command waits.
+      this.requireTrust(what);
       try {
         const result = await runProcess(this.gitPath, ['--no-optional-locks', '-c', 'core.quotepath=off', ...args], { cwd, env: gitEnvironment(), timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES, logger: this.options.logger });
         return result.stdout;
@@ -157,6 +175,7 @@ export class GitService {
    */
   async repository(path: string): Promise<RepositoryInfo> {
     const what = `Opening ${path} as a repository`;
+    this.requireTrust(what);
     try {
       if (!(await stat(path)).isDirectory()) throw new Error('not a folder');
     } catch {

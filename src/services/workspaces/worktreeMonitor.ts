@@ -74,8 +74,12 @@ export class WorktreeMonitor {
     return this.statuses.get(worktreeId);
   }
 
-  /** Watches these workspaces (and stops watching the others). */
+  /**
+   * Watches these workspaces (and stops watching the others). While the workspace is not trusted,
+   * none: finding a repository's git folder and reading its status run git.
+   */
   async track(workspaceIds: readonly string[]): Promise<void> {
+    if (!this.options.git.trusted) return;
     const wanted = new Set(workspaceIds);
     for (const id of [...this.watched.keys()]) if (!wanted.has(id)) this.unwatch(id);
     await Promise.all(workspaceIds.filter((id) => !this.watched.has(id)).map((id) => this.watchWorkspace(id)));
@@ -110,11 +114,13 @@ export class WorktreeMonitor {
 
   /** Reads every tracked workspace's worktrees and their status again. */
   async refreshAll(): Promise<void> {
+    if (!this.options.git.trusted) return;
     await Promise.all([...this.watched.keys()].map((id) => this.refreshWorkspace(id)));
   }
 
   /** Lists the workspace's worktrees again, then reads each one's status. */
   async refreshWorkspace(workspaceId: string): Promise<void> {
+    if (!this.options.git.trusted) return;
     try {
       await this.options.service.sync(workspaceId);
       const worktrees = await this.options.service.listWorktrees(workspaceId);
@@ -126,6 +132,7 @@ export class WorktreeMonitor {
 
   /** Reads one worktree's status again; says so when it changed. */
   async refreshWorktree(worktreeId: string, path?: string, missing?: boolean): Promise<void> {
+    if (!this.options.git.trusted) return;
     let known: KnownStatus;
     try {
       if (path === undefined || missing === undefined) {

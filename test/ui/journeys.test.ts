@@ -841,6 +841,9 @@ describe('a window in Restricted Mode on a repository it has stored', () => {
     await main.waitFor({ timeout: 30_000 });
     await view.locator('.monaco-list-row', { hasText: 'trapped-side' }).waitFor({ timeout: 30_000 });
     await wb.screenshot('09-untrusted-stored-repository');
+    // Drawing the tree reads no status (a trusted window's tree reads each worktree's at once).
+    await page.waitForTimeout(3000);
+    assert.equal(existsSync(marker), false, `drawing the tree ran the repository's fsmonitor in Restricted Mode: ${existsSync(marker) ? readFileSync(marker, 'utf8') : ''}`);
     const refused = page.locator('.notification-toast', { hasText: 'runs no git while this workspace is not trusted' });
     for (const title of [
       'Claude Manager: Refresh',

@@ -17,10 +17,9 @@ const noNamedZ = {
   message: "Import zod as a namespace (import * as z from 'zod'): the named `z` defeats tree-shaking.",
 };
 
-/** Packages with one owner each: the database module owns sql.js, the GitService owns simple-git. */
+/** Packages with one owner each: the database module owns sql.js. */
 const ownedPackages = [
   { name: 'sql.js', owner: 'src/services/storage', message: 'Only src/services/storage imports sql.js.' },
-  { name: 'simple-git', owner: 'src/services/git', message: 'Only src/services/git imports simple-git.' },
 ];
 /** The no-restricted-imports entry for a package (the rule takes no other keys). */
 const restrict = ({ name, message }, extra = {}) => ({ name, message, ...extra });

@@ -134,7 +134,7 @@ async function main() {
 
   add('bundle: extension (minified)', outputs['dist/extension.js'] / KB, 500, 'KB', 'evaluated at activation');
   add('bundle: storage worker (minified)', outputs['dist/storeWorker.js'] / KB, 500, 'KB', 'started on first use, in its own thread');
-  add('bundle: lazily loaded part (minified)', outputs['dist/lazy.js'] / KB, 500, 'KB', 'agent runtime, zod, simple-git: loaded on first use');
+  add('bundle: lazily loaded part (minified)', outputs['dist/lazy.js'] / KB, 500, 'KB', 'agent runtime, zod: loaded on first use');
   add('bundle: spawn worker (minified)', outputs['dist/spawnWorker.js'] / KB, 500, 'KB', 'started with the first agent, in its own thread');
   for (const [file, bytes] of Object.entries(outputs)) {
     if (file.startsWith('dist/webview/') && file.endsWith('.js')) add(`bundle: webview ${file.slice(13, -3)} (minified)`, bytes / KB, 150, 'KB');

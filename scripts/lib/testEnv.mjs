@@ -237,6 +237,47 @@ export function ensureCodeServer() {
   return codeServerDir();
 }
 
+/**
+ * The environment of a user whose editor runs in German (`LANG=de_DE.UTF-8`, `LANGUAGE=de`), for
+ * the tests of what the extension does under the user's own locale. When the system has no
+ * de_DE.UTF-8 locale, it is compiled into the cache with `localedef` (no root needed; `LOCPATH`
+ * points the C library at it), after installing Debian's locale definitions (`locales`) with
+ * apt-get as root if they are missing. Git's own German messages come with Debian's git package.
+ * @returns {Record<string, string>}
+ */
+export function germanLocaleEnv() {
+  /** @type {Record<string, string>} */
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) if (!/^(LC_|LANG)/.test(key) && value !== undefined) env[key] = value;
+  Object.assign(env, { LANG: 'de_DE.UTF-8', LANGUAGE: 'de' });
+  if (platform() !== 'linux') return env;
+  const listed = spawnSync('locale', ['-a'], { encoding: 'utf8' });
+  if (listed.status === 0 && /^de_DE\.utf-?8$/im.test(listed.stdout)) return env;
+  const locpath = join(cacheRoot(), 'locales');
+  const target = join(locpath, 'de_DE.UTF-8');
+  if (!existsSync(join(target, 'LC_MESSAGES'))) {
+    if (!existsSync('/usr/share/i18n/locales/de_DE')) ensureSystemPackages(['locales'], 'the tests under a German locale');
+    if (!findOnPath(['localedef'])) throw new Error('localedef is needed to make the de_DE.UTF-8 locale for the tests; install the C library\'s tools (Debian: libc-bin).');
+    mkdirSync(locpath, { recursive: true });
+    withLock(`${target}.lock`, () => {
+      if (existsSync(join(target, 'LC_MESSAGES'))) return;
+      const tmp = `${target}.partial-${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      // localedef exits with 1 when it only warned; what counts is that the locale was written.
+      const made = spawnSync('localedef', ['-i', 'de_DE', '-f', 'UTF-8', tmp], { encoding: 'utf8' });
+      if (!existsSync(join(tmp, 'LC_MESSAGES'))) {
+        rmSync(tmp, { recursive: true, force: true });
+        throw new Error(`localedef could not make the de_DE.UTF-8 locale: ${made.error?.message ?? `${made.stderr}`.trim()}`);
+      }
+      rmSync(target, { recursive: true, force: true });
+      renameSync(tmp, target);
+      log(`made the de_DE.UTF-8 locale in ${locpath}`);
+    });
+  }
+  env.LOCPATH = locpath;
+  return env;
+}
+
 /** Everything the editor layers need, installed if missing. */
 export function ensureEditorTestEnv() {
   const chromium = ensureChromium();

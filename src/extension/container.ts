@@ -87,6 +87,13 @@ export class Container implements vscode.Disposable {
     this.own(view.onDidChangeVisibility(poll));
     // Repositories the editor opens become workspaces (a worktree folder joins its main repository's).
     this.own(this.repositories.onDidChange(() => void this.discover()));
+    // Trusted now: git may run, so the repositories are read, watched and discovered.
+    this.own(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        void this.discover();
+        this.agentsTree.refresh();
+      }),
+    );
     this.panels = this.own(
       new ManagerPanels({ context, log: this.log, sqliteVersion: async () => (await this.store()).sqliteVersion() }),
     );
@@ -106,6 +113,7 @@ export class Container implements vscode.Disposable {
     this.own(
       registerCommand('claudeManager.refresh', this.log, async () => {
         const s = await this.services();
+        s.git.requireTrust('Refreshing the repositories');
         await this.discover();
         await s.monitor.refreshAll();
         this.agentsTree.refresh();
@@ -211,7 +219,8 @@ export class Container implements vscode.Disposable {
     if (this.servicesMaking) return this.servicesMaking;
     const making = (async (): Promise<Services> => {
       const store = await this.store();
-      const git = new GitService({ gitPath: gitPath(), logger: this.log });
+      // A repository's own settings make git run programs: none runs in Restricted Mode.
+      const git = new GitService({ gitPath: gitPath(), logger: this.log, trusted: () => vscode.workspace.isTrusted });
       // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
       // Started with the first agent: a window that runs none has no process for it.
       let started: AgentWatchdog | undefined;
@@ -335,6 +344,8 @@ export class Container implements vscode.Disposable {
 
   private async discoverWith(workspaces: WorkspaceService): Promise<void> {
     await this.repositories.ready;
+    // Adding a repository runs git; the stored ones are listed from the store meanwhile.
+    if (!vscode.workspace.isTrusted) return;
     let added = false;
     for (const repository of this.repositories.repositories) {
       try {

@@ -57,3 +57,14 @@ export function untrustedWorkspaceError(): ClaudeManagerError {
     'This workspace is not trusted, and an agent runs commands and edits files in it. Trust it first ("Workspaces: Manage Workspace Trust"), then start the agent.',
   );
 }
+
+/**
+ * Why no git runs in an untrusted workspace: a repository's own configuration makes git run
+ * programs (`core.fsmonitor`, hooks, `diff.external`). `what` names what needed git.
+ */
+export function untrustedGitError(what: string): ClaudeManagerError {
+  return new ClaudeManagerError(
+    'UNTRUSTED_WORKSPACE',
+    `${what} needs git, and Claude Manager runs no git while this workspace is not trusted: a repository's own settings can make git run programs (core.fsmonitor, hooks). Trust the workspace first ("Workspaces: Manage Workspace Trust"), then try again.`,
+  );
+}

@@ -1,8 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { germanLocaleEnv } from '../../scripts/lib/testEnv.mjs';
 import { GitService, worktreePathFor } from '../../src/services/git/gitService';
+import { processIsAlive } from '../../src/services/processRunner';
 import { parseStatus, parseWorktreeList } from '../../src/services/git/porcelain';
 import { commit, git, repository, write } from '../helpers/git';
 import { withCode } from '../helpers/errors';
@@ -225,5 +229,78 @@ describe('GitService on real repositories', () => {
       assert.equal(dirname(path), root, `${hostile} → ${path}`);
       assert.ok(!path.split('/').includes('..'), `${hostile} → ${path}`);
     }
+  });
+});
+
+/** Whether a process lives (a zombie, ended but not yet reaped by its new parent, does not). */
+function alive(pid: number): boolean {
+  if (!processIsAlive(pid)) return false;
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `body` with the extension host's environment replaced by `env`, then puts it back. */
+async function withProcessEnv<T>(env: NodeJS.ProcessEnv, body: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  const replace = (next: NodeJS.ProcessEnv) => {
+    for (const key of Object.keys(process.env)) delete process.env[key];
+    Object.assign(process.env, next);
+  };
+  replace(env);
+  try {
+    return await body();
+  } finally {
+    replace(saved);
+  }
+}
+
+describe('git under the user\'s locale, and a git that hangs', () => {
+  it('reads git\'s errors whatever language the user\'s editor runs in (LANG=de_DE.UTF-8)', async () => {
+    const german: NodeJS.ProcessEnv = germanLocaleEnv();
+    const repo = repository('deutsch');
+    const plain = mkdtempSync(join(tmpdir(), 'cm-plain-'));
+    after(() => rmSync(plain, { recursive: true, force: true }));
+    // The precondition: in this environment git itself speaks German.
+    const said = spawnSync('git', ['status'], { cwd: plain, env: german, encoding: 'utf8' });
+    assert.match(said.stderr, /Kein Git-Repository/, `git does not speak German here, so this test would prove nothing: ${said.stderr}`);
+    await withProcessEnv(german, async () => {
+      await assert.rejects(service.repository(plain), withCode('NOT_A_REPOSITORY', /is not inside a git repository/));
+      await assert.rejects(
+        service.addWorktree(repo, { path: join(dirname(repo), 'deutsch-wt'), branch: 'main' }),
+        withCode('BRANCH_IN_USE', /"main" is already checked out in the worktree at/),
+      );
+    });
+  });
+
+  it('ends a git that hangs with everything it started, names the command and folder, and frees its slot', { timeout: 60_000 }, async () => {
+    const repo = repository('hanging');
+    const other = repository('answering');
+    const scripts = mkdtempSync(join(tmpdir(), 'cm-hang-'));
+    const pidFile = join(scripts, 'pid');
+    const hookPid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0);
+    after(() => {
+      // Should the test fail, nothing it started is left behind.
+      if (hookPid() > 0 && alive(hookPid())) process.kill(hookPid(), 'SIGKILL');
+      rmSync(scripts, { recursive: true, force: true });
+    });
+    // The repository's own configuration makes `git status` run a program that never answers.
+    const hook = join(scripts, 'fsmonitor.sh');
+    writeFileSync(hook, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 300\n`, { mode: 0o755 });
+    git(repo, 'config', 'core.fsmonitor', hook);
+    const one = new GitService({ logger: quiet, maxConcurrent: 1, timeoutMs: 1500 });
+    const hung = one.status(repo);
+    // Waits for the only slot, which the hung git holds.
+    const next = one.status(other);
+    await assert.rejects(
+      hung,
+      withCode('GIT_FAILED', new RegExp(`"git status --porcelain=v2 --branch -z" in ${repo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} did not finish within 1\\.5 s and was ended\\. .*Run that command in a terminal`)),
+    );
+    const pid = hookPid();
+    assert.ok(pid > 0, 'the hook ran');
+    assert.equal(alive(pid), false, 'the program git started was ended with it');
+    assert.equal((await next).isClean, true, 'the slot is free again: the next command ran');
   });
 });

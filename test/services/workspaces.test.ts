@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GitService } from '../../src/services/git/gitService';
@@ -8,6 +9,7 @@ import { processIsAlive } from '../../src/services/processRunner';
 import type { Store } from '../../src/services/storage/store';
 import { RecordedAgents } from '../helpers/recordedAgents';
 import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
+import { WorktreeMonitor } from '../../src/services/workspaces/worktreeMonitor';
 import { commit, git, repository, write } from '../helpers/git';
 import { withCode } from '../helpers/errors';
 import { quiet, suiteTempDir } from '../helpers/storage';
@@ -196,5 +198,77 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
     assert.equal(wt.branch, 'from-remote');
     assert.equal((await service.gitStatus(wt.id)).upstream, 'origin/from-remote');
     await assert.rejects(service.createWorktree({ workspaceId: ws.id, branch: 'origin/nothing-here' }), withCode('NOT_FOUND', /no local branch "origin\/nothing-here" and no remote branch/));
+  });
+});
+
+describe('A workspace the editor does not trust: no git process, ever', () => {
+  const storeDir = suiteTempDir('cm-untrusted-store-');
+  let store: Store;
+
+  before(async () => {
+    store = await openStore(storeDir(), quiet);
+  });
+  after(() => store.close());
+
+  it('lists stored repositories from the store only and refuses whatever would run git; a repository\'s core.fsmonitor never runs', async () => {
+    const repo = repository('booby-trapped');
+    const other = repository('also-trapped');
+    const wtPath = join(dirname(repo), 'booby-trapped-side');
+    git(repo, 'worktree', 'add', '--quiet', '-b', 'side', wtPath);
+    // `git status` and `git ls-files` run the program a repository names as core.fsmonitor.
+    const scripts = mkdtempSync(join(tmpdir(), 'cm-fsmonitor-'));
+    after(() => rmSync(scripts, { recursive: true, force: true }));
+    const marker = join(scripts, 'ran');
+    const hook = join(scripts, 'fsmonitor.sh');
+    writeFileSync(hook, `#!/bin/sh\necho "$PWD $*" >> '${marker}'\nexit 1\n`, { mode: 0o755 });
+    // Proof that the trap is live: git runs it.
+    git(repo, 'config', 'core.fsmonitor', hook);
+    git(other, 'config', 'core.fsmonitor', hook);
+    git(repo, 'status');
+    assert.ok(existsSync(marker), 'git status runs core.fsmonitor');
+    rmSync(marker);
+
+    let trusted = true;
+    const gitService = new GitService({ logger: quiet, trusted: () => trusted });
+    const service = new WorkspaceService({ store, git: gitService, logger: quiet, agents: new RecordedAgents(store, 'w'), worktreesRoot: () => undefined });
+    // Stored while trusted (adding reads `rev-parse` and `worktree list`, which run no fsmonitor).
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    assert.equal(existsSync(marker), false, 'adding a repository ran no fsmonitor');
+
+    // The window opens in Restricted Mode with that repository stored.
+    trusted = false;
+    const fresh = new WorkspaceService({ store, git: gitService, logger: quiet, agents: new RecordedAgents(store, 'w'), worktreesRoot: () => undefined });
+    const monitor = new WorktreeMonitor({ service: fresh, git: gitService, logger: quiet, pollIntervalMs: 50, debounceMs: 10 });
+    after(() => monitor.dispose());
+    const untrusted = withCode('UNTRUSTED_WORKSPACE', /runs no git while this workspace is not trusted.*Manage Workspace Trust/);
+
+    assert.deepEqual((await fresh.listWorkspaces()).map((w) => w.path), [repo]);
+    const rows = await fresh.listWorktrees(ws.id);
+    assert.deepEqual(rows.map((w) => [w.path, w.branch, w.isMain]).sort(), [[repo, 'main', true], [wtPath, 'side', false]].sort(), 'the stored rows, as stored');
+    const side = rows.find((w) => !w.isMain)!;
+    assert.equal((await fresh.getWorktree(side.id)).path, wtPath);
+    // The tree's watching and polling, and every command that reads or writes with git.
+    monitor.setPolling(true);
+    await monitor.track([ws.id]);
+    await monitor.refreshAll();
+    await monitor.refreshWorktree(side.id);
+    assert.equal(existsSync(marker), false, `the tree's status reading ran the repository's fsmonitor: ${existsSync(marker) ? readFileSync(marker, 'utf8') : ''}`);
+    assert.equal(monitor.watchCount, 0, 'nothing is watched: finding the git folder runs git');
+    await assert.rejects(fresh.createWorkspace({ path: other }), untrusted);
+    await assert.rejects(fresh.refreshWorkspace(ws.id), untrusted);
+    await assert.rejects(fresh.gitStatus(side.id), untrusted);
+    await assert.rejects(fresh.listBranches(side.id), untrusted);
+    await assert.rejects(fresh.createWorktree({ workspaceId: ws.id, branch: 'new', newBranch: true }), untrusted);
+    await assert.rejects(fresh.checkoutBranch(side.id, 'other', { create: true }), untrusted);
+    await assert.rejects(fresh.removalLoss(side.id), untrusted);
+    await assert.rejects(fresh.deleteWorktree(side.id, { force: true }), untrusted);
+    await assert.rejects(fresh.prune(ws.id), untrusted);
+    await assert.rejects(gitService.listFiles(repo), untrusted);
+    await assert.rejects(gitService.status(other), untrusted);
+    // Everything settled (the poll had time to run several times).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    monitor.dispose();
+    assert.equal(existsSync(marker), false, `git ran a repository's fsmonitor in an untrusted workspace: ${existsSync(marker) ? readFileSync(marker, 'utf8') : ''}`);
+    assert.ok(existsSync(wtPath), 'the worktree is untouched');
   });
 });

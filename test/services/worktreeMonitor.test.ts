@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GitService } from '../../src/services/git/gitService';
@@ -26,6 +27,41 @@ function eventually(monitor: WorktreeMonitor, service: WorkspaceService, check: 
     const offStatus = monitor.onDidChangeStatus(test);
     const offTrees = service.onDidChangeWorktrees(test);
   });
+}
+
+/**
+ * Counts the file watches the process holds open: every `fs.watch` made while `body` runs, until
+ * it is closed. Counted at the source, whoever keeps (or loses) the watcher objects.
+ */
+async function countingWatches<T>(body: (open: () => number) => Promise<T>): Promise<T> {
+  const real = fs.watch;
+  const live = new Set<fs.FSWatcher>();
+  fs.watch = ((...args: Parameters<typeof fs.watch>) => {
+    const watcher = real(...args);
+    live.add(watcher);
+    // ('close' is emitted a tick after close() is called.)
+    const close = watcher.close.bind(watcher);
+    watcher.close = () => {
+      live.delete(watcher);
+      close();
+    };
+    watcher.on('close', () => live.delete(watcher));
+    return watcher;
+  }) as typeof fs.watch;
+  try {
+    return await body(() => live.size);
+  } finally {
+    fs.watch = real;
+  }
+}
+
+/** Polls `condition` until it holds, or fails after `ms` saying what was awaited. */
+async function until(condition: () => boolean, ms: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`not within ${ms} ms: ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('WorktreeMonitor: live status from git metadata, and a poll for the rest', () => {
@@ -103,5 +139,41 @@ describe('WorktreeMonitor: live status from git metadata, and a poll for the res
     assert.equal((await service.listWorktrees(ws.id)).length, 51);
     assert.ok(m.watchCount <= 3 + 50, `${m.watchCount} watches`);
     assert.ok((await service.listWorktrees(ws.id)).every((w) => m.status(w.id)?.status?.isClean === true), 'every status was read');
+  });
+
+  it('builds one set of watches however many track() calls run at once, and closes a removed worktree\'s', async () => {
+    const repo = repository('tracked-at-once');
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    const a = join(dirname(repo), 'at-once-a');
+    const b = join(dirname(repo), 'at-once-b');
+    git(repo, 'worktree', 'add', '--quiet', '-b', 'a', a);
+    git(repo, 'worktree', 'add', '--quiet', '-b', 'b', b);
+    await service.refreshWorkspace(ws.id);
+    await countingWatches(async (open) => {
+      // What one track() opens: the shared git folder, refs/ (with what a recursive watch opens
+      // under it), worktrees/, and each linked worktree's git folder.
+      const single = monitor(60_000);
+      await single.track([ws.id]);
+      const one = open();
+      const owned = single.watchCount;
+      assert.equal(owned, 3 + 2);
+      single.dispose();
+      assert.equal(open(), 0, 'dispose closes every watch');
+
+      const m = monitor(60_000);
+      // Three at once, as the tree's redraws call it.
+      await Promise.all([m.track([ws.id]), m.track([ws.id]), m.track([ws.id])]);
+      assert.equal(open(), one, 'concurrent track() calls watch the repository once');
+      assert.equal(m.watchCount, owned);
+
+      // A worktree removed with the git CLI: its git folder's watch is closed.
+      git(repo, 'worktree', 'remove', b);
+      await until(() => open() === one - 1, 15_000, () => `${open()} watches open, ${one - 1} expected after the worktree was removed`);
+      assert.equal(m.watchCount, owned - 1);
+      // Untracked: nothing stays open.
+      await m.track([]);
+      assert.equal(open(), 0, 'untracking closes every watch');
+      m.dispose();
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
@@ -791,5 +792,89 @@ describe('a window on a repository the user has not trusted', () => {
     assert.equal(listed, 0, 'New Agent… is not offered without a repository');
     await welcome.getByRole('button', { name: 'Manage Workspace Trust' }).click();
     await page.locator('.workspace-trust-editor').first().waitFor({ timeout: 15_000 });
+  });
+});
+
+describe('a window in Restricted Mode on a repository it has stored', () => {
+  const AGENT = 'trapped agent';
+  let wb: Workbench;
+  let repo: { repo: string; cleanup: () => void };
+  let scripts: string;
+  let marker: string;
+  before(async () => {
+    repo = makeGitRepo({ name: 'trapped-repo' });
+    const gitHere = (...args: string[]) => execFileSync('git', args, { cwd: repo.repo, stdio: 'pipe', env: isolatedGitEnv() });
+    gitHere('worktree', 'add', '--quiet', '-b', 'side', join(dirname(repo.repo), 'trapped-side'));
+    // `git status` and `git ls-files` run the program a repository names as core.fsmonitor: this
+    // one leaves a mark. Set once the repository is stored (storing it runs neither).
+    scripts = mkdtempSync(join(tmpdir(), 'cm-fsmonitor-'));
+    marker = join(scripts, 'ran');
+    const hook = join(scripts, 'fsmonitor.sh');
+    writeFileSync(hook, `#!/bin/sh\necho "$PWD $*" >> '${marker}'\nexit 1\n`, { mode: 0o755 });
+    wb = await openWorkbench({
+      folder: repo.repo,
+      workspaceTrust: true,
+      settings: { 'security.workspace.trust.startupPrompt': 'never' },
+      machineSettings: { 'claudeManager.claudePath': findClaudeBinary() },
+      seed: async (profile) => {
+        await seedLongConversation(storeDirOf(profile), repo.repo, AGENT, 4);
+        gitHere('config', 'core.fsmonitor', hook);
+        gitHere('status');
+        assert.ok(existsSync(marker), 'the trap is live: git status runs it');
+        rmSync(marker);
+      },
+    });
+  });
+  after(async () => {
+    await wb?.close();
+    repo?.cleanup();
+    if (scripts) rmSync(scripts, { recursive: true, force: true });
+  });
+
+  it('lists the stored repository from the store, refuses every git command with how to trust, and never runs git there', async () => {
+    const page = wb.page;
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    const view = await showAgentsView(page);
+    // The stored rows, drawn without git.
+    await view.locator('.monaco-list-row', { hasText: 'trapped-repo' }).first().waitFor({ timeout: 30_000 });
+    const main = view.locator('.monaco-list-row', { hasText: 'main worktree' });
+    await main.waitFor({ timeout: 30_000 });
+    await view.locator('.monaco-list-row', { hasText: 'trapped-side' }).waitFor({ timeout: 30_000 });
+    await wb.screenshot('09-untrusted-stored-repository');
+    // Drawing the tree reads no status (a trusted window's tree reads each worktree's at once).
+    await page.waitForTimeout(3000);
+    assert.equal(existsSync(marker), false, `drawing the tree ran the repository's fsmonitor in Restricted Mode: ${existsSync(marker) ? readFileSync(marker, 'utf8') : ''}`);
+    const refused = page.locator('.notification-toast', { hasText: 'runs no git while this workspace is not trusted' });
+    for (const title of [
+      'Claude Manager: Refresh',
+      'Claude Manager: Add Repository…',
+      'Claude Manager: New Worktree…',
+      'Claude Manager: Switch Branch…',
+      'Claude Manager: Remove Worktree…',
+      'Claude Manager: Prune Missing Worktrees',
+    ]) {
+      await runFromPalette(page, title);
+      const toast = refused.first();
+      await toast.waitFor({ timeout: 15_000 });
+      assert.match(await toast.innerText(), /Manage Workspace Trust/, `${title}: the refusal offers to trust`);
+      if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
+      await runFromPalette(page, 'Notifications: Clear All Notifications');
+      await refused.first().waitFor({ state: 'detached', timeout: 10_000 });
+    }
+    // The chat opens, but takes no message (and so offers no "@" file list, which runs git).
+    if ((await main.getAttribute('aria-expanded')) !== 'true') {
+      await dismissHovers(page);
+      await main.click();
+    }
+    const row = view.locator('.monaco-list-row', { hasText: AGENT }).last();
+    await row.waitFor({ timeout: 30_000 });
+    await clickRowAction(row, 'Open Chat');
+    const chat = webviewFrame(page);
+    const composer = chat.getByLabel('Message to the agent', { exact: true });
+    await composer.waitFor({ timeout: 30_000 });
+    assert.equal(await composer.isDisabled(), true, 'the composer is disabled in Restricted Mode');
+    // The status poll (every 5 s while the tree is in view) had time to run.
+    await page.waitForTimeout(6000);
+    assert.equal(existsSync(marker), false, `git ran the repository's fsmonitor in Restricted Mode: ${existsSync(marker) ? readFileSync(marker, 'utf8') : ''}`);
   });
 });

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ClaudeManagerError, isClaudeManagerError } from '../../services/errors';
+import { ClaudeManagerError, isClaudeManagerError, untrustedGitError } from '../../services/errors';
 import type { SortMode, WorkspaceRecord } from '../../services/storage/records';
 import type { Worktree } from '../../services/workspaces/workspaceService';
 import type { Services } from '../services';
@@ -11,6 +11,11 @@ import { registerCommand } from './registerCommand';
  * naming the repository or worktree; "New Worktree" also takes the branch, to skip its questions.
  */
 type Arg = RepositoryNode | WorktreeNode | AgentNode | { workspaceId?: string; worktreeId?: string; branch?: string; newBranch?: boolean; baseRef?: string } | undefined;
+
+/** Refuses at once in Restricted Mode what needs git (GitService refuses too, for every other path). */
+function requireGit(what: string): void {
+  if (!vscode.workspace.isTrusted) throw untrustedGitError(what);
+}
 
 /** The repository a command applies to: its tree row, an `{ workspaceId }` argument, or one the user picks. */
 async function pickWorkspace(services: Services, arg: Arg, title: string): Promise<WorkspaceRecord | undefined> {
@@ -155,6 +160,7 @@ export function registerWorktreeCommands(log: vscode.LogOutputChannel, services:
   };
   return [
     registerCommand('claudeManager.addRepository', log, async (uri?: vscode.Uri) => {
+      requireGit('Adding a repository');
       let target = uri instanceof vscode.Uri ? uri : undefined;
       if (!target) {
         const picked = await vscode.window.showOpenDialog({ title: 'Add a Repository to Claude Manager', openLabel: 'Add Repository', canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
@@ -182,6 +188,7 @@ export function registerWorktreeCommands(log: vscode.LogOutputChannel, services:
       return true;
     }),
     registerCommand('claudeManager.createWorktree', log, async (arg?: Arg) => {
+      requireGit('Creating a worktree');
       const s = await services();
       const workspace = await pickWorkspace(s, arg, 'New Worktree');
       if (!workspace) return undefined;
@@ -194,11 +201,13 @@ export function registerWorktreeCommands(log: vscode.LogOutputChannel, services:
       return createWorktreeFlow(s, workspace);
     }),
     registerCommand('claudeManager.removeWorktree', log, async (arg?: Arg) => {
+      requireGit('Removing a worktree');
       const s = await services();
       const wt = await pickWorktree(s, arg, 'Remove Worktree', (w) => !w.isMain);
       return wt ? removeWorktreeFlow(s, wt) : false;
     }),
     registerCommand('claudeManager.checkoutBranch', log, async (arg?: Arg) => {
+      requireGit('Switching a worktree to another branch');
       const s = await services();
       const wt = await pickWorktree(s, arg, 'Switch Branch', (w) => !w.missing);
       if (!wt) return undefined;
@@ -231,6 +240,7 @@ export function registerWorktreeCommands(log: vscode.LogOutputChannel, services:
       return s.workspaces.checkoutBranch(wt.id, branch!, { create: picked.kind2 === 'new' });
     }),
     registerCommand('claudeManager.pruneWorktrees', log, async (arg?: Arg) => {
+      requireGit('Pruning the worktrees');
       const s = await services();
       const workspace = await pickWorkspace(s, arg, 'Prune Missing Worktrees');
       if (!workspace) return undefined;

@@ -103,6 +103,8 @@ export class ChatPanel implements vscode.Disposable {
         },
         chatFiles: async (p) => {
           mine(p);
+          // Listing the files runs git, which runs what the repository's settings name: not here.
+          if (!vscode.workspace.isTrusted) return { paths: [] };
           const services = await deps.services();
           if (!this.files || Date.now() - this.files.at > FILES_TTL_MS) {
             const paths = (async () => {

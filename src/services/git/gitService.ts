@@ -1,9 +1,9 @@
 import { stat, readdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { simpleGit as SimpleGitFactory } from 'simple-git';
-import { ClaudeManagerError } from '../errors';
+import { ClaudeManagerError, untrustedGitError } from '../errors';
 import { Limiter } from '../limiter';
 import type { Logger } from '../logger';
+import { ProcessError, runProcess } from '../processRunner';
 import { type GitBranches, type GitStatus, type GitWorktree, parseBranches, parseStatus, parseWorktreeList } from './porcelain';
 
 export type { GitBranches, GitStatus, GitWorktree } from './porcelain';
@@ -34,20 +34,44 @@ export interface GitServiceOptions {
   logger: Logger;
   /** Git processes run at once, across all repositories (default 4). */
   maxConcurrent?: number;
+  /**
+   * How long a git command may run before it is ended (default 60 s); commands that write a
+   * worktree's files (adding, removing, switching) get `longTimeoutMs` (default 10 minutes).
+   */
+  timeoutMs?: number;
+  longTimeoutMs?: number;
+  /**
+   * Whether the editor trusts the workspace (default: yes). A repository's own configuration runs
+   * programs through git (`core.fsmonitor`, hooks, `diff.external`): no git runs in an untrusted one.
+   */
+  trusted?: () => boolean;
 }
 
-let factory: typeof SimpleGitFactory | undefined;
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_LONG_TIMEOUT_MS = 10 * 60_000;
+/** A large repository's `ls-files` runs to tens of megabytes. */
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
-/** simple-git, loaded on the first git command rather than while the extension activates. */
-function loadSimpleGit(): typeof SimpleGitFactory {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  factory ??= (require('simple-git') as { simpleGit: typeof SimpleGitFactory }).simpleGit;
-  return factory;
+/**
+ * The environment git runs in: the extension host's, with messages in English whatever the user's
+ * locale (errors are recognised by git's words) and never a prompt for credentials. `LC_ALL=C`
+ * outranks `LANG` and `LC_MESSAGES`; gettext ignores `LANGUAGE` under the "C" locale, and it is
+ * dropped anyway (it would win under "C.UTF-8").
+ */
+export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' };
+  delete env.LANGUAGE;
+  return env;
 }
 
 /** What a failed git command said, to map it to a clear error. */
 function stderrOf(error: unknown): string {
+  if (error instanceof ProcessError) return error.stderr || error.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** What git said went wrong: its "fatal:"/"error:" lines when there are any (progress lines say nothing). */
@@ -61,9 +85,10 @@ function firstLines(text: string, lines = 3): string {
 }
 
 /**
- * The only door to git (and the only importer of simple-git). Every command runs with an argument
- * array in a given folder, at most `maxConcurrent` at once, without optional locks (reading status
- * never takes `index.lock` away from an agent that is committing), and every failure becomes a
+ * The only door to git. Every command runs with an argument array in a given folder, at most
+ * `maxConcurrent` at once, without optional locks (reading status never takes `index.lock` away
+ * from an agent that is committing), in English, within a time limit that ends it with
+ * everything it started, and never while the workspace is not trusted; every failure becomes a
  * ClaudeManagerError naming what failed and what to do.
  */
 export class GitService {
@@ -75,27 +100,50 @@ export class GitService {
     this.gitPath = options.gitPath?.trim() || 'git';
   }
 
-  /** Runs `git <args>` in `cwd`; resolves with its stdout. */
-  async run(cwd: string, args: string[], what: string): Promise<string> {
+  /** Whether git may run now: not while the editor does not trust the workspace. */
+  get trusted(): boolean {
+    return this.options.trusted?.() ?? true;
+  }
+
+  /** Refuses with UNTRUSTED_WORKSPACE, naming `what` needed git, while git may not run. */
+  requireTrust(what: string): void {
+    if (!this.trusted) throw untrustedGitError(what);
+  }
+
+  /**
+   * Runs `git <args>` in `cwd`; resolves with its stdout. `long`: the command writes a worktree's
+   * files, and gets the longer time limit.
+   */
+  async run(cwd: string, args: string[], what: string, options: { long?: boolean } = {}): Promise<string> {
+    this.requireTrust(what);
+    const timeoutMs = options.long ? (this.options.longTimeoutMs ?? DEFAULT_LONG_TIMEOUT_MS) : (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     return this.limiter.run(async () => {
-      let git;
+      // Again once a slot is free: trust can be taken back while a command waits.
+      this.requireTrust(what);
       try {
-        git = loadSimpleGit()({ baseDir: cwd, binary: this.gitPath, maxConcurrentProcesses: 1, trimmed: false });
+        const result = await runProcess(this.gitPath, ['--no-optional-locks', '-c', 'core.quotepath=off', ...args], { cwd, env: gitEnvironment(), timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES, logger: this.options.logger });
+        return result.stdout;
       } catch (error) {
-        throw new ClaudeManagerError('NOT_FOUND', `${what} failed: the folder ${cwd} does not exist. Refresh, or prune worktrees whose folders were removed.`, { cause: error });
-      }
-      try {
-        return await git.raw(['--no-optional-locks', '-c', 'core.quotepath=off', ...args]);
-      } catch (error) {
-        throw this.mapError(error, what, cwd);
+        throw await this.mapError(error, what, cwd, args, timeoutMs);
       }
     });
   }
 
-  private mapError(error: unknown, what: string, cwd: string): ClaudeManagerError {
+  private async mapError(error: unknown, what: string, cwd: string, args: readonly string[], timeoutMs: number): Promise<ClaudeManagerError> {
     const text = stderrOf(error);
     const fail = (code: ConstructorParameters<typeof ClaudeManagerError>[0], message: string) => new ClaudeManagerError(code, message, { cause: error });
-    if (/spawn .* ENOENT|ENOENT/.test(text) && !/fatal:/.test(text)) {
+    if (error instanceof ProcessError && error.reason === 'timeout') {
+      const command = `git ${args.join(' ')}`;
+      this.options.logger.warn(`${command} in ${cwd} did not finish within ${seconds(timeoutMs)}; it was ended with the processes it started.`);
+      return fail(
+        'GIT_FAILED',
+        `${what} failed: "${command}" in ${cwd} did not finish within ${seconds(timeoutMs)} and was ended. Something made git wait: a hook or a core.fsmonitor program of the repository, or another git process holding a lock. Run that command in a terminal in ${cwd} to see what it waits for, then try again.`,
+      );
+    }
+    if (error instanceof ProcessError && error.reason === 'spawn') {
+      // Node says ENOENT both for a missing program and for a missing working folder.
+      const folderThere = await stat(cwd).then((s) => s.isDirectory(), () => false);
+      if (!folderThere) return fail('NOT_FOUND', `${what} failed: the folder ${cwd} does not exist. Refresh, or prune worktrees whose folders were removed.`);
       return fail('GIT_FAILED', `${what} failed: git was not found ("${this.gitPath}"). Install git, or set "git.path" / put git on PATH, then try again.`);
     }
     if (/not a git repository/i.test(text)) return fail('NOT_A_REPOSITORY', `${cwd} is not inside a git repository. Choose the folder of a repository (one with a .git folder).`);
@@ -127,6 +175,7 @@ export class GitService {
    */
   async repository(path: string): Promise<RepositoryInfo> {
     const what = `Opening ${path} as a repository`;
+    this.requireTrust(what);
     try {
       if (!(await stat(path)).isDirectory()) throw new Error('not a folder');
     } catch {
@@ -200,7 +249,7 @@ export class GitService {
       if (await this.hasLocalBranch(repoPath, input.branch)) {
         throw new ClaudeManagerError('INVALID_INPUT', `A branch named "${input.branch}" already exists. Pick it as an existing branch, or choose another name.`);
       }
-      await this.run(repoPath, ['worktree', 'add', '-b', input.branch, '--', input.path, input.baseRef?.trim() || 'HEAD'], what);
+      await this.run(repoPath, ['worktree', 'add', '-b', input.branch, '--', input.path, input.baseRef?.trim() || 'HEAD'], what, { long: true });
       return;
     }
     if (input.remoteBranch) {
@@ -211,19 +260,19 @@ export class GitService {
       if (await this.hasLocalBranch(repoPath, local)) {
         throw new ClaudeManagerError('INVALID_INPUT', `A local branch "${local}" already exists. Pick it as an existing local branch instead of ${input.branch}.`);
       }
-      await this.run(repoPath, ['worktree', 'add', '--track', '-b', local, '--', input.path, `refs/remotes/${input.branch}`], what);
+      await this.run(repoPath, ['worktree', 'add', '--track', '-b', local, '--', input.path, `refs/remotes/${input.branch}`], what, { long: true });
       return;
     }
     await this.checkBranchName(repoPath, input.branch);
     if (!(await this.hasLocalBranch(repoPath, input.branch))) {
       throw new ClaudeManagerError('NOT_FOUND', `There is no local branch "${input.branch}". Create it as a new branch, or pick a remote branch as "remote/name".`);
     }
-    await this.run(repoPath, ['worktree', 'add', '--', input.path, input.branch], what);
+    await this.run(repoPath, ['worktree', 'add', '--', input.path, input.branch], what, { long: true });
   }
 
   /** `git worktree remove`; with `force`, also when it holds changes (the caller checked what would be lost). */
   async removeWorktree(repoPath: string, path: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.run(repoPath, ['worktree', 'remove', ...(options.force ? ['--force'] : []), '--', path], `Removing the worktree ${path}`);
+    await this.run(repoPath, ['worktree', 'remove', ...(options.force ? ['--force'] : []), '--', path], `Removing the worktree ${path}`, { long: true });
   }
 
   /** Forgets worktrees whose folders are gone; resolves with their paths. */
@@ -236,7 +285,7 @@ export class GitService {
 
   async checkout(worktreePath: string, branch: string, options: { create?: boolean } = {}): Promise<void> {
     await this.checkBranchName(worktreePath, branch);
-    await this.run(worktreePath, ['switch', ...(options.create ? ['-c'] : []), branch], `Switching ${worktreePath} to ${branch}`);
+    await this.run(worktreePath, ['switch', ...(options.create ? ['-c'] : []), branch], `Switching ${worktreePath} to ${branch}`, { long: true });
   }
 
   /** `git branch -D`, after the caller checked what would be lost. */

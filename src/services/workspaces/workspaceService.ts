@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { realpath } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ClaudeManagerError } from '../errors';
+import { ClaudeManagerError, untrustedGitError } from '../errors';
 import { type GitService, type GitStatus, type GitWorktree, type LossReport, LOSS_LIST_MAX, worktreePathFor } from '../git/gitService';
 import type { GitBranches } from '../git/porcelain';
 import type { Logger } from '../logger';
@@ -175,6 +175,7 @@ export class WorkspaceService {
    * marked missing, until they are archived or deleted).
    */
   sync(workspaceId: string): Promise<void> {
+    if (!this.git.trusted) return Promise.reject(untrustedGitError('Reading the worktrees'));
     const running = this.syncing.get(workspaceId);
     if (running) {
       // Every ask during a sync shares one sync after it (a burst of file events is one more list, not many).
@@ -235,6 +236,8 @@ export class WorkspaceService {
   }
 
   private withLive(row: WorktreeRecord): Worktree {
+    // In a workspace that is not trusted git is not asked: the stored row is all there is.
+    if (!this.git.trusted) return { ...row, head: '', locked: false, missing: false };
     const entry = this.live.get(row.workspaceId)?.find((e) => e.path === row.path);
     return {
       ...row,
@@ -261,10 +264,11 @@ export class WorkspaceService {
   /**
    * A workspace's worktrees, the main one first, then in the workspace's sort mode. The first
    * call for a workspace reads git; later ones use what the last sync saw (watchers keep it fresh).
+   * While the workspace is not trusted, the stored rows only: no git runs.
    * `statusOf` gives what is known of each worktree's status, for the status sort.
    */
   async listWorktrees(workspaceId: string, statusOf?: (worktreeId: string) => GitStatus | undefined): Promise<Worktree[]> {
-    if (!this.live.has(workspaceId)) await this.sync(workspaceId);
+    if (!this.live.has(workspaceId) && this.git.trusted) await this.sync(workspaceId);
     const rows = (await this.store.worktrees.list(workspaceId)).map((r) => this.withLive(r));
     const mode = await this.worktreeSortMode(workspaceId);
     const byName = (a: Worktree, b: Worktree) => compareNames(a.name, b.name);
@@ -284,7 +288,7 @@ export class WorkspaceService {
 
   async getWorktree(id: string): Promise<Worktree> {
     const row = await this.store.worktrees.get(id);
-    if (!this.live.has(row.workspaceId)) await this.sync(row.workspaceId);
+    if (!this.live.has(row.workspaceId) && this.git.trusted) await this.sync(row.workspaceId);
     return this.withLive(row);
   }
 
@@ -294,6 +298,7 @@ export class WorkspaceService {
    * out as local "name" tracking it. The folder is `path`, or `<worktreesRoot>/<branch>`.
    */
   async createWorktree(input: { workspaceId: string; branch: string; newBranch?: boolean; baseRef?: string; path?: string }): Promise<Worktree> {
+    this.git.requireTrust('Creating a worktree');
     const workspace = await this.store.workspaces.get(input.workspaceId);
     const branch = input.branch?.trim() ?? '';
     if (!branch) throw new ClaudeManagerError('INVALID_INPUT', 'A worktree needs a branch: give a new branch name, a local branch or a remote branch ("origin/name").');
@@ -337,6 +342,7 @@ export class WorkspaceService {
    * branch or tag holds), and with `deleteBranch` what deleting its branch would lose.
    */
   async removalLoss(id: string, options: { deleteBranch?: boolean } = {}): Promise<{ loss: LossReport; branchLoss?: { branch: string; count: number; commits: { sha: string; subject: string }[] }; message?: string }> {
+    this.git.requireTrust('Checking what removing a worktree would lose');
     const wt = await this.getWorktree(id);
     const workspace = await this.store.workspaces.get(wt.workspaceId);
     // A present worktree's report covers its branch's own commits already; for one whose folder
@@ -358,6 +364,7 @@ export class WorkspaceService {
    * branch too, under the same check.
    */
   async deleteWorktree(id: string, options: { force?: boolean; deleteBranch?: boolean } = {}): Promise<void> {
+    this.git.requireTrust('Removing a worktree');
     const wt = await this.getWorktree(id);
     const workspace = await this.store.workspaces.get(wt.workspaceId);
     if (wt.isMain) throw new ClaudeManagerError('INVALID_INPUT', `${wt.path} is the repository's main worktree; it cannot be removed. Remove the repository from Claude Manager instead.`);
@@ -381,6 +388,7 @@ export class WorkspaceService {
   }
 
   async checkoutBranch(id: string, branch: string, options: { create?: boolean } = {}): Promise<Worktree> {
+    this.git.requireTrust('Switching a worktree to another branch');
     const wt = await this.getWorktree(id);
     if (wt.missing) throw new ClaudeManagerError('NOT_FOUND', `The folder of ${wt.name} (${wt.path}) is gone. Prune it, or restore the folder.`);
     await this.git.checkout(wt.path, branch.trim(), options);
@@ -389,12 +397,14 @@ export class WorkspaceService {
   }
 
   async gitStatus(id: string): Promise<GitStatus> {
+    this.git.requireTrust('Reading a worktree\'s status');
     const wt = await this.getWorktree(id);
     if (wt.missing) throw new ClaudeManagerError('NOT_FOUND', `The folder of ${wt.name} (${wt.path}) is gone. Prune it, or restore the folder.`);
     return this.git.status(wt.path);
   }
 
   async listBranches(id: string): Promise<GitBranches> {
+    this.git.requireTrust('Listing the branches');
     const wt = await this.getWorktree(id);
     const workspace = await this.store.workspaces.get(wt.workspaceId);
     return this.git.branches(wt.missing ? workspace.path : wt.path);
@@ -402,6 +412,7 @@ export class WorkspaceService {
 
   /** Forgets the worktrees whose folders are gone (git's and the stored rows without agents). */
   async prune(workspaceId: string): Promise<{ pruned: string[] }> {
+    this.git.requireTrust('Pruning the worktrees');
     const workspace = await this.store.workspaces.get(workspaceId);
     const pruned = await this.git.prune(workspace.path);
     await this.sync(workspaceId);

@@ -29,9 +29,13 @@ export interface KnownStatus {
 
 interface Watched {
   commonDir: string;
+  /** The repository's own: the shared git folder, `refs/`, `worktrees/`. */
   watchers: FSWatcher[];
-  /** Linked worktrees' git folders (`<common>/worktrees/<name>`) by the worktree folder they serve. */
-  gitDirs: Map<string, string>;
+  /**
+   * Linked worktrees' git folders (`<common>/worktrees/<name>`) by the worktree folder they serve,
+   * with their watch (none when it could not be made); closed when the worktree goes.
+   */
+  linked: Map<string, { gitDir: string; watcher: FSWatcher | undefined }>;
 }
 
 /**
@@ -46,6 +50,10 @@ export class WorktreeMonitor {
   private readonly events = new EventEmitter();
   private readonly statuses = new Map<string, KnownStatus>();
   private readonly watched = new Map<string, Watched>();
+  /** Workspaces whose watches are being made: a second track() waits for these, not makes more. */
+  private readonly starting = new Map<string, Promise<void>>();
+  /** What the last track() asked for: a watch finished after its workspace was dropped is not kept. */
+  private wanted = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private pollTimer: NodeJS.Timeout | undefined;
   private polling = false;
@@ -74,11 +82,26 @@ export class WorktreeMonitor {
     return this.statuses.get(worktreeId);
   }
 
-  /** Watches these workspaces (and stops watching the others). */
+  /**
+   * Watches these workspaces (and stops watching the others). While the workspace is not trusted,
+   * none: finding a repository's git folder and reading its status run git.
+   */
   async track(workspaceIds: readonly string[]): Promise<void> {
-    const wanted = new Set(workspaceIds);
+    if (!this.options.git.trusted) return;
+    const wanted = (this.wanted = new Set(workspaceIds));
     for (const id of [...this.watched.keys()]) if (!wanted.has(id)) this.unwatch(id);
-    await Promise.all(workspaceIds.filter((id) => !this.watched.has(id)).map((id) => this.watchWorkspace(id)));
+    await Promise.all(
+      [...wanted]
+        .filter((id) => !this.watched.has(id))
+        .map((id) => {
+          let start = this.starting.get(id);
+          if (!start) {
+            start = this.watchWorkspace(id).finally(() => this.starting.delete(id));
+            this.starting.set(id, start);
+          }
+          return start;
+        }),
+    );
   }
 
   /** Starts or stops the poll (the editor stops it while the view is hidden; the watches stay). */
@@ -110,11 +133,13 @@ export class WorktreeMonitor {
 
   /** Reads every tracked workspace's worktrees and their status again. */
   async refreshAll(): Promise<void> {
+    if (!this.options.git.trusted) return;
     await Promise.all([...this.watched.keys()].map((id) => this.refreshWorkspace(id)));
   }
 
   /** Lists the workspace's worktrees again, then reads each one's status. */
   async refreshWorkspace(workspaceId: string): Promise<void> {
+    if (!this.options.git.trusted) return;
     try {
       await this.options.service.sync(workspaceId);
       const worktrees = await this.options.service.listWorktrees(workspaceId);
@@ -126,6 +151,7 @@ export class WorktreeMonitor {
 
   /** Reads one worktree's status again; says so when it changed. */
   async refreshWorktree(worktreeId: string, path?: string, missing?: boolean): Promise<void> {
+    if (!this.options.git.trusted) return;
     let known: KnownStatus;
     try {
       if (path === undefined || missing === undefined) {
@@ -155,15 +181,16 @@ export class WorktreeMonitor {
     this.timers.set(key, timer);
   }
 
-  private watchDir(target: Watched, dir: string, onEvent: (file: string) => void, recursive = false): void {
+  private watchDir(dir: string, onEvent: (file: string) => void, recursive = false): FSWatcher | undefined {
     try {
       const watcher = watch(dir, { persistent: false, recursive }, (_event, file) => onEvent(file ? String(file) : ''));
       watcher.on('error', () => watcher.close());
-      target.watchers.push(watcher);
+      return watcher;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // A folder git has not made yet (no remotes, no linked worktrees): the poll covers it.
       if (code !== 'ENOENT' && code !== 'ENOTDIR') this.options.logger.warn(`Cannot watch ${dir}: ${(error as Error).message}; its changes show at the next poll.`);
+      return undefined;
     }
   }
 
@@ -178,30 +205,32 @@ export class WorktreeMonitor {
       this.options.logger.warn(`Cannot watch repository ${workspaceId}: ${(error as Error).message}`);
       return;
     }
-    if (this.disposed) return;
-    const target: Watched = { commonDir, watchers: [], gitDirs: new Map() };
+    // Dropped, or watched by another call, while git answered.
+    if (this.disposed || !this.wanted.has(workspaceId) || this.watched.has(workspaceId)) return;
+    const target: Watched = { commonDir, watchers: [], linked: new Map() };
     this.watched.set(workspaceId, target);
+    const keep = (watcher: FSWatcher | undefined) => watcher && target.watchers.push(watcher);
     const statusOfPath = (path: string) => this.debounce(`path:${path}`, () => this.refreshPath(workspaceId, path));
     const all = () => this.debounce(`ws:${workspaceId}`, () => this.refreshWorkspace(workspaceId));
-    this.watchDir(target, commonDir, (file) => {
+    keep(this.watchDir(commonDir, (file) => {
       if (file.endsWith('.lock')) return; // git at work; the rename that follows is what counts
       if (file === 'HEAD' || file === 'index' || file === 'MERGE_HEAD') statusOfPath(mainPath);
       else if (file === 'packed-refs' || file === 'FETCH_HEAD' || file === 'worktrees' || file === '') all();
-    });
-    this.watchDir(target, join(commonDir, 'refs'), (file) => {
+    }));
+    keep(this.watchDir(join(commonDir, 'refs'), (file) => {
       if (!file.endsWith('.lock')) all();
-    }, true);
+    }, true));
     // Worktrees added or removed with the git CLI show up here.
-    this.watchDir(target, join(commonDir, 'worktrees'), (file) => {
+    keep(this.watchDir(join(commonDir, 'worktrees'), (file) => {
       if (!file.includes('/') && !file.endsWith('.lock')) this.debounce(`sync:${workspaceId}`, async () => {
         await this.refreshWorkspace(workspaceId);
       });
-    });
+    }));
     await this.rewatchLinked(workspaceId);
     await this.refreshWorkspace(workspaceId);
   }
 
-  /** Watches the git folder of each linked worktree (its HEAD and index). */
+  /** Watches the git folder of each linked worktree (its HEAD and index); closes the watches of those gone. */
   private async rewatchLinked(workspaceId: string): Promise<void> {
     const target = this.watched.get(workspaceId);
     if (!target) return;
@@ -212,6 +241,8 @@ export class WorktreeMonitor {
     } catch {
       // no linked worktrees
     }
+    // Unwatched meanwhile. (From here on nothing waits: two calls cannot interleave.)
+    if (this.watched.get(workspaceId) !== target) return;
     const current = new Map<string, string>();
     for (const name of names) {
       const gitDir = join(root, name);
@@ -223,13 +254,19 @@ export class WorktreeMonitor {
       }
     }
     for (const [path, gitDir] of current) {
-      if (target.gitDirs.get(path) === gitDir) continue;
-      target.gitDirs.set(path, gitDir);
-      this.watchDir(target, gitDir, (file) => {
+      const known = target.linked.get(path);
+      if (known?.gitDir === gitDir) continue;
+      known?.watcher?.close();
+      const watcher = this.watchDir(gitDir, (file) => {
         if (file === 'HEAD' || file === 'index' || file === 'MERGE_HEAD') this.debounce(`path:${path}`, () => this.refreshPath(workspaceId, path));
       });
+      target.linked.set(path, { gitDir, watcher });
     }
-    for (const path of [...target.gitDirs.keys()]) if (!current.has(path)) target.gitDirs.delete(path);
+    for (const [path, { watcher }] of [...target.linked]) {
+      if (current.has(path)) continue;
+      watcher?.close();
+      target.linked.delete(path);
+    }
   }
 
   private async refreshPath(workspaceId: string, path: string): Promise<void> {
@@ -239,14 +276,20 @@ export class WorktreeMonitor {
   }
 
   private unwatch(workspaceId: string): void {
-    for (const w of this.watched.get(workspaceId)?.watchers ?? []) w.close();
+    const target = this.watched.get(workspaceId);
+    if (!target) return;
+    for (const w of target.watchers) w.close();
+    for (const { watcher } of target.linked.values()) watcher?.close();
     this.watched.delete(workspaceId);
   }
 
   /** How many file watches are open (for tests and the benchmark). */
   get watchCount(): number {
     let n = 0;
-    for (const w of this.watched.values()) n += w.watchers.length;
+    for (const w of this.watched.values()) {
+      n += w.watchers.length;
+      for (const { watcher } of w.linked.values()) if (watcher) n++;
+    }
     return n;
   }
 

@@ -166,6 +166,19 @@ export function toolUseReply(
 }
 
 /** An API error reply. */
+/**
+ * In plan mode, the reply that writes `plan` to the plan file the CLI named in the request (since
+ * 2.1.332 the CLI keeps the plan there, and ExitPlanMode carries none); follow it with
+ * `toolUseReply([{ name: 'ExitPlanMode', input: {} }])`.
+ */
+export function planFileReply(plan: string): (request: MockRequestInfo) => MockMessageReply {
+  return (request) => {
+    const path = /[^\s"'`\\]*\/plans\/[^\s"'`\\]+\.md/.exec(JSON.stringify(request.body?.messages ?? []))?.[0];
+    if (!path) throw new Error('The request names no plan file: is the agent in plan mode?');
+    return toolUseReply([{ name: 'Write', input: { file_path: path, content: plan } }]);
+  };
+}
+
 export function errorReply(status: number, errorType: string, message: string, headers?: Record<string, string>): MockErrorReply {
   return headers === undefined ? { kind: 'error', status, errorType, message } : { kind: 'error', status, errorType, message, headers };
 }

@@ -15,7 +15,7 @@ import type { Store } from '../../src/services/storage/store';
 import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
-import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { MockAnthropicApi, planFileReply, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { agentStatuses } from '../helpers/agentEvents';
 
 const code = (c: string) => (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
@@ -126,5 +126,37 @@ describe('Permissions: the CLI\'s own "don\'t ask again" rules, and flags the se
     assert.match(failed.statusReason, /^could not start: .*--permission-mode/);
     assert.equal(runtime.isRunning(agent.id), false, 'no process was started');
     await assert.rejects(runtime.openInTerminal(agent.id), code('INVALID_INPUT'));
+  });
+
+  it('an agent in plan mode presents the plan it wrote to its plan file; approving goes on with the input the CLI sent', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'planner', mode: 'plan' });
+    const plan = '## The plan\n\n1. Write `plan.txt`\n2. Stop\n';
+    let planPath = '';
+    const writePlan = planFileReply(plan);
+    api.enqueue(
+      (request) => {
+        // The CLI names the plan file in what it sends (a system reminder in plan mode).
+        const reply = writePlan(request);
+        planPath = String(reply.toolUses?.[0]?.input.file_path ?? '');
+        return reply;
+      },
+      toolUseReply([{ name: 'ExitPlanMode', input: {} }]),
+      textReply('Plan approved, on it'),
+    );
+    const asked = nextRequest(agent.id);
+    await runtime.start(agent.id, { initialPrompt: 'plan a file' });
+    const request = await asked;
+    assert.ok(planPath.endsWith('.md'), `the plan file was named: ${planPath}`);
+    assert.equal(request.toolName, 'ExitPlanMode');
+    assert.equal(request.input.plan, plan, 'the plan read from its file');
+    const turnOver = until(agent.id, waitingForMessage, 'the end of the approved turn');
+    await runtime.respondToPermission(agent.id, request.requestId, { behavior: 'allow' });
+    await turnOver;
+    await runtime.settled(agent.id);
+    const messages = (await store.messages.page(agent.id)).messages;
+    const exit = messages.find((m) => m.toolName === 'ExitPlanMode');
+    assert.equal(exit?.isError, false, `the CLI took the approval: ${exit?.toolOutput}`);
+    assert.ok(messages.some((m) => m.role === 'assistant' && m.content === 'Plan approved, on it'));
+    await runtime.stop(agent.id);
   });
 });

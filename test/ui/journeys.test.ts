@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
-import { MockAnthropicApi, contentText, lastUserText, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
+import { MockAnthropicApi, contentText, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { seedLongConversation } from './longConversation';
 import { activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
@@ -322,7 +322,7 @@ describe('a window on a git repository', () => {
 
   it('shows the plan of an agent in plan mode in its chat; approving it lets the agent go on, asking before edits', async () => {
     const page = wb.page;
-    api.enqueue(toolUseReply([{ name: 'ExitPlanMode', input: { plan: '## The plan\n\n1. Write `plan.txt`\n2. Stop' } }]), textReply('Plan approved, on it'));
+    api.enqueue(planFileReply('## The plan\n\n1. Write `plan.txt`\n2. Stop'), toolUseReply([{ name: 'ExitPlanMode', input: {} }]), textReply('Plan approved, on it'));
     await newAgentByKeyboard(page, 'Plan the change', 'Plan');
     const chat = webviewFrame(page);
     const card = chat.locator('[data-testid="plan-card"]');

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { type Agent, AgentRuntime, compareVersions } from '../../src/services/agents/agentRuntime';
+import { type Agent, AgentRuntime, compareVersions, MIN_TESTED_CLI_VERSION } from '../../src/services/agents/agentRuntime';
+import { versionWarning } from '../../src/services/agents/cliArgs';
 import { ClaudeManagerError } from '../../src/services/errors';
 import type { StoredMessage } from '../../src/services/storage/messageStore';
 import type { Store } from '../../src/services/storage/store';
@@ -500,6 +501,13 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     assert.ok(compareVersions('2.1.96', '2.1.197') < 0);
     assert.ok(compareVersions('2.2.0', '2.1.197') > 0);
     assert.equal(compareVersions('2.1.197', '2.1.197'), 0);
+  });
+
+  it('warns below the CLI version the tests run, which is the one they pin', () => {
+    const pinned = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).devDependencies['@anthropic-ai/claude-code'];
+    assert.equal(MIN_TESTED_CLI_VERSION, pinned, 'the oldest version said to be tested is the one the tests run');
+    assert.match(versionWarning('2.1.197') ?? '', /older than 2\.1\.332/);
+    assert.equal(versionWarning(pinned), undefined);
   });
 
   it('a missing CLI is an error status saying so', async () => {

@@ -25,6 +25,13 @@ if (unknown.length) {
 const stages = requested.length ? STAGES.filter((s) => requested.includes(s)) : STAGES;
 
 const totals = { passed: 0, failed: 0 };
+
+// Tests record what they measured of reliability here (test/helpers/reliability.ts); `npm run
+// reliability` makes docs/reliability.md from it. A run that leaves stages out keeps the others'.
+const reliabilityOut = join(root, 'test-results', 'reliability.jsonl');
+mkdirSync(dirname(reliabilityOut), { recursive: true });
+if (!requested.length) rmSync(reliabilityOut, { force: true });
+process.env.CM_RELIABILITY_OUT = reliabilityOut;
 const timings = [];
 
 function heading(text) {
@@ -113,7 +120,7 @@ const stageRunners = {
         extensionDevelopmentPath: root,
         extensionTestsPath: join(root, 'out', 'test', 'host', 'index.js'),
         launchArgs: [workspace.repo],
-        extensionTestsEnv: { CM_HOST_RESULTS: resultsFile },
+        extensionTestsEnv: { CM_HOST_RESULTS: resultsFile, CM_RELIABILITY_OUT: reliabilityOut },
       });
     } catch (error) {
       process.stderr.write(`${error.message}\n`);

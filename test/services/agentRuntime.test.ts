@@ -13,6 +13,7 @@ import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { errorReply, lastUserText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { agentStatuses } from '../helpers/agentEvents';
+import { recordReliability } from '../helpers/reliability';
 
 function code(c: string) {
   return (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
@@ -317,6 +318,7 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     const messages = (await store.messages.page(agent.id)).messages;
     assert.ok(messages.some((m) => m.role === 'user' && m.content === 'stream a while'));
     assert.ok(messages.some((m) => m.role === 'assistant' && m.content.startsWith('partial')), 'the streamed part is kept');
+    recordReliability({ area: 'Kills', what: 'the CLI SIGKILLed in the middle of a streamed answer', count: 1, outcome: 'status "CLI was killed (SIGKILL)"; the prompt and the part streamed kept', test: 'test/services/agentRuntime.test.ts' });
   });
 
   it('queues starts beyond the cap, showing each agent\'s place, and starts them as others stop', async () => {
@@ -361,6 +363,7 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     await runtime.stopAll(1000);
     for (const pid of pids) assert.throws(() => process.kill(-pid, 0), `group ${pid} is gone`);
     for (const a of agents) assert.equal((await store.agents.get(a.id)).statusReason, 'stopped');
+    recordReliability({ area: 'Processes left behind', what: 'agents (real CLI) of a window stopped with stopAll, checked by process group', count: pids.length, outcome: '0 processes left', test: 'test/services/agentRuntime.test.ts' });
   });
 
   it('says how to log in when the CLI has no credentials', async () => {

@@ -12,6 +12,9 @@ import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { contentText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { agentStatuses } from '../helpers/agentEvents';
+import { recordReliability } from '../helpers/reliability';
+
+const TEST = 'test/services/runtimeDelivery.test.ts';
 
 /** Longer than any save the runtime puts off (streamed text is saved a few times a second). */
 const PAST_ANY_TIMER_MS = 1000;
@@ -62,6 +65,7 @@ describe('AgentRuntime delivery and storage under races (real CLI, mock API)', (
     const assistant = messages.filter((m) => m.role === 'assistant');
     assert.deepEqual(assistant.map((m) => [m.content, m.isComplete]), [[text, true]]);
     assert.ok(messages.every((m) => m.isComplete), `incomplete: ${JSON.stringify(messages.filter((m) => !m.isComplete))}`);
+    recordReliability({ area: 'Messages', what: 'a streamed answer (12 deltas), read back after every timer ran', count: 1, outcome: 'stored whole and complete; no streamed copy written after it', test: TEST });
     await runtime.stop(agent.id);
   });
 
@@ -88,6 +92,7 @@ describe('AgentRuntime delivery and storage under races (real CLI, mock API)', (
     const messages = (await store.messages.page(agent.id)).messages;
     assert.ok(messages.some((m) => m.role === 'assistant' && m.content.startsWith('word')), 'the streamed part is kept');
     assert.ok(messages.every((m) => m.isComplete), `incomplete: ${JSON.stringify(messages.filter((m) => !m.isComplete).map((m) => m.content.slice(0, 40)))}`);
+    recordReliability({ area: 'Messages', what: 'an answer interrupted while it streamed, read back after every timer ran', count: 1, outcome: 'the part streamed kept, complete', test: TEST });
     await runtime.stop(agent.id);
   });
 
@@ -119,6 +124,7 @@ describe('AgentRuntime delivery and storage under races (real CLI, mock API)', (
     for (const text of sent) assert.equal(seen.split(text).length - 1, 1, `"${text}" delivered once: ${seen}`);
     const stored = (await store.messages.page(agent.id)).messages.reverse().filter((m) => m.role === 'user').map((m) => m.content);
     assert.deepEqual(stored, sent, 'stored once each, in order');
+    recordReliability({ area: 'Delivery', what: 'messages sent at once to an agent not running (the first starts it)', count: sent.length, outcome: `${sent.length} of ${sent.length} taken, each reached the API once, in the order sent; 0 lost`, test: TEST });
     await runtime.stop(agent.id);
   });
 
@@ -149,6 +155,7 @@ describe('AgentRuntime delivery and storage under races (real CLI, mock API)', (
       assert.deepEqual(stored, ['prompt', 'follow-up']);
       await runtime.stop(agent.id);
     }
+    recordReliability({ area: 'Delivery', what: 'a message sent while a start with a first prompt was under way (before initialize was answered)', count: 3, outcome: '3 of 3 delivered after the first prompt; 0 lost, 0 overtook it', test: TEST });
   });
 
   it('a control request over the line cap is refused with an error the CLI reads, and a notice says why', async () => {
@@ -168,6 +175,7 @@ describe('AgentRuntime delivery and storage under races (real CLI, mock API)', (
     const notice = messages.find((m) => m.kind === 'notice' && /too large/.test(m.content));
     assert.ok(notice, `a notice says why: ${JSON.stringify(messages.map((m) => m.content.slice(0, 80)))}`);
     assert.ok(messages.some((m) => m.role === 'assistant' && m.content === 'understood'), 'the turn went on');
+    recordReliability({ area: 'Delivery', what: 'a permission request from the CLI over the 8 MB line cap (a 9 MB Write)', count: 1, outcome: 'refused with an error the CLI read; a notice says why; the turn went on', test: TEST });
     await runtime.stop(agent.id);
   });
 });

@@ -86,6 +86,34 @@ export function registerAgentCommands(
     await s.runtime.respondToPermission(agent.id, request.requestId, { behavior, ...(message ? { message } : {}) });
     return s.runtime.get(agent.id);
   };
+  /**
+   * Allows the agent's oldest pending request and keeps allowing what the user picks: one of the
+   * CLI's own "don't ask again" rules (for Bash, a command prefix), or, as a separate choice, the
+   * whole tool for the rest of the session. `{ agentId, suggestion }` or `{ agentId, always: true }`
+   * answers without asking.
+   */
+  const allowWithRule = async (arg?: Arg & { suggestion?: number; always?: boolean }) => {
+    const s = await services();
+    const agent = await pickAgent(s, arg, 'Allow and Don\'t Ask Again', (a) => a.pendingPermissions.length > 0);
+    const request = agent?.pendingPermissions[0];
+    if (!agent || !request) {
+      if (agent) void vscode.window.showInformationMessage(`${agent.name} is not waiting for a permission.`);
+      return undefined;
+    }
+    let choice: { suggestion: number } | { always: true } | undefined =
+      arg && !(arg instanceof AgentNode) && typeof arg.suggestion === 'number' ? { suggestion: arg.suggestion } : arg && !(arg instanceof AgentNode) && arg.always === true ? { always: true } : undefined;
+    if (!choice) {
+      const items: (vscode.QuickPickItem & { choice: { suggestion: number } | { always: true } })[] = [
+        ...(request.suggestions ?? []).map((s, i) => ({ label: s.label, choice: { suggestion: i } })),
+        { label: `Yes, and allow every ${request.toolName} call for this session`, detail: request.toolName === 'Bash' ? 'Any command, not only this one.' : `Every ${request.toolName} call, on any file.`, choice: { always: true as const } },
+      ];
+      const picked = await vscode.window.showQuickPick(items, { title: `Allow: ${request.summary}`, placeHolder: request.suggestions?.length ? 'The rules Claude Code offers for this call, or the whole tool' : 'Claude Code offers no narrower rule for this call' });
+      if (!picked) return undefined;
+      choice = picked.choice;
+    }
+    await s.runtime.respondToPermission(agent.id, request.requestId, { behavior: 'allow', ...choice });
+    return s.runtime.get(agent.id);
+  };
   return [
     registerCommand('claudeManager.newAgent', log, async (arg?: WorktreeNode | RepositoryNode | NewAgentArgs) => {
       // Said before any question: the agent could not start at the end of them.
@@ -208,6 +236,7 @@ export function registerAgentCommands(
     }),
     registerCommand('claudeManager.allowPermission', log, (arg?: Arg) => answer(arg, 'allow')),
     registerCommand('claudeManager.denyPermission', log, (arg?: Arg) => answer(arg, 'deny')),
+    registerCommand('claudeManager.allowPermissionRule', log, allowWithRule),
     registerCommand('claudeManager.openAgentInTerminal', log, async (arg?: Arg) => {
       const s = await services();
       const agent = await pickAgent(s, arg, 'Open Agent in Terminal');

@@ -34,6 +34,7 @@ export const commandIds = [
   'claudeManager.restoreAgent',
   'claudeManager.deleteAgent',
   'claudeManager.allowPermission',
+  'claudeManager.allowPermissionRule',
   'claudeManager.denyPermission',
   'claudeManager.openAgentInTerminal',
   'claudeManager.bypassAgentPermissions',

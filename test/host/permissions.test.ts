@@ -1,0 +1,76 @@
+// "Allow and Don't Ask Again…" in the real editor: the CLI's own rule for the call (a Bash command
+// prefix) is what gets allowed, through the same runtime the API uses.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { Agent, ClaudeManagerApi, ClaudeManagerExtension, PermissionRequest } from '../../src/extension/api/claudeManager';
+import { findClaudeBinary } from '../helpers/claudeCli';
+import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+
+suite('Permissions', () => {
+  let api: ClaudeManagerApi;
+  let mock: MockAnthropicApi;
+  const config = () => vscode.workspace.getConfiguration('claudeManager');
+  suiteSetup(async () => {
+    api = (await vscode.extensions.getExtension<ClaudeManagerExtension>('claude-manager.claude-manager')!.activate()).getAPI(1);
+    mock = await MockAnthropicApi.start();
+    const home = mkdtempSync(join(tmpdir(), 'cm-host-home-'));
+    await config().update('claudePath', findClaudeBinary(), vscode.ConfigurationTarget.Global);
+    await config().update('environment', { ANTHROPIC_BASE_URL: mock.url, ANTHROPIC_API_KEY: 'test-key', HOME: home, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' }, vscode.ConfigurationTarget.Global);
+  });
+  suiteTeardown(async () => {
+    await config().update('environment', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('claudePath', undefined, vscode.ConfigurationTarget.Global);
+    await mock.close();
+  });
+
+  test('"Allow and Don\'t Ask Again…" adds the rule the CLI offered: the same command prefix then runs unasked', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const deadline = Date.now() + 30_000;
+    let main;
+    while (!main && Date.now() < deadline) {
+      const ws = (await api.workspaces.list()).find((w) => w.path === repoPath);
+      main = ws && (await api.worktrees.list(ws.id)).find((w) => w.isMain);
+      if (!main) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(main, 'the repository and its main worktree');
+    const agent = await api.agents.create({ worktreeId: main.id, name: 'rule keeper', mode: 'regular' });
+    mock.enqueue(
+      toolUseReply([{ name: 'Bash', input: { command: 'npm test --silent || true', description: 'Run the tests' } }]),
+      toolUseReply([{ name: 'Bash', input: { command: 'npm test --silent --again || true', description: 'Again' } }]),
+      textReply('tested twice'),
+    );
+    const requests: PermissionRequest[] = [];
+    const sub = (api.onDidRequestPermission as vscode.Event<{ agentId: string; request: PermissionRequest }>)((e) => e.agentId === agent.id && requests.push(e.request));
+    const waiting = new Promise<Agent>((resolve) => {
+      const s = (api.onDidChangeAgent as vscode.Event<Agent>)((a) => {
+        if (a.id === agent.id && a.pendingPermissions.length > 0) {
+          s.dispose();
+          resolve(a);
+        }
+      });
+    });
+    await api.agents.start(agent.id, { initialPrompt: 'run the tests twice' });
+    const asked = await waiting;
+    const suggestions = asked.pendingPermissions[0]!.suggestions ?? [];
+    const choice = suggestions.findIndex((s) => /Bash\(npm test/.test(s.label));
+    assert.ok(choice >= 0, `the CLI's rule is offered: ${JSON.stringify(suggestions)}`);
+    const done = new Promise<void>((resolve) => {
+      const s = (api.onDidChangeAgent as vscode.Event<Agent>)((a) => {
+        if (a.id === agent.id && a.status === 'waiting' && a.statusReason === 'waiting for your message') {
+          s.dispose();
+          resolve();
+        }
+      });
+    });
+    await vscode.commands.executeCommand('claudeManager.allowPermissionRule', { agentId: agent.id, suggestion: choice });
+    await done;
+    sub.dispose();
+    assert.equal(requests.length, 1, 'the second npm test was not asked for');
+    const bash = (await api.agents.getMessages(agent.id)).messages.filter((m) => m.toolName === 'Bash');
+    assert.deepEqual(bash.map((m) => m.isError), [false, false], 'both ran');
+    await api.agents.stop(agent.id);
+  });
+});

@@ -724,7 +724,7 @@ class LiveAgent {
     const filePath = toolFilePath(toolInput, this.cwd);
     if (!messageId || !filePath || !FILE_TOOLS.has(toolName)) return;
     try {
-      await this.runtime.snapshots?.capture(this.agentId, messageId, toolName, filePath, side);
+      await this.runtime.snapshots?.capture(this.agentId, messageId, toolName, filePath, side, this.cwd);
     } catch (error) {
       this.runtime.logger.warn(`Agent ${this.agentId}: keeping ${filePath} ${side} ${toolName} failed: ${(error as Error).message}`);
     }

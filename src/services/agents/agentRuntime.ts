@@ -1232,11 +1232,11 @@ export class AgentRuntime {
     const hook = await this.hookServer.register((event) => {
       const holder = this.live.get(id);
       if (holder?.terminal) holder.hook(event);
-    });
+    }, { env });
     const hooks = Object.fromEntries(
       TERMINAL_HOOKS.map((name) => [name, [{ ...(TOOL_HOOKS.has(name) ? { matcher: '*' } : {}), hooks: [{ type: 'http', url: hook.url, timeout: 10 }] }]]),
     );
-    args.push('--settings', JSON.stringify({ hooks }), ...(this.options.extraArgs?.() ?? []));
+    args.push('--settings', await hook.settingsFile({ hooks }), ...(this.options.extraArgs?.() ?? []));
     const terminal: TerminalState = { tail, sessionId, unregister: hook.dispose, recorded: resumed };
     this.live.set(id, new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, new TerminalProcess(record.name), this, terminal));
     const now = new Date().toISOString();

@@ -166,7 +166,9 @@ export class Container implements vscode.Disposable {
         return true;
       }),
     );
-    for (const d of registerStorageCommands(this.log, () => this.store())) {
+    // Agents deleted for good take the copies of their files with them (kept by the runtime).
+    const forgetAgents = async (ids: readonly string[]) => (await this.services()).runtime.snapshots?.deleteAgents(ids);
+    for (const d of registerStorageCommands(this.log, () => this.store(), forgetAgents)) {
       this.own(d);
     }
   }
@@ -282,6 +284,7 @@ export class Container implements vscode.Disposable {
           stop: async (ids) => {
             for (const id of ids) await runtime.stop(id);
           },
+          forget: async (ids) => runtime.snapshots?.deleteAgents(ids),
         },
         worktreesRoot: () => getConfig().worktreesRoot,
       });

@@ -59,8 +59,11 @@ const chatMessage = z.strictObject({
   isError: z.optional(z.boolean()),
   isComplete: z.boolean(),
   createdAt: z.string(),
-  /** A file tool call whose file was kept before and after it ran: "Open Diff" can show it. */
-  fileChange: z.optional(z.boolean()),
+  /**
+   * A file tool call whose file was kept before and after it ran: "Open Diff" can show it; `gone`
+   * when those copies were dropped since (an agent keeps at most 50 MB of them, oldest dropped first).
+   */
+  fileChange: z.optional(z.union([z.boolean(), z.literal('gone')])),
 });
 export type ChatMessage = z.infer<typeof chatMessage>;
 

@@ -1,3 +1,4 @@
+import type { FileSnapshots } from '../../src/services/agents/fileSnapshots';
 import { killProcessTree, processIsAlive } from '../../src/services/processRunner';
 import type { Store } from '../../src/services/storage/store';
 import type { AgentControl } from '../../src/services/workspaces/workspaceService';
@@ -12,7 +13,12 @@ export class RecordedAgents implements AgentControl {
   constructor(
     private readonly store: Store,
     private readonly window: string,
+    private readonly snapshots?: FileSnapshots,
   ) {}
+
+  async forget(agentIds: readonly string[]): Promise<void> {
+    await this.snapshots?.deleteAgents(agentIds);
+  }
 
   async running(worktreeId: string): Promise<{ id: string; name: string }[]> {
     const agents = await this.store.agents.list({ worktreeId });

@@ -125,9 +125,24 @@ suite('Storage', () => {
     assert.equal(await vscode.commands.executeCommand('claudeManager.importDatabase', vscode.Uri.file(file)), undefined, 'refused, with an error message');
   });
 
-  test('prunes old archived agents when asked with an age, and refuses a bad one', async () => {
+  test('prunes old archived agents when asked with an age, with the copies of their files, and refuses a bad one', async () => {
+    const api = (await extension().activate()).getAPI(1);
+    const info = await vscode.commands.executeCommand<{ dir: string }>('claudeManager.showStorageInfo');
+    const kept = join(dirname(info.dir), 'snapshots');
+    const repo = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await until(() => api.workspaces.list(), (list) => list.some((w) => w.path === repo), `a workspace for ${repo}`)).find((w) => w.path === repo)!;
+    const agent = await api.agents.create({ worktreeId: (await api.worktrees.list(ws.id))[0]!.id, name: 'to be pruned' });
+    await api.agents.delete(agent.id);
+    // What the runtime keeps of a file tool call of the agent.
+    mkdirSync(join(kept, agent.id), { recursive: true });
+    writeFileSync(join(kept, agent.id, 'msg_0000000001.json'), '{}');
     const result = await vscode.commands.executeCommand<{ deleted: number }>('claudeManager.pruneArchivedAgents', { olderThanDays: 30 });
     assert.deepEqual(result, { deleted: 0 });
+    assert.ok(existsSync(join(kept, agent.id)), 'an agent not pruned keeps its copies');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const pruned = await vscode.commands.executeCommand<{ deleted: number }>('claudeManager.pruneArchivedAgents', { olderThanDays: 0 });
+    assert.ok(pruned.deleted >= 1, `deleted ${pruned.deleted}`);
+    assert.ok(!existsSync(join(kept, agent.id)), 'the copies of the pruned agent\'s files are deleted with it');
     // A bad argument becomes an error message, not an exception thrown at the caller.
     assert.equal(await vscode.commands.executeCommand('claudeManager.pruneArchivedAgents', { olderThanDays: -1 }), undefined);
   });

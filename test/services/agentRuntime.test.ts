@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { type Agent, AgentRuntime, compareVersions, MIN_TESTED_CLI_VERSION } from '../../src/services/agents/agentRuntime';
@@ -121,15 +121,23 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
 
   it('keeps each file as an Edit or a Write found it and left it, read through the CLI\'s hooks', async () => {
     const snapshotsDir = suiteTempDir('cm-snapshots-')();
-    const kept = new AgentRuntime({ store, logger: quiet, windowId: 'window-a', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), snapshotsDir });
+    const warnings: string[] = [];
+    const logger = { ...quiet, warn: (message: string) => void warnings.push(message) };
+    const kept = new AgentRuntime({ store, logger, windowId: 'window-a', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), snapshotsDir });
     const agent = await store.agents.create({ worktreeId, name: 'editor', mode: 'regular' });
     const notes = join(repo.path, 'notes.txt');
     const fresh = join(repo.path, 'fresh.txt');
     writeFileSync(notes, 'one\ntwo\nthree\n');
+    // A link in the worktree to a folder outside it: what is written through it is not kept.
+    const outside = join(snapshotsDir, 'outside');
+    mkdirSync(outside);
+    symlinkSync(outside, join(repo.path, 'outside-link'));
+    const leaked = join(repo.path, 'outside-link', 'leak.txt');
     api.enqueue(
       toolUseReply([{ name: 'Read', input: { file_path: notes } }]),
       toolUseReply([{ name: 'Edit', input: { file_path: notes, old_string: 'two', new_string: 'TWO' } }]),
       toolUseReply([{ name: 'Write', input: { file_path: fresh, content: 'new file\n' } }]),
+      toolUseReply([{ name: 'Write', input: { file_path: leaked, content: 'written outside\n' } }]),
       textReply('edited'),
     );
     const offAsk = kept.onDidRequestPermission((e) => {
@@ -149,9 +157,12 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     await kept.settled(agent.id);
     assert.equal(readFileSync(notes, 'utf8'), 'one\nTWO\nthree\n', 'the Edit ran');
     const tools = (await store.messages.page(agent.id)).messages.filter((m) => m.kind === 'tool').reverse();
-    assert.deepEqual(tools.map((t) => t.toolName), ['Read', 'Edit', 'Write']);
-    const [read, edit, write] = tools as [StoredMessage, StoredMessage, StoredMessage];
-    assert.deepEqual([...(await kept.fileChangeIds(agent.id))].sort(), [edit.id, write.id].sort(), 'a Read keeps nothing');
+    assert.deepEqual(tools.map((t) => t.toolName), ['Read', 'Edit', 'Write', 'Write']);
+    const [read, edit, write, outsideWrite] = tools as [StoredMessage, StoredMessage, StoredMessage, StoredMessage];
+    assert.equal(readFileSync(join(outside, 'leak.txt'), 'utf8'), 'written outside\n', 'the CLI wrote through the link');
+    assert.deepEqual([...(await kept.fileChangeIds(agent.id))].sort(), [edit.id, write.id].sort(), 'a Read keeps nothing, nor a Write outside the worktree');
+    await assert.rejects(kept.getFileChange(agent.id, outsideWrite.id), code('NOT_FOUND'));
+    assert.ok(warnings.some((w) => w.includes(leaked) && /is outside the agent's worktree/.test(w)), `the refusal is logged with its reason: ${warnings.join(' | ')}`);
     const editChange = await kept.getFileChange(agent.id, edit.id);
     assert.deepEqual([editChange.filePath, editChange.toolName, editChange.before?.state, editChange.after?.state], [notes, 'Edit', 'file', 'file']);
     assert.equal(editChange.before?.state === 'file' && editChange.before.content, 'one\ntwo\nthree\n');
@@ -309,8 +320,17 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
   it('a CLI killed mid-turn is an error with the signal; the messages so far are kept', async () => {
     const agent = await store.agents.create({ worktreeId, name: 'killed' });
     api.enqueue(textReply(['partial '.repeat(40)], { chunks: 40, chunkDelayMs: 150 }));
+    // Killed once some of the answer has streamed (not after a fixed time: a loaded machine starts the stream later).
+    const streaming = new Promise<void>((resolve) => {
+      const off = runtime.onDidReceiveMessage((e) => {
+        if (e.agentId === agent.id && e.message.role === 'assistant' && e.message.content.length >= 'partial '.length * 3) {
+          off();
+          resolve();
+        }
+      });
+    });
     const started = await runtime.start(agent.id, { initialPrompt: 'stream a while' });
-    await new Promise((r) => setTimeout(r, 1000));
+    await streaming;
     process.kill(started.pid!, 'SIGKILL');
     const dead = await until(agent.id, (a) => a.status === 'error', 'the error after SIGKILL');
     assert.equal(dead.statusReason, 'CLI was killed (SIGKILL)');

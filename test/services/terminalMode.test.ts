@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer as createTcpServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type IPty, spawn as spawnPty } from '@lydell/node-pty';
 import { AgentRuntime } from '../../src/services/agents/agentRuntime';
@@ -13,6 +15,7 @@ import { openStore } from '../helpers/storeWorker';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { agentStatuses } from '../helpers/agentEvents';
 import { withCode } from '../helpers/errors';
+import type { Logger } from '../../src/services/logger';
 
 // Runs the CLI's interactive UI in a real pseudo-terminal, as an integrated terminal would, typing
 // as a user would, while the runtime follows it through the CLI's hooks and transcript.
@@ -109,10 +112,24 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
     assert.deepEqual([view.status, view.statusReason, view.ownedByThisWindow], ['waiting', 'waiting for your message in the terminal', true]);
     await assert.rejects(runtime.openInTerminal(agent.id), withCode('ALREADY_RUNNING'), 'a second terminal on the same session is refused');
 
+    // The hooks' address and its token go in a file readable by the user only, never on the command line.
+    const settings = launch.args[launch.args.indexOf('--settings') + 1]!;
+    const token = /\/hooks\/([0-9a-f]{48})/.exec(existsSync(settings) ? readFileSync(settings, 'utf8') : settings)?.[1];
+    assert.ok(token, `the hooks' address is in ${settings.slice(0, 200)}`);
+    assert.ok(!launch.args.join(' ').includes(token), 'no argument holds the token');
+    if (process.platform !== 'win32') {
+      assert.deepEqual([(statSync(settings).mode & 0o777).toString(8), (statSync(dirname(settings)).mode & 0o777).toString(8)], ['600', '700']);
+    }
     const term = runInPty(agent.id, launch);
     await runtime.terminalStarted(agent.id, term.pty.pid);
     assert.equal((await runtime.get(agent.id)).pid, term.pty.pid);
     await term.waitFor(/forshortcuts/, 'the CLI\'s prompt');
+    if (process.platform === 'linux') {
+      // What any user of the machine can read of the terminal's CLI.
+      const cmdline = readFileSync(`/proc/${term.pty.pid}/cmdline`, 'utf8');
+      assert.ok(cmdline.includes('--settings'), cmdline);
+      assert.ok(!cmdline.includes(token), `the token is not on the command line: ${cmdline}`);
+    }
 
     const file = join(repo.path, 'from-terminal.txt');
     api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: file, content: 'typed in a terminal\n' } }], { usage: { input: 200, output: 20 } }));
@@ -156,6 +173,7 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
     assert.equal(await term.exited, 0);
     view = await ended;
     assert.match(view.statusReason, /^the terminal session ended/);
+    assert.ok(!existsSync(settings), 'the settings file goes with the terminal');
     assert.equal(view.pid, undefined);
     assert.equal(runtime.inTerminal(agent.id), false);
     api.enqueue(textReply('back in the panel'));
@@ -194,7 +212,7 @@ describe('HookServer', () => {
   it('takes hook events only at a registered address, as JSON of the expected shape', async () => {
     const server = new HookServer(quiet);
     const got: string[] = [];
-    const hook = await server.register((e) => got.push(`${e.hook_event_name} ${e.session_id}`));
+    const hook = await server.register((e) => got.push(`${e.hook_event_name} ${e.session_id}`), { env: {} });
     const post = (url: string, body: string, method = 'POST') => fetch(url, { method, body: method === 'GET' ? undefined : body, headers: { 'content-type': 'application/json' } }).then((r) => r.status);
     const other = hook.url.replace(/[0-9a-f]{48}$/, 'f'.repeat(48));
     assert.equal(await post(other, JSON.stringify({ hook_event_name: 'Stop', session_id: 's' })), 404);
@@ -207,5 +225,132 @@ describe('HookServer', () => {
     assert.equal(await post(hook.url, JSON.stringify({ hook_event_name: 'Stop', session_id: 's2' })), 404, 'a disposed address takes nothing');
     assert.deepEqual(got, ['Stop s1']);
     server.close();
+  });
+
+  const recording = (): Logger & { lines: string[] } => {
+    const lines: string[] = [];
+    const log = (m: string | Error) => void lines.push(String(m));
+    return { lines, trace: log, debug: log, info: log, warn: log, error: log };
+  };
+
+  it('takes a transcript_path only inside the CLI\'s own projects folder; elsewhere it is dropped and the log says why', async () => {
+    const config = mkdtempSync(join(tmpdir(), 'cm-hooks-config-'));
+    const logger = recording();
+    const server = new HookServer(logger);
+    try {
+      const got: (string | undefined)[] = [];
+      const hook = await server.register((e) => got.push(e.transcript_path), { env: { CLAUDE_CONFIG_DIR: config } });
+      const inside = join(config, 'projects', '-repo', 's1.jsonl');
+      const outside = ['/etc/passwd', join(config, 'settings.json'), join(config, 'projects', '..', 'elsewhere.jsonl'), 'relative/s1.jsonl'];
+      for (const path of [inside, ...outside]) {
+        const status = await fetch(hook.url, { method: 'POST', body: JSON.stringify({ hook_event_name: 'Stop', session_id: 's1', transcript_path: path }) }).then((r) => r.status);
+        assert.equal(status, 200, path);
+      }
+      assert.deepEqual(got, [inside, undefined, undefined, undefined, undefined]);
+      for (const path of outside) assert.ok(logger.lines.some((l) => l.includes(path) && l.includes(join(config, 'projects'))), `the log names ${path} and the folder: ${logger.lines.join(' | ')}`);
+    } finally {
+      server.close();
+      rmSync(config, { recursive: true, force: true });
+    }
+  });
+
+  it('ends a request whose body exceeds the limit instead of reading on', async () => {
+    const limit = 1024 * 1024;
+    const server = new HookServer(recording(), { maxBodyBytes: limit });
+    try {
+      const hook = await server.register(() => assert.fail('no event from an oversized body'), { env: {} });
+      const url = new URL(hook.url);
+      // Announced too large: refused before anything is read.
+      const announced = await new Promise<{ answer: string; closed: boolean }>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * limit}\r\n\r\n`));
+        let answer = '';
+        // Not a measure of speed: only a bound, so that a server waiting for the body fails the test instead of hanging it.
+        const bound = setTimeout(() => {
+          socket.destroy();
+          resolve({ answer, closed: false });
+        }, 10_000);
+        socket.on('data', (d) => (answer += d.toString()));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          clearTimeout(bound);
+          resolve({ answer, closed: true });
+        });
+      });
+      assert.ok(announced.closed, `the server closed the connection, having answered: ${announced.answer}`);
+      assert.match(announced.answer, /^HTTP\/1\.1 413 /);
+      // Streamed without a length: the server closes the connection once past the limit.
+      const ceiling = 64 * limit;
+      const written = await new Promise<{ bytes: number; closed: boolean }>((resolve) => {
+        const socket = connect(Number(url.port), url.hostname);
+        let bytes = 0;
+        let closed = false;
+        const finish = () => resolve({ bytes, closed });
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          closed = true;
+          finish();
+        });
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        const pump = () => {
+          while (!closed && bytes < ceiling) {
+            bytes += chunk.length;
+            socket.write(`${chunk.length.toString(16)}\r\n`);
+            socket.write(chunk);
+            if (!socket.write('\r\n')) {
+              socket.once('drain', pump);
+              return;
+            }
+          }
+          if (!closed) {
+            socket.destroy();
+            finish();
+          }
+        };
+        socket.on('connect', () => {
+          socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+          pump();
+        });
+      });
+      assert.ok(written.closed && written.bytes < ceiling, `the server closed the connection after ${written.bytes} bytes (${ceiling} sent at most)`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('tries another port when listening fails, and says clearly when it cannot listen at all', async () => {
+    const busy = createTcpServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const busyPort = (busy.address() as { port: number }).port;
+    let failing = Infinity;
+    const tried: number[] = [];
+    const server = new HookServer(recording(), { port: (attempt) => (tried.push(attempt), attempt < failing ? busyPort : 0) });
+    try {
+      await assert.rejects(server.register(() => undefined, { env: {} }), withCode('NOT_RUNNING', /could not listen on 127\.0\.0\.1.*3 attempts.*EADDRINUSE/s));
+      assert.deepEqual(tried, [0, 1, 2]);
+      // A failure is not kept: the next registration tries again; one failed attempt is retried.
+      failing = 1;
+      tried.length = 0;
+      const hook = await server.register(() => undefined, { env: {} });
+      assert.deepEqual(tried, [0, 1]);
+      assert.notEqual(Number(new URL(hook.url).port), busyPort);
+      assert.equal(await fetch(hook.url, { method: 'POST', body: JSON.stringify({ hook_event_name: 'Stop', session_id: 's' }) }).then((r) => r.status), 200);
+    } finally {
+      server.close();
+      busy.close();
+    }
+  });
+
+  it('writes settings to a file only the user can read, removed with the registration', { skip: process.platform === 'win32' }, async () => {
+    const server = new HookServer(recording());
+    const hook = await server.register(() => undefined, { env: {} });
+    const path = await hook.settingsFile({ hooks: { Stop: [{ hooks: [{ type: 'http', url: hook.url }] }] } });
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { hooks: { Stop: [{ hooks: [{ type: 'http', url: hook.url }] }] } });
+    assert.deepEqual([(statSync(path).mode & 0o777).toString(8), (statSync(dirname(path)).mode & 0o777).toString(8)], ['600', '700']);
+    assert.ok(!path.includes(new URL(hook.url).pathname.split('/').at(-1)!), 'the file\'s name does not hold the token');
+    hook.dispose();
+    assert.ok(!existsSync(path), 'removed with the registration');
+    const other = await (await server.register(() => undefined, { env: {} })).settingsFile({});
+    server.close();
+    assert.ok(!existsSync(dirname(other)), 'the folder goes with the server');
   });
 });

@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { FileSnapshots } from '../../src/services/agents/fileSnapshots';
 import { GitService } from '../../src/services/git/gitService';
+import { newId } from '../../src/services/ids';
 import { processIsAlive } from '../../src/services/processRunner';
 import type { Store } from '../../src/services/storage/store';
 import { RecordedAgents } from '../helpers/recordedAgents';
@@ -57,6 +59,30 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
     const again = (await service.createWorkspace({ path: repo }))!;
     assert.equal(again.path, repo);
     assert.ok(await service.createWorkspace({ path: repo }, { discovered: true }), 'added by hand: discovered again too');
+  });
+
+  it('remove deletes the copies of files kept for the repository\'s agents, and only theirs', async () => {
+    const kept = join(storeDir(), 'snapshots');
+    const snapshots = new FileSnapshots(kept);
+    const removing = new WorkspaceService({ store, git: new GitService({ logger: quiet }), logger: quiet, agents: new RecordedAgents(store, 'this-window', snapshots), worktreesRoot: () => undefined });
+    const agentsOf = async (name: string) => {
+      const repo = repository(name);
+      const ws = (await removing.createWorkspace({ path: repo }))!;
+      const [wt] = await removing.listWorktrees(ws.id);
+      const ids: string[] = [];
+      for (const archived of [false, true]) {
+        const agent = await store.agents.create({ worktreeId: wt!.id, name: `${name}-${archived}` });
+        if (archived) await store.agents.archive(agent.id);
+        await snapshots.capture(agent.id, newId('msg'), 'Edit', join(repo, 'README.md'), 'before', repo);
+        ids.push(agent.id);
+      }
+      return { ws, ids };
+    };
+    const gone = await agentsOf('snapshotted');
+    const stays = await agentsOf('snapshotted-other');
+    assert.deepEqual(readdirSync(kept).sort(), [...gone.ids, ...stays.ids].sort());
+    await removing.deleteWorkspace(gone.ws.id);
+    assert.deepEqual(readdirSync(kept).sort(), stays.ids.sort(), 'the removed repository\'s agents (archived ones too) keep nothing');
   });
 
   it('creates worktrees under the configured root, named after the branch; sees ones added and removed outside', async () => {

@@ -77,6 +77,13 @@ describe('the chat\'s views', () => {
     assert.ok(!/Open Diff/.test(renderToString(h(ToolCard, { message: message({ ...edit, fileChange: true }) }))), 'not without a way to open it');
   });
 
+  it('says the copy of the file is gone instead of offering Open Diff when it was dropped', () => {
+    const edit = { role: 'tool' as const, kind: 'tool' as const, toolName: 'Edit', content: 'Edit a.ts', toolInput: { file_path: 'a.ts' } };
+    const html = renderToString(h(ToolCard, { message: message({ ...edit, fileChange: 'gone' }), onOpenDiff: noop }));
+    assert.ok(!/Open Diff/.test(html), html);
+    assert.match(html, /<span class="tool-gone"[^>]*title="[^"]*50 MB[^"]*"[^>]*>copy gone<\/span>/);
+  });
+
   it('finds the @ reference being typed, and puts the chosen path in its place', () => {
     assert.deepEqual(mentionAt('look at @src/ma', 15), { start: 8, query: 'src/ma' });
     assert.deepEqual(mentionAt('@', 1), { start: 0, query: '' });

@@ -28,6 +28,7 @@ function sideText(side: SnapshotSide | undefined): string {
 /** Why a change cannot be shown as a diff, or undefined when it can. */
 function unshowable(change: FileChange): string | undefined {
   const name = basename(change.filePath);
+  if (change.gone) return `The copies of ${name || 'the file'} before and after ${change.toolName} are gone: ${change.gone}.`;
   if (!change.before) return `The content of ${name} before ${change.toolName} was not kept.`;
   if (!change.after) return `${change.toolName} did not finish changing ${name}: there is no "after" to compare.`;
   for (const side of ['before', 'after'] as const) {

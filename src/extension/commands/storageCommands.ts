@@ -12,6 +12,8 @@ function formatBytes(bytes: number): string {
 export function registerStorageCommands(
   log: vscode.LogOutputChannel,
   store: () => Promise<Store>,
+  /** Deletes what is kept of agents, outside the store, once they are deleted for good (the copies of their files). */
+  forgetAgents: (agentIds: readonly string[]) => Promise<void>,
 ): vscode.Disposable[] {
   return [
     registerCommand('claudeManager.importDatabase', log, async (file?: vscode.Uri) => {
@@ -74,6 +76,13 @@ export function registerStorageCommands(
       if (!Number.isInteger(days) || days < 0) throw new Error(`"olderThanDays" must be a whole number of days; got ${String(days)}.`);
       const cutoff = new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();
       const pruned = await (await store()).agents.pruneArchived(cutoff);
+      if (pruned.length) {
+        try {
+          await forgetAgents(pruned.map((a) => a.id));
+        } catch (error) {
+          log.warn(`The copies of files kept for the deleted agents could not all be deleted: ${(error as Error).message}`);
+        }
+      }
       log.info(`Deleted ${pruned.length} archived agents older than ${days} days`);
       void vscode.window.showInformationMessage(
         pruned.length === 0 ? `No agent was archived more than ${days} days ago.` : `Deleted ${pruned.length} archived agents and their messages.`,

@@ -29,13 +29,19 @@ const MAX_EMBED_CHARS = 2_000_000;
 /** How long a worktree's file list is reused for `@` completions. */
 const FILES_TTL_MS = 10_000;
 
+/** The agent's tool messages whose file change was kept, and those whose kept copies were dropped since. */
+interface FileChanges {
+  kept: Set<string>;
+  gone: Set<string>;
+}
+
 /** A page as the panel sends it: each message with whether its file change can be shown. */
-function chatPageOf(page: MessagePage, fileChanges: ReadonlySet<string>): RequestResult<'chatPage'> {
+function chatPageOf(page: MessagePage, fileChanges: FileChanges): RequestResult<'chatPage'> {
   return { messages: page.messages.map((m) => chatMessage(m, fileChanges)), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
 /** The panel's view of a message: the documented fields, nothing of the store's bookkeeping. */
-function chatMessage(m: StoredMessage, fileChanges?: ReadonlySet<string>): ChatMessage {
+function chatMessage(m: StoredMessage, fileChanges?: FileChanges): ChatMessage {
   return {
     id: m.id,
     role: m.role,
@@ -47,7 +53,7 @@ function chatMessage(m: StoredMessage, fileChanges?: ReadonlySet<string>): ChatM
     ...(m.isError !== undefined ? { isError: m.isError } : {}),
     isComplete: m.isComplete,
     createdAt: m.createdAt,
-    ...(fileChanges?.has(m.id) ? { fileChange: true } : {}),
+    ...(fileChanges?.kept.has(m.id) ? { fileChange: true } : fileChanges?.gone.has(m.id) ? { fileChange: 'gone' as const } : {}),
   };
 }
 
@@ -60,8 +66,8 @@ export class ChatPanel implements vscode.Disposable {
   readonly onDidDispose = this.disposeEmitter.event;
   /** The answer to the webview's first chatOpen, fetched while it starts. */
   private prefetched: ReturnType<Services['runtime']['getMessages']> | undefined;
-  /** The agent's tool messages whose file change was kept (read once, then followed). */
-  private fileChanges: Promise<Set<string>> | undefined;
+  /** The agent's tool messages whose file change was kept or dropped (read again after each file tool). */
+  private fileChanges: Promise<FileChanges> | undefined;
   /** The worktree's files for `@` completions, and when they were listed. */
   private files: { at: number; paths: Promise<string[]> } | undefined;
 
@@ -187,7 +193,9 @@ export class ChatPanel implements vscode.Disposable {
           if (m.kind === 'tool' && m.isComplete && m.toolName && FILE_TOOLS.has(m.toolName)) {
             void services.runtime.getFileChange(m.agentId, m.id).then(
               async (change) => {
-                if (change.after) (await this.changes(services)).add(m.id);
+                // Keeping this one may have dropped older ones (the agent's cap): read again.
+                this.fileChanges = undefined;
+                if (change.after) (await this.changes(services)).kept.add(m.id);
                 if (this.disposables.length) this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, await this.changes(services)) });
               },
               () => this.disposables.length && this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) }),
@@ -206,11 +214,14 @@ export class ChatPanel implements vscode.Disposable {
     }
   }
 
-  private changes(services: Services): Promise<Set<string>> {
-    this.fileChanges ??= services.runtime.fileChangeIds(this.agentId).catch((error: unknown) => {
-      this.deps.log.warn(`Chat ${this.agentId}: the kept file changes could not be listed: ${(error as Error).message}`);
-      return new Set<string>();
-    });
+  private changes(services: Services): Promise<FileChanges> {
+    this.fileChanges ??= Promise.all([services.runtime.fileChangeIds(this.agentId), services.runtime.snapshots?.goneIds(this.agentId) ?? new Set<string>()]).then(
+      ([kept, gone]) => ({ kept, gone }),
+      (error: unknown) => {
+        this.deps.log.warn(`Chat ${this.agentId}: the kept file changes could not be listed: ${(error as Error).message}`);
+        return { kept: new Set<string>(), gone: new Set<string>() };
+      },
+    );
     return this.fileChanges;
   }
 

@@ -313,7 +313,7 @@ export class LiveAgent {
     const filePath = toolFilePath(toolInput, this.cwd);
     if (!messageId || !filePath || !FILE_TOOLS.has(toolName)) return;
     try {
-      await this.host.snapshots?.capture(this.agentId, messageId, toolName, filePath, side);
+      await this.host.snapshots?.capture(this.agentId, messageId, toolName, filePath, side, this.cwd);
     } catch (error) {
       this.host.logger.warn(`Agent ${this.agentId}: keeping ${filePath} ${side} ${toolName} failed: ${(error as Error).message}`);
     }

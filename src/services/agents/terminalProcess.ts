@@ -14,8 +14,12 @@ import { type CliLine, type ControlRequestLine, parseCliLine } from './cliProtoc
  * report; the hooks' path wins when they differ.
  */
 export function transcriptPath(env: NodeJS.ProcessEnv, cwd: string, sessionId: string): string {
-  const base = env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
-  return join(base, 'projects', cwd.replace(/[^a-zA-Z0-9]/g, '-'), `${sessionId}.jsonl`);
+  return join(projectsDir(env), cwd.replace(/[^a-zA-Z0-9]/g, '-'), `${sessionId}.jsonl`);
+}
+
+/** The folder the CLI keeps its transcripts in: `<CLAUDE_CONFIG_DIR or ~/.claude>/projects`. */
+export function projectsDir(env: NodeJS.ProcessEnv): string {
+  return join(env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude'), 'projects');
 }
 
 /** The largest transcript line read; longer ones (a huge tool output) are skipped, and said so. */

@@ -131,7 +131,7 @@ export async function openTerminalAgent(o: {
   const path = transcriptPath(o.env(), o.worktree.path, o.sessionId);
   const tail = new TranscriptTail(path, o.resumed ? await TranscriptTail.sizeOf(path) : 0);
   const holder: { live?: LiveAgent } = {};
-  const hook = await o.hookServer.register((event) => holder.live?.hook(event));
+  const hook = await o.hookServer.register((event) => holder.live?.hook(event), { env: o.env() });
   const live = new LiveAgent(o.agentId, o.worktree.id, o.worktree.workspaceId, o.worktree.path, new TerminalProcess(o.name), o.host, {
     terminal: (translator, apply) =>
       new TerminalSession(tail, o.sessionId, o.resumed, o.worktree.path, translator, {
@@ -148,5 +148,6 @@ export async function openTerminalAgent(o: {
       }, hook.dispose),
   });
   holder.live = live;
-  return { live, settingsArgs: ['--settings', JSON.stringify(terminalHookSettings(hook.url))] };
+  // A file only the user can read, not the command line: the address holds the hook's token.
+  return { live, settingsArgs: ['--settings', await hook.settingsFile(terminalHookSettings(hook.url))] };
 }

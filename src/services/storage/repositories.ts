@@ -95,13 +95,15 @@ export class WorkspacesRepository {
   }
 
   /** Forgets a workspace with its worktrees, agents and their messages; touches no files of the repository. */
-  async delete(id: string): Promise<void> {
+  /** Deletes a workspace with its worktrees and agents (archived ones too); resolves to the agents' ids. */
+  async delete(id: string): Promise<string[]> {
     this.get(id);
     const agentIds = this.meta
       .query('SELECT a.id FROM agents a JOIN worktrees t ON a.worktree_id = t.id WHERE t.workspace_id = ?', [id])
       .map((r) => String(r.id));
     await this.meta.delete('workspaces', id);
     for (const agentId of agentIds) await this.messages.deleteAgent(agentId);
+    return agentIds;
   }
 }
 

@@ -26,6 +26,8 @@ export interface AgentControl {
   running(worktreeId: string): Promise<{ id: string; name: string }[]>;
   /** Stops them (and waits until their processes are gone). */
   stop(agentIds: readonly string[]): Promise<void>;
+  /** Forgets what is kept of agents deleted for good outside the store (the copies of their files). */
+  forget(agentIds: readonly string[]): Promise<void>;
 }
 
 export interface WorkspaceServiceOptions {
@@ -154,7 +156,12 @@ export class WorkspaceService {
         throw new ClaudeManagerError('AGENTS_RUNNING', `${workspace.name} has running agents (${running.map((a) => a.name).join(', ')}). Stop them first.`);
       }
     }
-    await this.store.workspaces.delete(id);
+    const agentIds = await this.store.workspaces.delete(id);
+    try {
+      await this.options.agents.forget(agentIds);
+    } catch (error) {
+      this.options.logger.warn(`Removing ${workspace.path}: the copies of files kept for its agents could not all be deleted: ${(error as Error).message}`);
+    }
     await this.store.settings.set(FORGOTTEN_KEY, [...new Set([...(await this.forgotten()), workspace.path])]);
     this.live.delete(id);
     this.options.logger.info(`Removed repository ${workspace.path} from Claude Manager (its files are untouched)`);

@@ -23,12 +23,14 @@ function inputText(m: ChatMessage): string {
 
 /**
  * A tool call: its name and one-line summary; its input and output folded; errors marked. A file
- * tool whose file was kept before and after offers "Open Diff".
+ * tool whose file was kept before and after offers "Open Diff"; one whose copies were dropped
+ * since says so.
  */
 export function ToolCard({ message, onOpenDiff }: { message: ChatMessage; onOpenDiff?: (messageId: string) => void }) {
   const [open, setOpen] = useState(false);
   const state = !message.isComplete ? 'running' : message.isError ? 'error' : 'done';
-  const diff = onOpenDiff && message.fileChange && state === 'done';
+  const diff = onOpenDiff && message.fileChange === true && state === 'done';
+  const gone = message.fileChange === 'gone' && state === 'done';
   return (
     <div class={`tool-card ${state}`} data-testid="tool-card">
       <div class="tool-row">
@@ -44,6 +46,11 @@ export function ToolCard({ message, onOpenDiff }: { message: ChatMessage; onOpen
           <button type="button" class="secondary tool-diff" aria-label={`Open Diff: ${message.content}`} title="Open the file as it was before and after, in the diff editor" onClick={() => onOpenDiff(message.id)}>
             Open Diff
           </button>
+        )}
+        {gone && (
+          <span class="tool-gone" title="The copies of the file before and after this call were dropped: an agent keeps at most 50 MB of them, and the oldest go first.">
+            copy gone
+          </span>
         )}
       </div>
       {open && (

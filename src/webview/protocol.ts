@@ -29,6 +29,10 @@ const chatPermission = z.strictObject({
   input: z.record(z.string(), z.unknown()),
   summary: z.string(),
   requestedAt: z.string(),
+  /** The CLI's own "don't ask again" choices, in words, in its order; answered by their index. */
+  suggestions: z.optional(z.array(z.string())),
+  /** Why the CLI asks, when it says. */
+  reason: z.optional(z.string()),
 });
 
 /** What the chat shows of its agent: the header, the prompts, whether it can take a message. */
@@ -94,7 +98,7 @@ export const requestSchemas = {
   chatSend: { params: z.strictObject({ agentId, text: text(1_000_000) }), result: z.strictObject({ messageId: z.string() }) },
   /** Ends the running turn, keeping the process. */
   chatInterrupt: { params: z.strictObject({ agentId }), result: empty },
-  /** Answers a permission request: allow (once or always), or deny with a reason. */
+  /** Answers a permission request: allow (once, with one of the CLI's rules, or the whole tool), or deny with a reason. */
   chatRespond: {
     params: z.strictObject({
       agentId,
@@ -102,6 +106,7 @@ export const requestSchemas = {
       behavior: z.enum(['allow', 'deny']),
       message: z.optional(z.string().check(z.maxLength(10_000))),
       always: z.optional(z.boolean()),
+      suggestion: z.optional(z.int().check(z.minimum(0), z.maximum(100))),
     }),
     result: empty,
   },

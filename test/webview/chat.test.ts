@@ -93,7 +93,7 @@ describe('the chat\'s views', () => {
     assert.deepEqual(insertMention('@do', 0, 3, 'docs/a b.md'), { text: '@"docs/a b.md" ', caret: 15 });
   });
 
-  it('offers Allow once, Always allow and Deny on a permission request, with its command', () => {
+  it('offers Allow once, the whole tool for the session, and Deny on a permission request, with its command', () => {
     const html = renderToString(
       h(PermissionCard, {
         request: { requestId: 'r1', toolName: 'Bash', input: { command: 'rm -rf build' }, summary: 'Bash: rm -rf build', requestedAt: '2026-11-24T08:00:00Z' },
@@ -102,7 +102,7 @@ describe('the chat\'s views', () => {
     );
     assert.match(html, /aria-label="Permission requested: Bash: rm -rf build"/);
     assert.match(html, /<pre>rm -rf build<\/pre>/);
-    assert.deepEqual([...html.matchAll(/<button[^>]*>([^<]+)<\/button>/g)].map((m) => m[1]), ['Allow once', 'Always allow Bash in this session', 'Deny…']);
+    assert.deepEqual([...html.matchAll(/<button[^>]*>([^<]+)<\/button>/g)].map((m) => m[1]), ['Allow once', 'Allow every Bash call in this session', 'Deny…']);
   });
 
   it('keeps the further version of a message that arrives twice', () => {

@@ -130,8 +130,8 @@ export class ChatPanel implements vscode.Disposable {
           return {};
         },
         chatRespond: async (p: RequestParams<'chatRespond'>) => {
-          const { requestId, behavior, message, always } = mine(p);
-          await (await deps.services()).runtime.respondToPermission(agentId, requestId, { behavior, ...(message ? { message } : {}), ...(always ? { always } : {}) });
+          const { requestId, behavior, message, always, suggestion } = mine(p);
+          await (await deps.services()).runtime.respondToPermission(agentId, requestId, { behavior, ...(message ? { message } : {}), ...(always ? { always } : {}), ...(suggestion !== undefined ? { suggestion } : {}) });
           return {};
         },
         chatSetMode: async (p) => {
@@ -249,7 +249,16 @@ export class ChatPanel implements vscode.Disposable {
       mode: a.mode,
       ...(a.model ? { model: a.model } : {}),
       usage: a.usage,
-      pendingPermissions: a.pendingPermissions,
+      // The chat's shape only: a suggestion's rule stays here, the webview answers with its index.
+      pendingPermissions: a.pendingPermissions.map((r) => ({
+        requestId: r.requestId,
+        toolName: r.toolName,
+        input: r.input,
+        summary: r.summary,
+        requestedAt: r.requestedAt,
+        ...(r.suggestions?.length ? { suggestions: r.suggestions.map((s) => s.label) } : {}),
+        ...(r.reason ? { reason: r.reason } : {}),
+      })),
       ...(reason ? { inputDisabledReason: reason } : {}),
     };
   }

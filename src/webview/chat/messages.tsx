@@ -144,18 +144,20 @@ function ReplyForm(props: { label: string; submit: string; required?: boolean; b
   );
 }
 
+/** An answer to a permission request, as the chat sends it. */
+export type PermissionReply = { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number };
+
 /**
- * A permission request in the flow: allow once, always allow the tool for this session, or deny
- * with an optional reason. In plan mode the CLI's ExitPlanMode request is the plan itself.
+ * A permission request in the flow: allow once; allow and don't ask again, with one of the rules
+ * the CLI offers for this call (for Bash, a command prefix); or, set apart, allow the whole tool
+ * for the session; or deny with an optional reason. In plan mode the CLI's ExitPlanMode request
+ * is the plan itself.
  */
-export function PermissionCard(props: {
-  request: Permission;
-  onAnswer: (answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) => Promise<void>;
-}) {
+export function PermissionCard(props: { request: Permission; onAnswer: (answer: PermissionReply) => Promise<void> }) {
   const { request } = props;
   const [denying, setDenying] = useState(false);
   const [busy, run] = useBusy();
-  const answer = (a: { behavior: 'allow' | 'deny'; message?: string; always?: boolean }) => run(() => props.onAnswer(a));
+  const answer = (a: PermissionReply) => run(() => props.onAnswer(a));
   const command = typeof request.input.command === 'string' ? request.input.command : undefined;
   return (
     <section class="permission-card" role="group" aria-label={`Permission requested: ${request.summary}`} data-testid="permission-card">
@@ -163,6 +165,7 @@ export function PermissionCard(props: {
         <strong>Allow {request.toolName}?</strong> <span>{request.summary}</span>
       </div>
       {command && <pre>{command}</pre>}
+      {request.reason && <div class="permission-reason">{request.reason}</div>}
       {denying ? (
         <ReplyForm label="Why (for the agent, optional)" submit="Deny" busy={busy} onSubmit={(reason) => answer({ behavior: 'deny', ...(reason ? { message: reason } : {}) })} onCancel={() => setDenying(false)} />
       ) : (
@@ -170,8 +173,19 @@ export function PermissionCard(props: {
           <button type="button" disabled={busy} onClick={() => answer({ behavior: 'allow' })}>
             Allow once
           </button>
-          <button type="button" class="secondary" disabled={busy} onClick={() => answer({ behavior: 'allow', always: true })}>
-            Always allow {request.toolName} in this session
+          {(request.suggestions ?? []).map((label, i) => (
+            <button type="button" class="secondary" disabled={busy} data-testid="permission-rule" onClick={() => answer({ behavior: 'allow', suggestion: i })}>
+              {label}
+            </button>
+          ))}
+          <button
+            type="button"
+            class="secondary"
+            disabled={busy}
+            title={request.toolName === 'Bash' ? 'Any command, not only this one' : `Every ${request.toolName} call`}
+            onClick={() => answer({ behavior: 'allow', always: true })}
+          >
+            Allow every {request.toolName} call in this session
           </button>
           <button type="button" class="secondary" disabled={busy} onClick={() => setDenying(true)}>
             Deny…

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { recordReliability } from '../helpers/reliability';
 import { createExtensionApi, type ApiEvents } from '../../src/extension/api/api';
 import { type ApiMethod, apiInputs } from '../../src/extension/api/apiInputs';
 import type { Services } from '../../src/extension/services';
@@ -105,6 +106,7 @@ describe('the public API checks every input before it does anything', () => {
       }
     }
     assert.ok(refused > 300, `${refused} wrong calls tried`);
+    recordReliability({ area: 'Fuzzed and wrong inputs', what: 'getAPI(1) calls with a wrong value in one parameter (every parameter of every method)', count: refused, outcome: `${refused} of ${refused} refused with INVALID_INPUT naming the method and parameter; 0 reached the services`, test: 'test/services/apiInputs.test.ts' });
   });
 
   it('refuses unknown keys (typos), extra arguments, and out-of-range values, saying which', async () => {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { recordReliability } from '../helpers/reliability';
 import { FileSnapshots } from '../../src/services/agents/fileSnapshots';
 import { GitService } from '../../src/services/git/gitService';
 import { newId } from '../../src/services/ids';
@@ -296,5 +297,6 @@ describe('A workspace the editor does not trust: no git process, ever', () => {
     monitor.dispose();
     assert.equal(existsSync(marker), false, `git ran a repository's fsmonitor in an untrusted workspace: ${existsSync(marker) ? readFileSync(marker, 'utf8') : ''}`);
     assert.ok(existsSync(wtPath), 'the worktree is untouched');
+    recordReliability({ area: 'Git in an untrusted window', what: 'the tree\'s status reading, watching and polling, and 11 calls that would run git, on a repository whose core.fsmonitor writes a marker', count: 12, outcome: '0 git processes: the marker was never written; each call refused with UNTRUSTED_WORKSPACE', test: 'test/services/workspaces.test.ts' });
   });
 });

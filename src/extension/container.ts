@@ -45,6 +45,8 @@ export class Container implements vscode.Disposable {
   readonly panels: ManagerPanels;
   readonly chats: ChatPanels;
   private storeOpening: Promise<Store> | undefined;
+  /** A notice that the store's worker died is on screen: another death does not add a second. */
+  private storeLossShown = false;
   private servicesMaking: Promise<Services> | undefined;
   private servicesReady: Services | undefined;
   /** Settles once the agents of this window are stopped (at shutdown). */
@@ -183,9 +185,20 @@ export class Container implements vscode.Disposable {
       });
       // Closed after the agents have stopped, so that their last status is still written.
       this.own({ dispose: () => void this.agentsStopped.finally(() => store.close()) });
-      // A worker that died is started again on the next use.
-      store.onDidStop(() => {
-        if (this.storeOpening === opening) this.storeOpening = undefined;
+      // A worker that dies is replaced by the store itself, which gives the new one what the old
+      // one had not answered; the user hears of it once for each death, with the way to the log.
+      store.onDidLoseWorker((reason) => {
+        if (this.storeLossShown) return;
+        this.storeLossShown = true;
+        void Promise.resolve(
+          vscode.window.showWarningMessage(
+            `Claude Manager's storage stopped (${reason.message}) and was started again; what it was saving is saved again. The log says why it stopped.`,
+            'Show Log',
+          ),
+        ).then((choice) => {
+          this.storeLossShown = false;
+          if (choice === 'Show Log') this.log.show();
+        });
       });
       for (const moved of store.report.movedAside) {
         void vscode.window.showWarningMessage(

@@ -6,15 +6,13 @@ import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
 import { type AgentsViewNode, AgentsTreeProvider } from './views/agentsView';
 import { AgentsDragAndDrop } from './views/agentsDragAndDrop';
-import { GitService } from '../services/git/gitService';
 import { Store } from '../services/storage/store';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
 import { currentWindowId } from '../services/agents/windowId';
-import { type AgentWatchdog, startWatchdog } from '../services/agents/watchdog';
+import { startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
-import { WorkspaceService } from '../services/workspaces/workspaceService';
-import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import type { WorkspaceService } from '../services/workspaces/workspaceService';
 import type { Agent, Message, PermissionRequest, Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
 import { registerAgentCommands } from './commands/agentCommands';
@@ -24,6 +22,7 @@ import { AgentStatus } from './views/agentStatus';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
+import { buildServices } from './servicesBuilder';
 import { ManagerPanels } from './webviews/managerPanel';
 import { ChatPanels } from './webviews/chatPanels';
 
@@ -50,7 +49,7 @@ export class Container implements vscode.Disposable {
   private servicesMaking: Promise<Services> | undefined;
   private servicesReady: Services | undefined;
   /** Settles once the agents of this window are stopped (at shutdown). */
-  private agentsStopped: Promise<void> = Promise.resolve();
+  private readonly agentsStopped = { current: Promise.resolve() };
   private readonly view: vscode.TreeView<AgentsViewNode>;
   /** The first discovery of the editor's repositories, once the services exist. */
   private discovery: Promise<void> | undefined;
@@ -184,7 +183,7 @@ export class Container implements vscode.Disposable {
         startWorker: (workerData) => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'storeWorker.js').fsPath, { workerData, execArgv: [] }),
       });
       // Closed after the agents have stopped, so that their last status is still written.
-      this.own({ dispose: () => void this.agentsStopped.finally(() => store.close()) });
+      this.own({ dispose: () => void this.agentsStopped.current.finally(() => store.close()) });
       // A worker that dies is replaced by the store itself, which gives the new one what the old
       // one had not answered; the user hears of it once for each death, with the way to the log.
       store.onDidLoseWorker((reason) => {
@@ -224,87 +223,55 @@ export class Container implements vscode.Disposable {
     if (this.servicesMaking) return this.servicesMaking;
     const making = (async (): Promise<Services> => {
       const store = await this.store();
-      const git = new GitService({ gitPath: gitPath(), logger: this.log });
-      // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
-      // Started with the first agent: a window that runs none has no process for it.
-      let started: AgentWatchdog | undefined;
-      const start = () =>
-        (started ??= startWatchdog(process.execPath, [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'agentWatchdog.js').fsPath], this.log, {
-          ...process.env,
-          ELECTRON_RUN_AS_NODE: '1',
-        }));
-      const watchdog: AgentWatchdog = {
-        add: (pid) => start().add(pid),
-        remove: (pid) => started?.remove(pid),
-        dispose: () => started?.dispose(),
-      };
-      // Loaded here, not with the extension: the runtime and its protocol schemas are evaluated on
-      // first use only, not during activation.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { AgentRuntime } = require('../services/agents/agentRuntime') as typeof AgentRuntimeModule;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { SpawnHost } = require('../services/spawn/spawnHost') as typeof SpawnHostModule;
-      // The agents' processes are started from a worker thread: a start forks this process, which
-      // would block the extension host for tens of milliseconds each.
-      const spawnHost = new SpawnHost(() => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'spawnWorker.js').fsPath, { execArgv: [] }), this.log);
-      this.own({ dispose: () => void this.agentsStopped.finally(() => spawnHost.dispose()) });
-      const runtime = new AgentRuntime({
-        spawn: spawnHost.spawn,
-        trusted: () => vscode.workspace.isTrusted,
-        watchdog,
-        store,
-        logger: this.log,
-        windowId: this.windowId,
-        locateCli: async () => (await locateClaudeCli({ configured: getConfig().claudePath })).path,
-        env: () => ({ ...process.env, ...getConfig().environment }),
-        extraArgs: () => getConfig().extraArgs,
-        maxConcurrent: () => getConfig().maxConcurrentAgents,
-        contextWarningThreshold: () => getConfig().contextWarningThreshold,
-        snapshotsDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'snapshots').fsPath,
-      });
-      const stopHeartbeat = runtime.startHeartbeat();
-      // Agents whose window died (a crash, a reload) are not running now; a process of theirs left
-      // behind is ended.
-      // (Done while the editor's repositories are saved below; both are awaited before any use.)
-      const reconciled = runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() }).then((orphans) => {
-        if (orphans.cleared.length) this.log.info(`${orphans.cleared.length} agents whose window had closed are marked finished (${orphans.ended.length} left-over processes ended)`);
-      });
-      // Closing the window: every agent is signalled at once; what remains is killed after 2 s.
-      this.own({
-        dispose: () => {
-          stopHeartbeat();
-          // The watchdog leaves once every agent is stopped; if this host dies first, it ends them.
-          this.agentsStopped = runtime.stopAll(2000).finally(() => watchdog.dispose());
-        },
-      });
-      const workspaces = new WorkspaceService({
-        store,
-        git,
-        logger: this.log,
-        agents: {
-          running: (worktreeId) => runtime.runningIn(worktreeId),
-          stop: async (ids) => {
-            for (const id of ids) await runtime.stop(id);
+      const built = await buildServices(
+        {
+          store,
+          logger: this.log,
+          gitPath: gitPath(),
+          startWatchdog: () =>
+            startWatchdog(process.execPath, [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'agentWatchdog.js').fsPath], this.log, {
+              ...process.env,
+              ELECTRON_RUN_AS_NODE: '1',
+            }),
+          // Loaded here, not with the extension: the runtime and its protocol schemas are evaluated
+          // on first use only, not during activation.
+          modules: () => ({
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            AgentRuntime: (require('../services/agents/agentRuntime') as typeof AgentRuntimeModule).AgentRuntime,
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            SpawnHost: (require('../services/spawn/spawnHost') as typeof SpawnHostModule).SpawnHost,
+          }),
+          startSpawnWorker: () => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'spawnWorker.js').fsPath, { execArgv: [] }),
+          runtime: {
+            trusted: () => vscode.workspace.isTrusted,
+            windowId: this.windowId,
+            locateCli: async () => (await locateClaudeCli({ configured: getConfig().claudePath })).path,
+            env: () => ({ ...process.env, ...getConfig().environment }),
+            extraArgs: () => getConfig().extraArgs,
+            maxConcurrent: () => getConfig().maxConcurrentAgents,
+            contextWarningThreshold: () => getConfig().contextWarningThreshold,
+            snapshotsDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'snapshots').fsPath,
           },
+          worktreesRoot: () => getConfig().worktreesRoot,
+          attach: (made) => {
+            const { runtime, workspaces } = made;
+            const offs = [
+              workspaces.onDidChangeWorkspaces((list) => this.workspacesChanged.fire(list)),
+              workspaces.onDidChangeWorktrees((e) => this.worktreesChanged.fire(e)),
+              runtime.onDidChangeAgent((a) => this.agentChanged.fire(publishedAgent(a))),
+              runtime.onDidReceiveMessage((e) => this.messageReceived.fire(e)),
+              runtime.onDidRequestPermission((e) => this.permissionRequested.fire(e)),
+              runtime.onDidChangeUsage((e) => this.usageChanged.fire(e)),
+            ];
+            return [{ dispose: () => offs.forEach((off) => off()) }, new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id))];
+          },
+          discover: (workspaces) => this.discoverWith(workspaces),
         },
-        worktreesRoot: () => getConfig().worktreesRoot,
-      });
-      const monitor = new WorktreeMonitor({ service: workspaces, git, logger: this.log });
-      const offs = [
-        workspaces.onDidChangeWorkspaces((list) => this.workspacesChanged.fire(list)),
-        workspaces.onDidChangeWorktrees((e) => this.worktreesChanged.fire(e)),
-        runtime.onDidChangeAgent((a) => this.agentChanged.fire(publishedAgent(a))),
-        runtime.onDidReceiveMessage((e) => this.messageReceived.fire(e)),
-        runtime.onDidRequestPermission((e) => this.permissionRequested.fire(e)),
-        runtime.onDidChangeUsage((e) => this.usageChanged.fire(e)),
-      ];
-      this.own({ dispose: () => offs.forEach((off) => off()) });
-      this.own(monitor);
-      const services: Services = { store, git, workspaces, monitor, runtime };
-      this.own(new AgentStatus(services, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id)));
-      // The editor's repositories are saved as workspaces before anything uses the services, so
-      // that a command run at once finds them.
-      await Promise.all([this.discoverWith(workspaces), reconciled]);
+      );
+      // Closing the window: every agent is signalled at once; what remains is killed after 2 s.
+      this.own({ dispose: () => (this.agentsStopped.current = built.shutdown(2000)) });
+      const { services } = built;
+      const { monitor } = services;
       this.agentsTree.attach(services);
       void this.checkCli();
       monitor.setPolling(this.view.visible);

@@ -66,57 +66,67 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       }
     }
   };
-  const git = new GitService({ ...(parts.gitPath !== undefined ? { gitPath: parts.gitPath } : {}), logger });
-  // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
-  // Started with the first agent: a window that runs none has no process for it.
-  let started: AgentWatchdog | undefined;
-  const watchdog: AgentWatchdog = {
-    add: (pid) => (started ??= parts.startWatchdog()).add(pid),
-    remove: (pid) => started?.remove(pid),
-    dispose: () => started?.dispose(),
-  };
-  const { AgentRuntime, SpawnHost } = parts.modules();
-  // The agents' processes are started from a worker thread: a start forks this process, which
-  // would block the extension host for tens of milliseconds each.
-  const spawnHost = new SpawnHost(parts.startSpawnWorker, logger);
-  const runtime = new AgentRuntime({ ...parts.runtime, spawn: spawnHost.spawn, watchdog, store, logger });
-  const stopHeartbeat = runtime.startHeartbeat();
-  // Agents whose window died (a crash, a reload) are not running now; a process of theirs left
-  // behind is ended.
-  // (Done while the editor's repositories are saved below; both are awaited before any use.)
-  const reconciled = runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() }).then((orphans) => {
-    if (orphans.cleared.length) logger.info(`${orphans.cleared.length} agents whose window had closed are marked finished (${orphans.ended.length} left-over processes ended)`);
-  });
   let stopping: Promise<void> | undefined;
-  const shutdown = (graceMs = 2000): Promise<void> =>
-    (stopping ??= (async () => {
-      stopHeartbeat();
-      try {
-        await runtime.stopAll(graceMs);
-      } finally {
-        // The watchdog leaves once every agent is stopped; if this host dies first, it ends them.
-        watchdog.dispose();
-        await spawnHost.dispose();
-        release();
-      }
-    })());
-  const workspaces = new WorkspaceService({
-    store,
-    git,
-    logger,
-    agents: {
-      running: (worktreeId) => runtime.runningIn(worktreeId),
-      stop: async (ids) => {
-        for (const id of ids) await runtime.stop(id);
+  let shutdown: (graceMs?: number) => Promise<void> = () => (stopping ??= Promise.resolve().then(release));
+  try {
+    const git = new GitService({ ...(parts.gitPath !== undefined ? { gitPath: parts.gitPath } : {}), logger });
+    // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
+    // Started with the first agent: a window that runs none has no process for it.
+    let started: AgentWatchdog | undefined;
+    const watchdog: AgentWatchdog = {
+      add: (pid) => (started ??= parts.startWatchdog()).add(pid),
+      remove: (pid) => started?.remove(pid),
+      dispose: () => started?.dispose(),
+    };
+    const { AgentRuntime, SpawnHost } = parts.modules();
+    // The agents' processes are started from a worker thread: a start forks this process, which
+    // would block the extension host for tens of milliseconds each.
+    const spawnHost = new SpawnHost(parts.startSpawnWorker, logger);
+    const runtime = new AgentRuntime({ ...parts.runtime, spawn: spawnHost.spawn, watchdog, store, logger });
+    const stopHeartbeat = runtime.startHeartbeat();
+    // Agents whose window died (a crash, a reload) are not running now; a process of theirs left
+    // behind is ended.
+    // (Done while the editor's repositories are saved below; both are awaited before any use.)
+    const reconciled = runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() }).then((orphans) => {
+      if (orphans.cleared.length) logger.info(`${orphans.cleared.length} agents whose window had closed are marked finished (${orphans.ended.length} left-over processes ended)`);
+    });
+    shutdown = (graceMs = 2000): Promise<void> =>
+      (stopping ??= (async () => {
+        stopHeartbeat();
+        try {
+          await runtime.stopAll(graceMs);
+        } finally {
+          // The watchdog leaves once every agent is stopped; if this host dies first, it ends them.
+          watchdog.dispose();
+          await spawnHost.dispose();
+          release();
+        }
+      })());
+    const workspaces = new WorkspaceService({
+      store,
+      git,
+      logger,
+      agents: {
+        running: (worktreeId) => runtime.runningIn(worktreeId),
+        stop: async (ids) => {
+          for (const id of ids) await runtime.stop(id);
+        },
       },
-    },
-    worktreesRoot: parts.worktreesRoot,
-  });
-  const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));
-  const services: Services = { store, git, workspaces, monitor, runtime };
-  for (const d of parts.attach(services)) own(d);
-  // The editor's repositories are saved as workspaces before anything uses the services, so
-  // that a command run at once finds them.
-  await Promise.all([parts.discover(workspaces), reconciled]);
-  return { services, shutdown };
+      worktreesRoot: parts.worktreesRoot,
+    });
+    const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));
+    const services: Services = { store, git, workspaces, monitor, runtime };
+    for (const d of parts.attach(services)) own(d);
+    // The editor's repositories are saved as workspaces before anything uses the services, so
+    // that a command run at once finds them.
+    // Both are waited for, so that neither is still writing when a failure lets go of the rest.
+    const failed = (await Promise.allSettled([parts.discover(workspaces), reconciled])).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { services, shutdown };
+  } catch (error) {
+    // Nothing of a failed build outlives it (a retry builds everything again): no second status
+    // item, heartbeat, monitor or worker.
+    await shutdown(0).catch((e: unknown) => logger.error(`Letting go of a failed build: ${(e as Error).message}`));
+    throw error;
+  }
 }

@@ -22,7 +22,7 @@ import { AgentStatus } from './views/agentStatus';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
-import { buildServices } from './servicesBuilder';
+import { type BuiltServices, buildServices } from './servicesBuilder';
 import { ManagerPanels } from './webviews/managerPanel';
 import { ChatPanels } from './webviews/chatPanels';
 
@@ -48,8 +48,9 @@ export class Container implements vscode.Disposable {
   private storeLossShown = false;
   private servicesMaking: Promise<Services> | undefined;
   private servicesReady: Services | undefined;
-  /** Settles once the agents of this window are stopped (at shutdown). */
-  private readonly agentsStopped = { current: Promise.resolve() };
+  /** The services once built, with how to end them. */
+  private built: BuiltServices | undefined;
+  private shuttingDown: Promise<void> | undefined;
   private readonly view: vscode.TreeView<AgentsViewNode>;
   /** The first discovery of the editor's repositories, once the services exist. */
   private discovery: Promise<void> | undefined;
@@ -182,8 +183,6 @@ export class Container implements vscode.Disposable {
         // inherited loaders made its start measurably slower.
         startWorker: (workerData) => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'storeWorker.js').fsPath, { workerData, execArgv: [] }),
       });
-      // Closed after the agents have stopped, so that their last status is still written.
-      this.own({ dispose: () => void this.agentsStopped.current.finally(() => store.close()) });
       // A worker that dies is replaced by the store itself, which gives the new one what the old
       // one had not answered; the user hears of it once for each death, with the way to the log.
       store.onDidLoseWorker((reason) => {
@@ -268,8 +267,7 @@ export class Container implements vscode.Disposable {
           discover: (workspaces) => this.discoverWith(workspaces),
         },
       );
-      // Closing the window: every agent is signalled at once; what remains is killed after 2 s.
-      this.own({ dispose: () => (this.agentsStopped.current = built.shutdown(2000)) });
+      this.built = built;
       const { services } = built;
       const { monitor } = services;
       this.agentsTree.attach(services);
@@ -333,7 +331,25 @@ export class Container implements vscode.Disposable {
     return disposable;
   }
 
+  /**
+   * Stops this window's agents (every one signalled at once, what remains killed after 2 s, then
+   * the spawn worker and the watchdog), then closes the store, so that their last status is
+   * written. What `deactivate` returns, for the editor to wait on; later calls get the same promise.
+   */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      const built = this.servicesMaking ? await this.servicesMaking.then(() => this.built, () => undefined) : undefined;
+      await built?.shutdown(2000).catch((error: unknown) => this.log.error(`Stopping the agents failed: ${(error as Error).message}`));
+      const store = this.storeOpening ? await this.storeOpening.catch(() => undefined) : undefined;
+      await store?.close();
+    })();
+    return this.shuttingDown;
+  }
+
   dispose(): void {
+    // The agents and the store are ended first (deactivate waits for it; this is for when the
+    // editor disposes without deactivating).
+    void this.shutdown();
     // Dispose in reverse order of construction: views before the services they draw.
     for (const d of this.disposables.splice(0).reverse()) {
       try {

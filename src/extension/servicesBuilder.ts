@@ -93,13 +93,14 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     shutdown = (graceMs = 2000): Promise<void> =>
       (stopping ??= (async () => {
         stopHeartbeat();
+        // What draws and forwards the agents goes first: the stops below are no news to announce.
+        release();
         try {
           await runtime.stopAll(graceMs);
         } finally {
           // The watchdog leaves once every agent is stopped; if this host dies first, it ends them.
           watchdog.dispose();
           await spawnHost.dispose();
-          release();
         }
       })());
     const workspaces = new WorkspaceService({

@@ -2,14 +2,16 @@ import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { AgentRuntime } from '../../src/services/agents/agentRuntime';
-import type { SpawnHost } from '../../src/services/spawn/spawnHost';
+import { SpawnHost } from '../../src/services/spawn/spawnHost';
+import { buildServices } from '../../src/extension/servicesBuilder';
+import { startWatchdog } from '../../src/services/agents/watchdog';
 import type { Store } from '../../src/services/storage/store';
 import { agentStatuses } from '../helpers/agentEvents';
 import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
 import { running, runningInGroup } from '../helpers/processes';
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
-import { spawnHost } from '../helpers/spawnWorker';
+import { spawnHost, startSpawnWorker } from '../helpers/spawnWorker';
 import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
 
 describe('no claude process outlives what started it (real CLI, mock API)', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
@@ -62,5 +64,29 @@ describe('no claude process outlives what started it (real CLI, mock API)', { sk
     assert.deepEqual([...watched], [], 'the watchdog was told only once they had ended');
     await runtime.stopAll(500);
     await host.dispose();
+  });
+
+  it('the services\' shutdown (what deactivate waits on) resolves only once no process of any agent runs', async () => {
+    const built = await buildServices({
+      store,
+      logger: quiet,
+      gitPath: undefined,
+      startWatchdog: () => startWatchdog(process.execPath, ['--import', 'tsx', require.resolve('../../src/services/agents/watchdogMain.ts')], quiet),
+      modules: () => ({ AgentRuntime, SpawnHost }),
+      startSpawnWorker,
+      runtime: { windowId: 'window-closing', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }) },
+      worktreesRoot: () => undefined,
+      attach: () => [],
+      discover: async () => undefined,
+    });
+    const { runtime } = built.services;
+    const agents = await Promise.all([1, 2].map((n) => store.agents.create({ worktreeId, name: `closing ${n}` })));
+    for (const _ of agents) api.enqueue(textReply('late', { initialDelayMs: 20_000 }));
+    for (const a of agents) await runtime.start(a.id, { initialPrompt: 'Take your time' });
+    const pids = await Promise.all(agents.map(async (a) => (await runtime.get(a.id)).pid!));
+    assert.ok(pids.every(running), 'the agents run');
+    await built.shutdown(500);
+    assert.deepEqual(pids.flatMap(runningInGroup), [], 'no process of the agents\' groups runs once shutdown resolved');
+    for (const a of agents) assert.deepEqual(await store.agents.get(a.id).then((r) => [r.status, r.pid]), ['finished', undefined], 'each stop is stored');
   });
 });

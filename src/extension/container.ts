@@ -6,15 +6,13 @@ import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
 import { type AgentsViewNode, AgentsTreeProvider } from './views/agentsView';
 import { AgentsDragAndDrop } from './views/agentsDragAndDrop';
-import { GitService } from '../services/git/gitService';
 import { Store } from '../services/storage/store';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
 import { currentWindowId } from '../services/agents/windowId';
-import { type AgentWatchdog, startWatchdog } from '../services/agents/watchdog';
+import { startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
-import { WorkspaceService } from '../services/workspaces/workspaceService';
-import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import type { WorkspaceService } from '../services/workspaces/workspaceService';
 import type { Agent, Message, PermissionRequest, Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
 import { registerAgentCommands } from './commands/agentCommands';
@@ -24,6 +22,7 @@ import { AgentStatus } from './views/agentStatus';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
+import { type BuiltServices, buildServices } from './servicesBuilder';
 import { ManagerPanels } from './webviews/managerPanel';
 import { ChatPanels } from './webviews/chatPanels';
 
@@ -45,10 +44,13 @@ export class Container implements vscode.Disposable {
   readonly panels: ManagerPanels;
   readonly chats: ChatPanels;
   private storeOpening: Promise<Store> | undefined;
+  /** A notice that the store's worker died is on screen: another death does not add a second. */
+  private storeLossShown = false;
   private servicesMaking: Promise<Services> | undefined;
   private servicesReady: Services | undefined;
-  /** Settles once the agents of this window are stopped (at shutdown). */
-  private agentsStopped: Promise<void> = Promise.resolve();
+  /** The services once built, with how to end them. */
+  private built: BuiltServices | undefined;
+  private shuttingDown: Promise<void> | undefined;
   private readonly view: vscode.TreeView<AgentsViewNode>;
   /** The first discovery of the editor's repositories, once the services exist. */
   private discovery: Promise<void> | undefined;
@@ -191,11 +193,20 @@ export class Container implements vscode.Disposable {
         // inherited loaders made its start measurably slower.
         startWorker: (workerData) => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'storeWorker.js').fsPath, { workerData, execArgv: [] }),
       });
-      // Closed after the agents have stopped, so that their last status is still written.
-      this.own({ dispose: () => void this.agentsStopped.finally(() => store.close()) });
-      // A worker that died is started again on the next use.
-      store.onDidStop(() => {
-        if (this.storeOpening === opening) this.storeOpening = undefined;
+      // A worker that dies is replaced by the store itself, which gives the new one what the old
+      // one had not answered; the user hears of it once for each death, with the way to the log.
+      store.onDidLoseWorker((reason) => {
+        if (this.storeLossShown) return;
+        this.storeLossShown = true;
+        void Promise.resolve(
+          vscode.window.showWarningMessage(
+            `Claude Manager's storage stopped (${reason.message}) and was started again; what it was saving is saved again. The log says why it stopped.`,
+            'Show Log',
+          ),
+        ).then((choice) => {
+          this.storeLossShown = false;
+          if (choice === 'Show Log') this.log.show();
+        });
       });
       for (const moved of store.report.movedAside) {
         void vscode.window.showWarningMessage(
@@ -221,89 +232,54 @@ export class Container implements vscode.Disposable {
     if (this.servicesMaking) return this.servicesMaking;
     const making = (async (): Promise<Services> => {
       const store = await this.store();
-      // A repository's own settings make git run programs: none runs in Restricted Mode.
-      const git = new GitService({ gitPath: gitPath(), logger: this.log, trusted: () => vscode.workspace.isTrusted });
-      // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
-      // Started with the first agent: a window that runs none has no process for it.
-      let started: AgentWatchdog | undefined;
-      const start = () =>
-        (started ??= startWatchdog(process.execPath, [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'agentWatchdog.js').fsPath], this.log, {
-          ...process.env,
-          ELECTRON_RUN_AS_NODE: '1',
-        }));
-      const watchdog: AgentWatchdog = {
-        add: (pid) => start().add(pid),
-        remove: (pid) => started?.remove(pid),
-        dispose: () => started?.dispose(),
-      };
-      // Loaded here, not with the extension: the runtime and its protocol schemas are evaluated on
-      // first use only, not during activation.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { AgentRuntime } = require('../services/agents/agentRuntime') as typeof AgentRuntimeModule;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { SpawnHost } = require('../services/spawn/spawnHost') as typeof SpawnHostModule;
-      // The agents' processes are started from a worker thread: a start forks this process, which
-      // would block the extension host for tens of milliseconds each.
-      const spawnHost = new SpawnHost(() => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'spawnWorker.js').fsPath, { execArgv: [] }), this.log);
-      this.own({ dispose: () => void this.agentsStopped.finally(() => spawnHost.dispose()) });
-      const runtime = new AgentRuntime({
-        spawn: spawnHost.spawn,
-        trusted: () => vscode.workspace.isTrusted,
-        watchdog,
-        store,
-        logger: this.log,
-        windowId: this.windowId,
-        locateCli: async () => (await locateClaudeCli({ configured: getConfig().claudePath })).path,
-        env: () => ({ ...process.env, ...getConfig().environment }),
-        extraArgs: () => getConfig().extraArgs,
-        maxConcurrent: () => getConfig().maxConcurrentAgents,
-        contextWarningThreshold: () => getConfig().contextWarningThreshold,
-        snapshotsDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'snapshots').fsPath,
-      });
-      const stopHeartbeat = runtime.startHeartbeat();
-      // Agents whose window died (a crash, a reload) are not running now; a process of theirs left
-      // behind is ended.
-      // (Done while the editor's repositories are saved below; both are awaited before any use.)
-      const reconciled = runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() }).then((orphans) => {
-        if (orphans.cleared.length) this.log.info(`${orphans.cleared.length} agents whose window had closed are marked finished (${orphans.ended.length} left-over processes ended)`);
-      });
-      // Closing the window: every agent is signalled at once; what remains is killed after 2 s.
-      this.own({
-        dispose: () => {
-          stopHeartbeat();
-          // The watchdog leaves once every agent is stopped; if this host dies first, it ends them.
-          this.agentsStopped = runtime.stopAll(2000).finally(() => watchdog.dispose());
-        },
-      });
-      const workspaces = new WorkspaceService({
-        store,
-        git,
-        logger: this.log,
-        agents: {
-          running: (worktreeId) => runtime.runningIn(worktreeId),
-          stop: async (ids) => {
-            for (const id of ids) await runtime.stop(id);
+      const built = await buildServices(
+        {
+          store,
+          logger: this.log,
+          gitPath: gitPath(),
+          startWatchdog: () =>
+            startWatchdog(process.execPath, [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'agentWatchdog.js').fsPath], this.log, {
+              ...process.env,
+              ELECTRON_RUN_AS_NODE: '1',
+            }),
+          // Loaded here, not with the extension: the runtime and its protocol schemas are evaluated
+          // on first use only, not during activation.
+          modules: () => ({
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            AgentRuntime: (require('../services/agents/agentRuntime') as typeof AgentRuntimeModule).AgentRuntime,
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            SpawnHost: (require('../services/spawn/spawnHost') as typeof SpawnHostModule).SpawnHost,
+          }),
+          startSpawnWorker: () => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'spawnWorker.js').fsPath, { execArgv: [] }),
+          runtime: {
+            trusted: () => vscode.workspace.isTrusted,
+            windowId: this.windowId,
+            locateCli: async () => (await locateClaudeCli({ configured: getConfig().claudePath })).path,
+            env: () => ({ ...process.env, ...getConfig().environment }),
+            extraArgs: () => getConfig().extraArgs,
+            maxConcurrent: () => getConfig().maxConcurrentAgents,
+            contextWarningThreshold: () => getConfig().contextWarningThreshold,
+            snapshotsDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'snapshots').fsPath,
           },
-          forget: async (ids) => runtime.snapshots?.deleteAgents(ids),
+          worktreesRoot: () => getConfig().worktreesRoot,
+          attach: (made) => {
+            const { runtime, workspaces } = made;
+            const offs = [
+              workspaces.onDidChangeWorkspaces((list) => this.workspacesChanged.fire(list)),
+              workspaces.onDidChangeWorktrees((e) => this.worktreesChanged.fire(e)),
+              runtime.onDidChangeAgent((a) => this.agentChanged.fire(publishedAgent(a))),
+              runtime.onDidReceiveMessage((e) => this.messageReceived.fire(e)),
+              runtime.onDidRequestPermission((e) => this.permissionRequested.fire(e)),
+              runtime.onDidChangeUsage((e) => this.usageChanged.fire(e)),
+            ];
+            return [{ dispose: () => offs.forEach((off) => off()) }, new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id))];
+          },
+          discover: (workspaces) => this.discoverWith(workspaces),
         },
-        worktreesRoot: () => getConfig().worktreesRoot,
-      });
-      const monitor = new WorktreeMonitor({ service: workspaces, git, logger: this.log });
-      const offs = [
-        workspaces.onDidChangeWorkspaces((list) => this.workspacesChanged.fire(list)),
-        workspaces.onDidChangeWorktrees((e) => this.worktreesChanged.fire(e)),
-        runtime.onDidChangeAgent((a) => this.agentChanged.fire(publishedAgent(a))),
-        runtime.onDidReceiveMessage((e) => this.messageReceived.fire(e)),
-        runtime.onDidRequestPermission((e) => this.permissionRequested.fire(e)),
-        runtime.onDidChangeUsage((e) => this.usageChanged.fire(e)),
-      ];
-      this.own({ dispose: () => offs.forEach((off) => off()) });
-      this.own(monitor);
-      const services: Services = { store, git, workspaces, monitor, runtime };
-      this.own(new AgentStatus(services, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id)));
-      // The editor's repositories are saved as workspaces before anything uses the services, so
-      // that a command run at once finds them.
-      await Promise.all([this.discoverWith(workspaces), reconciled]);
+      );
+      this.built = built;
+      const { services } = built;
+      const { monitor } = services;
       this.agentsTree.attach(services);
       void this.checkCli();
       monitor.setPolling(this.view.visible);
@@ -367,7 +343,25 @@ export class Container implements vscode.Disposable {
     return disposable;
   }
 
+  /**
+   * Stops this window's agents (every one signalled at once, what remains killed after 2 s, then
+   * the spawn worker and the watchdog), then closes the store, so that their last status is
+   * written. What `deactivate` returns, for the editor to wait on; later calls get the same promise.
+   */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      const built = this.servicesMaking ? await this.servicesMaking.then(() => this.built, () => undefined) : undefined;
+      await built?.shutdown(2000).catch((error: unknown) => this.log.error(`Stopping the agents failed: ${(error as Error).message}`));
+      const store = this.storeOpening ? await this.storeOpening.catch(() => undefined) : undefined;
+      await store?.close();
+    })();
+    return this.shuttingDown;
+  }
+
   dispose(): void {
+    // The agents and the store are ended first (deactivate waits for it; this is for when the
+    // editor disposes without deactivating).
+    void this.shutdown();
     // Dispose in reverse order of construction: views before the services they draw.
     for (const d of this.disposables.splice(0).reverse()) {
       try {

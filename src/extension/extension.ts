@@ -6,10 +6,14 @@ import { Container } from './container';
 declare const __claudeManagerLoadStart: number | undefined;
 declare const __claudeManagerLoadEnd: number | undefined;
 
+/** The window's container, for `deactivate`. */
+let active: Container | undefined;
+
 /** Activated by its view or a command: never on start-up. */
 export function activate(context: vscode.ExtensionContext): ClaudeManagerExtension {
   const activateStart = performance.now();
   const container = new Container(context);
+  active = container;
   context.subscriptions.push(container);
   const activateMs = performance.now() - activateStart;
   const loadingMs =
@@ -25,6 +29,12 @@ export function activate(context: vscode.ExtensionContext): ClaudeManagerExtensi
   return container.api;
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/**
+ * Stops this window's agents and closes the store; the editor waits for the promise (and then
+ * disposes everything else through context.subscriptions).
+ */
+export function deactivate(): Promise<void> | undefined {
+  const container = active;
+  active = undefined;
+  return container?.shutdown();
 }

@@ -7,6 +7,10 @@ import { SpawnHost } from '../../src/services/spawn/spawnHost';
 
 const script = join(__dirname, '..', '..', 'src', 'services', 'spawn', 'spawnWorker.ts');
 
+export function startSpawnWorker(): Worker {
+  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true });
+}
+
 export function spawnHost(logger: Logger): SpawnHost {
-  return new SpawnHost(() => new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true }), logger);
+  return new SpawnHost(startSpawnWorker, logger);
 }

@@ -639,4 +639,25 @@ suite('Agents', () => {
     assert.equal(agent.pid, undefined);
     await until(async () => { try { process.kill(pid!, 0); return true; } catch { return false; } }, (alive) => !alive, 'the terminal\'s CLI gone');
   });
+
+  // The last test of all: the extension is off after it.
+  test('deactivate returns a promise that settles once every agent\'s processes are gone and the store is closed', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'left running' });
+    // Mid-turn when the window closes: the answer takes 20 s.
+    mock.enqueue(textReply('late', { initialDelayMs: 20_000 }));
+    const started = await api.agents.start(created.id, { initialPrompt: 'Take your time' });
+    const pid = started.pid!;
+    assert.doesNotThrow(() => process.kill(-pid, 0), 'the agent runs');
+    // The module the editor loaded: its deactivate is what the editor calls, and waits on, when the window closes.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require(join(extension().extensionPath, 'dist', 'extension.js')) as { deactivate(): unknown };
+    const result = loaded.deactivate();
+    assert.equal(typeof (result as Promise<void> | undefined)?.then, 'function', 'deactivate returns a promise for the editor to wait on');
+    await result;
+    assert.throws(() => process.kill(-pid, 0), 'no process of the agent\'s group is left once it settled');
+    await assert.rejects(api.agents.list(), /The store is closed/);
+  });
 });

@@ -16,8 +16,8 @@ function code(c: string, pattern: RegExp = /./) {
 }
 
 /** The worker behind a store, reached the way only a test may. */
-function workerOf(store: Store): Worker {
-  return (store as unknown as { worker: Worker }).worker;
+function workerOf(store: Store): Worker | undefined {
+  return (store as unknown as { worker: Worker | undefined }).worker;
 }
 
 describe('Store in a worker thread', () => {
@@ -105,23 +105,73 @@ describe('Store in a worker thread', () => {
     await again.close();
   });
 
-  it('a worker that dies fails the calls waiting on it with a clear error, and says it stopped', async () => {
+  it('a worker killed twice mid-stream is replaced: every write sent before, while and after it died is there, in order, and each death is said once', async () => {
     const errors: string[] = [];
     const logger: Logger = { ...quiet, error: (m) => void errors.push(String(m)) };
-    const store = await openStore(dir(), logger);
-    const stopped = new Promise<Error>((resolve) => store.onDidStop(resolve));
-    const waiting = store.workspaces.list();
-    await workerOf(store).terminate();
-    const reason = await stopped;
-    assert.ok(code('STORAGE_FAILED', /storage worker stopped \(exit code 1\)/)(reason), reason.message);
-    // The call was either answered before the worker went, or failed with the same reason.
-    await waiting.then(
-      (value) => assert.deepEqual(value, []),
-      (error: unknown) => assert.equal(error, reason),
-    );
-    await assert.rejects(store.workspaces.list(), (e) => e === reason);
-    assert.ok(errors.some((e) => /storage worker stopped/.test(e)), errors.join('\n'));
+    const folder = dir();
+    const store = await openStore(folder, logger);
+    const { wt } = await seedWorktree(store);
+    const agent = await store.agents.create({ worktreeId: wt.id, name: 'streamer' });
+    const lost: Error[] = [];
+    store.onDidLoseWorker((reason) => lost.push(reason));
+    const rounds = 300;
+    const ids = Array.from({ length: rounds }, () => newId('msg'));
+    // Each write's failure, if it failed: looked at together below.
+    const writes: Promise<string | undefined>[] = [];
+    const write = (sent: Promise<unknown>) => void writes.push(sent.then(() => undefined, (error: unknown) => (error as Error).message));
+    const at = new Date().toISOString();
+    // As the runtime streams: each message first incomplete, then grown and complete; the agent's
+    // fields and the usage ledger written along; nothing awaited but a turn of the event loop now
+    // and then, so that writes are in flight when the worker dies.
+    for (let i = 0; i < rounds; i++) {
+      const base = { id: ids[i]!, agentId: agent.id, role: 'assistant' as const, kind: 'text' as const, createdAt: at };
+      write(store.messages.put({ ...base, content: `part ${i}`, isComplete: false }));
+      write(store.agents.update(agent.id, { contextLevel: i % 100, statusReason: `step ${i}` }));
+      write(store.messages.put({ ...base, content: `message ${i}`, isComplete: true }));
+      write(store.usage.record({ messageId: `msg_api_${i}`, agentId: agent.id, model: 'opus', inputTokens: 1, outputTokens: i, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 }));
+      // Killed with writes in flight, and its replacement killed too once it is up.
+      if (i === 100) void workerOf(store)!.terminate();
+      if (i === 200) {
+        while (!workerOf(store)) await new Promise((resolve) => setTimeout(resolve, 10));
+        void workerOf(store)!.terminate();
+      }
+      if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const failed = (await Promise.all(writes)).filter((m) => m !== undefined);
+    assert.deepEqual(failed.slice(0, 3), [], `${failed.length} of ${writes.length} writes failed`);
+    assert.equal(lost.length, 2, 'each death is announced once');
+    assert.ok(lost.every((e) => code('STORAGE_FAILED', /storage worker stopped \(exit code 1\)/)(e)), lost.map((e) => e.message).join('\n'));
+    assert.equal(errors.filter((e) => /storage worker stopped/.test(e)).length, 2, errors.join('\n'));
     await store.close();
+
+    // Read back by another store, once everything has settled.
+    const again = await openStore(folder, quiet);
+    const page = await again.messages.page(agent.id, { limit: rounds + 10 });
+    const stored = page.messages.reverse();
+    assert.deepEqual(stored.map((m) => m.id), ids, 'every message, in the order sent');
+    assert.deepEqual(stored.filter((m) => !m.isComplete || m.content !== `message ${ids.indexOf(m.id)}`).map((m) => m.id), [], 'each one complete, in its last version');
+    const record = await again.agents.get(agent.id);
+    assert.deepEqual([record.statusReason, record.contextLevel], [`step ${rounds - 1}`, (rounds - 1) % 100], 'the last write of the agent\'s fields wins');
+    const usage = await again.usage.totals({ agentId: agent.id });
+    assert.deepEqual([usage.requestCount, usage.outputTokens], [rounds, (rounds * (rounds - 1)) / 2]);
+    await again.close();
+  });
+
+  it('a worker that died while idle is replaced by the next call; a create it had not answered is said to be uncertain', async () => {
+    const store = await openStore(dir(), quiet);
+    const { wt } = await seedWorktree(store);
+    await workerOf(store)!.terminate();
+    assert.equal((await store.worktrees.get(wt.id)).id, wt.id, 'the next call opens a new worker');
+    const creating = store.agents.create({ worktreeId: wt.id, name: 'maybe' });
+    await workerOf(store)!.terminate();
+    await creating.then(
+      (made) => assert.equal(made.name, 'maybe'),
+      (error: unknown) => assert.ok(code('STORAGE_FAILED', /agents\.create was under way: it may or may not have been done/)(error), String(error)),
+    );
+    const names = (await store.agents.list({ worktreeId: wt.id })).map((a) => a.name);
+    assert.ok(names.length <= 1, `made at most once: ${names.join(', ')}`);
+    await store.close();
+    await assert.rejects(store.agents.list(), code('STORAGE_FAILED', /The store is closed/));
   });
 
   it('a store that cannot open rejects with why, naming the file, and leaves no worker behind', async () => {

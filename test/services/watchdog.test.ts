@@ -2,6 +2,9 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
+import { running, runningInGroup } from '../helpers/processes';
+import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
 
 const host = join(__dirname, '..', 'fixtures', 'watchdogHost.ts');
 
@@ -15,9 +18,9 @@ function groupAlive(pid: number): boolean {
 }
 
 /** Starts the stand-in host; resolves with it and the agent group's pid it printed. */
-function startHost(mode: string): Promise<{ kill: () => void; pid: number }> {
+function startHost(...args: string[]): Promise<{ kill: () => void; pid: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', host, mode], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(__dirname, '..', '..') });
+    const child = spawn(process.execPath, ['--import', 'tsx', host, ...args], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(__dirname, '..', '..') });
     child.on('error', reject);
     child.stdout.once('data', (chunk: Buffer) => resolve({ kill: () => child.kill('SIGKILL'), pid: Number(chunk.toString().trim()) }));
   });
@@ -33,6 +36,28 @@ describe('agent watchdog', () => {
     kill();
     while (groupAlive(pid) && Date.now() - killedAt < 10_000) await new Promise((r) => setTimeout(r, 100));
     assert.equal(groupAlive(pid), false, 'no process of the group is left 10 s after the host died');
+  });
+
+  it('ends a real claude CLI, mid-turn, within 10 s of the host being SIGKILLed: no process of its group runs, checked by pid', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+    const api = await MockAnthropicApi.start();
+    const home = makeTempHome();
+    const repo = makeTempGitRepo();
+    try {
+      api.enqueue(textReply('late', { initialDelayMs: 20_000 }));
+      const { kill, pid } = await startHost('cli', api.url, home.path, repo.path);
+      const asked = Date.now();
+      while (api.mainRequests.length === 0 && Date.now() - asked < 30_000) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(api.mainRequests.length, 1, 'the CLI is mid-turn');
+      assert.ok(running(pid), 'the CLI runs while the host lives');
+      const killedAt = Date.now();
+      kill();
+      while (runningInGroup(pid).length > 0 && Date.now() - killedAt < 10_000) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(runningInGroup(pid), [], 'no process of the CLI\'s group runs 10 s after the host died');
+    } finally {
+      await api.close();
+      home.cleanup();
+      repo.cleanup();
+    }
   });
 
   it('leaves agents alone after an orderly shutdown told it to quit', async () => {

@@ -1,0 +1,136 @@
+import type { Worker } from 'node:worker_threads';
+import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
+import type { AgentRuntimeOptions } from '../services/agents/agentRuntime';
+import type { AgentWatchdog } from '../services/agents/watchdog';
+import { GitService } from '../services/git/gitService';
+import type { Logger } from '../services/logger';
+import type * as SpawnHostModule from '../services/spawn/spawnHost';
+import type { Store } from '../services/storage/store';
+import { WorkspaceService } from '../services/workspaces/workspaceService';
+import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import type { Services } from './services';
+
+/** What can be let go of (a `vscode.Disposable` is one). */
+export interface Disposable {
+  dispose(): unknown;
+}
+
+/**
+ * What the services are built from. Everything that needs the editor comes in here, so that the
+ * building runs under plain Node too.
+ */
+export interface ServicesParts {
+  store: Store;
+  logger: Logger;
+  gitPath: string | undefined;
+  /** Starts the watchdog process; called with the first agent only. */
+  startWatchdog: () => AgentWatchdog;
+  /** The agent runtime and the spawn worker's host, loaded on first use. */
+  modules: () => { AgentRuntime: typeof AgentRuntimeModule.AgentRuntime; SpawnHost: typeof SpawnHostModule.SpawnHost };
+  /** Starts the spawn worker thread. */
+  startSpawnWorker: () => Worker;
+  runtime: Omit<AgentRuntimeOptions, 'store' | 'logger' | 'spawn' | 'watchdog'>;
+  worktreesRoot: () => string | undefined;
+  /** What goes with the services (the status bar, the forwarding of their events), made once they exist. */
+  attach: (services: Services) => Disposable[];
+  /** Saves the editor's repositories as workspaces; done before the services are handed out. */
+  discover: (workspaces: WorkspaceService) => Promise<void>;
+}
+
+/** The services, and how to end them. */
+export interface BuiltServices {
+  services: Services;
+  /**
+   * Stops every agent of this window (all signalled at once, what remains killed after `graceMs`),
+   * then the spawn worker and the watchdog, and lets go of everything else the build made.
+   * Resolves once all of it is done; later calls get the same promise.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/** Builds the services behind the views, commands and API. */
+export async function buildServices(parts: ServicesParts): Promise<BuiltServices> {
+  const { store, logger } = parts;
+  /** What was made, to be let go of in reverse order. */
+  const made: Disposable[] = [];
+  const own = <T extends Disposable>(d: T): T => {
+    made.push(d);
+    return d;
+  };
+  const release = (): void => {
+    for (const d of made.splice(0).reverse()) {
+      try {
+        d.dispose();
+      } catch (error) {
+        logger.error(`Letting go of a service failed: ${(error as Error).message}`);
+      }
+    }
+  };
+  let stopping: Promise<void> | undefined;
+  let shutdown: (graceMs?: number) => Promise<void> = () => (stopping ??= Promise.resolve().then(release));
+  try {
+    // A repository's own settings make git run programs: none runs in Restricted Mode.
+    const git = new GitService({ ...(parts.gitPath !== undefined ? { gitPath: parts.gitPath } : {}), logger, ...(parts.runtime.trusted ? { trusted: parts.runtime.trusted } : {}) });
+    // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
+    // Started with the first agent: a window that runs none has no process for it.
+    let started: AgentWatchdog | undefined;
+    const watchdog: AgentWatchdog = {
+      add: (pid) => (started ??= parts.startWatchdog()).add(pid),
+      remove: (pid) => started?.remove(pid),
+      dispose: () => started?.dispose(),
+    };
+    const { AgentRuntime, SpawnHost } = parts.modules();
+    // The agents' processes are started from a worker thread: a start forks this process, which
+    // would block the extension host for tens of milliseconds each.
+    const spawnHost = new SpawnHost(parts.startSpawnWorker, logger);
+    const runtime = new AgentRuntime({ ...parts.runtime, spawn: spawnHost.spawn, watchdog, store, logger });
+    const stopHeartbeat = runtime.startHeartbeat();
+    // Agents whose window died (a crash, a reload) are not running now; a process of theirs left
+    // behind is ended.
+    // (Done while the editor's repositories are saved below; both are awaited before any use.)
+    const reconciled = runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() }).then((orphans) => {
+      if (orphans.cleared.length) logger.info(`${orphans.cleared.length} agents whose window had closed are marked finished (${orphans.ended.length} left-over processes ended)`);
+    });
+    shutdown = (graceMs = 2000): Promise<void> =>
+      (stopping ??= (async () => {
+        stopHeartbeat();
+        // What draws and forwards the agents goes first: the stops below are no news to announce.
+        release();
+        try {
+          await runtime.stopAll(graceMs);
+        } finally {
+          // The watchdog leaves once every agent is stopped; if this host dies first, it ends them.
+          watchdog.dispose();
+          await spawnHost.dispose();
+        }
+      })());
+    const workspaces = new WorkspaceService({
+      store,
+      git,
+      logger,
+      agents: {
+        running: (worktreeId) => runtime.runningIn(worktreeId),
+        stop: async (ids) => {
+          for (const id of ids) await runtime.stop(id);
+        },
+        // The copies of the files they changed go with the agents of a removed repository.
+        forget: async (ids) => runtime.snapshots?.deleteAgents(ids),
+      },
+      worktreesRoot: parts.worktreesRoot,
+    });
+    const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));
+    const services: Services = { store, git, workspaces, monitor, runtime };
+    for (const d of parts.attach(services)) own(d);
+    // The editor's repositories are saved as workspaces before anything uses the services, so
+    // that a command run at once finds them.
+    // Both are waited for, so that neither is still writing when a failure lets go of the rest.
+    const failed = (await Promise.allSettled([parts.discover(workspaces), reconciled])).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { services, shutdown };
+  } catch (error) {
+    // Nothing of a failed build outlives it (a retry builds everything again): no second status
+    // item, heartbeat, monitor or worker.
+    await shutdown(0).catch((e: unknown) => logger.error(`Letting go of a failed build: ${(e as Error).message}`));
+    throw error;
+  }
+}

@@ -1,0 +1,86 @@
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AgentRuntime } from '../../src/services/agents/agentRuntime';
+import { startWatchdog } from '../../src/services/agents/watchdog';
+import type { Store } from '../../src/services/storage/store';
+import { WorktreeMonitor } from '../../src/services/workspaces/worktreeMonitor';
+import { SpawnHost } from '../../src/services/spawn/spawnHost';
+import { buildServices, type ServicesParts } from '../../src/extension/servicesBuilder';
+import { findClaudeBinary } from '../helpers/claudeCli';
+import { quiet, suiteTempDir } from '../helpers/storage';
+import { openStore } from '../helpers/storeWorker';
+import { startSpawnWorker } from '../helpers/spawnWorker';
+
+describe('building the services', () => {
+  const storeDir = suiteTempDir('cm-services-build-');
+  let store: Store;
+  /** What the builds made that is not let go of yet. */
+  const alive = { statusItems: 0, heartbeats: 0, monitors: new Set<WorktreeMonitor>() };
+  const originalHeartbeat = AgentRuntime.prototype.startHeartbeat;
+  const originalDispose = WorktreeMonitor.prototype.dispose;
+
+  before(async () => {
+    store = await openStore(storeDir(), quiet);
+    // Counted as the editor would see them: a heartbeat timer running, a monitor watching.
+    AgentRuntime.prototype.startHeartbeat = function (this: AgentRuntime, ...args: Parameters<AgentRuntime['startHeartbeat']>) {
+      const stop = originalHeartbeat.apply(this, args);
+      alive.heartbeats++;
+      let stopped = false;
+      return () => {
+        if (!stopped) alive.heartbeats--;
+        stopped = true;
+        stop();
+      };
+    };
+    WorktreeMonitor.prototype.dispose = function (this: WorktreeMonitor) {
+      alive.monitors.delete(this);
+      originalDispose.call(this);
+    };
+  });
+  after(async () => {
+    AgentRuntime.prototype.startHeartbeat = originalHeartbeat;
+    WorktreeMonitor.prototype.dispose = originalDispose;
+    await store.close();
+  });
+
+  function parts(discover: ServicesParts['discover']): ServicesParts {
+    return {
+      store,
+      logger: quiet,
+      gitPath: undefined,
+      startWatchdog: () => startWatchdog(process.execPath, ['--import', 'tsx', require.resolve('../../src/services/agents/watchdogMain.ts')], quiet),
+      modules: () => ({ AgentRuntime, SpawnHost }),
+      startSpawnWorker,
+      runtime: { windowId: 'window-build', locateCli: async () => findClaudeBinary(), env: () => process.env },
+      worktreesRoot: () => undefined,
+      // Stands in for the status bar item and the forwarding of events, which need the editor.
+      attach: (services) => {
+        alive.monitors.add(services.monitor);
+        alive.statusItems++;
+        let disposed = false;
+        return [
+          {
+            dispose: () => {
+              if (!disposed) alive.statusItems--;
+              disposed = true;
+            },
+          },
+        ];
+      },
+      discover,
+    };
+  }
+
+  it('a build that fails lets go of all it made; a second build makes one status item, one heartbeat, one monitor', async () => {
+    let tries = 0;
+    const discover = async () => {
+      if (++tries === 1) throw new Error('the editor\'s repositories could not be listed');
+    };
+    await assert.rejects(buildServices(parts(discover)), /could not be listed/);
+    assert.deepEqual([alive.statusItems, alive.heartbeats, alive.monitors.size], [0, 0, 0], 'nothing of the failed build is left');
+    const built = await buildServices(parts(discover));
+    assert.deepEqual([alive.statusItems, alive.heartbeats, alive.monitors.size], [1, 1, 1], 'one of each after the retry');
+    await built.shutdown();
+    assert.deepEqual([alive.statusItems, alive.heartbeats, alive.monitors.size], [0, 0, 0], 'shutdown lets go of everything');
+  });
+});

@@ -13,6 +13,7 @@ import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { spawnHost, startSpawnWorker } from '../helpers/spawnWorker';
 import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
+import { recordReliability } from '../helpers/reliability';
 
 describe('no claude process outlives what started it (real CLI, mock API)', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
   const storeDir = suiteTempDir('cm-orphans-');
@@ -62,6 +63,7 @@ describe('no claude process outlives what started it (real CLI, mock API)', { sk
     // Reported ended only once they were: nothing of their groups runs, at once.
     assert.deepEqual(pids.flatMap(runningInGroup), [], 'no process of the agents\' groups runs');
     assert.deepEqual([...watched], [], 'the watchdog was told only once they had ended');
+    recordReliability({ area: 'Processes left behind', what: 'the spawn worker killed while real CLIs were mid-turn, checked by pid', count: pids.length, outcome: '0 processes of their groups left', test: 'test/services/orphans.test.ts' });
     await runtime.stopAll(500);
     await host.dispose();
   });
@@ -88,5 +90,6 @@ describe('no claude process outlives what started it (real CLI, mock API)', { sk
     await built.shutdown(500);
     assert.deepEqual(pids.flatMap(runningInGroup), [], 'no process of the agents\' groups runs once shutdown resolved');
     for (const a of agents) assert.deepEqual(await store.agents.get(a.id).then((r) => [r.status, r.pid]), ['finished', undefined], 'each stop is stored');
+    recordReliability({ area: 'Processes left behind', what: 'the services shut down (what deactivate waits on) with real CLIs mid-turn, checked by pid', count: pids.length, outcome: '0 processes of their groups left; each stop stored', test: 'test/services/orphans.test.ts' });
   });
 });

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { newId } from '../../src/services/ids';
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
+import { recordReliability } from '../helpers/reliability';
 
 const writerScript = join(__dirname, '..', 'fixtures', 'storeWriter.ts');
 
@@ -115,5 +116,6 @@ describe('Store across processes', () => {
     const store = await openStore(dir, quiet);
     assert.equal(await store.messages.count(busy!), 100_000, 'the old history is intact');
     await store.close();
+    recordReliability({ area: 'Kills', what: 'a process writing to a store of 100k messages SIGKILLed at a random moment', count: kills, outcome: 'the store opened every time; 0 writes reported durable were lost', test: 'test/services/storeProcesses.test.ts' });
   });
 });

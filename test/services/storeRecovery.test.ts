@@ -9,6 +9,7 @@ import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
+import { recordReliability } from '../helpers/reliability';
 
 /** The worker behind a store, reached the way only a test may; undefined while a new one opens. */
 function workerOf(store: Store): Worker | undefined {
@@ -78,6 +79,7 @@ describe('the store\'s worker killed while an agent of the real CLI streams', ()
     assert.equal(record.status, 'finished', `the stop is recorded: ${record.status}: ${record.statusReason}`);
     assert.equal(record.pid, undefined);
     assert.deepEqual(errors.filter((e) => /failed/.test(e) && !/storage worker/.test(e)), [], 'no write failed');
+    recordReliability({ area: 'Kills', what: 'the store\'s worker thread killed twice while the real CLI streamed an answer', count: 2, outcome: 'the turn\'s messages (complete, last version), usage and final status all stored; 0 lost', test: 'test/services/storeRecovery.test.ts' });
     await again.close();
   });
 });

@@ -10,6 +10,7 @@ import { newId } from '../../src/services/ids';
 import type { Store } from '../../src/services/storage/store';
 import { migrationsDir, quiet, seedWorktree, suiteTempDir } from '../helpers/storage';
 import { openStore, startStoreWorker } from '../helpers/storeWorker';
+import { recordReliability } from '../helpers/reliability';
 
 function code(c: string, pattern: RegExp = /./) {
   return (e: unknown) => e instanceof ClaudeManagerError && e.code === c && pattern.test(e.message);
@@ -155,6 +156,7 @@ describe('Store in a worker thread', () => {
     const usage = await again.usage.totals({ agentId: agent.id });
     assert.deepEqual([usage.requestCount, usage.outputTokens], [rounds, (rounds * (rounds - 1)) / 2]);
     await again.close();
+    recordReliability({ area: 'Kills', what: 'the store\'s worker thread killed twice while a writer streamed messages, agent updates and usage', count: 2, outcome: `${rounds} of ${rounds} messages read back in order and in their last version; last agent write and all usage kept; 0 lost`, test: 'test/services/storeWorker.test.ts' });
   });
 
   it('a worker that died while idle is replaced by the next call; a create it had not answered is said to be uncertain', async () => {

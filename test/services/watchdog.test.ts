@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
 import { running, runningInGroup } from '../helpers/processes';
 import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
+import { recordReliability } from '../helpers/reliability';
 
 const host = join(__dirname, '..', 'fixtures', 'watchdogHost.ts');
 
@@ -53,6 +54,7 @@ describe('agent watchdog', () => {
       kill();
       while (runningInGroup(pid).length > 0 && Date.now() - killedAt < 10_000) await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(runningInGroup(pid), [], 'no process of the CLI\'s group runs 10 s after the host died');
+      recordReliability({ area: 'Processes left behind', what: 'the extension host SIGKILLed with the real CLI mid-turn, checked by pid', count: 1, outcome: '0 processes of its group left within 10 s (the watchdog ended them)', test: 'test/services/watchdog.test.ts' });
     } finally {
       await api.close();
       home.cleanup();

@@ -443,7 +443,7 @@ suite('Agents', () => {
     const chat = await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id });
     assert.ok(chat, 'the command returns the panel (in test mode)');
     assert.equal(await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id }), chat, 'opening it again reveals the same panel');
-    // The real webview runs (its conversation came in its page, or it asks for it).
+    // The real webview runs (its conversation came in its page).
     if (!chat.host.ready) await waitFor(chat.host.onDidBecomeReady, () => true, 'the webview to start');
     mock.enqueue(textReply('Hello from the chat panel'));
     const turnOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === created.id && a.status === 'waiting', 'the reply', 60_000);
@@ -452,8 +452,8 @@ suite('Agents', () => {
     await turnOver;
     assert.match(chat.panel.title, /^chatty · waiting$/);
     // The reply's write may still be on its way to the store when the status turns: ask until it is there.
-    const chatPage = async () =>
-      ((await chat.host.handleMessage({ kind: 'request', id: 2, method: 'chatOpen', params: { agentId: created.id } })) as { result: { page: { messages: { role: string; content: string }[] } } }).result.page;
+    // What a page made now holds (the chat's first page comes only in its page).
+    const chatPage = async () => (await chat.opened()).page;
     const page = await until(chatPage, (p) => p.messages.some((m) => m.role === 'assistant'), 'the reply in the chat\'s page');
     assert.deepEqual(page.messages.map((m) => `${m.role}: ${m.content}`).reverse(), ['user: Hello?', 'assistant: Hello from the chat panel']);
     // "Export Chat as Markdown" writes the conversation, oldest first.
@@ -492,7 +492,7 @@ suite('Agents', () => {
       if (random() < 0.3) params.agentId = other.id;
       const message = pick<() => unknown>([
         () => ({ kind: 'request', id: i, method: pick(methods), params }),
-        () => ({ kind: 'command', command: pick(['ready2', 'log', 'copy', 'run', '']), params: junk() }),
+        () => ({ kind: 'command', command: pick(['ready2', 'log', 'copy', 'chatReload', 'run', '']), params: junk() }),
         () => ({ kind: pick(['request', 'response', 'notification', 7]), id: junk(), method: junk(), params }),
         () => junk(),
       ])();
@@ -536,7 +536,7 @@ suite('Agents', () => {
       assert.equal(readFileSync(notes, 'utf8'), 'alpha\nBETA\ngamma\n');
       type Msg = { id: string; toolName?: string; fileChange?: boolean };
       const page = await until(
-        async () => (await ask<{ page: { messages: Msg[] } }>('chatOpen', { agentId: created.id })).page,
+        async () => (await chat.opened()).page as { messages: Msg[] },
         (p) => p.messages.some((m) => m.toolName === 'Edit' && m.fileChange === true),
         'the Edit card offering its diff',
       );
@@ -559,7 +559,7 @@ suite('Agents', () => {
       const files = await ask<{ paths: string[] }>('chatFiles', { agentId: created.id, query: 'diff-no' });
       assert.equal(files.paths[0], 'cm-diff-notes.txt');
       // The model selector: the agent's model, live.
-      const opened = await ask<{ models: string[] }>('chatOpen', { agentId: created.id });
+      const opened = await chat.opened();
       assert.ok(opened.models.includes('sonnet'), JSON.stringify(opened.models));
       await ask('chatSetModel', { agentId: created.id, model: 'sonnet' });
       assert.equal((await api.agents.get(created.id)).model, 'sonnet');

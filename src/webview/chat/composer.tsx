@@ -12,12 +12,15 @@ export interface Completion {
 }
 
 /**
- * The composer's draft: what the user types, kept across reloads, and its way to the host. A
- * message sent clears the draft; a send the host refuses puts it back, and the user is told why.
+ * The composer's draft: what the user types, kept across reloads, and its way to the host. The
+ * draft is the user's until the host's reply says the message was taken: only then is it cleared.
+ * A send the host refuses, or that fails, leaves it as it was and the user is told why; while a
+ * send is on its way the draft cannot be edited or sent again (a second Enter would send it twice).
  */
 export class Draft {
   private current: string;
-  private inFlight = 0;
+  /** The text on its way to the host. */
+  private inFlight: string | undefined;
 
   constructor(
     text: string,
@@ -27,9 +30,9 @@ export class Draft {
       change: () => void;
       /** The text changed: keep it across reloads. */
       save: (text: string) => void;
-      /** A message went: it joins what Up recalls. */
+      /** The host took a message: it joins what Up recalls. */
       sent: (text: string) => void;
-      /** The host did not take a message. */
+      /** The host did not take a message (the draft is kept). */
       failed: (message: string) => void;
     },
   ) {
@@ -42,10 +45,11 @@ export class Draft {
 
   /** Whether a send is on its way. */
   get sending(): boolean {
-    return this.inFlight > 0;
+    return this.inFlight !== undefined;
   }
 
   edit(text: string): void {
+    if (this.sending) return;
     this.current = text;
     this.on.save(text);
     this.on.change();
@@ -53,26 +57,30 @@ export class Draft {
 
   /** Recalls an earlier message into the box (not saved until it is edited). */
   recall(text: string): void {
+    if (this.sending) return;
     this.current = text;
     this.on.change();
   }
 
-  /** Sends the draft unless it is blank; whether a send started. */
+  /** Sends the draft unless it is blank or a send is on its way; whether a send started. */
   send(): boolean {
     const text = this.current;
-    if (!text.trim()) return false;
-    this.edit('');
-    this.on.sent(text);
-    this.inFlight++;
-    this.deliver(text)
-      .catch((error: unknown) => {
-        this.edit(text);
-        this.on.failed(error instanceof Error ? error.message : String(error));
-      })
-      .finally(() => {
-        this.inFlight--;
+    if (this.sending || !text.trim()) return false;
+    this.inFlight = text;
+    this.on.change();
+    // Any reply is the host's word that the message was taken; a refusal or failure rejects.
+    this.deliver(text).then(
+      () => {
+        this.inFlight = undefined;
+        this.on.sent(text);
+        this.edit('');
+      },
+      (error: unknown) => {
+        this.inFlight = undefined;
         this.on.change();
-      });
+        this.on.failed(error instanceof Error ? error.message : String(error));
+      },
+    );
     return true;
   }
 }
@@ -88,7 +96,7 @@ export interface ComposerProps {
   /** The draft kept across reloads. */
   draft: string;
   saveDraft: (draft: string) => void;
-  /** Sends the message; resolves once the host has taken it. */
+  /** Sends the message: resolves once the host has taken it, rejects when it did not. */
   send: (text: string) => Promise<unknown>;
   interrupt: () => void;
   /** Worktree paths for an `@` completion, best first. */
@@ -120,6 +128,7 @@ export function Composer(props: ComposerProps) {
   });
   const draftModel = model.current;
   const draft = draftModel.text;
+  const sending = draftModel.sending;
   const edit = (text: string) => draftModel.edit(text);
 
   /** The completions for the text and caret: slash commands at the start, worktree paths after an `@`. */
@@ -204,7 +213,7 @@ export function Composer(props: ComposerProps) {
     <ComposerView
       draft={draft}
       completion={completion}
-      sending={false}
+      sending={sending}
       disabledReason={props.disabledReason}
       running={props.running}
       areaRef={area}

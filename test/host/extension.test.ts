@@ -510,6 +510,50 @@ suite('Agents', () => {
     chat.panel.dispose();
   });
 
+  test('"Open Chat" twice at once (a double click) opens one panel', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'double clicked' });
+    const chatTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('double clicked')).length;
+    const [first, second] = await Promise.all([
+      vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id }),
+      vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id }),
+    ]);
+    try {
+      await until(async () => chatTabs(), (n) => n > 0, 'the chat\'s tab');
+      assert.equal(chatTabs(), 1, 'one chat tab for the agent');
+      assert.ok(first === second, 'both opens give the same panel');
+    } finally {
+      first.panel.dispose();
+      second.panel.dispose();
+    }
+    await until(async () => chatTabs(), (n) => n === 0, 'the chat\'s tab to close');
+  });
+
+  test('A chat closed as it opens, or before its agent is renamed, throws nothing', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'closed at once' });
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      for (const name of ['closed at once, renamed', 'closed at once, renamed again']) {
+        // Closed as soon as it opened (its title is still being read), then the agent renamed.
+        const chat = await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id });
+        chat.panel.dispose();
+        await api.agents.update(created.id, { name });
+      }
+      // Whatever was still on its way (the titles' reads, the events) has run.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.deepEqual(rejections.map((r) => String((r as Error)?.message ?? r)), [], 'no unhandled rejection');
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
   test('A file tool\'s card opens the diff editor on the file before and after it ran; find, @ paths and the model go through the chat\'s protocol', async () => {
     const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
     const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;

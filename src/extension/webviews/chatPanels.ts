@@ -250,6 +250,8 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   private title(agent: Agent): void {
+    // A panel closed meanwhile (its title was still being read) has no title to set: VS Code throws.
+    if (this.disposed) return;
     this.panel.title = `${agent.name} · ${agent.status}`;
   }
 
@@ -319,6 +321,8 @@ export class ChatPanel implements vscode.Disposable {
  */
 export class ChatPanels implements vscode.Disposable {
   private readonly panels = new Map<string, ChatPanel>();
+  /** Panels being made: a second open of the same agent meanwhile (a double click) gets the same one. */
+  private readonly opening = new Map<string, Promise<ChatPanel>>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly deps: ChatPanelsDeps) {
@@ -326,7 +330,7 @@ export class ChatPanels implements vscode.Disposable {
       vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
           const agentId = (state as { agentId?: unknown } | undefined)?.agentId;
-          if (typeof agentId !== 'string' || this.panels.has(agentId)) {
+          if (typeof agentId !== 'string' || this.panels.has(agentId) || this.opening.has(agentId)) {
             panel.dispose();
             return;
           }
@@ -350,12 +354,18 @@ export class ChatPanels implements vscode.Disposable {
       open.panel.reveal(undefined, options.preserveFocus);
       return open;
     }
-    const agent = await (await this.deps.services()).runtime.get(agentId);
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, agent.name, { viewColumn: vscode.ViewColumn.Active, preserveFocus: options.preserveFocus ?? false }, {
-      enableScripts: true,
-      localResourceRoots: webviewResourceRoots(this.deps.context.extensionUri),
-    });
-    return this.adopt(panel, agentId);
+    const pending = this.opening.get(agentId);
+    if (pending) return pending;
+    const making = (async () => {
+      const agent = await (await this.deps.services()).runtime.get(agentId);
+      const panel = vscode.window.createWebviewPanel(VIEW_TYPE, agent.name, { viewColumn: vscode.ViewColumn.Active, preserveFocus: options.preserveFocus ?? false }, {
+        enableScripts: true,
+        localResourceRoots: webviewResourceRoots(this.deps.context.extensionUri),
+      });
+      return this.adopt(panel, agentId);
+    })().finally(() => this.opening.delete(agentId));
+    this.opening.set(agentId, making);
+    return making;
   }
 
   get(agentId: string): ChatPanel | undefined {

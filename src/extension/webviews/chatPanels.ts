@@ -60,7 +60,7 @@ export class ChatPanel implements vscode.Disposable {
   readonly onDidDispose = this.disposeEmitter.event;
   /** The first page's messages, read from the moment the panel was made. */
   private prefetched: ReturnType<Services['runtime']['getMessages']> | undefined;
-  /** When the page the panel holds was made: its id, which the webview gives back to ask for a new one. */
+  /** When the page the panel holds was made: its id (a page drawn before knows itself by it). */
   private openedAt = 0;
   /** A new page being made. */
   private building: Promise<void> | undefined;
@@ -136,9 +136,11 @@ export class ChatPanel implements vscode.Disposable {
       {
         log: ({ level, message }) => log[level](`chat ${agentId}: ${message}`),
         copy: ({ text }) => void vscode.env.clipboard.writeText(text),
-        // A page whose snapshot is old (loaded again) or that could not read the conversation.
+        // A page whose snapshot is old (loaded again) or that could not read the conversation. Even
+        // when a newer page was given since, the page that asks is the one shown: it gets another.
         chatReload: ({ openedAt }) => {
-          if (openedAt === this.openedAt) void this.newPage();
+          log.info(`chat ${agentId}: a new page was asked for by the page of ${new Date(openedAt).toISOString()}`);
+          void this.newPage();
         },
       },
       log,

@@ -521,7 +521,9 @@ suite('Agents', () => {
       vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id }),
     ]);
     try {
-      await until(async () => chatTabs(), (n) => n > 0, 'the chat\'s tab');
+      // Each panel made has loaded its page (its tab is in the editor by then).
+      for (const chat of new Set([first, second])) if (!chat.host.ready) await waitFor(chat.host.onDidBecomeReady, () => true, 'the chat\'s page', 60_000);
+      await until(async () => chatTabs(), (n) => n > 0, 'the chat\'s tab', 60_000);
       assert.equal(chatTabs(), 1, 'one chat tab for the agent');
       assert.ok(first === second, 'both opens give the same panel');
     } finally {

@@ -73,8 +73,11 @@ export type ChatMessage = z.infer<typeof chatMessage>;
 
 const chatPage = z.strictObject({ messages: z.array(chatMessage), hasMore: z.boolean(), nextCursor: z.optional(z.string()) });
 
-/** A chat as it opens: its agent, its latest messages (newest first), its slash commands, the models to offer. */
-const chatOpenResult = z.strictObject({
+/**
+ * A chat as it opens, put by the host in the chat's page (the only way its first page comes):
+ * its agent, its latest messages (newest first), its slash commands, the models to offer.
+ */
+export const chatOpened = z.strictObject({
   agent: chatAgent,
   page: chatPage,
   slashCommands: z.array(z.string()),
@@ -82,16 +85,12 @@ const chatOpenResult = z.strictObject({
   /** The models the selector offers (the CLI's aliases); the webview adds the agent's own when it is another. */
   models: z.array(z.string()),
 });
+export type ChatOpened = z.infer<typeof chatOpened>;
 const empty = z.strictObject({});
 const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 
 /** Request methods the webview may call, with their parameters and results. */
 export const requestSchemas = {
-  /** The chat's agent, its latest messages (newest first), its slash commands. */
-  chatOpen: {
-    params: z.strictObject({ agentId }),
-    result: chatOpenResult,
-  },
   /** An older page of the conversation. */
   chatPage: { params: z.strictObject({ agentId, before: text(200), limit: z.optional(z.int().check(z.minimum(1), z.maximum(500))) }), result: chatPage },
   /** Sends a message; an agent without a live process is started (resumed) with it. */
@@ -156,6 +155,11 @@ export const commandSchemas = {
   log: z.strictObject({ level: z.enum(['info', 'warn', 'error']), message: z.string().check(z.maxLength(10_000)) }),
   /** Puts text on the clipboard (a code block's Copy button). */
   copy: z.strictObject({ text: z.string().check(z.maxLength(10_000_000)) }),
+  /**
+   * A chat's page that cannot be drawn as it is: loaded again after its conversation was drawn (the
+   * snapshot in it is old), or its conversation could not be read. The host gives the panel a new page.
+   */
+  chatReload: z.strictObject({ openedAt: z.number() }),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;

@@ -458,7 +458,7 @@ suite('Agents', () => {
     const chat = await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id });
     assert.ok(chat, 'the command returns the panel (in test mode)');
     assert.equal(await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id }), chat, 'opening it again reveals the same panel');
-    // The real webview runs (its conversation came in its page, or it asks for it).
+    // The real webview runs (its conversation came in its page).
     if (!chat.host.ready) await waitFor(chat.host.onDidBecomeReady, () => true, 'the webview to start');
     mock.enqueue(textReply('Hello from the chat panel'));
     const turnOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === created.id && a.status === 'waiting', 'the reply', 60_000);
@@ -467,8 +467,8 @@ suite('Agents', () => {
     await turnOver;
     assert.match(chat.panel.title, /^chatty · waiting$/);
     // The reply's write may still be on its way to the store when the status turns: ask until it is there.
-    const chatPage = async () =>
-      ((await chat.host.handleMessage({ kind: 'request', id: 2, method: 'chatOpen', params: { agentId: created.id } })) as { result: { page: { messages: { role: string; content: string }[] } } }).result.page;
+    // What a page made now holds (the chat's first page comes only in its page).
+    const chatPage = async () => (await chat.opened()).page;
     const page = await until(chatPage, (p) => p.messages.some((m) => m.role === 'assistant'), 'the reply in the chat\'s page');
     assert.deepEqual(page.messages.map((m) => `${m.role}: ${m.content}`).reverse(), ['user: Hello?', 'assistant: Hello from the chat panel']);
     // "Export Chat as Markdown" writes the conversation, oldest first.
@@ -507,7 +507,7 @@ suite('Agents', () => {
       if (random() < 0.3) params.agentId = other.id;
       const message = pick<() => unknown>([
         () => ({ kind: 'request', id: i, method: pick(methods), params }),
-        () => ({ kind: 'command', command: pick(['ready2', 'log', 'copy', 'run', '']), params: junk() }),
+        () => ({ kind: 'command', command: pick(['ready2', 'log', 'copy', 'chatReload', 'run', '']), params: junk() }),
         () => ({ kind: pick(['request', 'response', 'notification', 7]), id: junk(), method: junk(), params }),
         () => junk(),
       ])();
@@ -523,6 +523,52 @@ suite('Agents', () => {
     assert.ok(answered > 9_000, `${answered} of 10,000 answered with an error (the rest are valid log/copy commands, which answer nothing)`);
     await api.agents.stop(created.id);
     chat.panel.dispose();
+  });
+
+  test('"Open Chat" twice at once (a double click) opens one panel', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'double clicked' });
+    const chatTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('double clicked')).length;
+    const [first, second] = await Promise.all([
+      vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id }),
+      vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id }),
+    ]);
+    try {
+      // Each panel made has loaded its page (its tab is in the editor by then).
+      for (const chat of new Set([first, second])) if (!chat.host.ready) await waitFor(chat.host.onDidBecomeReady, () => true, 'the chat\'s page', 60_000);
+      await until(async () => chatTabs(), (n) => n > 0, 'the chat\'s tab', 60_000);
+      assert.equal(chatTabs(), 1, 'one chat tab for the agent');
+      assert.ok(first === second, 'both opens give the same panel');
+    } finally {
+      first.panel.dispose();
+      second.panel.dispose();
+    }
+    await until(async () => chatTabs(), (n) => n === 0, 'the chat\'s tab to close');
+  });
+
+  test('A chat closed as it opens, or before its agent is renamed, throws nothing', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'closed at once' });
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      for (const name of ['closed at once, renamed', 'closed at once, renamed again']) {
+        // Closed as soon as it opened (its title is still being read), then the agent renamed.
+        const chat = await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id });
+        chat.panel.dispose();
+        await api.agents.update(created.id, { name });
+      }
+      // Whatever was still on its way (the titles' reads, the events) has run.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.deepEqual(rejections.map((r) => String((r as Error)?.message ?? r)), [], 'no unhandled rejection');
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
   });
 
   test('A file tool\'s card opens the diff editor on the file before and after it ran; find, @ paths and the model go through the chat\'s protocol', async () => {
@@ -551,7 +597,7 @@ suite('Agents', () => {
       assert.equal(readFileSync(notes, 'utf8'), 'alpha\nBETA\ngamma\n');
       type Msg = { id: string; toolName?: string; fileChange?: boolean };
       const page = await until(
-        async () => (await ask<{ page: { messages: Msg[] } }>('chatOpen', { agentId: created.id })).page,
+        async () => (await chat.opened()).page as { messages: Msg[] },
         (p) => p.messages.some((m) => m.toolName === 'Edit' && m.fileChange === true),
         'the Edit card offering its diff',
       );
@@ -574,7 +620,7 @@ suite('Agents', () => {
       const files = await ask<{ paths: string[] }>('chatFiles', { agentId: created.id, query: 'diff-no' });
       assert.equal(files.paths[0], 'cm-diff-notes.txt');
       // The model selector: the agent's model, live.
-      const opened = await ask<{ models: string[] }>('chatOpen', { agentId: created.id });
+      const opened = await chat.opened();
       assert.ok(opened.models.includes('sonnet'), JSON.stringify(opened.models));
       await ask('chatSetModel', { agentId: created.id, model: 'sonnet' });
       assert.equal((await api.agents.get(created.id)).model, 'sonnet');

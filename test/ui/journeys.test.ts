@@ -418,6 +418,15 @@ describe('a window on a git repository', () => {
     await composer.fill('Go on, quickly');
     await composer.press('Enter');
     await chat.locator('[data-testid="assistant-message"].streaming').filter({ hasNotText: 'slow0' }).first().waitFor({ timeout: 60_000 });
+    // The host took the message: the draft is gone.
+    assert.equal(await composer.inputValue(), '', 'the draft went once the host took the message');
+    // Hidden while the reply streams (a new file over it), then shown again once the turn is over:
+    // the chat shows the whole reply, not what it had when it was hidden.
+    await runFromPalette(page, 'File: New Untitled Text File');
+    await chat.locator('[data-testid="status"]').waitFor({ state: 'detached', timeout: 10_000 });
+    await view.locator('.monaco-list-row', { hasText: agent }).last().locator('.label-description', { hasText: /^waiting for your message/ }).waitFor({ timeout: 60_000 });
+    // Shown again from its row (the editor under the new file may be another one).
+    await clickRowAction(view.locator('.monaco-list-row', { hasText: agent }).last(), 'Open Chat');
     await chat.locator('[data-testid="assistant-message"]:not(.streaming)', { hasText: 'Picking up where we left off, one piece at a time, as promised.' }).waitFor({ timeout: 60_000 });
     await chat.locator('[data-testid="status"]', { hasText: /^waiting: waiting for your message/ }).waitFor({ timeout: 30_000 });
     // The tree agrees.

@@ -4,7 +4,7 @@ import { ClaudeManagerError } from '../../services/errors';
 import { FILE_TOOLS } from '../../services/agents/fileTools';
 import { rankPaths } from '../../services/agents/pathCompletion';
 import type { MessagePage, StoredMessage } from '../../services/storage/messageStore';
-import type { ChatAgent, ChatMessage, RequestParams, RequestResult } from '../../webview/protocol';
+import type { ChatAgent, ChatMessage, ChatOpened, RequestParams, RequestResult } from '../../webview/protocol';
 import type { Services } from '../services';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
 import { followPanel, WebviewHost } from './webviewHost';
@@ -21,10 +21,10 @@ export interface ChatPanelsDeps {
 /** The models the chat's selector offers: the CLI's aliases for the current models. */
 const MODELS = ['opus', 'sonnet', 'haiku'];
 
-/** How long the panel waits for the conversation to put it in the page (see `ChatPanel.start`). */
-const EMBED_WAIT_MS = 300;
-/** A first page larger than this (long tool outputs) is not put in the page. */
-const MAX_EMBED_CHARS = 2_000_000;
+/** A first page larger than this (long tool outputs) is read again with fewer messages (see `ChatPanel.opened`). */
+const MAX_PAGE_CHARS = 2_000_000;
+/** The sizes of the first page tried, largest first (undefined: the store's default). */
+const FIRST_PAGE_LIMITS = [undefined, 10, 1] as const;
 
 /** How long a worktree's file list is reused for `@` completions. */
 const FILES_TTL_MS = 10_000;
@@ -64,8 +64,13 @@ export class ChatPanel implements vscode.Disposable {
   private readonly offs: (() => void)[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
-  /** The answer to the webview's first chatOpen, fetched while it starts. */
+  /** The first page's messages, read from the moment the panel was made. */
   private prefetched: ReturnType<Services['runtime']['getMessages']> | undefined;
+  /** When the page the panel holds was made: its id (a page drawn before knows itself by it). */
+  private openedAt = 0;
+  /** A new page being made. */
+  private building: Promise<void> | undefined;
+  private disposed = false;
   /** The agent's tool messages whose file change was kept or dropped (read again after each file tool). */
   private fileChanges: Promise<FileChanges> | undefined;
   /** The worktree's files for `@` completions, and when they were listed. */
@@ -87,13 +92,6 @@ export class ChatPanel implements vscode.Disposable {
     this.host = new WebviewHost(
       panel.webview,
       {
-        chatOpen: async (p) => {
-          mine(p);
-          // The first answer was fetched while the webview started; later ones are fresh.
-          const page = this.prefetched;
-          this.prefetched = undefined;
-          return this.open(agentId, page);
-        },
         chatPage: async (p) => {
           const services = await deps.services();
           const [page, changes] = await Promise.all([services.runtime.getMessages(mine(p).agentId, { before: p.before, ...(p.limit ? { limit: p.limit } : {}) }), this.changes(services)]);
@@ -146,40 +144,81 @@ export class ChatPanel implements vscode.Disposable {
       {
         log: ({ level, message }) => log[level](`chat ${agentId}: ${message}`),
         copy: ({ text }) => void vscode.env.clipboard.writeText(text),
+        // A page whose snapshot is old (loaded again) or that could not read the conversation. Even
+        // when a newer page was given since, the page that asks is the one shown: it gets another.
+        chatReload: ({ openedAt }) => {
+          log.info(`chat ${agentId}: a new page was asked for by the page of ${new Date(openedAt).toISOString()}`);
+          void this.newPage();
+        },
       },
       log,
     );
     this.prefetched = deps.services().then((services) => services.runtime.getMessages(agentId));
     this.prefetched.catch(() => undefined);
-    this.disposables.push(this.host, this.disposeEmitter, ...followPanel(panel, this.host, () => this.dispose()));
+    this.disposables.push(
+      this.host,
+      this.disposeEmitter,
+      ...followPanel(panel, this.host, () => this.dispose()),
+      // A hidden webview is torn down and loads its page again when shown: the page it will load
+      // holds the conversation as it is when hidden, and what changes after is held for it.
+      panel.onDidChangeViewState(({ webviewPanel }) => {
+        if (!webviewPanel.visible) void this.newPage();
+      }),
+    );
     void this.start();
   }
 
   /**
-   * Follows the agent, reads the conversation, and gives the webview its page. A conversation
-   * read within `EMBED_WAIT_MS` goes in the page itself: the webview draws it as its script starts,
-   * with no round trip (measured under load, a round trip to the host took 45–110 ms after the
-   * script started, more than the read). Changes from the moment the panel follows are held for
-   * the webview and come after, so they are never older than that snapshot. A longer read (the
-   * first of a long conversation, a store still opening) is not waited for: the webview asks with
-   * `chatOpen`, answered with the messages read meanwhile and the agent read fresh.
+   * Follows the agent, reads the conversation, and gives the webview its page with the
+   * conversation in it: the webview draws it as its script starts, with no round trip (measured
+   * under load, a round trip to the host took 45–110 ms after the script started, more than the
+   * whole first draw). Changes from the moment the panel follows are held for the webview and come
+   * after, so they are never older than that snapshot.
    */
   private async start(): Promise<void> {
-    const openedAt = Date.now();
-    const reading = this.follow().then(() => this.open(this.agentId, this.prefetched));
-    const waited = new Promise<undefined>((resolve) => setTimeout(resolve, EMBED_WAIT_MS, undefined));
-    const early = await Promise.race([reading, waited]).catch(() => undefined);
-    if (this.disposables.length === 0) return;
-    const embedded = early && JSON.stringify(early).length <= MAX_EMBED_CHARS ? early : undefined;
-    if (embedded) this.prefetched = undefined;
-    this.panel.webview.html = buildWebviewHtml(this.panel.webview, this.deps.context.extensionUri, 'chat', 'Chat', { agentId: this.agentId, openedAt, ...(embedded ? { opened: embedded } : {}) });
+    await this.follow();
+    await this.newPage();
+  }
+
+  /**
+   * Gives the panel a page with the conversation as it is now (one at a time: a page asked for
+   * while one is being made is that one). What changes from here on is held until the page's
+   * script is ready.
+   */
+  private newPage(): Promise<void> {
+    this.building ??= (async () => {
+      this.host.reset();
+      const openedAt = Math.max(Date.now(), this.openedAt + 1);
+      const prefetched = this.prefetched;
+      this.prefetched = undefined;
+      let init: { opened: ChatOpened } | { error: string };
+      try {
+        init = { opened: await this.opened(prefetched) };
+      } catch (error) {
+        this.deps.log.warn(`Chat ${this.agentId}: the conversation could not be read: ${(error as Error).message}`);
+        init = { error: `The conversation could not be read: ${(error as Error).message}` };
+      }
+      if (this.disposed) return;
+      this.openedAt = openedAt;
+      this.panel.webview.html = buildWebviewHtml(this.panel.webview, this.deps.context.extensionUri, 'chat', 'Chat', { agentId: this.agentId, openedAt, ...init });
+    })().finally(() => (this.building = undefined));
+    return this.building;
+  }
+
+  /** The conversation as the chat opens with it; a latest page too large for the page is read again with fewer messages. */
+  async opened(prefetched?: ReturnType<Services['runtime']['getMessages']>): Promise<ChatOpened> {
+    for (const limit of FIRST_PAGE_LIMITS) {
+      const opened = await this.open(this.agentId, limit === undefined ? prefetched : undefined, limit);
+      if (limit === 1 || JSON.stringify(opened).length <= MAX_PAGE_CHARS) return opened;
+    }
+    throw new Error('unreachable');
   }
 
   /** Follows the agent: its changes and messages go to the webview; the title shows its status. Resolves once it follows. */
   private async follow(): Promise<void> {
     try {
       const services = await this.deps.services();
-      if (this.disposables.length === 0) return;
+      if (this.disposed) return;
       this.offs.push(
         services.runtime.onDidChangeAgent((a) => {
           if (a.id !== this.agentId) return;
@@ -196,9 +235,9 @@ export class ChatPanel implements vscode.Disposable {
                 // Keeping this one may have dropped older ones (the agent's cap): read again.
                 this.fileChanges = undefined;
                 if (change.after) (await this.changes(services)).kept.add(m.id);
-                if (this.disposables.length) this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, await this.changes(services)) });
+                if (!this.disposed) this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, await this.changes(services)) });
               },
-              () => this.disposables.length && this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) }),
+              () => !this.disposed && this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) }),
             );
             return;
           }
@@ -226,6 +265,8 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   private title(agent: Agent): void {
+    // A panel closed meanwhile (its title was still being read) has no title to set: VS Code throws.
+    if (this.disposed) return;
     this.panel.title = `${agent.name} · ${agent.status}`;
   }
 
@@ -263,9 +304,13 @@ export class ChatPanel implements vscode.Disposable {
     };
   }
 
-  private async open(agentId: string, prefetched?: ReturnType<Services['runtime']['getMessages']>) {
+  private async open(agentId: string, prefetched?: ReturnType<Services['runtime']['getMessages']>, limit?: number): Promise<ChatOpened> {
     const services = await this.deps.services();
-    const [page, session, changes] = await Promise.all([prefetched ?? services.runtime.getMessages(agentId), services.store.sessions.latest(agentId), this.changes(services)]);
+    const [page, session, changes] = await Promise.all([
+      prefetched ?? services.runtime.getMessages(agentId, limit ? { limit } : {}),
+      services.store.sessions.latest(agentId),
+      this.changes(services),
+    ]);
     // The agent last, so that its state is as new as it can be when the answer goes.
     const agent = await services.runtime.get(agentId);
     const commands = (session?.data as { slashCommands?: unknown } | undefined)?.slashCommands;
@@ -286,6 +331,7 @@ export class ChatPanel implements vscode.Disposable {
   dispose(): void {
     const all = this.disposables.splice(0);
     if (all.length === 0) return;
+    this.disposed = true;
     for (const off of this.offs.splice(0)) off();
     this.disposeEmitter.fire();
     this.panel.dispose();
@@ -299,6 +345,8 @@ export class ChatPanel implements vscode.Disposable {
  */
 export class ChatPanels implements vscode.Disposable {
   private readonly panels = new Map<string, ChatPanel>();
+  /** Panels being made: a second open of the same agent meanwhile (a double click) gets the same one. */
+  private readonly opening = new Map<string, Promise<ChatPanel>>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly deps: ChatPanelsDeps) {
@@ -306,7 +354,7 @@ export class ChatPanels implements vscode.Disposable {
       vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
           const agentId = (state as { agentId?: unknown } | undefined)?.agentId;
-          if (typeof agentId !== 'string' || this.panels.has(agentId)) {
+          if (typeof agentId !== 'string' || this.panels.has(agentId) || this.opening.has(agentId)) {
             panel.dispose();
             return;
           }
@@ -330,12 +378,18 @@ export class ChatPanels implements vscode.Disposable {
       open.panel.reveal(undefined, options.preserveFocus);
       return open;
     }
-    const agent = await (await this.deps.services()).runtime.get(agentId);
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, agent.name, { viewColumn: vscode.ViewColumn.Active, preserveFocus: options.preserveFocus ?? false }, {
-      enableScripts: true,
-      localResourceRoots: webviewResourceRoots(this.deps.context.extensionUri),
-    });
-    return this.adopt(panel, agentId);
+    const pending = this.opening.get(agentId);
+    if (pending) return pending;
+    const making = (async () => {
+      const agent = await (await this.deps.services()).runtime.get(agentId);
+      const panel = vscode.window.createWebviewPanel(VIEW_TYPE, agent.name, { viewColumn: vscode.ViewColumn.Active, preserveFocus: options.preserveFocus ?? false }, {
+        enableScripts: true,
+        localResourceRoots: webviewResourceRoots(this.deps.context.extensionUri),
+      });
+      return this.adopt(panel, agentId);
+    })().finally(() => this.opening.delete(agentId));
+    this.opening.set(agentId, making);
+    return making;
   }
 
   get(agentId: string): ChatPanel | undefined {

@@ -25,6 +25,8 @@ export interface HandledMessage {
 /** The requests one panel serves (each panel serves its own; the others are unknown to it). */
 export type RequestHandlers = { [M in RequestMethod]?: (params: RequestParams<M>) => Promise<RequestResult<M>> | RequestResult<M> };
 export type CommandHandlers = { [C in CommandName]: (params: CommandParams<C>) => void };
+/** The commands one panel handles: `log` and `copy` every panel, a chat's own ones only a chat (`ready` is the host's). */
+export type PanelCommandHandlers = Pick<CommandHandlers, 'log' | 'copy'> & Partial<Omit<CommandHandlers, 'ready' | 'log' | 'copy'>>;
 
 function describeIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
   return error.issues
@@ -53,7 +55,7 @@ export class WebviewHost implements vscode.Disposable {
   constructor(
     private readonly webview: vscode.Webview,
     private readonly requests: RequestHandlers,
-    private readonly commands: Omit<CommandHandlers, 'ready'>,
+    private readonly commands: PanelCommandHandlers,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.subscription = webview.onDidReceiveMessage(async (raw: unknown) => {
@@ -90,7 +92,7 @@ export class WebviewHost implements vscode.Disposable {
     }
     const message = envelope.data;
     if (message.kind === 'command') {
-      if (!isCommandName(message.command)) {
+      if (!isCommandName(message.command) || (message.command !== 'ready' && !this.commands[message.command])) {
         return this.fail(null, 'UNKNOWN_METHOD', `Unknown command from the webview: ${message.command}`);
       }
       const params = commandSchemas[message.command].safeParse(message.params ?? {});
@@ -114,7 +116,7 @@ export class WebviewHost implements vscode.Disposable {
       this.readyEmitter.fire();
       return;
     }
-    (this.commands[command] as (p: unknown) => void)(params);
+    (this.commands[command as Exclude<CommandName, 'ready'>] as (p: unknown) => void)(params);
   }
 
   private async answer(id: number, method: RequestMethod, rawParams: unknown): Promise<HostMessageEnvelope> {

@@ -1,0 +1,107 @@
+import { type ChatOpened, chatOpened } from '../protocol';
+import { HostClient } from '../shared/hostClient';
+
+/** What the webview keeps across reloads: UI state only. Messages come again from the host. */
+export interface UiState {
+  agentId: string;
+  draft: string;
+  /** The page's `openedAt` once its conversation was drawn: a page loaded again has an old snapshot. */
+  openedAt?: number;
+}
+
+/** What the page can start with. */
+export type Start =
+  /** The page names no agent (it cannot happen unless the page was tampered with). */
+  | { kind: 'unknown' }
+  /** The page was drawn before (the panel was hidden and shown, or reloaded): the host is asked for a new one. */
+  | { kind: 'stale'; agentId: string }
+  /** The host could not read the conversation, or what it put in the page is not a conversation. */
+  | { kind: 'failed'; agentId: string; message: string }
+  | { kind: 'opened'; agentId: string; opened: ChatOpened };
+
+/** What the host put in the page (`#root`'s `data-init`). */
+interface PageInit {
+  agentId?: unknown;
+  openedAt?: unknown;
+  opened?: unknown;
+  error?: unknown;
+}
+
+function pageInit(): PageInit {
+  try {
+    return JSON.parse(document.getElementById('root')?.dataset.init ?? '{}') as PageInit;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The chat's boot. The conversation comes in the page itself, read by the host before it gave the
+ * page (checked here like any message from the host), so the first draw needs no round trip. A
+ * page whose conversation was drawn before is old: it asks the host for a new page and does not
+ * say it is ready, so that the host keeps holding the changes for the new one.
+ */
+export class Boot {
+  readonly client = new HostClient<UiState>();
+  readonly start: Start;
+  /** When the page told the host it was ready: the latest page is timed from here (logged once). */
+  readonly readyAt: number;
+  private readonly openedAt: number | undefined;
+
+  constructor() {
+    const init = pageInit();
+    const agentId = typeof init.agentId === 'string' ? init.agentId : this.client.state?.agentId;
+    this.openedAt = typeof init.openedAt === 'number' ? init.openedAt : undefined;
+    this.readyAt = performance.now();
+    this.start = this.read(init, agentId);
+    if (this.start.kind === 'stale') {
+      this.client.command('chatReload', { openedAt: this.openedAt! });
+      return;
+    }
+    if (agentId) this.save({ ...(this.openedAt !== undefined && this.start.kind === 'opened' ? { openedAt: this.openedAt } : {}) });
+    this.client.command('ready', {});
+  }
+
+  private read(init: PageInit, agentId: string | undefined): Start {
+    if (!agentId) return { kind: 'unknown' };
+    if (this.openedAt !== undefined && this.client.state?.agentId === agentId && this.client.state.openedAt === this.openedAt) return { kind: 'stale', agentId };
+    if (typeof init.error === 'string') return { kind: 'failed', agentId, message: init.error };
+    const opened = chatOpened.safeParse(init.opened);
+    if (!opened.success) return { kind: 'failed', agentId, message: 'The conversation in this page does not match what this version of the chat reads: close the chat and open it again.' };
+    return { kind: 'opened', agentId, opened: opened.data };
+  }
+
+  /** The draft kept across reloads. */
+  get draft(): string {
+    return this.client.state?.draft ?? '';
+  }
+
+  save(next: Partial<UiState>): void {
+    const agentId = this.start.kind === 'unknown' ? undefined : this.start.agentId;
+    if (agentId) this.client.state = { agentId, draft: '', ...this.client.state, ...next };
+  }
+
+  /** Asks the host for a new page (the conversation could not be read). */
+  reload(): void {
+    if (this.openedAt !== undefined) this.client.command('chatReload', { openedAt: this.openedAt });
+  }
+
+  /**
+   * Logs the time from ready to the latest page on screen (for the log and the benchmark): the
+   * rows are in the page when this is called; the frame that paints them comes next, and a task
+   * queued from that frame runs once it is painted.
+   */
+  drawn(messages: number): void {
+    const drawn = performance.now();
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        const at = (t: number) => (t - this.readyAt).toFixed(1);
+        const sinceOpened = this.openedAt !== undefined ? `; ${Date.now() - this.openedAt} ms after the chat was opened` : '';
+        this.client.command('log', {
+          level: 'info',
+          message: `latest page (${messages} messages) shown ${at(performance.now())} ms after the panel was ready (answered after ${at(this.readyAt)} ms, in the page after ${at(drawn)} ms, in the page)${sinceOpened}`,
+        });
+      }),
+    );
+  }
+}

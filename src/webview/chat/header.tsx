@@ -1,0 +1,74 @@
+import type { ChatAgent } from '../protocol';
+
+const MODES = [
+  { mode: 'regular', label: 'Regular' },
+  { mode: 'plan', label: 'Plan' },
+  { mode: 'auto', label: 'Auto' },
+] as const;
+
+function formatCost(usd: number): string {
+  return `$${usd.toFixed(usd < 1 ? 3 : 2)}`;
+}
+
+/** The chat's header: the agent, its status, mode, model, context and cost, and Find. */
+export function Header(props: {
+  agent: ChatAgent;
+  threshold: number;
+  models: readonly string[];
+  onMode: (mode: ChatAgent['mode']) => void;
+  onModel: (model: string) => void;
+  onFind: () => void;
+}) {
+  const { agent, threshold } = props;
+  const u = agent.usage;
+  const tokens = u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheCreationTokens;
+  const warn = agent.contextLevel >= threshold;
+  return (
+    <header class="chat-header">
+      <div class="title">
+        <span class={`status-dot ${agent.status}`} aria-hidden="true" />
+        <strong>{agent.name}</strong>
+        <span class="status" data-testid="status">
+          {agent.status}: {agent.statusReason}
+        </span>
+      </div>
+      <div class="facts">
+        <label>
+          Mode{' '}
+          <select aria-label="Mode" value={agent.mode} disabled={Boolean(agent.inputDisabledReason)} onChange={(e) => props.onMode((e.target as HTMLSelectElement).value as ChatAgent['mode'])}>
+            {MODES.map((m) => (
+              <option value={m.mode}>{m.label}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Model{' '}
+          <select
+            aria-label="Model"
+            value={agent.model ?? ''}
+            disabled={Boolean(agent.inputDisabledReason)}
+            onChange={(e) => {
+              const model = (e.target as HTMLSelectElement).value;
+              if (model) props.onModel(model);
+            }}
+          >
+            {!agent.model && <option value="">Default</option>}
+            {(agent.model && !props.models.includes(agent.model) ? [...props.models, agent.model] : props.models).map((m) => (
+              <option value={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        <span class={`meter${warn ? ' warn' : ''}`} role="meter" aria-label="Context window" aria-valuemin={0} aria-valuemax={100} aria-valuenow={agent.contextLevel} title={`Context ${agent.contextLevel}% full`}>
+          <span class="fill" style={{ width: `${Math.min(100, agent.contextLevel)}%` }} />
+        </span>
+        <span>{agent.contextLevel}%</span>
+        <span title="Tokens and cost of this agent">
+          {tokens.toLocaleString()} tokens · {formatCost(u.costUsd)}
+        </span>
+        <button type="button" class="icon" aria-label="Find in Conversation (Ctrl+F)" title="Find in Conversation (Ctrl+F)" onClick={props.onFind}>
+          Find
+        </button>
+      </div>
+    </header>
+  );
+}

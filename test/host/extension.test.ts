@@ -13,6 +13,7 @@ import type { ChatPanel } from '../../src/extension/webviews/chatPanels';
 import { buildWebviewHtml } from '../../src/extension/webviews/webviewHtml';
 import type { HostMessageEnvelope } from '../../src/webview/protocol';
 import { findClaudeBinary } from '../helpers/claudeCli';
+import { recordReliability } from '../helpers/reliability';
 
 const EXTENSION_ID = 'claude-manager.claude-manager';
 
@@ -521,6 +522,7 @@ suite('Agents', () => {
     assert.equal((await api.agents.getMessages(created.id, { limit: 500 })).messages.length, messagesBefore, 'no message was added');
     assert.equal((await api.agents.getMessages(other.id)).messages.length, 0);
     assert.ok(answered > 9_000, `${answered} of 10,000 answered with an error (the rest are valid log/copy commands, which answer nothing)`);
+    recordReliability({ area: 'Fuzzed and wrong inputs', what: 'fuzzed messages from a chat webview to the host, in the real editor', count: 10_000, outcome: `${answered} answered with an error, the rest harmless commands; 0 reached the CLI; no message, mode, model, name or diff changed`, test: 'test/host/extension.test.ts' });
     await api.agents.stop(created.id);
     chat.panel.dispose();
   });

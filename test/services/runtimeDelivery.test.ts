@@ -174,7 +174,9 @@ describe('AgentRuntime delivery and storage under races (real CLI, mock API)', (
     const messages = (await store.messages.page(agent.id)).messages;
     const notice = messages.find((m) => m.kind === 'notice' && /too large/.test(m.content));
     assert.ok(notice, `a notice says why: ${JSON.stringify(messages.map((m) => m.content.slice(0, 80)))}`);
-    assert.ok(messages.some((m) => m.role === 'assistant' && m.content === 'understood'), 'the turn went on');
+    // The turn went on to an answer (the current CLI may first compact the 9 MB it holds, which
+    // takes a reply of the mock's: which answer comes last is the CLI's business).
+    assert.ok(messages.some((m) => m.role === 'assistant' && m.kind === 'text'), `the turn went on: ${JSON.stringify(messages.map((m) => [m.role, m.kind, m.content.slice(0, 100)]))}`);
     recordReliability({ area: 'Delivery', what: 'a permission request from the CLI over the 8 MB line cap (a 9 MB Write)', count: 1, outcome: 'refused with an error the CLI read; a notice says why; the turn went on', test: TEST });
     await runtime.stop(agent.id);
   });

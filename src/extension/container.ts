@@ -219,8 +219,14 @@ export class Container implements vscode.Disposable {
     if (this.servicesMaking) return this.servicesMaking;
     const making = (async (): Promise<Services> => {
       const store = await this.store();
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { SpawnHost } = require('../services/spawn/spawnHost') as typeof SpawnHostModule;
+      // Git's and the agents' processes are started from a worker thread: a start forks this
+      // process, which would block the extension host for tens of milliseconds each.
+      const spawnHost = new SpawnHost(() => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'spawnWorker.js').fsPath, { execArgv: [] }), this.log);
+      this.own({ dispose: () => void this.agentsStopped.finally(() => spawnHost.dispose()) });
       // A repository's own settings make git run programs: none runs in Restricted Mode.
-      const git = new GitService({ gitPath: gitPath(), logger: this.log, trusted: () => vscode.workspace.isTrusted });
+      const git = new GitService({ gitPath: gitPath(), logger: this.log, trusted: () => vscode.workspace.isTrusted, spawn: spawnHost.spawn });
       // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
       // Started with the first agent: a window that runs none has no process for it.
       let started: AgentWatchdog | undefined;
@@ -238,12 +244,6 @@ export class Container implements vscode.Disposable {
       // first use only, not during activation.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { AgentRuntime } = require('../services/agents/agentRuntime') as typeof AgentRuntimeModule;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { SpawnHost } = require('../services/spawn/spawnHost') as typeof SpawnHostModule;
-      // The agents' processes are started from a worker thread: a start forks this process, which
-      // would block the extension host for tens of milliseconds each.
-      const spawnHost = new SpawnHost(() => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'spawnWorker.js').fsPath, { execArgv: [] }), this.log);
-      this.own({ dispose: () => void this.agentsStopped.finally(() => spawnHost.dispose()) });
       const runtime = new AgentRuntime({
         spawn: spawnHost.spawn,
         trusted: () => vscode.workspace.isTrusted,

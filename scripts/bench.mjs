@@ -1,5 +1,6 @@
 // `npm run bench`: measures each figure against its target and prints a table; writes
-// bench/results.json. Figures are medians over several runs, since these machines are shared.
+// bench/results.json. Figures are medians over several runs, since these machines are shared. A
+// figure passes at ≤ 0.8 of its target (≥ 1.25× for throughput), and the exit code is 1 unless all do.
 // Not part of `npm test`: timings belong in benchmarks, never in tests.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { ensureEditorTestEnv } from './lib/testEnv.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.CM_BENCH_RUNS ?? 10);
 const KB = 1000;
+/** A figure passes at ≤ 0.8 of its target (≥ 1.25× for `atLeast` figures). */
+const MARGIN = 0.8;
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -128,9 +131,13 @@ function activationFigures(logsDir) {
 async function main() {
   const outputs = build();
   const rows = [];
-  // A figure passes at or below its target, or at or above it for `atLeast` figures (throughput).
-  const add = (metric, value, target, unit, note = '', atLeast = false) =>
-    rows.push({ metric, value: Number(value.toFixed(2)), target, unit, atLeast, ratio: Number((value / target).toFixed(3)), pass: atLeast ? value >= target : value <= target, note });
+  // A figure passes with a margin: at or below MARGIN of its target, or at or above 1/MARGIN of
+  // it for `atLeast` figures (throughput). One that meets its target only just would pass or
+  // fail with the machine's load, which is not meeting it.
+  const add = (metric, value, target, unit, note = '', atLeast = false) => {
+    const bar = Number((atLeast ? target / MARGIN : target * MARGIN).toFixed(3));
+    rows.push({ metric, value: Number(value.toFixed(2)), target, bar, unit, atLeast, ratio: Number((value / target).toFixed(3)), pass: atLeast ? value >= bar : value <= bar, note });
+  };
 
   add('bundle: extension (minified)', outputs['dist/extension.js'] / KB, 500, 'KB', 'evaluated at activation');
   add('bundle: storage worker (minified)', outputs['dist/storeWorker.js'] / KB, 500, 'KB', 'started on first use, in its own thread');
@@ -235,7 +242,7 @@ async function main() {
       median(models),
       20,
       'ms',
-      `in the extension host, ${RUNS} windows, min ${Math.min(...models).toFixed(1)}, max ${Math.max(...models).toFixed(1)}; reading the data took a median ${median(draws.map((d) => d.read)).toFixed(1)} ms more`,
+      `in the extension host, ${RUNS} windows, min ${Math.min(...models).toFixed(1)}, max ${Math.max(...models).toFixed(1)}; the rows the first draw takes (worktree rows; a closed worktree's agent rows are made when it is opened); reading the data took a median ${median(draws.map((d) => d.read)).toFixed(1)} ms more`,
     );
     }
     // The chat of the agent with 10,000 messages: ready → latest page shown (logged by the
@@ -278,15 +285,18 @@ async function main() {
   }
   }
 
-  const header = ['metric', 'value', 'target', 'ratio', 'result', 'note'];
-  const table = rows.map((r) => [r.metric, `${r.value} ${r.unit}`, `${r.atLeast ? '≥' : '≤'} ${r.target} ${r.unit}`, r.ratio.toFixed(2), r.pass ? 'pass' : 'FAIL', r.note]);
+  const header = ['metric', 'value', 'target', `passes at (${MARGIN} of the target; ≥ ${1 / MARGIN}× for throughput)`, 'ratio', 'result', 'note'];
+  const table = rows.map((r) => {
+    const sign = r.atLeast ? '≥' : '≤';
+    return [r.metric, `${r.value} ${r.unit}`, `${sign} ${r.target} ${r.unit}`, `${sign} ${r.bar} ${r.unit}`, r.ratio.toFixed(2), r.pass ? 'pass' : 'FAIL', r.note];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => String(t[i]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
   process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);
   mkdirSync(join(root, 'bench'), { recursive: true });
   writeFileSync(
     join(root, 'bench', 'results.json'),
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, results: rows }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, margin: MARGIN, results: rows }, null, 2),
   );
   process.exit(rows.every((r) => r.pass) ? 0 : 1);
 }

@@ -69,8 +69,6 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
   let stopping: Promise<void> | undefined;
   let shutdown: (graceMs?: number) => Promise<void> = () => (stopping ??= Promise.resolve().then(release));
   try {
-    // A repository's own settings make git run programs: none runs in Restricted Mode.
-    const git = new GitService({ ...(parts.gitPath !== undefined ? { gitPath: parts.gitPath } : {}), logger, ...(parts.runtime.trusted ? { trusted: parts.runtime.trusted } : {}) });
     // Ends this window's agents if its extension host dies without stopping them (crash, SIGKILL).
     // Started with the first agent: a window that runs none has no process for it.
     let started: AgentWatchdog | undefined;
@@ -80,9 +78,11 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       dispose: () => started?.dispose(),
     };
     const { AgentRuntime, SpawnHost } = parts.modules();
-    // The agents' processes are started from a worker thread: a start forks this process, which
-    // would block the extension host for tens of milliseconds each.
+    // Git's and the agents' processes are started from a worker thread: a start forks this
+    // process, which would block the extension host for tens of milliseconds each.
     const spawnHost = new SpawnHost(parts.startSpawnWorker, logger);
+    // A repository's own settings make git run programs: none runs in Restricted Mode.
+    const git = new GitService({ ...(parts.gitPath !== undefined ? { gitPath: parts.gitPath } : {}), logger, spawn: spawnHost.spawn, ...(parts.runtime.trusted ? { trusted: parts.runtime.trusted } : {}) });
     const runtime = new AgentRuntime({ ...parts.runtime, spawn: spawnHost.spawn, watchdog, store, logger });
     const stopHeartbeat = runtime.startHeartbeat();
     // Agents whose window died (a crash, a reload) are not running now; a process of theirs left

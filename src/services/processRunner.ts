@@ -1,5 +1,17 @@
 import { spawn } from 'node:child_process';
 import type { Logger } from './logger';
+import type { SpawnedChild } from './spawn/spawnHost';
+import type { SpawnRequest } from './spawn/spawnProtocol';
+
+/**
+ * Starts a process with piped stdio: `SpawnHost.spawn` (from a worker thread, so that the fork
+ * does not block the calling thread), or `spawnHere`.
+ */
+export type SpawnFn = (request: SpawnRequest) => SpawnedChild;
+
+/** Starts the process on this thread. */
+export const spawnHere: SpawnFn = (request) =>
+  spawn(request.command, [...request.args], { cwd: request.cwd, env: request.env, stdio: ['pipe', 'pipe', 'pipe'], detached: request.detached, windowsHide: true });
 
 /** What a finished process left behind. */
 export interface ProcessResult {
@@ -19,6 +31,12 @@ export interface RunOptions {
   /** Caps what is kept of each output stream; the rest is dropped and said so. */
   maxOutputBytes?: number;
   logger?: Logger;
+  /**
+   * How to start it (default: on this thread). Starting a process forks the calling one, which
+   * blocks its thread until the child has run `exec`: milliseconds in a small process, tens of
+   * them in an extension host, and more on a busy machine, where the child waits for a core.
+   */
+  spawn?: SpawnFn;
 }
 
 /** A process that could not start, exited non-zero, timed out or was cancelled. */
@@ -81,19 +99,32 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       reject(new ProcessError(`${label} was cancelled before it started`, command, args, null, '', 'cancelled'));
       return;
     }
-    const child = spawn(command, args, {
-      cwd: options.cwd,
+    // stdin is a pipe closed at once: the program reads nothing (a pipe because a spawn worker
+    // carries only pipes).
+    const child = (options.spawn ?? spawnHere)({
+      command,
+      args,
+      cwd: options.cwd ?? process.cwd(),
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
-      windowsHide: true,
     });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
     let errBytes = 0;
     let truncated = false;
     let ended: 'timeout' | 'cancelled' | undefined;
+    /** Whether it started (a start from a worker reports its pid later, with 'spawn'). */
+    let running = false;
+    /** What went wrong after it started (the worker carrying its pipes stopped). */
+    let lost: Error | undefined;
+    child.once('spawn', () => {
+      running = true;
+      // Ended before its pid was known: ended now.
+      if (ended) killProcessTree(child.pid);
+    });
 
     child.stdout.on('data', (chunk: Buffer) => {
       if (outBytes + chunk.length > maxBytes) truncated = true;
@@ -123,7 +154,12 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       options.signal?.removeEventListener('abort', onAbort);
     };
 
-    child.on('error', (error) => {
+    child.on('error', (error: Error) => {
+      if (running) {
+        // Its pipes are gone; 'close' follows and says so.
+        lost = error;
+        return;
+      }
       finish();
       options.logger?.warn(`${label}: could not start: ${error.message}`);
       reject(new ProcessError(`${command} could not be started: ${error.message}`, command, args, null, '', 'spawn', { cause: error }));
@@ -135,6 +171,10 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       const stdout = Buffer.concat(out).toString('utf8') + (truncated ? `\n[output cut at ${maxBytes} bytes]` : '');
       const stderr = Buffer.concat(err).toString('utf8');
       options.logger?.debug(`${label} → ${code ?? signal} in ${durationMs} ms`);
+      if (lost) {
+        reject(new ProcessError(`${label} was lost: ${lost.message}`, command, args, code, stderr, 'exit', { cause: lost }));
+        return;
+      }
       if (ended) {
         const what = ended === 'timeout' ? `timed out after ${options.timeoutMs} ms` : 'was cancelled';
         reject(new ProcessError(`${label} ${what}`, command, args, code, stderr, ended));

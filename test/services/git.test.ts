@@ -6,14 +6,18 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { germanLocaleEnv } from '../../scripts/lib/testEnv.mjs';
 import { GitService, worktreePathFor } from '../../src/services/git/gitService';
-import { processIsAlive } from '../../src/services/processRunner';
+import { processIsAlive, type SpawnFn } from '../../src/services/processRunner';
 import { parseStatus, parseWorktreeList } from '../../src/services/git/porcelain';
 import { commit, git, repository, write } from '../helpers/git';
 import { withCode } from '../helpers/errors';
+import { spawnHost } from '../helpers/spawnWorker';
 import { quiet } from '../helpers/storage';
 
 
 const service = new GitService({ logger: quiet });
+// The editor starts git from its spawn worker (a start forks the extension host).
+const worker = spawnHost(quiet);
+after(() => worker.dispose());
 
 describe('git output parsers', () => {
   it('read worktree lists and status with odd paths, renames and every attribute', () => {
@@ -51,6 +55,47 @@ describe('git output parsers', () => {
 });
 
 describe('GitService on real repositories', () => {
+  it('starts git through the spawn function it is given, with what it reads unchanged', async () => {
+    const repo = repository('spawned');
+    write(repo, { 'changed.txt': 'x' });
+    const started: string[][] = [];
+    const through = new GitService({ logger: quiet, spawn: (request) => (started.push([...request.args]), worker.spawn(request)) });
+    assert.deepEqual(await through.status(repo), await service.status(repo));
+    assert.deepEqual(await through.listWorktrees(repo), await service.listWorktrees(repo));
+    assert.deepEqual(
+      started.map((args) => args.find((a) => a === 'status' || a === 'worktree')),
+      ['status', 'worktree'],
+      'each command was started by the spawn function',
+    );
+    const noGit = new GitService({ logger: quiet, gitPath: 'git-that-is-not-installed', spawn: worker.spawn });
+    await assert.rejects(noGit.status(repo), withCode('GIT_FAILED', /git was not found \("git-that-is-not-installed"\)/));
+  });
+
+  it('says git was lost, not missing, when the spawn worker stops under it, and frees its slot', { timeout: 60_000 }, async () => {
+    const repo = repository('worker-lost');
+    const scripts = mkdtempSync(join(tmpdir(), 'cm-lost-'));
+    const pidFile = join(scripts, 'pid');
+    const hookPid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0);
+    after(() => {
+      if (hookPid() > 0 && alive(hookPid())) process.kill(hookPid(), 'SIGKILL');
+      rmSync(scripts, { recursive: true, force: true });
+    });
+    const hook = join(scripts, 'fsmonitor.sh');
+    writeFileSync(hook, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 300\n`, { mode: 0o755 });
+    git(repo, 'config', 'core.fsmonitor', hook);
+    const doomed = spawnHost(quiet);
+    const one = new GitService({ logger: quiet, maxConcurrent: 1, spawn: doomed.spawn });
+    const hung = one.status(repo);
+    const deadline = Date.now() + 20_000;
+    while (hookPid() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(hookPid() > 0, 'git ran its fsmonitor');
+    await doomed.dispose();
+    await assert.rejects(hung, withCode('GIT_FAILED', /Reading the status of .* failed: .*was lost: the spawn worker stopped/));
+    // The next command starts a new worker and runs in the freed slot.
+    git(repo, 'config', '--unset', 'core.fsmonitor');
+    assert.equal((await one.status(repo)).isClean, true);
+  });
+
   it('lists a worktree\'s files: tracked and untracked, not ignored, each once', async () => {
     const repo = repository('lister');
     mkdirSync(join(repo, 'src', 'deep'), { recursive: true });
@@ -257,50 +302,53 @@ async function withProcessEnv<T>(env: NodeJS.ProcessEnv, body: () => Promise<T>)
   }
 }
 
-describe('git under the user\'s locale, and a git that hangs', () => {
-  it('reads git\'s errors whatever language the user\'s editor runs in (LANG=de_DE.UTF-8)', async () => {
-    const german: NodeJS.ProcessEnv = germanLocaleEnv();
-    const repo = repository('deutsch');
-    const plain = mkdtempSync(join(tmpdir(), 'cm-plain-'));
-    after(() => rmSync(plain, { recursive: true, force: true }));
-    // The precondition: in this environment git itself speaks German.
-    const said = spawnSync('git', ['status'], { cwd: plain, env: german, encoding: 'utf8' });
-    assert.match(said.stderr, /Kein Git-Repository/, `git does not speak German here, so this test would prove nothing: ${said.stderr}`);
-    await withProcessEnv(german, async () => {
-      await assert.rejects(service.repository(plain), withCode('NOT_A_REPOSITORY', /is not inside a git repository/));
-      await assert.rejects(
-        service.addWorktree(repo, { path: join(dirname(repo), 'deutsch-wt'), branch: 'main' }),
-        withCode('BRANCH_IN_USE', /"main" is already checked out in the worktree at/),
-      );
+for (const [where, spawn] of [['on this thread', undefined], ['from the spawn worker', worker.spawn]] as [string, SpawnFn | undefined][]) {
+  describe(`git under the user's locale, and a git that hangs (started ${where})`, () => {
+    const service = new GitService({ logger: quiet, spawn });
+    it('reads git\'s errors whatever language the user\'s editor runs in (LANG=de_DE.UTF-8)', async () => {
+      const german: NodeJS.ProcessEnv = germanLocaleEnv();
+      const repo = repository('deutsch');
+      const plain = mkdtempSync(join(tmpdir(), 'cm-plain-'));
+      after(() => rmSync(plain, { recursive: true, force: true }));
+      // The precondition: in this environment git itself speaks German.
+      const said = spawnSync('git', ['status'], { cwd: plain, env: german, encoding: 'utf8' });
+      assert.match(said.stderr, /Kein Git-Repository/, `git does not speak German here, so this test would prove nothing: ${said.stderr}`);
+      await withProcessEnv(german, async () => {
+        await assert.rejects(service.repository(plain), withCode('NOT_A_REPOSITORY', /is not inside a git repository/));
+        await assert.rejects(
+          service.addWorktree(repo, { path: join(dirname(repo), 'deutsch-wt'), branch: 'main' }),
+          withCode('BRANCH_IN_USE', /"main" is already checked out in the worktree at/),
+        );
+      });
     });
-  });
 
-  it('ends a git that hangs with everything it started, names the command and folder, and frees its slot', { timeout: 60_000 }, async () => {
-    const repo = repository('hanging');
-    const other = repository('answering');
-    const scripts = mkdtempSync(join(tmpdir(), 'cm-hang-'));
-    const pidFile = join(scripts, 'pid');
-    const hookPid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0);
-    after(() => {
-      // Should the test fail, nothing it started is left behind.
-      if (hookPid() > 0 && alive(hookPid())) process.kill(hookPid(), 'SIGKILL');
-      rmSync(scripts, { recursive: true, force: true });
+    it('ends a git that hangs with everything it started, names the command and folder, and frees its slot', { timeout: 60_000 }, async () => {
+      const repo = repository('hanging');
+      const other = repository('answering');
+      const scripts = mkdtempSync(join(tmpdir(), 'cm-hang-'));
+      const pidFile = join(scripts, 'pid');
+      const hookPid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0);
+      after(() => {
+        // Should the test fail, nothing it started is left behind.
+        if (hookPid() > 0 && alive(hookPid())) process.kill(hookPid(), 'SIGKILL');
+        rmSync(scripts, { recursive: true, force: true });
+      });
+      // The repository's own configuration makes `git status` run a program that never answers.
+      const hook = join(scripts, 'fsmonitor.sh');
+      writeFileSync(hook, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 300\n`, { mode: 0o755 });
+      git(repo, 'config', 'core.fsmonitor', hook);
+      const one = new GitService({ logger: quiet, maxConcurrent: 1, timeoutMs: 1500, spawn });
+      const hung = one.status(repo);
+      // Waits for the only slot, which the hung git holds.
+      const next = one.status(other);
+      await assert.rejects(
+        hung,
+        withCode('GIT_FAILED', new RegExp(`"git status --porcelain=v2 --branch -z" in ${repo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} did not finish within 1\\.5 s and was ended\\. .*Run that command in a terminal`)),
+      );
+      const pid = hookPid();
+      assert.ok(pid > 0, 'the hook ran');
+      assert.equal(alive(pid), false, 'the program git started was ended with it');
+      assert.equal((await next).isClean, true, 'the slot is free again: the next command ran');
     });
-    // The repository's own configuration makes `git status` run a program that never answers.
-    const hook = join(scripts, 'fsmonitor.sh');
-    writeFileSync(hook, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 300\n`, { mode: 0o755 });
-    git(repo, 'config', 'core.fsmonitor', hook);
-    const one = new GitService({ logger: quiet, maxConcurrent: 1, timeoutMs: 1500 });
-    const hung = one.status(repo);
-    // Waits for the only slot, which the hung git holds.
-    const next = one.status(other);
-    await assert.rejects(
-      hung,
-      withCode('GIT_FAILED', new RegExp(`"git status --porcelain=v2 --branch -z" in ${repo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} did not finish within 1\\.5 s and was ended\\. .*Run that command in a terminal`)),
-    );
-    const pid = hookPid();
-    assert.ok(pid > 0, 'the hook ran');
-    assert.equal(alive(pid), false, 'the program git started was ended with it');
-    assert.equal((await next).isClean, true, 'the slot is free again: the next command ran');
   });
-});
+}

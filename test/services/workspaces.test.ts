@@ -50,6 +50,49 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
     await assert.rejects(service.createWorkspace({ path: dirname(repo) }), withCode('NOT_A_REPOSITORY'));
   });
 
+  it('gives the stored worktree rows at once when asked not to wait for git, and announces git\'s answer', { timeout: 60_000 }, async () => {
+    const repo = repository('stored-first');
+    const side = join(dirname(repo), 'stored-first-side');
+    git(repo, 'worktree', 'add', '-b', 'side', side);
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    // A new window: the same store, git not read yet, and a git that waits for a gate to open.
+    const scripts = mkdtempSync(join(tmpdir(), 'cm-gate-'));
+    after(() => rmSync(scripts, { recursive: true, force: true }));
+    const gate = join(scripts, 'open');
+    const gated = join(scripts, 'git.sh');
+    writeFileSync(gated, `#!/bin/sh\nwhile [ ! -e '${gate}' ]; do sleep 0.05; done\nexec git "$@"\n`, { mode: 0o755 });
+    const fresh = new WorkspaceService({ store, git: new GitService({ logger: quiet, gitPath: gated }), logger: quiet, agents: new RecordedAgents(store, 'this-window'), worktreesRoot: () => undefined });
+    const announced = new Promise<void>((resolve) => {
+      const off = fresh.onDidChangeWorktrees((e) => {
+        if (e.workspaceId !== ws.id) return;
+        off();
+        resolve();
+      });
+    });
+    const listing = fresh.listWorktrees(ws.id, undefined, { waitForGit: false });
+    // Had it waited for git, the gate would hold it: opened after a long while all the same.
+    const waited = setTimeout(() => writeFileSync(gate, ''), 10_000);
+    const rows = await listing;
+    clearTimeout(waited);
+    assert.deepEqual(
+      rows.map((w) => [w.branch, w.path, w.missing, w.head]),
+      [
+        ['main', repo, false, ''],
+        ['side', side, false, ''],
+      ],
+      'the stored rows, none marked missing, before git answered',
+    );
+    writeFileSync(gate, '');
+    await announced;
+    assert.deepEqual(
+      (await fresh.listWorktrees(ws.id)).map((w) => [w.branch, w.head]),
+      [
+        ['main', git(repo, 'rev-parse', 'HEAD')],
+        ['side', git(side, 'rev-parse', 'HEAD')],
+      ],
+    );
+  });
+
   it('remove forgets a repository and touches no file; discovery skips it until it is added by hand', async () => {
     const repo = repository('forgettable');
     const ws = (await service.createWorkspace({ path: repo }))!;

@@ -75,27 +75,56 @@ export class WorktreeNode {
   readonly kind = 'worktree';
   private item: vscode.TreeItem | undefined;
   private rows: AgentsViewNode[] | undefined;
+  private sorted: { agents: readonly Agent[]; archived: readonly Agent[] } | undefined;
   constructor(
     readonly worktree: Worktree,
-    readonly known: KnownStatus | undefined,
-    readonly agents: readonly Agent[] = [],
-    /** Its archived agents, under an "Archived" node. */
-    readonly archived: readonly Agent[] = [],
+    /** What is known of its status: updated in place when git answers, and the row redrawn alone. */
+    private knownStatus: KnownStatus | undefined,
+    /** Its agents and its archived ones (under an "Archived" node), in any order: sorted when its rows are first needed. */
+    private readonly unsorted: { agents: readonly Agent[]; archived: readonly Agent[] } = { agents: [], archived: [] },
     /** One of its agents has worked or waited since the window opened: its row stays open. */
     readonly wasActive = false,
   ) {}
 
-  /** Whether one of its agents is at work, waiting on the user, or failed. */
-  get active(): boolean {
-    return this.agents.some((a) => a.status === 'running' || a.status === 'waiting' || a.status === 'error');
+  get known(): KnownStatus | undefined {
+    return this.knownStatus;
   }
 
-  /** Its rows: its agents, then the "Archived" node if it has archived ones. Made once. */
+  /** Takes a new status; the row's item is made again when next asked for. */
+  setKnown(known: KnownStatus | undefined): void {
+    this.knownStatus = known;
+    this.item = undefined;
+  }
+
+  /** Its agents in its sort mode, and its archived ones by name (sorted on first use). */
+  private get lists(): { agents: readonly Agent[]; archived: readonly Agent[] } {
+    return (this.sorted ??= { agents: orderAgents(this.unsorted.agents, this.worktree.sortMode), archived: orderAgents(this.unsorted.archived, 'name') });
+  }
+
+  get agents(): readonly Agent[] {
+    return this.lists.agents;
+  }
+
+  get archived(): readonly Agent[] {
+    return this.lists.archived;
+  }
+
+  /** Whether one of its agents is at work, waiting on the user, or failed. */
+  get active(): boolean {
+    return this.unsorted.agents.some((a) => a.status === 'running' || a.status === 'waiting' || a.status === 'error');
+  }
+
+  /** Whether its row is drawn open (the tree then asks for its rows at once). */
+  get opened(): boolean {
+    return this.toTreeItem().collapsibleState === vscode.TreeItemCollapsibleState.Expanded;
+  }
+
+  /** Its rows: its agents, then the "Archived" node if it has archived ones. Made once, when the tree first asks. */
   get children(): AgentsViewNode[] {
     return (this.rows ??= [...this.agents.map((a) => new AgentNode(a)), ...(this.archived.length ? [new ArchivedNode(this.worktree.id, this.archived)] : [])]);
   }
 
-  /** Its tree item, made once: the first draw's timing and the tree take the same one. */
+  /** Its tree item, made once (again after a status change): the first draw's timing and the tree take the same one. */
   toTreeItem(): vscode.TreeItem {
     return (this.item ??= this.makeTreeItem());
   }
@@ -103,7 +132,7 @@ export class WorktreeNode {
   private makeTreeItem(): vscode.TreeItem {
     const wt = this.worktree;
     const label = wt.branch ?? `detached at ${wt.head.slice(0, 7) || '?'}`;
-    const parent = this.agents.length > 0 || this.archived.length > 0;
+    const parent = this.unsorted.agents.length > 0 || this.unsorted.archived.length > 0;
     // Open once one of its agents works or waits on the user in this window; a worktree of idle
     // agents starts closed, so that a repository of many worktrees is not a wall of rows.
     const opened = this.wasActive || this.active;
@@ -238,7 +267,7 @@ export function buildWorktreeNodes(
     else into.set(a.worktreeId, [a]);
   }
   return worktrees.map((w) => {
-    const node = new WorktreeNode(w, statusOf(w.id), orderAgents(active.get(w.id) ?? [], w.sortMode), orderAgents(archived.get(w.id) ?? [], 'name'), opened.has(w.id));
+    const node = new WorktreeNode(w, statusOf(w.id), { agents: active.get(w.id) ?? [], archived: archived.get(w.id) ?? [] }, opened.has(w.id));
     if (node.active) opened.add(w.id);
     return node;
   });
@@ -320,10 +349,19 @@ export type AgentsViewNode = CliMissingNode | InboxNode | RepositoryNode | Workt
  * status of fifty worktrees arriving) redraw once.
  */
 export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<AgentsViewNode | undefined>();
+  private readonly emitter = new vscode.EventEmitter<AgentsViewNode | AgentsViewNode[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscriptions: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Worktree rows whose status changed, redrawn alone at the next tick of `timer`. */
+  private readonly changedRows = new Set<WorktreeNode>();
+  /** Whether the next tick redraws the whole tree. */
+  private whole = false;
+  /** The worktree rows last drawn, by worktree id, and the sort mode of their repository. */
+  private readonly drawnRows = new Map<string, { node: WorktreeNode; sortMode: string }>();
+  /** Status reads wait until a repository's rows have been handed to the tree once: git's processes do not compete with the first draw. */
+  private rowsHanded = false;
+  private trackWhenDrawn: (() => void) | undefined;
 
   constructor(
     private readonly editorRepositories: EditorRepositories,
@@ -340,17 +378,41 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
     const offs = [
       services.workspaces.onDidChangeWorkspaces(() => this.refresh()),
       services.workspaces.onDidChangeWorktrees(() => this.refresh()),
-      services.monitor.onDidChangeStatus(() => this.refresh()),
+      services.monitor.onDidChangeStatus((worktreeId) => this.statusChanged(worktreeId, services.monitor.status(worktreeId))),
       services.runtime.onDidChangeAgent(() => this.refresh()),
     ];
     this.subscriptions.push({ dispose: () => offs.forEach((off) => off()) });
   }
 
+  /** Redraws the whole tree soon (a burst of changes is one redraw). */
   refresh(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
+    this.whole = true;
+    this.schedule();
+  }
+
+  /**
+   * A worktree's status changed: its row alone is redrawn (its description and icon; its agents'
+   * rows are the same ones), unless its repository sorts by status, where the order may change.
+   */
+  private statusChanged(worktreeId: string, known: KnownStatus | undefined): void {
+    const drawn = this.drawnRows.get(worktreeId);
+    if (!drawn || drawn.sortMode === 'status') return this.refresh();
+    drawn.node.setKnown(known);
+    this.changedRows.add(drawn.node);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.emitter.fire(undefined);
+      const rows = [...this.changedRows];
+      this.changedRows.clear();
+      if (this.whole) {
+        this.whole = false;
+        this.emitter.fire(undefined);
+      } else if (rows.length) {
+        this.emitter.fire(rows);
+      }
     }, 50);
   }
 
@@ -396,7 +458,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
         // own discovery of the repositories); the rows become stored workspaces when it has.
         setImmediate(() => {
           void this.services().then(
-            () => this.discovered().then(() => this.refresh()),
+            // Drawn at once: nothing else is waiting to be drawn with it.
+            () => this.discovered().then(() => this.emitter.fire(undefined)),
             () => undefined,
           );
         });
@@ -414,8 +477,21 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
         // Every agent, listed once per redraw: the inbox and each repository's worktrees draw from it.
         const [workspaces, agents] = await Promise.all([services.workspaces.listWorkspaces(), services.runtime.list({ includeDeleted: true })]);
         this.agents = agents;
+        this.drawnRows.clear();
         void vscode.commands.executeCommand('setContext', HAS_REPOSITORIES_CONTEXT, workspaces.length > 0);
-        void services.monitor.track(workspaces.map((w) => w.id));
+        // Git's status of every worktree is read once the rows have been handed to the tree.
+        const ids = workspaces.map((w) => w.id);
+        const track = () => void services.monitor.track(ids);
+        if (this.rowsHanded || !ids.length) track();
+        else {
+          this.trackWhenDrawn = track;
+          // Should no repository's rows be asked for (all closed), not for ever.
+          setTimeout(() => {
+            if (this.trackWhenDrawn !== track) return;
+            this.trackWhenDrawn = undefined;
+            track();
+          }, 2000).unref?.();
+        }
         this.inbox = InboxNode.of(agents.filter((a) => !a.deletedAt));
         // With no repository the welcome view says it instead (a tree with rows hides it).
         const cli = this.cliProblem && workspaces.length ? [new CliMissingNode(this.cliProblem)] : [];
@@ -432,21 +508,40 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
             if (!workspace) return [];
           }
           const started = performance.now();
-          const [worktrees, agents] = await Promise.all([services.workspaces.listWorktrees(workspace.id, statusOf), this.agents ?? services.runtime.list({ includeDeleted: true })]);
+          // The stored rows at once: what git says of them (HEAD, missing, locked) follows as a change.
+          const [worktrees, agents, sortMode] = await Promise.all([
+            services.workspaces.listWorktrees(workspace.id, statusOf, { waitForGit: false }),
+            this.agents ?? services.runtime.list({ includeDeleted: true }),
+            services.workspaces.worktreeSortMode(workspace.id),
+          ]);
           const read = performance.now();
           const nodes = buildWorktreeNodes(worktrees, agents, (id) => services.monitor.status(id), this.opened);
+          for (const [id, drawn] of this.drawnRows) if (drawn.node.worktree.workspaceId === workspace.id) this.drawnRows.delete(id);
+          for (const node of nodes) this.drawnRows.set(node.worktree.id, { node, sortMode });
           if (!this.timed.has(workspace.id)) {
             // The first draw of each repository in a window is timed, once (the benchmark reads it):
-            // the rows and their items are made now, and are the ones the tree then takes.
+            // the rows and their items the tree takes now are made now, and are the ones it takes:
+            // the worktree rows, and the agent rows of those drawn open. A closed row's agents are
+            // sorted and made when it is opened.
             this.timed.add(workspace.id);
+            let made = 0;
             for (const n of nodes) {
               n.toTreeItem();
+              made++;
+              if (!n.opened) continue;
               for (const row of n.children) row.toTreeItem();
+              made += n.children.length;
             }
             const built = performance.now();
             this.log.info(
-              `First draw of ${workspace.name}: ${worktrees.length} worktrees, ${agents.length} agents; data read in ${(read - started).toFixed(1)} ms, tree model built in ${(built - read).toFixed(1)} ms`,
+              `First draw of ${workspace.name}: ${worktrees.length} worktrees, ${agents.length} agents; data read in ${(read - started).toFixed(1)} ms, tree model built in ${(built - read).toFixed(1)} ms (${made} rows made)`,
             );
+          }
+          if (!this.rowsHanded) {
+            this.rowsHanded = true;
+            const track = this.trackWhenDrawn;
+            this.trackWhenDrawn = undefined;
+            if (track) setImmediate(track);
           }
           return nodes;
         } catch (error) {

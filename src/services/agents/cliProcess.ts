@@ -1,20 +1,14 @@
-import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { ClaudeManagerError } from '../errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
-import { killProcessTree, processIsAlive } from '../processRunner';
+import { killProcessTree, processIsAlive, type SpawnFn, spawnHere } from '../processRunner';
 import { type CliLine, type ControlRequestLine, parseCliLine, toCli } from './cliProtocol';
 import type { SpawnedChild } from '../spawn/spawnHost';
-import type { SpawnRequest } from '../spawn/spawnProtocol';
 import { LineSplitter, type OversizedLine } from './lineSplitter';
 
-/** Starts a process with piped stdio: `SpawnHost.spawn` (from a worker thread), or `spawnHere`. */
-export type SpawnFn = (request: SpawnRequest) => SpawnedChild;
-
-/** Starts the process on this thread. */
-export const spawnHere: SpawnFn = (request) =>
-  spawn(request.command, [...request.args], { cwd: request.cwd, env: request.env, stdio: ['pipe', 'pipe', 'pipe'], detached: request.detached, windowsHide: true });
+// How a process is started (on this thread, or from the spawn worker) is shared with git's runs.
+export { type SpawnFn, spawnHere } from '../processRunner';
 
 /** The stream-json flags of a long-lived headless session with permission prompts on stdio. */
 export const STREAM_JSON_FLAGS: readonly string[] = [

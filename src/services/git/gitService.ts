@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ClaudeManagerError, untrustedGitError } from '../errors';
 import { Limiter } from '../limiter';
 import type { Logger } from '../logger';
-import { ProcessError, runProcess } from '../processRunner';
+import { ProcessError, runProcess, type SpawnFn } from '../processRunner';
 import { type GitBranches, type GitStatus, type GitWorktree, parseBranches, parseStatus, parseWorktreeList } from './porcelain';
 
 export type { GitBranches, GitStatus, GitWorktree } from './porcelain';
@@ -45,6 +45,12 @@ export interface GitServiceOptions {
    * programs through git (`core.fsmonitor`, hooks, `diff.external`): no git runs in an untrusted one.
    */
   trusted?: () => boolean;
+  /**
+   * How git's processes are started (default: on this thread). The editor passes its spawn
+   * worker's: a start forks the extension host, which blocks its thread for tens of milliseconds,
+   * and fifty worktrees' status is fifty starts.
+   */
+  spawn?: SpawnFn;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -121,7 +127,7 @@ export class GitService {
       // Again once a slot is free: trust can be taken back while a command waits.
       this.requireTrust(what);
       try {
-        const result = await runProcess(this.gitPath, ['--no-optional-locks', '-c', 'core.quotepath=off', ...args], { cwd, env: gitEnvironment(), timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES, logger: this.options.logger });
+        const result = await runProcess(this.gitPath, ['--no-optional-locks', '-c', 'core.quotepath=off', ...args], { cwd, env: gitEnvironment(), timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES, logger: this.options.logger, spawn: this.options.spawn });
         return result.stdout;
       } catch (error) {
         throw await this.mapError(error, what, cwd, args, timeoutMs);
@@ -144,6 +150,9 @@ export class GitService {
       // Node says ENOENT both for a missing program and for a missing working folder.
       const folderThere = await stat(cwd).then((s) => s.isDirectory(), () => false);
       if (!folderThere) return fail('NOT_FOUND', `${what} failed: the folder ${cwd} does not exist. Refresh, or prune worktrees whose folders were removed.`);
+      // Not the program: the worker that starts processes stopped, or the system refused (EAGAIN).
+      const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+      if (code !== 'ENOENT') return fail('GIT_FAILED', `${what} failed: git could not be started (${error.message}). Try again; the log ("Claude Manager: Show Log") has the details.`);
       return fail('GIT_FAILED', `${what} failed: git was not found ("${this.gitPath}"). Install git, or set "git.path" / put git on PATH, then try again.`);
     }
     if (/not a git repository/i.test(text)) return fail('NOT_A_REPOSITORY', `${cwd} is not inside a git repository. Choose the folder of a repository (one with a .git folder).`);

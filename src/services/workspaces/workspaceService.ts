@@ -243,9 +243,11 @@ export class WorkspaceService {
   }
 
   private withLive(row: WorktreeRecord): Worktree {
-    // In a workspace that is not trusted git is not asked: the stored row is all there is.
-    if (!this.git.trusted) return { ...row, head: '', locked: false, missing: false };
-    const entry = this.live.get(row.workspaceId)?.find((e) => e.path === row.path);
+    const live = this.live.get(row.workspaceId);
+    // In a workspace that is not trusted git is not asked, and before git has answered it is not
+    // known: the stored row is all there is.
+    if (!this.git.trusted || !live) return { ...row, head: '', locked: false, missing: false };
+    const entry = live.find((e) => e.path === row.path);
     return {
       ...row,
       head: entry?.head ?? '',
@@ -273,9 +275,15 @@ export class WorkspaceService {
    * call for a workspace reads git; later ones use what the last sync saw (watchers keep it fresh).
    * While the workspace is not trusted, the stored rows only: no git runs.
    * `statusOf` gives what is known of each worktree's status, for the status sort.
+   * `waitForGit: false`: before git's first answer the stored rows come at once (nothing marked
+   * missing, no HEAD yet); git is read meanwhile, and its answer announced as a change.
    */
-  async listWorktrees(workspaceId: string, statusOf?: (worktreeId: string) => GitStatus | undefined): Promise<Worktree[]> {
-    if (!this.live.has(workspaceId) && this.git.trusted) await this.sync(workspaceId);
+  async listWorktrees(workspaceId: string, statusOf?: (worktreeId: string) => GitStatus | undefined, options: { waitForGit?: boolean } = {}): Promise<Worktree[]> {
+    if (!this.live.has(workspaceId) && this.git.trusted) {
+      const synced = this.sync(workspaceId);
+      if (options.waitForGit === false) synced.catch((error: Error) => this.options.logger.warn(`Reading the worktrees of repository ${workspaceId} failed: ${error.message}`));
+      else await synced;
+    }
     const rows = (await this.store.worktrees.list(workspaceId)).map((r) => this.withLive(r));
     const mode = await this.worktreeSortMode(workspaceId);
     const byName = (a: Worktree, b: Worktree) => compareNames(a.name, b.name);

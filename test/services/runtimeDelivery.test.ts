@@ -4,14 +4,11 @@
  * reads the store only after the runtime has settled, its timers included.
  */
 import * as assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { type Agent, AgentRuntime } from '../../src/services/agents/agentRuntime';
+import { before, describe, it } from 'node:test';
+import type { Agent, AgentRuntime } from '../../src/services/agents/agentRuntime';
 import type { Store } from '../../src/services/storage/store';
-import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
-import { quiet, suiteTempDir } from '../helpers/storage';
-import { openStore } from '../helpers/storeWorker';
-import { contentText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
-import { agentStatuses } from '../helpers/agentEvents';
+import { runtimeSuite } from '../helpers/runtimeSuite';
+import { contentText, type MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { recordReliability } from '../helpers/reliability';
 
 const TEST = 'test/services/runtimeDelivery.test.ts';
@@ -21,32 +18,13 @@ const PAST_ANY_TIMER_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('AgentRuntime delivery and storage under races (real CLI, mock API)', () => {
-  const storeDir = suiteTempDir('cm-delivery-store-');
+  const suite = runtimeSuite('delivery');
+  const { repo, until } = suite;
   let store: Store;
   let api: MockAnthropicApi;
   let runtime: AgentRuntime;
-  const repo = makeTempGitRepo();
-  const home = makeTempHome();
   let worktreeId: string;
-  const events = agentStatuses(() => runtime);
-  const { until } = events;
-
-  before(async () => {
-    store = await openStore(storeDir(), quiet);
-    api = await MockAnthropicApi.start();
-    const ws = await store.workspaces.create({ path: repo.path });
-    worktreeId = (await store.worktrees.create({ workspaceId: ws.id, name: 'repo', branch: 'main', path: repo.path, isMain: true })).id;
-    runtime = new AgentRuntime({ store, logger: quiet, windowId: 'window-d', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }) });
-    runtime.onDidChangeAgent((a) => events.record(a));
-  });
-  afterEach(() => api.clearQueue());
-  after(async () => {
-    await runtime.stopAll(500);
-    await api.close();
-    await store.close();
-    repo.cleanup();
-    home.cleanup();
-  });
+  before(() => ({ store, api, runtime, worktreeId } = suite));
 
   const waitingForMessage = (a: Agent) => a.status === 'waiting' && a.statusReason === 'waiting for your message';
 

@@ -6,51 +6,26 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { type Agent, AgentRuntime, type PermissionRequest } from '../../src/services/agents/agentRuntime';
+import { before, describe, it } from 'node:test';
+import type { Agent, AgentRuntime, PermissionRequest } from '../../src/services/agents/agentRuntime';
 import { checkExtraArgs } from '../../src/services/agents/cliArgs';
 import { describeSuggestion } from '../../src/services/agents/permissions';
 import { ClaudeManagerError } from '../../src/services/errors';
 import type { Store } from '../../src/services/storage/store';
-import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
-import { quiet, suiteTempDir } from '../helpers/storage';
-import { openStore } from '../helpers/storeWorker';
-import { MockAnthropicApi, planFileReply, textReply, toolUseReply } from '../mocks/anthropicApi';
-import { agentStatuses } from '../helpers/agentEvents';
+import { runtimeSuite } from '../helpers/runtimeSuite';
+import { type MockAnthropicApi, planFileReply, textReply, toolUseReply } from '../mocks/anthropicApi';
 
 const code = (c: string) => (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
 
 describe('Permissions: the CLI\'s own "don\'t ask again" rules, and flags the settings cannot set', () => {
-  const storeDir = suiteTempDir('cm-permissions-store-');
+  let extraArgs: string[] = [];
+  const suite = runtimeSuite('permissions', { extraArgs: () => extraArgs }, { afterEach: () => (extraArgs = []) });
+  const { repo, until } = suite;
   let store: Store;
   let api: MockAnthropicApi;
   let runtime: AgentRuntime;
-  const repo = makeTempGitRepo();
-  const home = makeTempHome();
   let worktreeId: string;
-  const events = agentStatuses(() => runtime);
-  const { until } = events;
-  let extraArgs: string[] = [];
-
-  before(async () => {
-    store = await openStore(storeDir(), quiet);
-    api = await MockAnthropicApi.start();
-    const ws = await store.workspaces.create({ path: repo.path });
-    worktreeId = (await store.worktrees.create({ workspaceId: ws.id, name: 'repo', branch: 'main', path: repo.path, isMain: true })).id;
-    runtime = new AgentRuntime({ store, logger: quiet, windowId: 'window-p', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), extraArgs: () => extraArgs });
-    runtime.onDidChangeAgent((a) => events.record(a));
-  });
-  afterEach(() => {
-    api.clearQueue();
-    extraArgs = [];
-  });
-  after(async () => {
-    await runtime.stopAll(500);
-    await api.close();
-    await store.close();
-    repo.cleanup();
-    home.cleanup();
-  });
+  before(() => ({ store, api, runtime, worktreeId } = suite));
 
   const waitingForMessage = (a: Agent) => a.status === 'waiting' && a.statusReason === 'waiting for your message';
   const nextRequest = (agentId: string) =>

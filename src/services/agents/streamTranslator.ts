@@ -1,21 +1,14 @@
 import { newId } from '../ids';
 import type { StoredMessage } from '../storage/messageStore';
+import type { UsageEntry as LedgerEntry } from '../storage/usageRepository';
 import type { AgentStatus } from '../storage/records';
 import { versionWarning } from './cliArgs';
 import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, RateLimitEventLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
 import { describeSuggestion, type PermissionRequest } from './permissions';
 import { summarizeTool } from './toolSummary';
 
-/** One API message's usage as far as it is known: the ledger keeps the latest of each. */
-export interface UsageEntry {
-  messageId: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costUsd: number;
-}
+/** One API message's usage as far as it is known (the ledger's entry without where it belongs): the ledger keeps the latest of each. */
+export type UsageEntry = Pick<LedgerEntry, 'messageId' | 'model' | 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens' | 'costUsd'>;
 
 /** The session the CLI reported in `system/init`. */
 export interface SessionInit {

@@ -20,9 +20,11 @@ if (facts.length === 0) {
   process.stderr.write(`${source} holds no figures.\n`);
   process.exit(1);
 }
+// The commit the run tested, as the test command noted it; else this checkout's.
 const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-const commit = git('rev-parse', 'HEAD');
-const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+const noted = existsSync(`${source}.commit`) ? readFileSync(`${source}.commit`, 'utf8').trim() : '';
+const commit = noted ? noted.split(' ')[0] : git('rev-parse', 'HEAD');
+const dirty = noted ? noted.includes('uncommitted') : git('status', '--porcelain', '--untracked-files=no') !== '';
 const areas = [...new Set(facts.map((f) => f.area))];
 const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const lines = [

@@ -5,8 +5,8 @@
 //   ui   — journeys in Chromium through the real workbench, with screenshots.
 // Installs what the layers need when it is missing (see scripts/lib/testEnv.mjs); a layer that
 // cannot run fails, it is never skipped. `npm test -- unit host` runs only the named stages.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,13 @@ const reliabilityOut = join(root, 'test-results', 'reliability.jsonl');
 mkdirSync(dirname(reliabilityOut), { recursive: true });
 if (!requested.length) rmSync(reliabilityOut, { force: true });
 process.env.CM_RELIABILITY_OUT = reliabilityOut;
+// The commit the figures are of (a checkout with changes says so).
+try {
+  const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+  writeFileSync(`${reliabilityOut}.commit`, `${git('rev-parse', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' with uncommitted changes' : ''}\n`);
+} catch {
+  rmSync(`${reliabilityOut}.commit`, { force: true });
+}
 const timings = [];
 
 function heading(text) {

@@ -147,7 +147,16 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
 
     const turnOver = until(agent.id, (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message in the terminal', 'the end of the terminal turn');
     await term.waitFor(/Doyouwanttocreate/, 'the CLI\'s own permission question');
-    term.pty.write('\r'); // "1. Yes"
+    // "1. Yes". Pressed again while the status still says the CLI asks: an Enter that arrives while
+    // the prompt is still being drawn is not taken (seen with 2.1.332 on a loaded machine).
+    let answered = false;
+    void turnOver.then(() => (answered = true), () => undefined);
+    for (let tries = 0; tries < 5 && !answered; tries++) {
+      term.pty.write('\r');
+      const deadline = Date.now() + 3000;
+      while (!answered && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (!(await runtime.get(agent.id)).statusReason.startsWith('needs permission in the terminal')) break;
+    }
     await turnOver;
     await runtime.settled(agent.id);
     assert.equal(readFileSync(file, 'utf8'), 'typed in a terminal\n');

@@ -1,3 +1,4 @@
+// Runs before extension.test.ts, whose last test turns the extension off (files run in name order).
 // "Allow and Don't Ask Again…" in the real editor: the CLI's own rule for the call (a Bash command
 // prefix) is what gets allowed, through the same runtime the API uses.
 import * as assert from 'node:assert/strict';

@@ -270,10 +270,7 @@ export class AgentRuntime {
       await (this.starting.get(id) ?? this.beginStart(id));
       return this.get(id);
     }
-    if (!this.starting.has(id) && this.isRunning(id)) {
-      const record = await this.store.agents.get(id);
-      throw new ClaudeManagerError('ALREADY_RUNNING', this.inTerminal(id) ? `${record.name} is open in a terminal: use it there, or close the terminal first.` : `${record.name} is running already.`);
-    }
+    if (!this.starting.has(id) && this.isRunning(id)) this.refuseRunning(await this.store.agents.get(id));
     // Accepted now, in this order: a message sent after this call is delivered after the prompt.
     const sent = this.accept(id, prompt);
     const { messageId } = await sent;
@@ -311,6 +308,11 @@ export class AgentRuntime {
     return this.slots.queued;
   }
 
+  /** ALREADY_RUNNING, saying where the agent runs. */
+  private refuseRunning(record: AgentRecord): never {
+    throw new ClaudeManagerError('ALREADY_RUNNING', this.inTerminal(record.id) ? `${record.name} is open in a terminal: use it there, or close the terminal first.` : `${record.name} is running already.`);
+  }
+
   /** The agent's record, if a CLI may run for it here: a trusted workspace, not archived, not another window's. */
   private async requireStartable(id: string): Promise<AgentRecord> {
     if (this.options.trusted && !this.options.trusted()) throw untrustedWorkspaceError();
@@ -324,8 +326,7 @@ export class AgentRuntime {
 
   private async startNow(id: string): Promise<void> {
     const record = await this.requireStartable(id);
-    if (this.inTerminal(id)) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is open in a terminal: use it there, or close the terminal first.`);
-    if (this.isRunning(id)) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is running already.`);
+    if (this.isRunning(id)) this.refuseRunning(record);
     await this.slots.take(id);
     let started = false;
     try {

@@ -241,7 +241,7 @@ export class LiveAgent {
     if (subtype === 'can_use_tool') return this.apply(this.translator.permissionRequest(request, await this.planOf(request)));
     // The CLI waits for an answer to each of its requests: one this runtime does not serve is refused, not left hanging.
     this.host.logger.debug(`Agent ${this.agentId}: CLI request "${subtype}" not handled; refused`);
-    this.respondSafely(request.request_id, undefined, `Claude Manager does not handle "${subtype}" requests.`);
+    this.refuse(request.request_id, `Claude Manager does not handle "${subtype}" requests.`);
   }
 
   /** For an ExitPlanMode without its plan (the CLI keeps it in a file since 2.1.332): the plan file the agent wrote. */
@@ -274,7 +274,7 @@ export class LiveAgent {
     const mb = (line.bytes / 1024 / 1024).toFixed(1);
     if (line.type === 'control_request' && line.requestId) {
       const what = line.subtype === 'can_use_tool' ? 'a permission request' : `a "${line.subtype ?? 'unknown'}" request`;
-      this.respondSafely(line.requestId, undefined, `The request is too large for Claude Manager to read (${mb} MB, over 8 MB); it was refused.`);
+      this.refuse(line.requestId, `The request is too large for Claude Manager to read (${mb} MB, over 8 MB); it was refused.`);
       await this.apply(this.translator.notice(`The CLI sent ${what} too large to read (${mb} MB, over 8 MB): it was refused, and the agent was told. Ask it to make the change in smaller parts.`));
       return;
     }
@@ -286,14 +286,20 @@ export class LiveAgent {
     }
   }
 
-  private respondSafely(requestId: string, response: Record<string, unknown> | undefined, error?: string): void {
+  /** Answers (or refuses, with `error`) one of the CLI's requests; a process already gone is logged, not thrown. */
+  private answerRequest(requestId: string, answer: { response: Record<string, unknown> } | { error: string }): void {
     try {
-      if (response) this.process.respond(requestId, response);
-      else this.process.respondError?.(requestId, error ?? 'refused');
+      if ('response' in answer) this.process.respond(requestId, answer.response);
+      else this.process.respondError?.(requestId, answer.error);
     } catch (e) {
       this.host.logger.warn(`Agent ${this.agentId}: could not answer the CLI's request ${requestId}: ${(e as Error).message}`);
     }
   }
+
+  private refuse(requestId: string, error: string): void {
+    this.answerRequest(requestId, { error });
+  }
+
 
   /**
    * The hooks registered at `initialize` (`SNAPSHOT_HOOKS`): the CLI waits for the answer, so the
@@ -304,7 +310,7 @@ export class LiveAgent {
     const side = input?.hook_event_name === 'PreToolUse' ? 'before' : input?.hook_event_name === 'PostToolUse' ? 'after' : undefined;
     const toolInput = input?.tool_input && typeof input.tool_input === 'object' ? (input.tool_input as Record<string, unknown>) : undefined;
     if (side && typeof input?.tool_use_id === 'string' && typeof input.tool_name === 'string') await this.keepFile(input.tool_use_id, input.tool_name, toolInput, side);
-    this.respondSafely(request.request_id, {});
+    this.answerRequest(request.request_id, { response: {} });
   }
 
   /** Keeps the file of a file tool call as it is now, as its `side`; a failure is logged, never thrown (the CLI waits). */

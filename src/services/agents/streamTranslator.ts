@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { newId } from '../ids';
 import type { StoredMessage } from '../storage/messageStore';
 import type { UsageEntry as LedgerEntry } from '../storage/usageRepository';
@@ -445,8 +446,8 @@ export class StreamTranslator {
       this.toolMessages.set(String(block.id), message);
       this.toolMessageIds.set(String(block.id), message.id);
       const file = typeof input.file_path === 'string' ? input.file_path : undefined;
-      const dir = this.options.planDir;
-      if (dir && file && /^(Write|Edit|MultiEdit)$/.test(String(block.name)) && file.startsWith(dir.endsWith('/') || dir.endsWith('\\') ? dir : `${dir}${dir.includes('\\') ? '\\' : '/'}`)) this.planFile = file;
+      const inPlans = this.options.planDir && file ? relative(this.options.planDir, file) : '';
+      if (inPlans && !inPlans.startsWith('..') && !isAbsolute(inPlans) && /^(Write|Edit|MultiEdit)$/.test(String(block.name))) this.planFile = file;
       return message;
     }
     return undefined;

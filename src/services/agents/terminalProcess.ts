@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { open, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cliConfigDir } from './cliArgs';
 import { ClaudeManagerError } from '../errors';
 import { killProcessTree } from '../processRunner';
 import type { CliExit } from './cliProcess';
@@ -19,7 +19,7 @@ export function transcriptPath(env: NodeJS.ProcessEnv, cwd: string, sessionId: s
 
 /** The folder the CLI keeps its transcripts in: `<CLAUDE_CONFIG_DIR or ~/.claude>/projects`. */
 export function projectsDir(env: NodeJS.ProcessEnv): string {
-  return join(env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude'), 'projects');
+  return join(cliConfigDir(env), 'projects');
 }
 
 /** The largest transcript line read; longer ones (a huge tool output) are skipped, and said so. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { ClaudeManagerError, untrustedWorkspaceError } from '../errors';
 import type { Logger } from '../logger';
 import type { StoredMessage } from '../storage/messageStore';
-import type { AgentMode, AgentRecord, AgentStatus, PermissionKind } from '../storage/records';
+import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
 import { join } from 'node:path';
 import { checkExtraArgs, cliConfigDir, PERMISSION_MODE, SNAPSHOT_HOOKS, storedAgentArgs } from './cliArgs';
@@ -102,7 +102,7 @@ export class AgentRuntime {
     this.slots = new StartQueue(
       () => options.maxConcurrent?.() ?? 8,
       (queued, max) => {
-        for (const [i, id] of queued.entries()) void this.setStatus(id, 'finished', `queued: ${i + 1} in line (at most ${max} agents run at once)`).catch(() => undefined);
+        for (const [i, id] of queued.entries()) void this.host.setStatus(id, 'finished', `queued: ${i + 1} in line (at most ${max} agents run at once)`).catch(() => undefined);
       },
     );
     this.catalog = new AgentCatalog(options.store, this.snapshots, options.windowId, (id) => this.live.get(id), (agent) => this.events.emit('agent', agent));
@@ -200,7 +200,7 @@ export class AgentRuntime {
       if (patch.model) await live.process.request({ subtype: 'set_model', model: patch.model });
     }
     await this.store.agents.update(id, { ...patch, ...(patch.name ? { name: patch.name.trim() } : {}) });
-    await this.agentChanged(id);
+    await this.host.agentChanged(id);
     return this.get(id);
   }
 
@@ -222,7 +222,7 @@ export class AgentRuntime {
       if (!on) await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[record.mode] });
       live.noticeSoon(on ? 'Permissions will be bypassed from the next start: every tool runs without asking.' : `Permissions are asked for again (mode ${record.mode}).`);
     }
-    await this.agentChanged(id);
+    await this.host.agentChanged(id);
     return this.get(id);
   }
 
@@ -234,7 +234,7 @@ export class AgentRuntime {
       await this.snapshots?.deleteAgent(id);
     } else {
       await this.store.agents.archive(id);
-      await this.agentChanged(id);
+      await this.host.agentChanged(id);
     }
   }
 
@@ -348,16 +348,16 @@ export class AgentRuntime {
       binary = await this.options.locateCli();
       args = [...(await this.cliArgs(record)).args, ...checkExtraArgs(this.options.extraArgs?.() ?? [])];
     } catch (error) {
-      await this.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
+      await this.host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
       throw error;
     }
     const env = this.options.env();
     const process = new CliProcess({ binary, args, cwd: worktree.path, env, logger: this.logger, label: `Agent ${record.name}`, ...(this.options.spawn ? { spawn: this.options.spawn } : {}) });
-    await this.setStatus(id, 'running', 'starting');
+    await this.host.setStatus(id, 'running', 'starting');
     try {
       await process.start();
     } catch (error) {
-      await this.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
+      await this.host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
       throw error;
     }
     const live = new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, process, this.host, { planDir: join(cliConfigDir(env), 'plans') });
@@ -366,7 +366,7 @@ export class AgentRuntime {
     if (process.pid !== undefined) this.options.watchdog?.add(process.pid);
     const now = new Date().toISOString();
     // Sent now, durable a moment later (the write is applied at once: reads see it).
-    this.updateAgent(id, { pid: process.pid, ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined }, 'recording its process');
+    this.host.updateAgent(id, { pid: process.pid, ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined }, 'recording its process');
     try {
       await process.request({ subtype: 'initialize', ...(this.snapshots ? { hooks: SNAPSHOT_HOOKS } : {}) }, this.options.startTimeoutMs ?? 30_000);
     } catch (error) {
@@ -378,13 +378,13 @@ export class AgentRuntime {
     }
     live.ready = true;
     // The CLI announces its session with the first turn's output; without a message waiting it waits.
-    if (!this.delivery.has(id)) await this.setStatus(id, 'waiting', 'waiting for your message');
+    if (!this.delivery.has(id)) await this.host.setStatus(id, 'waiting', 'waiting for your message');
   }
 
   /** The agent's CLI flags; a new session's id is recorded at once, so the agent has its session the moment it starts. */
   private async cliArgs(record: AgentRecord): Promise<{ args: string[]; sessionId: string; resumed: boolean }> {
     const result = await storedAgentArgs(this.store, record, await this.bypassing(record.id));
-    if (!record.sessionId) this.updateAgent(record.id, { sessionId: result.sessionId }, 'recording its session');
+    if (!record.sessionId) this.host.updateAgent(record.id, { sessionId: result.sessionId }, 'recording its session');
     return result;
   }
 
@@ -414,12 +414,12 @@ export class AgentRuntime {
     const { args, sessionId, resumed } = await this.cliArgs(record);
     const env = this.options.env();
     this.hookServer ??= new HookServer(this.logger);
-    const { live, settingsArgs } = await openTerminalAgent({ agentId: id, name: record.name, worktree, sessionId, resumed, env: () => this.options.env(), hookServer: this.hookServer, store: this.store, host: this.host, setStatus: (status, reason) => this.setStatus(id, status, reason) });
+    const { live, settingsArgs } = await openTerminalAgent({ agentId: id, name: record.name, worktree, sessionId, resumed, env: () => this.options.env(), hookServer: this.hookServer, store: this.store, host: this.host, setStatus: (status, reason) => this.host.setStatus(id, status, reason) });
     args.push(...settingsArgs, ...extra);
     this.live.set(id, live);
     const now = new Date().toISOString();
     await this.store.agents.update(id, { ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined, status: 'waiting', statusReason: 'waiting for your message in the terminal' });
-    await this.agentChanged(id);
+    await this.host.agentChanged(id);
     return { name: `Claude: ${record.name}`, binary, args, cwd: worktree.path, env };
   }
 
@@ -429,7 +429,7 @@ export class AgentRuntime {
     if (!(live?.process instanceof TerminalProcess)) return;
     live.process.pid = pid;
     await this.store.agents.update(id, { pid });
-    await this.agentChanged(id);
+    await this.host.agentChanged(id);
   }
 
   /** The terminal holding the agent's session closed or its process exited (`code` undefined when the terminal was closed). */
@@ -476,7 +476,7 @@ export class AgentRuntime {
       live.modeChanged(mode);
     }
     await this.store.agents.update(id, { mode });
-    await this.agentChanged(id);
+    await this.host.agentChanged(id);
     return this.get(id);
   }
 
@@ -484,7 +484,7 @@ export class AgentRuntime {
   async stop(id: string, options: { force?: boolean } = {}): Promise<Agent> {
     const live = this.live.get(id);
     if (!live && this.slots.cancel(id, new ClaudeManagerError('NOT_RUNNING', 'The start was cancelled while the agent waited in the queue.'))) {
-      await this.setStatus(id, 'finished', 'stopped');
+      await this.host.setStatus(id, 'finished', 'stopped');
       return this.get(id);
     }
     if (!live) {
@@ -525,17 +525,5 @@ export class AgentRuntime {
   async settled(id: string): Promise<void> {
     await this.live.get(id)?.settled();
     await this.host.writesSettled();
-  }
-
-  private setStatus(id: string, status: AgentStatus, reason: string): Promise<void> {
-    return this.host.setStatus(id, status, reason);
-  }
-
-  private agentChanged(id: string): Promise<void> {
-    return this.host.agentChanged(id);
-  }
-
-  private updateAgent(id: string, patch: Parameters<Store['agents']['update']>[1], what: string): void {
-    this.host.updateAgent(id, patch, what);
   }
 }

@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AgentRuntime } from '../../src/services/agents/agentRuntime';
 import { startWatchdog } from '../../src/services/agents/watchdog';
@@ -7,12 +10,15 @@ import { WorktreeMonitor } from '../../src/services/workspaces/worktreeMonitor';
 import { SpawnHost } from '../../src/services/spawn/spawnHost';
 import { buildServices, type ServicesParts } from '../../src/extension/servicesBuilder';
 import { findClaudeBinary } from '../helpers/claudeCli';
-import { quiet, suiteTempDir } from '../helpers/storage';
+import { quiet } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { startSpawnWorker } from '../helpers/spawnWorker';
 
 describe('building the services', () => {
-  const storeDir = suiteTempDir('cm-services-build-');
+  // Made and removed here, not by suiteTempDir: the store must be closed before its folder goes
+  // (suiteTempDir's hook would run first and race the store's last writes).
+  let folder = '';
+  const storeDir = () => folder;
   let store: Store;
   /** What the builds made that is not let go of yet. */
   const alive = { statusItems: 0, heartbeats: 0, monitors: new Set<WorktreeMonitor>() };
@@ -20,6 +26,7 @@ describe('building the services', () => {
   const originalDispose = WorktreeMonitor.prototype.dispose;
 
   before(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'cm-services-build-'));
     store = await openStore(storeDir(), quiet);
     // Counted as the editor would see them: a heartbeat timer running, a monitor watching.
     AgentRuntime.prototype.startHeartbeat = function (this: AgentRuntime, ...args: Parameters<AgentRuntime['startHeartbeat']>) {
@@ -41,6 +48,7 @@ describe('building the services', () => {
     AgentRuntime.prototype.startHeartbeat = originalHeartbeat;
     WorktreeMonitor.prototype.dispose = originalDispose;
     await store.close();
+    rmSync(folder, { recursive: true, force: true });
   });
 
   function parts(discover: ServicesParts['discover']): ServicesParts {

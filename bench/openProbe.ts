@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   global.gc?.();
   const after = process.memoryUsage();
   await store.close();
-  process.stdout.write(`${JSON.stringify({ openMs, firstQueryMs, rssMb: (after.rss - before.rss) / 1e6, heapMb: (after.heapUsed - before.heapUsed) / 1e6 })}\n`);
+  process.stdout.write(`${JSON.stringify({ openMs, firstQueryMs, rssMb: (after.rss - before.rss) / 1e6, heapMb: (after.heapUsed - before.heapUsed) / 1e6, timings: store.report.timings })}\n`);
 }
 
 main().catch((error: unknown) => {

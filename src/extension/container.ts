@@ -213,7 +213,11 @@ export class Container implements vscode.Disposable {
           `Claude Manager could not read ${moved.file} (${moved.reason}) and started a fresh one. The old file is kept at ${moved.to}.`,
         );
       }
-      this.log.info(`Storage opened at ${store.dir}`);
+      const t = store.report.timings;
+      this.log.info(
+        `Storage opened at ${store.dir}` +
+          (t ? ` (worker started in ${t.workerStartMs ?? '?'} ms, opened in ${t.openMs ?? '?'} ms: engine wait ${t.engineMs}, snapshot ${t.snapshotMs}, migrations ${t.migrationsMs}, journal ${t.journalMs} ms)` : ''),
+      );
       return store;
     })();
     this.storeOpening = opening;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
@@ -51,6 +52,12 @@ export interface MetaStoreOptions {
 export interface OpenReport {
   movedAside: { file: string; to: string; reason: string }[];
   replayed: number;
+  /**
+   * Where opening spent its time, in ms: waiting for the engine, reading and loading the snapshot,
+   * migrations, the journal's replay; from a worker, also starting it (thread and bundle) and the
+   * whole open in it (`evaluatedAt` is the wall clock the worker's bundle was evaluated at).
+   */
+  timings?: { engineMs: number; snapshotMs: number; migrationsMs: number; journalMs: number; workerStartMs?: number; evaluatedAt?: number; openMs?: number };
 }
 
 function timestampForFile(): string {
@@ -110,6 +117,7 @@ export class MetaStore {
 
   private async load(): Promise<void> {
     const { dir, migrations } = this.options;
+    const started = performance.now();
     let bytes: Uint8Array | undefined;
     try {
       // Read in one call: this runs in the store's worker, where blocking is harmless, and the
@@ -118,7 +126,9 @@ export class MetaStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    const read = performance.now();
     const sql = await this.options.sql;
+    const engineReady = performance.now();
     let db: Database | undefined;
     let offset = 0;
     if (bytes) {
@@ -142,6 +152,7 @@ export class MetaStore {
       const generations = await this.journalGenerations();
       this.generation = generations.length ? Math.min(...generations) : 0;
     }
+    const loaded = performance.now();
     db.run('PRAGMA foreign_keys = ON');
     // The database lives in memory (durability is the journal's): no rollback journal file in sql.js's in-memory file system.
     db.run('PRAGMA journal_mode = MEMORY');
@@ -149,7 +160,15 @@ export class MetaStore {
     db.run('CREATE TABLE IF NOT EXISTS store_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, journal_offset INTEGER NOT NULL)');
     this.db = db;
     this.applied = offset;
+    const migratedAt = performance.now();
     this.report.replayed = await this.catchUp();
+    const round = (ms: number) => Math.round(ms * 10) / 10;
+    this.report.timings = {
+      engineMs: round(engineReady - read),
+      snapshotMs: round(read - started + (loaded - engineReady)),
+      migrationsMs: round(migratedAt - loaded),
+      journalMs: round(performance.now() - migratedAt),
+    };
     this.journal = new AppendLog(join(dir, journalName(this.generation)));
     // A journal left long (a burst of writes outran the last compaction) slows every open, and
     // migrations applied here would be applied again at every open until a snapshot holds them:

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
 import type { ZodType } from 'zod';
 import { ClaudeManagerError } from '../errors';
 import type { Logger } from '../logger';
@@ -112,6 +113,7 @@ export class Store {
   /** Starts a worker; resolves once it has opened the store and was given the calls waiting. */
   private launch(): Promise<void> {
     const o = this.options;
+    const launchedAt = performance.timeOrigin + performance.now();
     const worker = o.startWorker({
       kind: 'store',
       dir: o.dir,
@@ -127,6 +129,11 @@ export class Store {
         if (message.type === 'opened') {
           opened = true;
           this.report = message.report;
+          const timings = this.report.timings;
+          if (timings?.evaluatedAt !== undefined) {
+            timings.workerStartMs = Math.round((timings.evaluatedAt - launchedAt) * 10) / 10;
+            delete timings.evaluatedAt;
+          }
           this.worker = worker;
           for (const [id, call] of this.pending) if (!call.sentTo) this.send(id, call, worker);
           resolve();

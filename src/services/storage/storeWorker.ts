@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from '../logger';
 import { LocalStore } from './localStore';
@@ -8,6 +9,9 @@ import { type FromWorker, type LogLevel, NOT_CALLABLE, REPOSITORIES, type Reposi
  * journal replay, compaction and sql.js's heap growth all happen here, never on the extension
  * host's thread; the host reaches the repositories through `Store` (store.ts).
  */
+
+/** Since the thread started: how long starting it and evaluating this bundle took. */
+const evaluatedAt = performance.now();
 
 type Post = (message: FromWorker) => void;
 
@@ -49,7 +53,9 @@ async function serve(data: StoreWorkerData, port: NonNullable<typeof parentPort>
     return;
   }
   store.onDidChange((count) => post({ type: 'change', count }));
-  post({ type: 'opened', report: store.meta.report });
+  const report = store.meta.report;
+  if (report.timings) Object.assign(report.timings, { evaluatedAt: performance.timeOrigin + evaluatedAt, openMs: Math.round((performance.now() - evaluatedAt) * 10) / 10 });
+  post({ type: 'opened', report });
   let closing: Promise<void> | undefined;
   const inFlight = new Set<Promise<unknown>>();
   port.on('message', (message: ToWorker) => {

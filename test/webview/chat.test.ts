@@ -36,6 +36,35 @@ describe('the chat\'s Markdown', () => {
     assert.equal(safeHref('mailto:a@b.c'), 'mailto:a@b.c');
   });
 
+  it('renders lists, tasks, tables, quotes and emphasis as marked did', () => {
+    assert.equal(
+      renderMarkdown('- a\n- b\n  - c\n- [ ] task\n- [x] done'),
+      '<ul>\n<li>a</li>\n<li>b<ul>\n<li>c</li>\n</ul>\n</li>\n<li><input disabled="" type="checkbox"> task</li>\n<li><input checked="" disabled="" type="checkbox"> done</li>\n</ul>\n',
+    );
+    assert.equal(renderMarkdown('3) x\n4) y\n\n- a\n\n  more'), '<ol start="3">\n<li>x</li>\n<li>y</li>\n</ol>\n<ul>\n<li><p>a</p>\n<p>more</p>\n</li>\n</ul>\n');
+    assert.equal(
+      renderMarkdown('| a | b |\n|:--|--:|\n| `1` | 2 |'),
+      '<table>\n<thead>\n<tr>\n<th align="left">a</th>\n<th align="right">b</th>\n</tr>\n</thead>\n<tbody><tr>\n<td align="left"><code>1</code></td>\n<td align="right">2</td>\n</tr>\n</tbody></table>\n',
+    );
+    assert.equal(renderMarkdown('> quote\nlazy\n\nSub\n---\n\n***'), '<blockquote>\n<p>quote\nlazy</p>\n</blockquote>\n<h2>Sub</h2>\n<hr>\n');
+    assert.equal(
+      renderMarkdown('***a*** _b_ __c__ foo_bar_baz **a *b* c** ~~d~~  \nnext\\*'),
+      '<p><em><strong>a</strong></em> <em>b</em> <strong>c</strong> foo_bar_baz <strong>a <em>b</em> c</strong> <del>d</del><br>next*</p>\n',
+    );
+    assert.equal(
+      renderMarkdown('see https://example.com/x. and <a@b.c> and [r][1]\n\n[1]: https://r.s'),
+      '<p>see <a href="https://example.com/x" title="https://example.com/x">https://example.com/x</a>. and <a href="mailto:a@b.c" title="mailto:a@b.c">a@b.c</a> and <a href="https://r.s/" title="https://r.s/">r</a></p>\n',
+    );
+  });
+
+  it('renders any text in time linear in its length', () => {
+    for (const text of ['*a'.repeat(20_000), 'x  \n'.repeat(20_000), '['.repeat(20_000), 'a* '.repeat(20_000)]) {
+      const started = performance.now();
+      renderMarkdown(text);
+      assert.ok(performance.now() - started < 2000, `${text.slice(0, 6)}… took ${performance.now() - started} ms`);
+    }
+  });
+
   it('loads no image: an image becomes a link to its address', () => {
     const html = renderMarkdown('![chart](https://example.com/c.png)');
     assert.ok(!/<img/i.test(html), html);

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { h } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { renderMarkdown, safeHref } from '../../src/webview/chat/markdown';
+import { groupDigits } from '../../src/webview/chat/header';
 import { insertMention, mentionAt } from '../../src/webview/chat/mention';
 import { newer } from '../../src/webview/chat/merge';
 import { MessageView, PermissionCard, ToolCard } from '../../src/webview/chat/messages';
@@ -132,6 +133,10 @@ describe('the chat\'s views', () => {
     assert.match(html, /aria-label="Permission requested: Bash: rm -rf build"/);
     assert.match(html, /<pre>rm -rf build<\/pre>/);
     assert.deepEqual([...html.matchAll(/<button[^>]*>([^<]+)<\/button>/g)].map((m) => m[1]), ['Allow once', 'Allow every Bash call in this session', 'Deny…']);
+  });
+
+  it('writes token counts as toLocaleString does in US English', () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 1_234_567, 100_000_000, Number.MAX_SAFE_INTEGER, -1234]) assert.equal(groupDigits(n), n.toLocaleString('en-US'));
   });
 
   it('keeps the further version of a message that arrives twice', () => {

@@ -6,6 +6,20 @@ const MODES = [
   { mode: 'auto', label: 'Auto' },
 ] as const;
 
+/** An integer as `toLocaleString('en-US')` writes it: its digits in threes, with commas. */
+export function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * `n.toLocaleString()`. In English as the US writes it (VS Code's default), the digits are grouped
+ * here: the first number format the page builds costs ~15 ms, spent before the chat's first paint.
+ */
+const usEnglish = typeof navigator !== 'undefined' && /^en(-US)?$/i.test(navigator.language);
+function formatCount(n: number): string {
+  return usEnglish && Number.isSafeInteger(n) ? groupDigits(n) : n.toLocaleString();
+}
+
 function formatCost(usd: number): string {
   return `$${usd.toFixed(usd < 1 ? 3 : 2)}`;
 }
@@ -63,7 +77,7 @@ export function Header(props: {
         </span>
         <span>{agent.contextLevel}%</span>
         <span title="Tokens and cost of this agent">
-          {tokens.toLocaleString()} tokens · {formatCost(u.costUsd)}
+          {formatCount(tokens)} tokens · {formatCost(u.costUsd)}
         </span>
         <button type="button" class="icon" aria-label="Find in Conversation (Ctrl+F)" title="Find in Conversation (Ctrl+F)" onClick={props.onFind}>
           Find

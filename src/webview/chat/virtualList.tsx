@@ -34,14 +34,21 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const heights = useRef(new Map<string, number>());
   const [, redraw] = useState(0);
   const [viewport, setViewport] = useState(() => ({ top: 0, height: typeof window === 'undefined' ? 800 : window.innerHeight }));
-  // The first draw is only what is in view; the margin above and below follows a frame later, so
-  // that a long history shows as soon as it can.
+  // The first draw is only what is in view (for the window's height, which the list's is within);
+  // the margin above and below, and the list's own height, follow a frame after the first paint,
+  // so that a long history shows as soon as it can.
   const [margin, setMargin] = useState(0);
   useEffect(() => {
-    const frame = requestAnimationFrame(() => setMargin(OVERSCAN_PX));
+    const frame = requestAnimationFrame(() => {
+      setMargin(OVERSCAN_PX);
+      const el = scroller.current;
+      if (el) setViewport({ top: el.scrollTop, height: el.clientHeight });
+    });
     return () => cancelAnimationFrame(frame);
   }, []);
   const stick = useRef(true);
+  /** Whether the last draw was of the last rows (the list stuck to the bottom). */
+  const drewBottom = useRef(true);
   const firstKey = useRef<string | undefined>(undefined);
   const observer = useRef<ResizeObserver | undefined>(undefined);
 
@@ -56,6 +63,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   // While the list sticks to the bottom, the rows drawn are the last ones (the scroll position
   // follows after the draw): the first draw of a long history draws only those.
   const top = stick.current ? Math.max(0, total - viewport.height) : viewport.top;
+  drewBottom.current = stick.current;
   let start = 0;
   while (start < items.length && offsets[start + 1]! < top - margin) start++;
   let end = start;
@@ -86,8 +94,11 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     if (!el) return;
     // The user scrolled away from a row asked for: it is no longer held in view.
     if (pinned.current && pinned.current.top >= 0 && Math.abs(el.scrollTop - pinned.current.top) > 1) pinned.current = undefined;
-    setViewport({ top: el.scrollTop, height: el.clientHeight });
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    // Drawn at the bottom and still there, the rows drawn are the last ones whatever the scroll
+    // position: a scroll there (the list's own, to the bottom as rows come) draws nothing again,
+    // unless the list grew taller than the rows were drawn for.
+    if (!(drewBottom.current && atBottom && el.clientHeight <= viewport.height)) setViewport({ top: el.scrollTop, height: el.clientHeight });
     stick.current = atBottom;
     props.onAtBottom?.(atBottom);
     if (el.scrollTop < OVERSCAN_PX) props.onNearTop?.();
@@ -141,11 +152,6 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     stick.current = true;
     el.scrollTop = el.scrollHeight;
   }, [props.scrollToBottomToken]);
-
-  useEffect(() => {
-    const el = scroller.current;
-    if (el) setViewport({ top: el.scrollTop, height: el.clientHeight });
-  }, []);
 
   return (
     <div class="virtual-list" ref={scroller} onScroll={onScroll} role="log" aria-label={props.label} aria-live="polite" tabIndex={0}>

@@ -475,7 +475,12 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
       const services = ready ?? (await this.services());
       if (!node) {
         // Every agent, listed once per redraw: the inbox and each repository's worktrees draw from it.
+        const started = performance.now();
         const [workspaces, agents] = await Promise.all([services.workspaces.listWorkspaces(), services.runtime.list({ includeDeleted: true })]);
+        if (!this.timed.has('')) {
+          this.timed.add('');
+          this.log.info(`First draw of the top level: ${workspaces.length} repositories, ${agents.length} agents read in ${(performance.now() - started).toFixed(1)} ms`);
+        }
         this.agents = agents;
         this.drawnRows.clear();
         void vscode.commands.executeCommand('setContext', HAS_REPOSITORIES_CONTEXT, workspaces.length > 0);

@@ -204,7 +204,10 @@ export class AgentNode {
     const a = this.agent;
     if (a.deletedAt) return ContextValues.AgentArchived;
     if (!a.ownedByThisWindow) return ContextValues.AgentElsewhere;
-    if (a.status === 'waiting') return a.pendingPermissions.length ? ContextValues.AgentNeedsPermission : ContextValues.AgentWaiting;
+    if (a.status === 'waiting') {
+      const oldest = a.pendingPermissions[0];
+      return oldest ? (oldest.questions ? ContextValues.AgentAsks : ContextValues.AgentNeedsPermission) : ContextValues.AgentWaiting;
+    }
     return a.status === 'running' ? ContextValues.AgentRunning : a.status === 'error' ? ContextValues.AgentError : ContextValues.AgentFinished;
   }
 

@@ -107,11 +107,14 @@ export class Boot {
    * (preact's effects are run from a timer set in one) come after it.
    */
   timeFirstPaint(): void {
-    if (this.start.kind !== 'opened') return;
+    // (A conversation with no messages draws no rows: nothing to time.)
+    if (this.start.kind !== 'opened' || this.start.opened.page.messages.length === 0) return;
+    let frames = 0;
     const frame = () => {
       const drawn = this.firstDrawn;
       if (!drawn) {
-        requestAnimationFrame(frame);
+        // (The rows are drawn as the script starts: a page that has none after a second never will.)
+        if (++frames < 60) requestAnimationFrame(frame);
         return;
       }
       const channel = new MessageChannel();

@@ -38,8 +38,11 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   // the margin above and below, and the list's own height, follow a frame after the first paint,
   // so that a long history shows as soon as it can.
   const [margin, setMargin] = useState(0);
+  /** Whether the first paint is past (the margin is being drawn). */
+  const settled = useRef(false);
   useEffect(() => {
     const frame = requestAnimationFrame(() => {
+      settled.current = true;
       setMargin(OVERSCAN_PX);
       const el = scroller.current;
       if (el) setViewport({ top: el.scrollTop, height: el.clientHeight });
@@ -47,8 +50,9 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     return () => cancelAnimationFrame(frame);
   }, []);
   const stick = useRef(true);
-  /** Whether the last draw was of the last rows (the list stuck to the bottom). */
+  /** Whether the last draw was of the last rows (the list stuck to the bottom), and their keys. */
   const drewBottom = useRef(true);
+  const drawn = useRef<string[]>([]);
   const firstKey = useRef<string | undefined>(undefined);
   const observer = useRef<ResizeObserver | undefined>(undefined);
 
@@ -68,6 +72,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   while (start < items.length && offsets[start + 1]! < top - margin) start++;
   let end = start;
   while (end < items.length && offsets[end]! < top + viewport.height + margin) end++;
+  drawn.current = items.slice(start, end).map(keyOf);
 
   if (!observer.current && typeof ResizeObserver !== 'undefined') {
     observer.current = new ResizeObserver((entries) => {
@@ -80,10 +85,24 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
           changed = true;
         }
       }
-      if (changed) redraw((n) => n + 1);
+      if (!changed) return;
+      // Before the first paint, heights that leave the view filled with the last rows (as drawn)
+      // change nothing on screen: they are drawn with the margin, a frame later, so that the first
+      // frame draws its rows once.
+      if (!settled.current && drewBottom.current && fillsView()) return;
+      redraw((n) => n + 1);
     });
   }
   useEffect(() => () => observer.current?.disconnect(), []);
+
+  /** Whether the rows drawn, as measured, are as tall as the list's view at least. */
+  const fillsView = () => {
+    const el = scroller.current;
+    if (!el) return false;
+    let sum = 0;
+    for (const key of drawn.current) sum += heights.current.get(key) ?? 0;
+    return sum >= el.clientHeight;
+  };
 
   const measure = useCallback((el: HTMLElement | null) => {
     if (el) observer.current?.observe(el);

@@ -412,6 +412,53 @@ describe('a window on a git repository', () => {
     await stopAndCloseChats(page, agent);
   });
 
+  it('reviews an Edit before allowing it: the card shows the diff, Open Diff shows the file as the Edit would leave it', async () => {
+    const page = wb.page;
+    const notes = join(repo.repo, 'review-journey.md');
+    writeFileSync(notes, '# Release notes\n\n- Faster start\n- Fewer clicks\n- Old wording here\n- Dark theme\n');
+    api.clearQueue();
+    api.enqueue(
+      toolUseReply([{ name: 'Read', input: { file_path: notes } }]),
+      toolUseReply([{ name: 'Edit', input: { file_path: notes, old_string: '- Old wording here\n', new_string: '- Clearer wording\n- Open Diff before allowing\n' } }]),
+      textReply('The notes read better now.'),
+    );
+    await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Reword the release notes');
+    const chat = webviewFrame(page);
+    const agent = await chatAgentName(chat);
+    // A Read may ask first, depending on the CLI's rules: allowed once.
+    const card = chat.locator('[data-testid="permission-card"]');
+    for (let asked = 0; ; asked++) {
+      await card.first().waitFor({ timeout: 60_000 });
+      if (/Allow Edit\?/.test(await card.first().innerText())) break;
+      assert.ok(asked < 2, `unexpected permission request: ${await card.first().innerText()}`);
+      await card.first().getByRole('button', { name: 'Allow once' }).click();
+      await card.first().waitFor({ state: 'detached', timeout: 30_000 });
+    }
+    const preview = card.locator('[data-testid="change-preview"]');
+    await preview.waitFor({ timeout: 30_000 });
+    const lines = await preview.locator('.diff-line').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-kind')}${r.querySelector('.diff-text')?.textContent ?? ''}`));
+    assert.deepEqual(lines, [' ', ' - Faster start', ' - Fewer clicks', '-- Old wording here', '+- Clearer wording', '+- Open Diff before allowing', ' - Dark theme']);
+    assert.match(await preview.locator('.change-head').innerText(), /review-journey\.md[\s\S]*\+2[\s\S]*−1/);
+    assert.equal(readFileSync(notes, 'utf8').includes('Clearer wording'), false, 'nothing written before the answer');
+    await wb.screenshot('08-chat-permission-diff');
+    // Open Diff, before answering: the file now against what the Edit would leave.
+    await preview.getByRole('button', { name: 'Open Diff' }).click();
+    const tab = page.locator('.tabs-container .tab', { hasText: `review-journey.md (proposed by ${agent})` });
+    await tab.waitFor({ timeout: 30_000 });
+    const diff = page.locator('.monaco-diff-editor').first();
+    await diff.locator('.editor.original .view-lines', { hasText: 'Old wording here' }).waitFor({ timeout: 30_000 });
+    await diff.locator('.editor.modified .view-lines', { hasText: 'Open Diff before allowing' }).waitFor({ timeout: 30_000 });
+    await wb.screenshot('08-proposed-diff-editor');
+    await tab.click({ button: 'middle' });
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
+    // Allowed: the file is what the card showed.
+    await card.first().getByRole('button', { name: 'Allow once' }).click();
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'The notes read better now.' }).waitFor({ timeout: 60_000 });
+    assert.equal(readFileSync(notes, 'utf8'), '# Release notes\n\n- Faster start\n- Fewer clicks\n- Clearer wording\n- Open Diff before allowing\n- Dark theme\n');
+    await stopAndCloseChats(page, agent);
+  });
+
   it('interrupts a slow turn with Esc in the chat, then goes on with the next message', async () => {
     const page = wb.page;
     // What an earlier journey left unused is not this one's.

@@ -425,7 +425,6 @@ describe('a window on a git repository', () => {
     await showAgentsView(page);
     await newAgentByKeyboard(page, 'Reword the release notes');
     const chat = webviewFrame(page);
-    const agent = await chatAgentName(chat);
     // A Read may ask first, depending on the CLI's rules: allowed once.
     const card = chat.locator('[data-testid="permission-card"]');
     for (let asked = 0; ; asked++) {
@@ -435,6 +434,9 @@ describe('a window on a git repository', () => {
       await card.first().getByRole('button', { name: 'Allow once' }).click();
       await card.first().waitFor({ state: 'detached', timeout: 30_000 });
     }
+    // Named by then after its first message.
+    const agent = await chatAgentName(chat);
+    assert.equal(agent, 'Reword the release notes');
     const preview = card.locator('[data-testid="change-preview"]');
     await preview.waitFor({ timeout: 30_000 });
     const lines = await preview.locator('.diff-line').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-kind')}${r.querySelector('.diff-text')?.textContent ?? ''}`));

@@ -1,25 +1,40 @@
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as z from 'zod';
 import { ClaudeManagerError } from '../errors';
 import { AppendLog, scanLog } from './appendLog';
+import { boolean, type Check, decode, Failure, fields, int, matching, oneOf, optional, record, string } from './decode';
 
 /** A message as the API describes it (docs: API.md, Message). */
-export const messageSchema = z.object({
-  id: z.string().regex(/^msg_[A-Za-z0-9_-]+$/),
-  agentId: z.string().regex(/^ag_[A-Za-z0-9_-]+$/),
-  role: z.enum(['user', 'assistant', 'system', 'tool']),
-  kind: z.enum(['text', 'thinking', 'tool', 'notice']),
-  content: z.string(),
-  tokenCount: z.number().int().nonnegative().optional(),
-  toolName: z.string().optional(),
-  toolInput: z.record(z.string(), z.unknown()).optional(),
-  toolOutput: z.string().optional(),
-  isError: z.boolean().optional(),
-  isComplete: z.boolean(),
-  createdAt: z.string(),
+export interface StoredMessage {
+  id: string;
+  agentId: string;
+  role: 'user' | 'assistant' | 'system' | 'tool';
+  kind: 'text' | 'thinking' | 'tool' | 'notice';
+  content: string;
+  tokenCount?: number | undefined;
+  toolName?: string | undefined;
+  toolInput?: Record<string, unknown> | undefined;
+  toolOutput?: string | undefined;
+  isError?: boolean | undefined;
+  isComplete: boolean;
+  createdAt: string;
+}
+
+/** Checks a message, as a new object of its known fields only. */
+export const messageCheck: Check<StoredMessage> = fields<StoredMessage>({
+  id: matching(/^msg_[A-Za-z0-9_-]+$/),
+  agentId: matching(/^ag_[A-Za-z0-9_-]+$/),
+  role: oneOf(['user', 'assistant', 'system', 'tool']),
+  kind: oneOf(['text', 'thinking', 'tool', 'notice']),
+  content: string,
+  tokenCount: optional(int(0)),
+  toolName: optional(string),
+  toolInput: optional(record),
+  toolOutput: optional(string),
+  isError: optional(boolean),
+  isComplete: boolean,
+  createdAt: string,
 });
-export type StoredMessage = z.infer<typeof messageSchema>;
 
 export interface MessagePage {
   /** Newest first. */
@@ -33,7 +48,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
 /** One log record: a message, whole, as of this write. A later record of the same id supersedes it. */
-const recordSchema = z.object({ m: messageSchema });
+const recordCheck = fields<{ m: StoredMessage }>({ m: messageCheck });
 
 interface Located {
   offset: number;
@@ -129,11 +144,9 @@ export class MessageStore {
    * arrived); it keeps its place in the order. Resolves when the write is durable.
    */
   async put(message: StoredMessage): Promise<void> {
-    const parsed = messageSchema.safeParse(message);
-    if (!parsed.success) {
-      throw new ClaudeManagerError('INVALID_INPUT', `Invalid message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    await this.log(parsed.data.agentId).append({ m: parsed.data });
+    const parsed = decode(messageCheck, message);
+    if (!parsed.ok) throw new ClaudeManagerError('INVALID_INPUT', `Invalid message: ${parsed.issues.join('; ')}`);
+    await this.log(parsed.value.agentId).append({ m: parsed.value });
   }
 
   /** Brings this process's index of an agent's log up to the file's current end. */
@@ -189,9 +202,9 @@ export class MessageStore {
       } catch {
         return;
       }
-      const record = recordSchema.safeParse(json);
-      if (!record.success) return;
-      const m = record.data.m;
+      const record = recordCheck(json);
+      if (record instanceof Failure) return;
+      const m = record.m;
       if (
         m.content.toLowerCase().includes(needle) ||
         (m.toolOutput !== undefined && m.toolOutput.toLowerCase().includes(needle)) ||
@@ -213,11 +226,11 @@ export class MessageStore {
   /** Stores many messages of one agent in one write (an import); resolves when all are durable. */
   async putMany(agentId: string, messages: readonly StoredMessage[]): Promise<void> {
     const records = messages.map((message) => {
-      const parsed = messageSchema.safeParse(message);
-      if (!parsed.success || parsed.data.agentId !== agentId) {
-        throw new ClaudeManagerError('INVALID_INPUT', `Invalid message ${message.id} for ${agentId}: ${parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ?? 'another agent\'s'}`);
+      const parsed = decode(messageCheck, message);
+      if (!parsed.ok || parsed.value.agentId !== agentId) {
+        throw new ClaudeManagerError('INVALID_INPUT', `Invalid message ${message.id} for ${agentId}: ${parsed.ok ? 'another agent\'s' : parsed.issues.join('; ')}`);
       }
-      return { m: parsed.data };
+      return { m: parsed.value };
     });
     if (records.length) await this.log(agentId).appendMany(records);
   }
@@ -237,8 +250,8 @@ export class MessageStore {
         const length = end - offset;
         const { buffer } = await handle.read(Buffer.alloc(length), 0, length, offset);
         // A record that is not a valid message (a damaged line) is left out of the page.
-        const record = recordSchema.safeParse(JSON.parse(buffer.toString('utf8')));
-        if (record.success) out.push(record.data.m);
+        const record = recordCheck(JSON.parse(buffer.toString('utf8')));
+        if (!(record instanceof Failure)) out.push(record.m);
       }
       return out;
     } finally {

@@ -50,17 +50,75 @@ export const MAX_PAGE_SIZE = 500;
 /** One log record: a message, whole, as of this write. A later record of the same id supersedes it. */
 const recordCheck = fields<{ m: StoredMessage }>({ m: messageCheck });
 
-interface Located {
-  offset: number;
-  end: number;
-}
-
-/** What a process knows of one agent's log: message ids in insertion order and where each one's newest record is. */
-interface AgentIndex {
-  order: string[];
-  latest: Map<string, Located>;
+/**
+ * What a process knows of one agent's log: its message ids in insertion order and where each
+ * one's newest record is. Kept compact, since it holds every message of every agent paged so far:
+ * the ids in one array, a map from id to position, and the records' places in typed arrays by
+ * position (rather than an object per message).
+ */
+export class MessageIndex {
+  /** Message ids, oldest first. */
+  private readonly order: string[] = [];
+  private readonly positions = new Map<string, number>();
+  /** By position: where the message's newest record starts in the log, and its length with its newline. */
+  private offsets = new Float64Array(64);
+  private lengths = new Uint32Array(64);
   /** Where the log has been read up to. */
-  next: number;
+  next = 0;
+
+  /** How many messages. */
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** Records that the newest record of `id` is `length` bytes at `offset`; a new id goes last, a known one keeps its place. */
+  set(id: string, offset: number, length: number): void {
+    let at = this.positions.get(id);
+    if (at === undefined) {
+      at = this.order.length;
+      if (at === this.offsets.length) this.grow();
+      this.order.push(id);
+      this.positions.set(id, at);
+    }
+    this.offsets[at] = offset;
+    this.lengths[at] = length;
+  }
+
+  private grow(): void {
+    const offsets = new Float64Array(this.offsets.length * 2);
+    offsets.set(this.offsets);
+    this.offsets = offsets;
+    const lengths = new Uint32Array(this.lengths.length * 2);
+    lengths.set(this.lengths);
+    this.lengths = lengths;
+  }
+
+  /** The id at a position (0 is the oldest). */
+  idAt(position: number): string {
+    return this.order[position]!;
+  }
+
+  /** Where the newest record of the message at a position is: [offset, end). */
+  placeAt(position: number): { offset: number; end: number } {
+    const offset = this.offsets[position]!;
+    return { offset, end: offset + this.lengths[position]! };
+  }
+
+  /** Where the newest record of `id` starts, if the id is known. */
+  offsetOf(id: string): number | undefined {
+    const at = this.positions.get(id);
+    return at === undefined ? undefined : this.offsets[at];
+  }
+
+  /** The position of `id`, if it is known. */
+  positionOf(id: string): number | undefined {
+    return this.positions.get(id);
+  }
+
+  /** The ids, oldest first. */
+  ids(): IterableIterator<string> {
+    return this.order.values();
+  }
 }
 
 const RECORD_START = Buffer.from('{"m":{"id":"msg_', 'utf8');
@@ -90,7 +148,9 @@ export function recordId(data: Buffer, start: number, end: number): string | und
     data.compare(CREATED_AT, 0, CREATED_AT.length, tail, tail + CREATED_AT.length) === 0
   ) {
     const idEnd = data.indexOf(QUOTE, idStart);
-    if (idEnd > idStart && idEnd < tail) return `msg_${data.toString('latin1', idStart, idEnd)}`;
+    // Read with its "msg_" in one piece: a flat string, where concatenating made a cons string
+    // (two objects) that every index entry kept.
+    if (idEnd > idStart && idEnd < tail) return data.toString('latin1', idStart - 4, idEnd);
   }
   try {
     const id = (JSON.parse(data.toString('utf8', start, end)) as { m?: { id?: unknown } } | null)?.m?.id;
@@ -120,8 +180,8 @@ function decodeCursor(cursor: string): number {
  */
 export class MessageStore {
   private readonly logs = new Map<string, AppendLog>();
-  private readonly indexes = new Map<string, AgentIndex>();
-  private readonly refreshing = new Map<string, Promise<AgentIndex>>();
+  private readonly indexes = new Map<string, MessageIndex>();
+  private readonly refreshing = new Map<string, Promise<MessageIndex>>();
 
   constructor(private readonly dir: string) {}
 
@@ -150,16 +210,14 @@ export class MessageStore {
   }
 
   /** Brings this process's index of an agent's log up to the file's current end. */
-  private refresh(agentId: string): Promise<AgentIndex> {
+  private refresh(agentId: string): Promise<MessageIndex> {
     const running = this.refreshing.get(agentId);
     if (running) return running;
     const work = (async () => {
-      const index = this.indexes.get(agentId) ?? { order: [], latest: new Map<string, Located>(), next: 0 };
+      const index = this.indexes.get(agentId) ?? new MessageIndex();
       const read = await scanLog(this.logPath(agentId), (data, start, end, offset) => {
         const id = recordId(data, start, end);
-        if (id === undefined) return;
-        if (!index.latest.has(id)) index.order.push(id);
-        index.latest.set(id, { offset, end: offset + (end - start) + 1 });
+        if (id !== undefined) index.set(id, offset, end - start + 1);
       }, index.next);
       index.next = read.next;
       this.indexes.set(agentId, index);
@@ -176,10 +234,11 @@ export class MessageStore {
       throw new ClaudeManagerError('INVALID_INPUT', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${String(options.limit)}.`);
     }
     const index = await this.refresh(agentId);
-    const end = options.before === undefined ? index.order.length : Math.min(decodeCursor(options.before), index.order.length);
+    const end = options.before === undefined ? index.size : Math.min(decodeCursor(options.before), index.size);
     const start = Math.max(0, end - limit);
-    const ids = index.order.slice(start, end).reverse();
-    const messages = await this.readRecords(agentId, ids.map((id) => index.latest.get(id)!));
+    const places: { offset: number; end: number }[] = [];
+    for (let i = end - 1; i >= start; i--) places.push(index.placeAt(i));
+    const messages = await this.readRecords(agentId, places);
     return start > 0 ? { messages, hasMore: true, nextCursor: encodeCursor(start) } : { messages, hasMore: false };
   }
 
@@ -191,11 +250,12 @@ export class MessageStore {
     const needle = query.toLowerCase();
     if (!needle.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'Type some text to find.');
     const index = await this.refresh(agentId);
-    const found = new Set<string>();
+    /** The positions of the messages that hold the text. */
+    const found = new Set<number>();
     // One pass over the log, reading only each message's newest record.
     await scanLog(this.logPath(agentId), (data, start, end, offset) => {
       const id = recordId(data, start, end);
-      if (id === undefined || index.latest.get(id)?.offset !== offset) return;
+      if (id === undefined || index.offsetOf(id) !== offset) return;
       let json: unknown;
       try {
         json = JSON.parse(data.toString('utf8', start, end));
@@ -210,17 +270,17 @@ export class MessageStore {
         (m.toolOutput !== undefined && m.toolOutput.toLowerCase().includes(needle)) ||
         (m.toolInput !== undefined && JSON.stringify(m.toolInput).toLowerCase().includes(needle))
       ) {
-        found.add(id);
+        found.add(index.positionOf(id)!);
       }
     });
     const ids: string[] = [];
-    for (let i = index.order.length - 1; i >= 0 && ids.length < limit; i--) if (found.has(index.order[i]!)) ids.push(index.order[i]!);
+    for (let i = index.size - 1; i >= 0 && ids.length < limit; i--) if (found.has(i)) ids.push(index.idAt(i));
     return { ids, total: found.size };
   }
 
   /** The ids of an agent's messages. */
   async ids(agentId: string): Promise<Set<string>> {
-    return new Set((await this.refresh(agentId)).order);
+    return new Set((await this.refresh(agentId)).ids());
   }
 
   /** Stores many messages of one agent in one write (an import); resolves when all are durable. */
@@ -237,10 +297,10 @@ export class MessageStore {
 
   /** How many messages an agent has. */
   async count(agentId: string): Promise<number> {
-    return (await this.refresh(agentId)).order.length;
+    return (await this.refresh(agentId)).size;
   }
 
-  private async readRecords(agentId: string, where: Located[]): Promise<StoredMessage[]> {
+  private async readRecords(agentId: string, where: readonly { offset: number; end: number }[]): Promise<StoredMessage[]> {
     if (where.length === 0) return [];
     let handle: FileHandle | undefined;
     try {

@@ -235,7 +235,17 @@ export class Container implements vscode.Disposable {
   services(): Promise<Services> {
     if (this.servicesMaking) return this.servicesMaking;
     const making = (async (): Promise<Services> => {
-      const store = await this.store();
+      const opening = this.store();
+      // The runtime and the spawn worker's host are loaded here, not with the extension (they are
+      // evaluated on first use only, not during activation), while the store's worker opens the
+      // store on the other core.
+      const modules = {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        AgentRuntime: (require('../services/agents/agentRuntime') as typeof AgentRuntimeModule).AgentRuntime,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        SpawnHost: (require('../services/spawn/spawnHost') as typeof SpawnHostModule).SpawnHost,
+      };
+      const store = await opening;
       const built = await buildServices(
         {
           store,
@@ -246,14 +256,7 @@ export class Container implements vscode.Disposable {
               ...process.env,
               ELECTRON_RUN_AS_NODE: '1',
             }),
-          // Loaded here, not with the extension: the runtime and its protocol schemas are evaluated
-          // on first use only, not during activation.
-          modules: () => ({
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            AgentRuntime: (require('../services/agents/agentRuntime') as typeof AgentRuntimeModule).AgentRuntime,
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            SpawnHost: (require('../services/spawn/spawnHost') as typeof SpawnHostModule).SpawnHost,
-          }),
+          modules: () => modules,
           startSpawnWorker: () => new Worker(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'spawnWorker.js').fsPath, { execArgv: [] }),
           runtime: {
             trusted: () => vscode.workspace.isTrusted,

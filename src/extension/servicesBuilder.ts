@@ -77,7 +77,9 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       remove: (pid) => started?.remove(pid),
       dispose: () => started?.dispose(),
     };
+    const buildStart = performance.now();
     const { AgentRuntime, SpawnHost } = parts.modules();
+    const loaded = performance.now();
     // Git's and the agents' processes are started from a worker thread: a start forks this
     // process, which would block the extension host for tens of milliseconds each.
     const spawnHost = new SpawnHost(parts.startSpawnWorker, logger);
@@ -88,7 +90,10 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     // Agents whose window died (a crash, a reload) are not running now; a process of theirs left
     // behind is ended.
     // (Done while the editor's repositories are saved below; both are awaited before any use.)
+    let reconciledAt = 0;
+    let discoveredAt = 0;
     const reconciled = runtime.reconcileOrphans({ heartbeatStaleBefore: new Date(Date.now() - 90_000).toISOString() }).then((orphans) => {
+      reconciledAt = performance.now();
       if (orphans.cleared.length) logger.info(`${orphans.cleared.length} agents whose window had closed are marked finished (${orphans.ended.length} left-over processes ended)`);
     });
     shutdown = (graceMs = 2000): Promise<void> =>
@@ -124,8 +129,12 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     // The editor's repositories are saved as workspaces before anything uses the services, so
     // that a command run at once finds them.
     // Both are waited for, so that neither is still writing when a failure lets go of the rest.
-    const failed = (await Promise.allSettled([parts.discover(workspaces), reconciled])).find((r) => r.status === 'rejected');
+    const builtAt = performance.now();
+    const discovered = parts.discover(workspaces).then(() => (discoveredAt = performance.now()));
+    const failed = (await Promise.allSettled([discovered, reconciled])).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
+    const ms = (t: number) => (t - buildStart).toFixed(0);
+    logger.info(`Services built in ${ms(performance.now())} ms: modules loaded at ${ms(loaded)}, made at ${ms(builtAt)}, orphans reconciled at ${ms(reconciledAt)}, repositories saved at ${ms(discoveredAt)} ms`);
     return { services, shutdown };
   } catch (error) {
     // Nothing of a failed build outlives it (a retry builds everything again): no second status

@@ -33,6 +33,17 @@ const chatPermission = z.strictObject({
   suggestions: z.optional(z.array(z.string())),
   /** Why the CLI asks, when it says. */
   reason: z.optional(z.string()),
+  /** The agent's questions (its AskUserQuestion tool), answered with `answers`. */
+  questions: z.optional(
+    z.array(
+      z.strictObject({
+        question: z.string(),
+        header: z.string(),
+        multiSelect: z.boolean(),
+        options: z.array(z.strictObject({ label: z.string(), description: z.string(), preview: z.optional(z.string()) })),
+      }),
+    ),
+  ),
 });
 
 /** What the chat shows of its agent: the header, the prompts, whether it can take a message. */
@@ -106,6 +117,8 @@ export const requestSchemas = {
       message: z.optional(z.string().check(z.maxLength(10_000))),
       always: z.optional(z.boolean()),
       suggestion: z.optional(z.int().check(z.minimum(0), z.maximum(100))),
+      /** For a question: question text → a choice's label or the user's words; several for a multiple choice. */
+      answers: z.optional(z.record(z.string().check(z.maxLength(10_000)), z.union([z.string().check(z.maxLength(10_000)), z.array(z.string().check(z.maxLength(10_000))).check(z.maxLength(100))]))),
     }),
     result: empty,
   },

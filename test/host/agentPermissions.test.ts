@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Agent, ClaudeManagerApi, ClaudeManagerExtension, PermissionRequest } from '../../src/extension/api/claudeManager';
 import { findClaudeBinary } from '../helpers/claudeCli';
-import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { MockAnthropicApi, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
 
 suite('Permissions', () => {
   let api: ClaudeManagerApi;
@@ -25,6 +25,52 @@ suite('Permissions', () => {
     await config().update('environment', undefined, vscode.ConfigurationTarget.Global);
     await config().update('claudePath', undefined, vscode.ConfigurationTarget.Global);
     await mock.close();
+  });
+
+  const mainWorktree = async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ws = (await api.workspaces.list()).find((w) => w.path === repoPath);
+      const main = ws && (await api.worktrees.list(ws.id)).find((w) => w.isMain);
+      if (main) return main;
+      assert.ok(Date.now() < deadline, 'the repository and its main worktree');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const agentWhen = (id: string, test: (a: Agent) => boolean) =>
+    new Promise<Agent>((resolve) => {
+      const s = (api.onDidChangeAgent as vscode.Event<Agent>)((a) => {
+        if (a.id === id && test(a)) {
+          s.dispose();
+          resolve(a);
+        }
+      });
+    });
+
+  test('the agent\'s question: the API carries it with its choices; "Answer…" (with answers given) reaches the agent, and a wrong answer is refused', async () => {
+    const main = await mainWorktree();
+    const agent = await api.agents.create({ worktreeId: main.id, name: 'asker', mode: 'regular' });
+    const question = { question: 'Which database should we use?', header: 'Database', multiSelect: false, options: [{ label: 'SQLite', description: 'A file' }, { label: 'Postgres', description: 'A server' }] };
+    const sent: string[] = [];
+    mock.enqueue(toolUseReply([{ name: 'AskUserQuestion', input: { questions: [question] }, id: 'toolu_host_question' }]), (request) => {
+      for (const block of toolResults(request.body)) if (block.tool_use_id === 'toolu_host_question') sent.push(JSON.stringify(block.content));
+      return { kind: 'message', text: ['SQLite it is'] };
+    });
+    const asking = agentWhen(agent.id, (a) => a.pendingPermissions.length > 0);
+    await api.agents.start(agent.id, { initialPrompt: 'ask me' });
+    const asked = await asking;
+    assert.deepEqual(asked.pendingPermissions[0]!.questions, [question]);
+    assert.equal(asked.statusReason, 'asks: Which database should we use?');
+    const requestId = asked.pendingPermissions[0]!.requestId;
+    await assert.rejects(api.agents.answerQuestion(agent.id, requestId, { 'Which colour?': 'red' }), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT' && /did not ask "Which colour\?"/.test(e.message));
+    await assert.rejects(api.agents.respondToPermission(agent.id, requestId, { behavior: 'allow' }), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT');
+    const done = agentWhen(agent.id, (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message');
+    await vscode.commands.executeCommand('claudeManager.answerQuestion', { agentId: agent.id, answers: { 'Which database should we use?': 'SQLite' } });
+    await done;
+    assert.equal(sent.length, 1);
+    assert.match(sent[0]!, /\\"Which database should we use\?\\"=\\"SQLite\\"/);
+    await api.agents.stop(agent.id);
   });
 
   test('"Allow and Don\'t Ask Again…" adds the rule the CLI offered: the same command prefix then runs unasked', async () => {

@@ -40,6 +40,7 @@ const valid: Record<ApiMethod, unknown[]> = {
   'agents.getMessages': [AG, { limit: 500, before: 'cursor' }],
   'agents.fork': [AG, { name: 'copy' }],
   'agents.respondToPermission': [AG, 'req_1', { behavior: 'deny', message: 'no', always: false }],
+  'agents.answerQuestion': [AG, 'req_1', { 'Which one?': 'SQLite', 'Which features?': ['Search', 'Export'] }],
   'agents.setMode': [AG, 'auto'],
   'usage.today': [{ agentId: AG }],
   'usage.get': ['weekly', '2026-11-23', { workspaceId: WS }],
@@ -122,6 +123,7 @@ describe('the public API checks every input before it does anything', () => {
       ['workspaces.list', ['extra'], /^workspaces\.list takes no arguments; it was given 1\.$/],
       ['agents.get', [AG, 'extra'], /^agents\.get takes 1 argument \(id\); it was given 2\.$/],
       ['agents.get', [], /^agents\.get: id: expected an agent id \("ag_…"\)\.$/],
+      ['agents.answerQuestion', [AG, 'req_1', { 'Which one?': 7 }], /^agents\.answerQuestion: answers\.Which one\?: expected an answer \(a string\) or a list of them\.$/],
     ];
     for (const [method, args, message] of cases) {
       await assert.rejects(call(api, method, args), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT' && message.test(e.message), `${method}: ${message}`);

@@ -13,7 +13,7 @@ import { describeSuggestion } from '../../src/services/agents/permissions';
 import { ClaudeManagerError } from '../../src/services/errors';
 import type { Store } from '../../src/services/storage/store';
 import { runtimeSuite } from '../helpers/runtimeSuite';
-import { type MockAnthropicApi, planFileReply, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { type MockAnthropicApi, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
 
 const code = (c: string) => (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
 
@@ -132,6 +132,102 @@ describe('Permissions: the CLI\'s own "don\'t ask again" rules, and flags the se
     const exit = messages.find((m) => m.toolName === 'ExitPlanMode');
     assert.equal(exit?.isError, false, `the CLI took the approval: ${exit?.toolOutput}`);
     assert.ok(messages.some((m) => m.role === 'assistant' && m.content === 'Plan approved, on it'));
+    await runtime.stop(agent.id);
+  });
+  const questionInput = {
+    questions: [
+      {
+        question: 'Which database should we use?',
+        header: 'Database',
+        multiSelect: false,
+        options: [
+          { label: 'SQLite', description: 'A file, no server' },
+          { label: 'Postgres', description: 'A server', preview: 'docker run postgres' },
+        ],
+      },
+      {
+        question: 'Which features do you want?',
+        header: 'Features',
+        multiSelect: true,
+        options: [
+          { label: 'Search', description: 'Full-text search' },
+          { label: 'Export', description: 'CSV export' },
+          { label: 'Sync', description: 'Between machines' },
+        ],
+      },
+    ],
+  };
+
+  /** The text of the tool_result the CLI sent back for the question, read in the reply after it. */
+  const askAndCapture = (texts: string[]) => {
+    api.enqueue(toolUseReply([{ name: 'AskUserQuestion', input: questionInput, id: 'toolu_question' }]), (request) => {
+      for (const block of toolResults(request.body)) {
+        if (block.tool_use_id !== 'toolu_question') continue;
+        const content = block.content as unknown;
+        texts.push(typeof content === 'string' ? content : JSON.stringify(content));
+      }
+      return { kind: 'message', text: ['Noted, going on'] };
+    });
+  };
+
+  it('the agent\'s questions arrive with their choices; answers (a choice, several, the user\'s own words) reach the agent', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'asker', mode: 'regular' });
+    const texts: string[] = [];
+    askAndCapture(texts);
+    const asked = nextRequest(agent.id);
+    await runtime.start(agent.id, { initialPrompt: 'ask me' });
+    const request = await asked;
+    assert.equal(request.toolName, 'AskUserQuestion');
+    assert.deepEqual(request.questions, [
+      { question: 'Which database should we use?', header: 'Database', multiSelect: false, options: [{ label: 'SQLite', description: 'A file, no server' }, { label: 'Postgres', description: 'A server', preview: 'docker run postgres' }] },
+      { question: 'Which features do you want?', header: 'Features', multiSelect: true, options: [{ label: 'Search', description: 'Full-text search' }, { label: 'Export', description: 'CSV export' }, { label: 'Sync', description: 'Between machines' }] },
+    ]);
+    assert.equal(request.suggestions, undefined, 'a question offers no "don\'t ask again"');
+    const waiting = await runtime.get(agent.id);
+    assert.equal(waiting.statusReason, 'asks: Which database should we use? (and 1 more)');
+    // Wrong answers leave the question waiting, each with what to do.
+    const refusals: [Record<string, unknown>, RegExp][] = [
+      [{ behavior: 'allow' }, /allow with an answer to each question/],
+      [{ behavior: 'allow', answers: { 'Which database should we use?': 'SQLite' } }, /No answer to "Which features do you want\?"/],
+      [{ behavior: 'allow', answers: { 'Which database should we use?': ['SQLite', 'Postgres'], 'Which features do you want?': 'Search' } }, /takes one answer, not 2/],
+      [{ behavior: 'allow', answers: { 'Which database should we use?': 'SQLite', 'Which features do you want?': 'Search', 'Why?': 'x' } }, /did not ask "Why\?"/],
+      [{ behavior: 'allow', always: true, answers: { 'Which database should we use?': 'SQLite', 'Which features do you want?': 'Search' } }, /answered, not allowed for good/],
+    ];
+    for (const [answer, message] of refusals) {
+      await assert.rejects(runtime.respondToPermission(agent.id, request.requestId, answer as never), (e: unknown) => code('INVALID_INPUT')(e) && message.test((e as Error).message), JSON.stringify(answer));
+    }
+    assert.equal((await runtime.get(agent.id)).pendingPermissions.length, 1, 'still waiting after wrong answers');
+    const turnOver = until(agent.id, waitingForMessage, 'the end of the answered turn');
+    await runtime.respondToPermission(agent.id, request.requestId, {
+      behavior: 'allow',
+      answers: { 'Which database should we use?': 'Use DuckDB instead', 'Which features do you want?': ['Search', 'Sync'] },
+    });
+    await turnOver;
+    await runtime.settled(agent.id);
+    assert.equal(texts.length, 1, `the CLI sent the answers back: ${JSON.stringify(texts)}`);
+    assert.match(texts[0]!, /answered/);
+    assert.match(texts[0]!, /"Which database should we use\?"="Use DuckDB instead"/);
+    assert.match(texts[0]!, /"Which features do you want\?"="Search, Sync"/);
+    const tool = (await store.messages.page(agent.id)).messages.find((m) => m.toolName === 'AskUserQuestion');
+    assert.equal(tool?.isError, false, `the tool took the answers: ${tool?.toolOutput}`);
+    await runtime.stop(agent.id);
+  });
+
+  it('a question declined ends cleanly: the agent reads that the user chose not to answer and goes on', async () => {
+    const agent = await store.agents.create({ worktreeId, name: 'declined', mode: 'regular' });
+    const texts: string[] = [];
+    askAndCapture(texts);
+    const asked = nextRequest(agent.id);
+    await runtime.start(agent.id, { initialPrompt: 'ask me' });
+    const request = await asked;
+    const turnOver = until(agent.id, waitingForMessage, 'the end of the declined turn');
+    await runtime.respondToPermission(agent.id, request.requestId, { behavior: 'deny' });
+    await turnOver;
+    await runtime.settled(agent.id);
+    assert.equal(texts.length, 1);
+    assert.match(texts[0]!, /chose not to answer/);
+    const agentAfter = await runtime.get(agent.id);
+    assert.deepEqual([agentAfter.pendingPermissions.length, agentAfter.statusReason], [0, 'waiting for your message']);
     await runtime.stop(agent.id);
   });
 });

@@ -74,6 +74,11 @@ describe('LocalStore and its repositories', () => {
     await store.agents.archive(second.id);
     assert.deepEqual(store.agents.list({ worktreeId: wt.id }).map((a) => a.name), ['Agent 1', 'Fork']);
     assert.equal(store.agents.list({ worktreeId: wt.id, includeDeleted: true }).length, 3);
+    // Those recorded with a process only (what the orphan check reads), archived ones included.
+    await store.agents.update(second.id, { pid: 4343 });
+    assert.deepEqual(store.agents.list({ includeDeleted: true, withProcess: true }).map((a) => [a.name, a.pid]), [['Agent 1', 4242], ['Reviewer', 4343]]);
+    assert.deepEqual(store.agents.list({ withProcess: true }).map((a) => a.name), ['Agent 1']);
+    await store.agents.update(second.id, { pid: undefined });
     assert.equal((await store.agents.restore(second.id)).deletedAt, undefined);
 
     await store.agents.reorder(wt.id, [fork.id, second.id, first.id]);

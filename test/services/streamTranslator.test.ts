@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseCliLine } from '../../src/services/agents/cliProtocol';
+import { parseCliLine, streamEventLine } from '../../src/services/agents/cliProtocol';
 import type { PermissionAnswer } from '../../src/services/agents/permissions';
 import { StreamTranslator, type TranslatorEffect, type UsageEntry } from '../../src/services/agents/streamTranslator';
 import type { StoredMessage } from '../../src/services/storage/messageStore';
@@ -207,5 +207,27 @@ describe('StreamTranslator replaying the real CLI', () => {
   it('a permission request whose optional fields have another shape is still understood (never left unanswered)', () => {
     const parsed = parseCliLine(JSON.stringify({ type: 'control_request', request_id: 'r', request: { subtype: 'can_use_tool', tool_name: 'Bash', input: { command: 'ls' }, decision_reason: { type: 'rule', rule: 'x' }, blocked_path: 42 } }));
     assert.equal(parsed.kind, 'control_request');
+  });
+  it('content deltas checked by hand read exactly as the schema reads them; a delta of another shape still goes to the schema', () => {
+    const deltas: unknown[] = [];
+    for (const version of ['2.1.332', '2.1.197']) {
+      for (const file of readdirSync(join(FIXTURES, version)).filter((f) => f.endsWith('.jsonl'))) {
+        for (const text of readFileSync(join(FIXTURES, version, file), 'utf8').split('\n')) {
+          if (!text) continue;
+          const { from, line } = JSON.parse(text) as { from: string; line: { type?: string; event?: { type?: string } } };
+          if (from === 'cli' && line.type === 'stream_event' && line.event?.type === 'content_block_delta') deltas.push(line);
+        }
+      }
+    }
+    assert.ok(deltas.length >= 50, `${deltas.length} recorded deltas`);
+    for (const line of deltas) {
+      const parsed = parseCliLine(JSON.stringify(line));
+      assert.deepEqual(parsed, { kind: 'stream_event', line: streamEventLine.parse(line) });
+    }
+    const odd = parseCliLine(JSON.stringify({ type: 'stream_event', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 5 } } }));
+    assert.equal(odd.kind, 'invalid');
+    assert.match((odd as { reason: string }).reason, /event\.delta\.text/);
+    const extra = parseCliLine(JSON.stringify({ type: 'stream_event', event: { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'a' }, usage: { output_tokens: 3 } } }));
+    assert.deepEqual(extra, { kind: 'stream_event', line: streamEventLine.parse({ type: 'stream_event', event: { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'a' }, usage: { output_tokens: 3 } } }) });
   });
 });

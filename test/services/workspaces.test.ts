@@ -8,7 +8,7 @@ import { recordReliability } from '../helpers/reliability';
 import { FileSnapshots } from '../../src/services/agents/fileSnapshots';
 import { GitService } from '../../src/services/git/gitService';
 import { newId } from '../../src/services/ids';
-import { processIsAlive } from '../../src/services/processRunner';
+import { processIsAlive, spawnHere } from '../../src/services/processRunner';
 import type { Store } from '../../src/services/storage/store';
 import { RecordedAgents } from '../helpers/recordedAgents';
 import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
@@ -91,6 +91,27 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
         ['side', git(side, 'rev-parse', 'HEAD')],
       ],
     );
+  });
+
+  it('discovering a stored repository, from its folder or a worktree\'s, runs no git; a new one is read from git', async () => {
+    const repo = repository('known-at-start');
+    const side = join(dirname(repo), 'known-at-start-side');
+    git(repo, 'worktree', 'add', '-b', 'side', side);
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    const runs: string[][] = [];
+    const counting = new WorkspaceService({
+      store,
+      git: new GitService({ logger: quiet, spawn: (request) => (runs.push([...request.args]), spawnHere(request)) }),
+      logger: quiet,
+      agents: new RecordedAgents(store, 'this-window'),
+      worktreesRoot: () => undefined,
+    });
+    assert.equal((await counting.createWorkspace({ path: repo }, { discovered: true }))?.id, ws.id);
+    assert.equal((await counting.createWorkspace({ path: side }, { discovered: true }))?.id, ws.id, 'a worktree of it');
+    assert.deepEqual(runs, [], 'no git for what the store knows');
+    const other = repository('new-at-start');
+    assert.equal((await counting.createWorkspace({ path: other }, { discovered: true }))?.path, other);
+    assert.ok(runs.length > 0, 'a repository the store does not know is read from git');
   });
 
   it('remove forgets a repository and touches no file; discovery skips it until it is added by hand', async () => {

@@ -380,6 +380,38 @@ describe('a window on a git repository', () => {
     await stopAndCloseChats(page, agent);
   });
 
+  it('asks the agent\'s question in the chat: a choice for one question, several and own words for the other; the agent reads the answers', async () => {
+    const page = wb.page;
+    api.clearQueue();
+    const questions = [
+      { question: 'Which database should we use?', header: 'Database', multiSelect: false, options: [{ label: 'SQLite', description: 'A file, no server' }, { label: 'Postgres', description: 'A server to run' }] },
+      { question: 'Which features do you want?', header: 'Features', multiSelect: true, options: [{ label: 'Search', description: 'Full-text search' }, { label: 'Export', description: 'CSV export' }, { label: 'Sync', description: 'Between machines' }] },
+    ];
+    api.enqueue(toolUseReply([{ name: 'AskUserQuestion', input: { questions }, id: 'toolu_journey_question' }]), textReply('Thanks, building it that way'));
+    await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Ask me how to build it');
+    const chat = webviewFrame(page);
+    const card = chat.locator('[data-testid="question-card"]');
+    await card.waitFor({ timeout: 60_000 });
+    const agent = await chatAgentName(chat);
+    const text = await card.innerText();
+    assert.match(text, /Database[\s\S]*Which database should we use\?[\s\S]*SQLite[\s\S]*A file, no server/);
+    const answer = card.getByRole('button', { name: 'Answer', exact: true });
+    assert.equal(await answer.isDisabled(), true, 'nothing chosen yet');
+    await card.getByRole('radio', { name: /Postgres/ }).check();
+    await card.getByRole('checkbox', { name: /Search/ }).check();
+    await card.getByLabel('Your own answer to: Which features do you want?').fill('Offline mode');
+    await wb.screenshot('08-chat-question');
+    await answer.click();
+    await card.waitFor({ state: 'detached', timeout: 30_000 });
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'Thanks, building it that way' }).waitFor({ timeout: 60_000 });
+    const sent = toolResults(api.mainRequests.at(-1)?.body).find((b) => b.tool_use_id === 'toolu_journey_question');
+    const said = typeof sent?.content === 'string' ? sent.content : contentText(sent?.content);
+    assert.match(said, /"Which database should we use\?"="Postgres"/);
+    assert.match(said, /"Which features do you want\?"="Search, Offline mode"/);
+    await stopAndCloseChats(page, agent);
+  });
+
   it('interrupts a slow turn with Esc in the chat, then goes on with the next message', async () => {
     const page = wb.page;
     // What an earlier journey left unused is not this one's.

@@ -15,6 +15,7 @@ import type {
   Message,
   Permission,
   PermissionRequest,
+  QuestionAnswers,
   UsageFilter,
   Workspace,
   Worktree,
@@ -148,8 +149,9 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       sendMessage: async (id: string, content: string) => (await rt()).sendMessage(id, content),
       getMessages: async (id: string, options?: { limit?: number; before?: string }) => (await rt()).getMessages(id, options ?? {}),
       fork: async (id: string, options?: { name?: string }) => publishedAgent(await (await rt()).fork(id, options ?? {})),
-      respondToPermission: async (id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number }) =>
+      respondToPermission: async (id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number; answers?: QuestionAnswers }) =>
         (await rt()).respondToPermission(id, requestId, answer),
+      answerQuestion: async (id: string, requestId: string, answers: QuestionAnswers) => (await rt()).respondToPermission(id, requestId, { behavior: 'allow', answers }),
       setMode: async (id: string, mode: AgentMode) => publishedAgent(await (await rt()).setMode(id, mode)),
     }),
     usage: validated('usage', {

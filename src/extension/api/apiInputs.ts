@@ -35,6 +35,12 @@ function buildInputs() {
   const localDate = z.string({ error: 'expected a date (YYYY-MM-DD)' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date (YYYY-MM-DD)' });
   const ids = (item: z.ZodType, what: string) => z.array(item, { error: `expected a list of ${what}` }).max(10_000);
   const options = <S extends z.ZodRawShape>(shape: S) => z.strictObject(shape, { error: 'expected an object' });
+  /** Question text → an answer, or several for a multiple-choice question (checked against the questions by the runtime). */
+  const questionAnswers = z.record(
+    z.string({ error: 'expected question texts as keys' }).max(10_000),
+    z.union([z.string().max(10_000, { error: 'an answer is longer than 10000 characters' }), z.array(z.string().max(10_000), { error: 'expected a list of answers' }).max(100)], { error: 'expected an answer (a string) or a list of them' }),
+    { error: 'expected answers: an object of question text → answer' },
+  );
   const usageShape = { workspaceId: workspaceId.optional(), worktreeId: worktreeId.optional(), agentId: agentId.optional() };
 
   return {
@@ -85,8 +91,9 @@ function buildInputs() {
     'agents.respondToPermission': [
       ['id', agentId],
       ['requestId', text('requestId', 200)],
-      ['answer', options({ behavior: z.enum(['allow', 'deny'], { error: 'expected "allow" or "deny"' }), message: z.string({ error: 'expected a string' }).max(10_000).optional(), always: flag.optional(), suggestion: z.int({ error: 'expected a whole number' }).min(0, { error: 'must be 0 or more' }).max(100, { error: 'must be at most 100' }).optional() })],
+      ['answer', options({ behavior: z.enum(['allow', 'deny'], { error: 'expected "allow" or "deny"' }), message: z.string({ error: 'expected a string' }).max(10_000).optional(), always: flag.optional(), suggestion: z.int({ error: 'expected a whole number' }).min(0, { error: 'must be 0 or more' }).max(100, { error: 'must be at most 100' }).optional(), answers: questionAnswers.optional() })],
     ],
+    'agents.answerQuestion': [['id', agentId], ['requestId', text('requestId', 200)], ['answers', questionAnswers]],
     'agents.setMode': [['id', agentId], ['mode', mode]],
     'usage.today': [['filter', options(usageShape).optional()]],
     'usage.get': [['period', period], ['date', localDate.optional()], ['filter', options(usageShape).optional()]],

@@ -153,7 +153,26 @@ export interface PermissionRequest {
   readonly suggestions?: readonly { readonly label: string; readonly value: unknown }[];
   /** Why the CLI asks ("This command requires approval"), when it says. */
   readonly reason?: string;
+  /**
+   * Present when the agent asks the user questions (its `AskUserQuestion` tool): answer with
+   * `answerQuestion`, or `respondToPermission` with `answers`; `deny` declines to answer.
+   */
+  readonly questions?: readonly Question[];
 }
+
+/** A question the agent asks, with its choices; any other answer is the user's own words. */
+export interface Question {
+  /** The whole question; answers are keyed by it. */
+  readonly question: string;
+  /** A short tag for it, e.g. "Library". */
+  readonly header: string;
+  /** Whether several choices may be taken (answered with a list). */
+  readonly multiSelect: boolean;
+  readonly options: readonly { readonly label: string; readonly description: string; readonly preview?: string }[];
+}
+
+/** Question text → a choice's label or the user's own words; a list for a multiple-choice question. */
+export type QuestionAnswers = Readonly<Record<string, string | readonly string[]>>;
 
 export interface Agent {
   readonly id: string;
@@ -256,9 +275,15 @@ export interface AgentsApi {
    * request's `suggestions`) to add that rule as the CLI offered it; `allow` with `always` to
    * allow the whole tool for the rest of the session (every command, for Bash); `deny` with a
    * `message` the agent reads. NO_PENDING_PERMISSION when the request was answered or withdrawn;
-   * INVALID_INPUT for a suggestion the request does not offer.
+   * INVALID_INPUT for a suggestion the request does not offer. A request with `questions` is
+   * allowed with `answers` (one for each question), and takes no `always` or `suggestion`.
    */
-  respondToPermission(id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number }): Promise<void>;
+  respondToPermission(id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number; answers?: QuestionAnswers }): Promise<void>;
+  /**
+   * Answers the agent's questions (a request with `questions`): one answer for each, keyed by its
+   * question text. INVALID_INPUT names a question left unanswered, or one the agent did not ask.
+   */
+  answerQuestion(id: string, requestId: string, answers: QuestionAnswers): Promise<void>;
   setMode(id: string, mode: AgentMode): Promise<Agent>;
 }
 

@@ -6,6 +6,7 @@ import type { Services } from '../services';
 import { getConfig } from '../config';
 import { AgentNode, RepositoryNode, WorktreeNode } from '../views/agentsView';
 import { registerCommand } from './registerCommand';
+import { type Answers, pickAnswers } from './questionPicker';
 import { pickWorktree } from './worktreeCommands';
 
 /** What an agent command is run on: its tree row, an object naming the agent (scripts, keybindings), or nothing (a quick pick). */
@@ -78,12 +79,37 @@ export function registerAgentCommands(
       if (agent) void vscode.window.showInformationMessage(`${agent.name} is not waiting for a permission.`);
       return undefined;
     }
+    // A question is answered, not allowed: "Allow" on one asks it.
+    if (behavior === 'allow' && request.questions) return answerQuestion({ agentId: agent.id });
     let message: string | undefined;
     if (behavior === 'deny') {
-      message = await vscode.window.showInputBox({ title: `Deny: ${request.summary}`, prompt: 'Why, for the agent (optional)', placeHolder: 'The user denied this.' });
+      const question = request.questions !== undefined;
+      message = await vscode.window.showInputBox({
+        title: question ? `Decline to answer: ${request.summary}` : `Deny: ${request.summary}`,
+        prompt: 'Why, for the agent (optional)',
+        placeHolder: question ? 'The user chose not to answer.' : 'The user denied this.',
+      });
       if (message === undefined) return undefined;
     }
     await s.runtime.respondToPermission(agent.id, request.requestId, { behavior, ...(message ? { message } : {}) });
+    return s.runtime.get(agent.id);
+  };
+  /**
+   * Answers the agent's oldest pending question: each asked in a quick pick, or `{ agentId,
+   * answers }` (question text → answer) without asking.
+   */
+  const answerQuestion = async (arg?: Arg & { answers?: Answers }) => {
+    const s = await services();
+    const agent = await pickAgent(s, arg, 'Answer', (a) => a.pendingPermissions.some((p) => p.questions));
+    const request = agent?.pendingPermissions.find((p) => p.questions);
+    if (!agent || !request) {
+      if (agent) void vscode.window.showInformationMessage(`${agent.name} is not asking anything.`);
+      return undefined;
+    }
+    const given = arg && !(arg instanceof AgentNode) ? arg.answers : undefined;
+    const answers = given ?? (await pickAnswers(agent.name, request));
+    if (!answers) return undefined;
+    await s.runtime.respondToPermission(agent.id, request.requestId, { behavior: 'allow', answers });
     return s.runtime.get(agent.id);
   };
   /**
@@ -237,6 +263,7 @@ export function registerAgentCommands(
     registerCommand('claudeManager.allowPermission', log, (arg?: Arg) => answer(arg, 'allow')),
     registerCommand('claudeManager.denyPermission', log, (arg?: Arg) => answer(arg, 'deny')),
     registerCommand('claudeManager.allowPermissionRule', log, allowWithRule),
+    registerCommand('claudeManager.answerQuestion', log, answerQuestion),
     registerCommand('claudeManager.openAgentInTerminal', log, async (arg?: Arg) => {
       const s = await services();
       const agent = await pickAgent(s, arg, 'Open Agent in Terminal');

@@ -36,6 +36,7 @@ export const commandIds = [
   'claudeManager.allowPermission',
   'claudeManager.allowPermissionRule',
   'claudeManager.denyPermission',
+  'claudeManager.answerQuestion',
   'claudeManager.openAgentInTerminal',
   'claudeManager.bypassAgentPermissions',
   'claudeManager.sendSelectionToAgent',

@@ -45,7 +45,9 @@ export class AgentStatus implements vscode.Disposable {
     const run = (command: string) => () => void vscode.commands.executeCommand(command, { agentId: agent.id });
     const actions: [string, () => void][] =
       attention.kind === 'permission'
-        ? [['Allow', run('claudeManager.allowPermission')], ['Deny…', run('claudeManager.denyPermission')], ['Open Chat', run('claudeManager.openChat')]]
+        ? agent.pendingPermissions[0]?.questions
+          ? [['Answer…', run('claudeManager.answerQuestion')], ['Open Chat', run('claudeManager.openChat')]]
+          : [['Allow', run('claudeManager.allowPermission')], ['Deny…', run('claudeManager.denyPermission')], ['Open Chat', run('claudeManager.openChat')]]
         : [['Open Chat', run('claudeManager.openChat')]];
     const show = attention.kind === 'failed' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
     void show(attention.message, ...actions.map(([label]) => label)).then((choice) => actions.find(([label]) => label === choice)?.[1]());

@@ -204,7 +204,10 @@ export class AgentNode {
     const a = this.agent;
     if (a.deletedAt) return ContextValues.AgentArchived;
     if (!a.ownedByThisWindow) return ContextValues.AgentElsewhere;
-    if (a.status === 'waiting') return a.pendingPermissions.length ? ContextValues.AgentNeedsPermission : ContextValues.AgentWaiting;
+    if (a.status === 'waiting') {
+      const oldest = a.pendingPermissions[0];
+      return oldest ? (oldest.questions ? ContextValues.AgentAsks : ContextValues.AgentNeedsPermission) : ContextValues.AgentWaiting;
+    }
     return a.status === 'running' ? ContextValues.AgentRunning : a.status === 'error' ? ContextValues.AgentError : ContextValues.AgentFinished;
   }
 
@@ -218,7 +221,7 @@ export class AgentNode {
     const item = new vscode.TreeItem(a.name, vscode.TreeItemCollapsibleState.None);
     item.id = `${this.inInbox ? 'inbox:' : ''}agent:${a.id}`;
     const needsPermission = a.status === 'waiting' && a.pendingPermissions.length > 0;
-    const [icon, color] = needsPermission ? ['shield', 'charts.orange'] : STATUS_ICON[a.status];
+    const [icon, color] = needsPermission ? (a.pendingPermissions[0]?.questions ? ['question', 'charts.orange'] : ['shield', 'charts.orange']) : STATUS_ICON[a.status];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     item.description = [a.ownedByThisWindow ? '' : 'in another window', a.statusReason, a.contextLevel > 0 ? `${a.contextLevel}%` : ''].filter(Boolean).join(' · ');
     item.contextValue = this.contextValue;
@@ -245,7 +248,7 @@ export class AgentNode {
     if (a.stoppedAt) rows.push(['Stopped', formatTime(a.stoppedAt)]);
     if (!a.ownedByThisWindow) rows.push(['Runs in', 'another window']);
     for (const [k, v] of rows) md.appendMarkdown(`${k}: `).appendText(v).appendMarkdown('  \n');
-    for (const p of a.pendingPermissions) md.appendMarkdown('\n$(shield) Asks to run ').appendText(p.summary);
+    for (const p of a.pendingPermissions) md.appendMarkdown(p.questions ? '\n$(question) Asks you: ' : '\n$(shield) Asks to run ').appendText(p.summary);
     return md;
   }
 }
@@ -313,8 +316,9 @@ export class InboxNode {
     const item = new vscode.TreeItem(`Needs you (${this.agents.length})`, vscode.TreeItemCollapsibleState.Expanded);
     item.id = 'inbox';
     item.iconPath = new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
-    const asking = this.agents.filter((a) => a.pendingPermissions.length).length;
-    item.description = asking ? `${asking} asking for permission` : '';
+    const asking = this.agents.filter((a) => a.pendingPermissions.length && !a.pendingPermissions[0]!.questions).length;
+    const questions = this.agents.filter((a) => a.pendingPermissions[0]?.questions).length;
+    item.description = [asking ? `${asking} asking for permission` : '', questions ? `${questions} asking you a question` : ''].filter(Boolean).join(', ');
     item.tooltip = 'Agents waiting on a permission or a reply, the longest-waiting first';
     item.contextValue = ContextValues.Inbox;
     return item;
@@ -475,7 +479,12 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
       const services = ready ?? (await this.services());
       if (!node) {
         // Every agent, listed once per redraw: the inbox and each repository's worktrees draw from it.
+        const started = performance.now();
         const [workspaces, agents] = await Promise.all([services.workspaces.listWorkspaces(), services.runtime.list({ includeDeleted: true })]);
+        if (!this.timed.has('')) {
+          this.timed.add('');
+          this.log.info(`First draw of the top level: ${workspaces.length} repositories, ${agents.length} agents read in ${(performance.now() - started).toFixed(1)} ms`);
+        }
         this.agents = agents;
         this.drawnRows.clear();
         void vscode.commands.executeCommand('setContext', HAS_REPOSITORIES_CONTEXT, workspaces.length > 0);

@@ -13,6 +13,8 @@ export const enum ContextValues {
   AgentRunning = 'claudeManager:agent:running',
   /** Waiting for a permission answer: allow / deny apply. */
   AgentNeedsPermission = 'claudeManager:agent:permission',
+  /** Waiting for the answer to its question: answer / decline apply. */
+  AgentAsks = 'claudeManager:agent:question',
   AgentWaiting = 'claudeManager:agent:waiting',
   AgentError = 'claudeManager:agent:error',
   AgentFinished = 'claudeManager:agent:finished',

@@ -128,8 +128,14 @@ export class ChatPanel implements vscode.Disposable {
           return {};
         },
         chatRespond: async (p: RequestParams<'chatRespond'>) => {
-          const { requestId, behavior, message, always, suggestion } = mine(p);
-          await (await deps.services()).runtime.respondToPermission(agentId, requestId, { behavior, ...(message ? { message } : {}), ...(always ? { always } : {}), ...(suggestion !== undefined ? { suggestion } : {}) });
+          const { requestId, behavior, message, always, suggestion, answers } = mine(p);
+          await (await deps.services()).runtime.respondToPermission(agentId, requestId, {
+            behavior,
+            ...(message ? { message } : {}),
+            ...(always ? { always } : {}),
+            ...(suggestion !== undefined ? { suggestion } : {}),
+            ...(answers ? { answers } : {}),
+          });
           return {};
         },
         chatSetMode: async (p) => {
@@ -299,6 +305,7 @@ export class ChatPanel implements vscode.Disposable {
         requestedAt: r.requestedAt,
         ...(r.suggestions?.length ? { suggestions: r.suggestions.map((s) => s.label) } : {}),
         ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.questions ? { questions: r.questions } : {}),
       })),
       ...(reason ? { inputDisabledReason: reason } : {}),
     };

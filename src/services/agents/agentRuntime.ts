@@ -24,7 +24,7 @@ import { windowGone } from './windowId';
 
 export type { Agent, AgentUsage } from './agentCatalog';
 export { compareVersions, MIN_TESTED_CLI_VERSION, PERMISSION_TOOLS } from './cliArgs';
-export type { PermissionAnswer, PermissionRequest, PermissionSuggestion } from './permissions';
+export type { PermissionAnswer, PermissionRequest, PermissionSuggestion, Question, QuestionOption } from './permissions';
 export type { UsageLimit, UsageLimits } from './usageLimits';
 
 export interface AgentRuntimeOptions {

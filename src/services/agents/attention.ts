@@ -1,4 +1,5 @@
 import type { Agent } from './agentRuntime';
+import { waitingReason } from './permissions';
 
 /** What a change of an agent asks of the user, if anything: the notifications and the status bar's "needs you". */
 export type Attention =
@@ -16,7 +17,7 @@ export function attentionFor(before: Agent | undefined, after: Agent): Attention
   if (!after.ownedByThisWindow) return undefined;
   const oldest = after.pendingPermissions[0];
   if (oldest && oldest.requestId !== before?.pendingPermissions[0]?.requestId) {
-    return { kind: 'permission', agentId: after.id, requestId: oldest.requestId, message: `${after.name} needs permission: ${oldest.summary}` };
+    return { kind: 'permission', agentId: after.id, requestId: oldest.requestId, message: `${after.name} ${waitingReason(oldest)}` };
   }
   if (before?.status !== 'running') return undefined;
   if (after.status === 'waiting' && !oldest) return { kind: 'waiting', agentId: after.id, message: `${after.name} is ${after.statusReason}.` };

@@ -171,6 +171,24 @@ const byType = {
   rate_limit_event: rateLimitEventLine,
 } as const;
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const DELTA_KEYS = ['type', 'text', 'thinking', 'partial_json'] as const;
+
+/**
+ * Whether a `stream_event` line is a plain content delta that `streamEventLine` accepts as it is:
+ * most of a stream's lines are these, and checking them by hand is several times cheaper than
+ * the schema. Anything else (or a delta of another shape) goes through the schema.
+ */
+function isPlainDelta(value: Record<string, unknown>): value is StreamEventLine {
+  const event = value.event;
+  if (!isObject(event) || event.type !== 'content_block_delta' || typeof event.index !== 'number') return false;
+  if (event.message !== undefined || event.content_block !== undefined || event.usage !== undefined) return false;
+  const delta = event.delta;
+  if (!isObject(delta) || DELTA_KEYS.some((k) => delta[k] !== undefined && typeof delta[k] !== 'string')) return false;
+  const parent = value.parent_tool_use_id;
+  return parent === undefined || parent === null || typeof parent === 'string';
+}
+
 /** Parses one stdout line. Never throws: what cannot be understood comes back as `invalid` with why. */
 export function parseCliLine(text: string): CliLine {
   let value: unknown;
@@ -183,6 +201,7 @@ export function parseCliLine(text: string): CliLine {
     return { kind: 'invalid', reason: 'no "type"', text: text.slice(0, 200) };
   }
   const type = (value as { type: string }).type;
+  if (type === 'stream_event' && isPlainDelta(value as Record<string, unknown>)) return { kind: 'stream_event', line: value as StreamEventLine };
   const schema = (byType as Record<string, z.ZodType>)[type];
   if (!schema) return { kind: 'raw', type, value };
   const parsed = schema.safeParse(value);

@@ -27,7 +27,7 @@ export async function reconcileOrphans(
 ): Promise<{ ended: string[]; cleared: string[] }> {
   const ended: string[] = [];
   const cleared: string[] = [];
-  for (const agent of await store.agents.list({ includeDeleted: true })) {
+  for (const agent of await store.agents.list({ includeDeleted: true, withProcess: true })) {
     if (agent.pid === undefined || options.isLive(agent.id)) continue;
     const ownerLive =
       agent.ownerWindow !== undefined &&

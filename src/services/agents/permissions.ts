@@ -20,6 +20,55 @@ export interface PermissionRequest {
   suggestions?: PermissionSuggestion[];
   /** Why the CLI asks ("This command requires approval"), when it says. */
   reason?: string;
+  /** For the agent's questions (`AskUserQuestion`): what it asks; answered with `answers`. */
+  questions?: Question[];
+}
+
+/** One choice of a question. */
+export interface QuestionOption {
+  label: string;
+  description: string;
+  /** What the choice would look like (a mockup, code), when the agent gives one. */
+  preview?: string;
+}
+
+/** A question the agent asks the user (its `AskUserQuestion` tool), as the CLI sends it. */
+export interface Question {
+  /** The whole question; answers are keyed by it. */
+  question: string;
+  /** A short tag for it ("Library"). */
+  header: string;
+  /** Whether several choices may be taken. */
+  multiSelect: boolean;
+  /** 2–4 choices; any other answer is the user's own text ("Other"). */
+  options: QuestionOption[];
+}
+
+/** The tool through which the agent asks the user questions. */
+export const QUESTION_TOOL = 'AskUserQuestion';
+
+const MAX_ANSWER = 10_000;
+
+/** The questions of an `AskUserQuestion` request, or undefined when its input is not of that shape (then it is asked as a plain permission). */
+export function questionsOf(toolName: string, input: Record<string, unknown>): Question[] | undefined {
+  if (toolName !== QUESTION_TOOL || !Array.isArray(input.questions) || input.questions.length === 0) return undefined;
+  const questions: Question[] = [];
+  for (const raw of input.questions as unknown[]) {
+    const q = raw as { question?: unknown; header?: unknown; multiSelect?: unknown; options?: unknown };
+    if (!q || typeof q.question !== 'string' || !q.question.trim() || !Array.isArray(q.options) || q.options.length === 0) return undefined;
+    const options: QuestionOption[] = [];
+    for (const o of q.options as unknown[]) {
+      const option = o as { label?: unknown; description?: unknown; preview?: unknown };
+      if (!option || typeof option.label !== 'string' || !option.label.trim()) return undefined;
+      options.push({
+        label: option.label,
+        description: typeof option.description === 'string' ? option.description : '',
+        ...(typeof option.preview === 'string' && option.preview ? { preview: option.preview } : {}),
+      });
+    }
+    questions.push({ question: q.question, header: typeof q.header === 'string' ? q.header : '', multiSelect: q.multiSelect === true, options });
+  }
+  return questions;
 }
 
 /** The user's answer to a permission request. */
@@ -31,6 +80,43 @@ export interface PermissionAnswer {
   always?: boolean;
   /** Allow, and add the rule of `suggestions[suggestion]` as the CLI offered it. */
   suggestion?: number;
+  /**
+   * For a request with `questions`: the answer to each, keyed by its question text: a choice's
+   * label, or the user's own words; for a multiple-choice question, a list of them.
+   */
+  answers?: Record<string, string | readonly string[]>;
+}
+
+/** One line for a question request: its first question, and how many more follow. */
+export function questionSummary(questions: readonly Question[]): string {
+  const first = questions[0]!.question.split('\n')[0]!.trim();
+  const line = first.length > 100 ? `${first.slice(0, 99)}…` : first;
+  return questions.length > 1 ? `${line} (and ${questions.length - 1} more)` : line;
+}
+
+/** The reason an agent waits for the oldest of its requests: "needs permission: Write a.ts", or "asks: Which database?". */
+export function waitingReason(request: PermissionRequest): string {
+  return request.questions ? `asks: ${request.summary}` : `needs permission: ${request.summary}`;
+}
+
+/** The answers the CLI takes (question → text; several choices comma-separated), checked against what was asked. */
+function answersFor(questions: readonly Question[], given: Record<string, string | readonly string[]> | undefined): Record<string, string> {
+  const asked = questions.map((q) => `"${q.question}"`).join(', ');
+  if (!given || typeof given !== 'object') throw new ClaudeManagerError('INVALID_INPUT', `The agent asks ${asked}: allow with an answer to each question (answers), or deny.`);
+  const known = new Set(questions.map((q) => q.question));
+  const stray = Object.keys(given).find((k) => !known.has(k));
+  if (stray !== undefined) throw new ClaudeManagerError('INVALID_INPUT', `The agent did not ask "${stray}"; it asks ${asked}.`);
+  const out: Record<string, string> = {};
+  for (const q of questions) {
+    const value = given[q.question];
+    const parts = (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []).map((v) => (typeof v === 'string' ? v.trim() : ''));
+    if (parts.length === 0 || parts.some((p) => !p)) throw new ClaudeManagerError('INVALID_INPUT', `No answer to "${q.question}": choose ${q.options.map((o) => `"${o.label}"`).join(' or ')}, or give your own.`);
+    if (parts.length > 1 && !q.multiSelect) throw new ClaudeManagerError('INVALID_INPUT', `"${q.question}" takes one answer, not ${parts.length}.`);
+    const text = parts.join(', ');
+    if (text.length > MAX_ANSWER) throw new ClaudeManagerError('INVALID_INPUT', `The answer to "${q.question}" is longer than ${MAX_ANSWER} characters.`);
+    out[q.question] = text;
+  }
+  return out;
 }
 
 const WHERE: Record<string, string> = {
@@ -73,7 +159,12 @@ export function describeSuggestion(value: unknown): string | undefined {
 
 /** The `control_response` body for an answer (`input`, as the CLI sent it, is echoed as it expects). */
 export function permissionResponse(request: PermissionRequest, answer: PermissionAnswer, input: Record<string, unknown> = request.input): Record<string, unknown> {
-  if (answer.behavior === 'deny') return { behavior: 'deny', message: answer.message?.trim() || 'The user denied this.' };
+  if (answer.behavior === 'deny') return { behavior: 'deny', message: answer.message?.trim() || (request.questions ? 'The user chose not to answer.' : 'The user denied this.') };
+  if (request.questions) {
+    if (answer.suggestion !== undefined || answer.always) throw new ClaudeManagerError('INVALID_INPUT', 'A question is answered, not allowed for good: give answers.');
+    return { behavior: 'allow', updatedInput: { ...input, answers: answersFor(request.questions, answer.answers) } };
+  }
+  if (answer.answers !== undefined) throw new ClaudeManagerError('INVALID_INPUT', `The request for ${request.summary} asks no question: allow or deny it.`);
   if (answer.suggestion !== undefined) {
     const chosen = request.suggestions?.[answer.suggestion];
     if (!chosen) {

@@ -5,7 +5,7 @@ import type { UsageEntry as LedgerEntry } from '../storage/usageRepository';
 import type { AgentStatus } from '../storage/records';
 import { versionWarning } from './cliArgs';
 import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, RateLimitEventLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
-import { describeSuggestion, type PermissionRequest } from './permissions';
+import { describeSuggestion, type PermissionRequest, questionsOf, questionSummary, waitingReason } from './permissions';
 import { summarizeTool } from './toolSummary';
 
 /** One API message's usage as far as it is known (the ledger's entry without where it belongs): the ledger keeps the latest of each. */
@@ -207,18 +207,20 @@ export class StreamTranslator {
       const label = describeSuggestion(value);
       return label ? [{ label, value }] : [];
     });
+    const questions = questionsOf(toolName, input);
     const pending: PermissionRequest = {
       requestId: request.request_id,
       toolName,
       input,
-      summary: summarizeTool(toolName, input, this.options.cwd),
+      summary: questions ? questionSummary(questions) : summarizeTool(toolName, input, this.options.cwd),
       requestedAt: this.now(),
-      ...(suggestions.length ? { suggestions } : {}),
+      ...(suggestions.length && !questions ? { suggestions } : {}),
       ...(typeof r.decision_reason === 'string' && r.decision_reason ? { reason: r.decision_reason } : {}),
+      ...(questions ? { questions } : {}),
     };
     this.pending.push(pending);
     if (r.tool_use_id) this.requestToolUse.set(request.request_id, r.tool_use_id);
-    this.status('waiting', `needs permission: ${this.pending[0]!.summary}`);
+    this.status('waiting', waitingReason(this.pending[0]!));
     this.out.push({ kind: 'permission', request: pending });
     return this.flush();
   }
@@ -240,8 +242,8 @@ export class StreamTranslator {
 
   /** The status once an answer was sent: the next pending request, or the tool running, or thinking. */
   answered(request: PermissionRequest, behavior: 'allow' | 'deny'): TranslatorEffect[] {
-    if (this.pending.length) this.status('waiting', `needs permission: ${this.pending[0]!.summary}`);
-    else this.status('running', behavior === 'allow' ? `running ${request.summary}` : 'thinking');
+    if (this.pending.length) this.status('waiting', waitingReason(this.pending[0]!));
+    else this.status('running', behavior === 'allow' && !request.questions ? `running ${request.summary}` : 'thinking');
     return this.flush();
   }
 

@@ -30,6 +30,10 @@ export function summarizeTool(toolName: string, input: Record<string, unknown> |
       return str('description') ? `Task: ${oneLine(str('description')!, 60)}` : toolName;
     case 'ExitPlanMode':
       return 'present the plan';
+    case 'AskUserQuestion': {
+      const first = Array.isArray(input?.questions) ? (input.questions[0] as { question?: unknown } | undefined)?.question : undefined;
+      return typeof first === 'string' && first.trim() ? `ask: ${oneLine(first)}` : toolName;
+    }
     default:
       return toolName;
   }

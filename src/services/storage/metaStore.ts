@@ -359,7 +359,15 @@ export class MetaStore {
     try {
       statement.bind(params);
       const rows: Row[] = [];
-      while (statement.step()) rows.push(statement.getAsObject() as Row);
+      // The column names once, not per row (getAsObject reads them from the engine for every row
+      // and builds each object from entries, which cost ~0.25 ms a row of the agents table).
+      const names = statement.getColumnNames();
+      while (statement.step()) {
+        const values = statement.get();
+        const row: Row = {};
+        for (let i = 0; i < names.length; i++) row[names[i]!] = values[i] as Cell;
+        rows.push(row);
+      }
       return rows;
     } finally {
       statement.free();

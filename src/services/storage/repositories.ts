@@ -199,9 +199,11 @@ export class AgentsRepository {
     return parseRows(agentRow, this.meta.query(`SELECT * FROM agents ${where}`, params), 'agent');
   }
 
-  list(filter: { worktreeId?: string; includeDeleted?: boolean } = {}): AgentRecord[] {
+  /** `withProcess`: only those recorded with a process (a pid), which are few however many agents there are. */
+  list(filter: { worktreeId?: string; includeDeleted?: boolean; withProcess?: boolean } = {}): AgentRecord[] {
     const clauses: string[] = [];
     const params: SqlValue[] = [];
+    if (filter.withProcess) clauses.push('pid IS NOT NULL');
     if (filter.worktreeId) {
       clauses.push('worktree_id = ?');
       params.push(filter.worktreeId);

@@ -128,6 +128,12 @@ export class WorkspaceService {
    * `discovered`: found by the editor, not asked for; skipped if the user removed it before.
    */
   async createWorkspace(input: { path: string; name?: string }, options: { discovered?: boolean } = {}): Promise<WorkspaceRecord | undefined> {
+    if (options.discovered) {
+      // The editor's repositories at every start: one already stored (as the repository or one of
+      // its worktrees) is known without running git.
+      const known = await this.storedAt(await real(input.path));
+      if (known) return known;
+    }
     const info = await this.git.repository(input.path);
     const mainPath = await real(info.mainPath);
     const existing = await this.store.workspaces.findByPath(mainPath);
@@ -140,6 +146,14 @@ export class WorkspaceService {
     await this.sync(workspace.id);
     await this.workspacesChanged();
     return this.store.workspaces.get(workspace.id);
+  }
+
+  /** The stored repository whose folder, or one of whose worktrees' folders, is `path`. */
+  private async storedAt(path: string): Promise<WorkspaceRecord | undefined> {
+    const workspace = await this.store.workspaces.findByPath(path);
+    if (workspace) return workspace;
+    const worktree = await this.store.worktrees.findByPath(path);
+    return worktree ? this.store.workspaces.get(worktree.workspaceId) : undefined;
   }
 
   private async forgotten(): Promise<string[]> {

@@ -5,6 +5,7 @@ import { Composer } from './composer';
 import { Conversation } from './conversation';
 import { Header } from './header';
 import { PermissionCard, PlanCard } from './messages';
+import { QuestionCard } from './questionCard';
 
 /** The user's messages of a page (newest first), for Up to recall. */
 function sentOf(messages: readonly ChatMessage[]): string[] {
@@ -109,7 +110,9 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         )}
       </Conversation>
       {agent.pendingPermissions.map((request) =>
-        request.toolName === 'ExitPlanMode' ? (
+        request.questions ? (
+          <QuestionCard key={request.requestId} request={request} onAnswer={(answer) => answered(client.request('chatRespond', { agentId, requestId: request.requestId, ...answer }))} />
+        ) : request.toolName === 'ExitPlanMode' ? (
           <PlanCard
             key={request.requestId}
             request={request}

@@ -2,10 +2,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatAgent, ChatMessage } from '../protocol';
 import { renderMarkdown } from './markdown';
 
-type Permission = ChatAgent['pendingPermissions'][number];
+export type Permission = ChatAgent['pendingPermissions'][number];
 
 /** Whether an answer is on its way (its buttons are off meanwhile), and how to send one. */
-function useBusy(): [boolean, (action: () => Promise<void>) => void] {
+export function useBusy(): [boolean, (action: () => Promise<void>) => void] {
   const [busy, setBusy] = useState(false);
   const run = (action: () => Promise<void>) => {
     setBusy(true);
@@ -114,7 +114,7 @@ export function MessageView({ message, onCopy, onOpenDiff }: { message: ChatMess
  * takes focus when drawn (`autofocus` does not apply to an element inserted once something has
  * focus), Enter sends it, Escape or Cancel goes back.
  */
-function ReplyForm(props: { label: string; submit: string; required?: boolean; busy: boolean; onSubmit: (text: string) => void; onCancel: () => void }) {
+export function ReplyForm(props: { label: string; submit: string; required?: boolean; busy: boolean; onSubmit: (text: string) => void; onCancel: () => void }) {
   const [text, setText] = useState('');
   const box = useRef<HTMLInputElement>(null);
   useEffect(() => box.current?.focus(), []);

@@ -22,6 +22,27 @@ const agentId = z.string().check(z.regex(/^ag_[0-9a-z]{1,64}$/));
 const agentStatus = z.enum(['running', 'waiting', 'error', 'finished']);
 const agentMode = z.enum(['regular', 'plan', 'auto']);
 
+/** One line of a diff: ' ' in both, '-' only in the file now, '+' only in what the tool would leave. */
+const diffLine = z.strictObject({ kind: z.enum([' ', '+', '-']), text: z.string(), noEol: z.optional(z.literal(true)) });
+
+/**
+ * The change a Write, Edit or MultiEdit would make to its file (`path`, relative to the worktree
+ * when inside it): the first lines of its hunks (`more` lines left out, for Open Diff), or why it
+ * is not shown (`fails`: the CLI will refuse the call).
+ */
+const chatChange = z.union([
+  z.strictObject({ path: z.string(), problem: z.string(), fails: z.boolean() }),
+  z.strictObject({
+    path: z.string(),
+    isNew: z.boolean(),
+    added: z.number(),
+    removed: z.number(),
+    hunks: z.array(z.strictObject({ oldStart: z.number(), newStart: z.number(), lines: z.array(diffLine) })),
+    more: z.number(),
+  }),
+]);
+export type ChatChange = z.infer<typeof chatChange>;
+
 /** A permission the CLI asks for (its `can_use_tool`), as the chat shows it. */
 const chatPermission = z.strictObject({
   requestId: z.string(),
@@ -33,6 +54,10 @@ const chatPermission = z.strictObject({
   suggestions: z.optional(z.array(z.string())),
   /** Why the CLI asks, when it says. */
   reason: z.optional(z.string()),
+  /** The folder the tool runs in: the agent's worktree. */
+  cwd: z.optional(z.string()),
+  /** For a file tool: the change it would make, as the file is now. */
+  change: z.optional(chatChange),
   /** The agent's questions (its AskUserQuestion tool), answered with `answers`. */
   questions: z.optional(
     z.array(
@@ -127,6 +152,8 @@ export const requestSchemas = {
   chatSetModel: { params: z.strictObject({ agentId, model: z.string().check(z.regex(/^[A-Za-z0-9][\w.[\]-]{0,99}$/)) }), result: empty },
   /** Opens VS Code's diff editor on the file a tool call changed, before and after. */
   chatOpenDiff: { params: z.strictObject({ agentId, messageId: text(200) }), result: empty },
+  /** Opens VS Code's diff editor on the file a waiting Write, Edit or MultiEdit asks to change: as it is now, and as the tool would leave it. */
+  chatOpenProposedDiff: { params: z.strictObject({ agentId, requestId: text(200) }), result: empty },
   /** Paths of the agent's worktree for an `@` completion, best match first. */
   chatFiles: { params: z.strictObject({ agentId, query: z.string().check(z.maxLength(500)) }), result: z.strictObject({ paths: z.array(z.string()) }) },
   /** Finds text in the whole conversation: the matching messages' ids, newest first, and how many match. */

@@ -2,11 +2,13 @@
 // "Allow and Don't Ask Again…" in the real editor: the CLI's own rule for the call (a Bash command
 // prefix) is what gets allowed, through the same runtime the API uses.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Agent, ClaudeManagerApi, ClaudeManagerExtension, PermissionRequest } from '../../src/extension/api/claudeManager';
+import type { ChatPanel } from '../../src/extension/webviews/chatPanels';
+import type { ChatOpened, HostMessageEnvelope } from '../../src/webview/protocol';
 import { findClaudeBinary } from '../helpers/claudeCli';
 import { MockAnthropicApi, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
 
@@ -71,6 +73,54 @@ suite('Permissions', () => {
     assert.equal(sent.length, 1);
     assert.match(sent[0]!, /\\"Which database should we use\?\\"=\\"SQLite\\"/);
     await api.agents.stop(agent.id);
+  });
+
+  test('a waiting Edit: the chat\'s card carries its diff, and Open Diff shows the file now and as the Edit would leave it', async () => {
+    const main = await mainWorktree();
+    const agent = await api.agents.create({ worktreeId: main.id, name: 'Reviewed', mode: 'regular' });
+    const notes = join(main.path, 'cm-review-notes.txt');
+    writeFileSync(notes, 'alpha\nbeta\ngamma\n');
+    mock.enqueue(
+      toolUseReply([{ name: 'Read', input: { file_path: notes } }]),
+      toolUseReply([{ name: 'Edit', input: { file_path: notes, old_string: 'beta', new_string: 'BETA' } }]),
+      textReply('not edited'),
+    );
+    // Anything else the CLI asks about (the Read, in some setups) is allowed.
+    const sub = (api.onDidRequestPermission as vscode.Event<{ agentId: string; request: PermissionRequest }>)((e) => {
+      if (e.agentId === agent.id && e.request.toolName !== 'Edit') void api.agents.respondToPermission(agent.id, e.request.requestId, { behavior: 'allow' });
+    });
+    const chat = await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: agent.id });
+    let id = 1;
+    const ask = async (method: string, params: Record<string, unknown>) => {
+      const response = (await chat.host.handleMessage({ kind: 'request', id: id++, method, params })) as HostMessageEnvelope;
+      if ('error' in response) throw new Error(`${method}: ${response.error.code} ${response.error.message}`);
+      return (response as { result: unknown }).result;
+    };
+    try {
+      const asking = agentWhen(agent.id, (a) => a.pendingPermissions.some((r) => r.toolName === 'Edit'));
+      await api.agents.start(agent.id, { initialPrompt: 'make beta loud' });
+      const requestId = (await asking).pendingPermissions.find((r) => r.toolName === 'Edit')!.requestId;
+      const opened: ChatOpened = await chat.opened();
+      const permission = opened.agent.pendingPermissions.find((r) => r.requestId === requestId);
+      assert.deepEqual(permission?.change, { path: 'cm-review-notes.txt', isNew: false, added: 1, removed: 1, more: 0, hunks: [{ oldStart: 1, newStart: 1, lines: [{ kind: ' ', text: 'alpha' }, { kind: '-', text: 'beta' }, { kind: '+', text: 'BETA' }, { kind: ' ', text: 'gamma' }] }] });
+      assert.equal(permission?.cwd, main.path);
+      await ask('chatOpenProposedDiff', { agentId: agent.id, requestId });
+      const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.label === 'cm-review-notes.txt (proposed by Reviewed)');
+      assert.ok(tab, `the diff editor: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
+      const input = tab.input as vscode.TabInputTextDiff;
+      assert.equal((await vscode.workspace.openTextDocument(input.original)).getText(), 'alpha\nbeta\ngamma\n');
+      assert.equal((await vscode.workspace.openTextDocument(input.modified)).getText(), 'alpha\nBETA\ngamma\n');
+      await vscode.window.tabGroups.close(tab);
+      await assert.rejects(ask('chatOpenProposedDiff', { agentId: agent.id, requestId: 'no-such-request' }), /No permission request no-such-request is waiting/);
+      const done = agentWhen(agent.id, (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message');
+      await ask('chatRespond', { agentId: agent.id, requestId, behavior: 'deny' });
+      await done;
+    } finally {
+      sub.dispose();
+      chat.panel.dispose();
+      await api.agents.stop(agent.id).catch(() => undefined);
+      rmSync(notes, { force: true });
+    }
   });
 
   test('"Allow and Don\'t Ask Again…" adds the rule the CLI offered: the same command prefix then runs unasked', async () => {

@@ -91,6 +91,30 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     assert.equal((await store.sessions.latest(agent.id))?.id, started.sessionId);
   });
 
+  it('an agent created without a name takes one from its first message; a given name, and later messages, change nothing', async () => {
+    const unnamed = await store.agents.create({ worktreeId });
+    assert.match(unnamed.name, /^Agent \d+$/);
+    const named = await store.agents.create({ worktreeId, name: 'kept' });
+    api.enqueue(textReply('one'), textReply('two'), textReply('three'));
+    const renamed = until(unnamed.id, (a) => a.name !== unnamed.name, 'the new name');
+    const firstOver = until(unnamed.id, waitingForMessage, 'the first turn');
+    // Sent at once, as a person might: only the first names it.
+    await runtime.start(unnamed.id, { initialPrompt: '## Fix the **login** redirect after a session expires, please\nmore detail' });
+    const second = runtime.sendMessage(unnamed.id, 'And add a test');
+    assert.equal((await renamed).name, 'Fix the login redirect after a session…');
+    await firstOver;
+    await second;
+    const keptOver = until(named.id, waitingForMessage, 'the named agent\'s turn');
+    await runtime.start(named.id, { initialPrompt: 'Something else entirely' });
+    await keptOver;
+    await runtime.settled(unnamed.id);
+    await runtime.settled(named.id);
+    assert.equal((await runtime.get(unnamed.id)).name, 'Fix the login redirect after a session…');
+    assert.equal((await runtime.get(named.id)).name, 'kept');
+    await runtime.stop(unnamed.id);
+    await runtime.stop(named.id);
+  });
+
   it('adds a notice when the context fills past the threshold, and when the mode changes', async () => {
     const warned = new AgentRuntime({ store, logger: quiet, windowId: 'window-a', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }), contextWarningThreshold: () => 50 });
     const agent = await store.agents.create({ worktreeId, name: 'full', model: WINDOW_200K_MODEL });

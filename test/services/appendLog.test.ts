@@ -80,6 +80,23 @@ describe('AppendLog', () => {
     assert.equal(second.skipped, 1);
   });
 
+  it('reads the same lines whatever the chunk size: lines cut by a chunk, longer than a chunk, empty, torn', async () => {
+    const path = join(root(), 'chunks.log');
+    const records = Array.from({ length: 60 }, (_, i) => ({ i, text: 'x'.repeat((i * 37) % 300) }));
+    const text = `\n${records.map((r, n) => `${JSON.stringify(r)}\n${n % 7 === 0 ? '\n' : ''}`).join('')}{"i":`;
+    writeFileSync(path, text);
+    const whole = await readLog<{ i: number }>(path);
+    assert.deepEqual(whole.entries.map((e) => e.record.i), records.map((r) => r.i));
+    assert.equal(whole.next, text.length - '{"i":'.length);
+    for (const chunkSize of [1, 7, 64, 301, 4096]) {
+      const read = await readLog<{ i: number }>(path, 0, chunkSize);
+      assert.deepEqual(read.entries, whole.entries, `chunks of ${chunkSize}`);
+      assert.equal(read.next, whole.next, `chunks of ${chunkSize}`);
+      const from = whole.entries[10]!.offset;
+      assert.deepEqual((await readLog<{ i: number }>(path, from, chunkSize)).entries, whole.entries.slice(10), `from an offset, chunks of ${chunkSize}`);
+    }
+  });
+
   it('reads nothing, without failing, from a log that does not exist yet', async () => {
     assert.deepEqual(await readLog(join(root(), 'missing.log')), { entries: [], next: 0, skipped: 0 });
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ClaudeManagerError } from '../../src/services/errors';
 import { newId } from '../../src/services/ids';
-import { MessageStore, recordId, type StoredMessage } from '../../src/services/storage/messageStore';
+import { MessageIndex, MessageStore, recordId, type StoredMessage } from '../../src/services/storage/messageStore';
 import { suiteTempDir } from '../helpers/storage';
 
 function message(agentId: string, content: string, extra: Partial<StoredMessage> = {}): StoredMessage {
@@ -66,6 +66,54 @@ describe('MessageStore', () => {
     assert.deepEqual(page.messages.map((m) => m.content || m.toolName), ['after', 'Bash', 'before']);
     assert.deepEqual(page.messages[1], { ...tool, toolOutput: 'a.txt\nb.txt', isComplete: true });
     assert.equal(await store.count(agent), 3);
+    await store.close();
+  });
+
+  it('indexes many messages in insertion order, a later record of an id superseding the earlier in its place', () => {
+    const index = new MessageIndex();
+    const ids = Array.from({ length: 5000 }, (_, i) => `msg_${i}`);
+    let offset = 0;
+    for (const id of ids) {
+      index.set(id, offset, 100);
+      offset += 100;
+    }
+    // Newer versions of every third message, appended later, longer.
+    for (let i = 0; i < ids.length; i += 3) {
+      index.set(ids[i]!, offset, 250);
+      offset += 250;
+    }
+    assert.equal(index.size, ids.length);
+    assert.deepEqual([...index.ids()], ids);
+    for (let i = 0; i < ids.length; i++) {
+      assert.equal(index.idAt(i), ids[i]);
+      assert.equal(index.positionOf(ids[i]!), i);
+      const expected = i % 3 === 0 ? { offset: 500_000 + (i / 3) * 250, end: 500_000 + (i / 3) * 250 + 250 } : { offset: i * 100, end: i * 100 + 100 };
+      assert.deepEqual(index.placeAt(i), expected, ids[i]);
+      assert.equal(index.offsetOf(ids[i]!), expected.offset);
+    }
+    assert.equal(index.offsetOf('msg_unknown'), undefined);
+    assert.equal(index.positionOf('msg_unknown'), undefined);
+  });
+
+  it('pages thousands of messages with newer versions of some, each once, newest version, in insertion order', async () => {
+    const store = new MessageStore(root());
+    const agent = newId('ag');
+    const all = Array.from({ length: 3000 }, (_, i) => message(agent, `m${i} ${'y'.repeat(i % 400)}`));
+    await store.putMany(agent, all);
+    const edited = all.filter((_, i) => i % 5 === 0).map((m) => ({ ...m, content: `${m.content} (edited)` }));
+    await store.putMany(agent, edited);
+    assert.equal(await store.count(agent), all.length);
+    const seen: StoredMessage[] = [];
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await store.page(agent, { limit: 500, ...(cursor ? { before: cursor } : {}) });
+      seen.push(...page.messages);
+      cursor = page.nextCursor;
+    }
+    const expected = all.map((m, i) => (i % 5 === 0 ? { ...m, content: `${m.content} (edited)` } : m)).reverse();
+    assert.deepEqual(seen, expected);
+    const found = await store.search(agent, '(edited)', 10);
+    assert.equal(found.total, edited.length);
+    assert.deepEqual(found.ids, edited.slice(-10).map((m) => m.id).reverse());
     await store.close();
   });
 

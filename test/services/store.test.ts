@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ClaudeManagerError } from '../../src/services/errors';
@@ -155,6 +155,20 @@ describe('LocalStore housekeeping', () => {
       await store.close();
     }
     assert.deepEqual(failures, []);
+  });
+
+  it('fails to open when its migrations cannot be read, and leaves its files as they are (a damaged snapshot is not moved aside)', async () => {
+    const dir = join(root(), 'no-migrations');
+    const store = await LocalStore.open({ dir, wasmPath, migrationsDir, logger: quiet });
+    await seedWorktree(store);
+    await store.close();
+    writeFileSync(join(dir, 'meta.sqlite'), 'this is not a database');
+    const files = readdirSync(dir).sort();
+    await assert.rejects(
+      LocalStore.open({ dir, wasmPath, migrationsDir: join(root(), 'missing-migrations'), logger: quiet }),
+      code('STORAGE_FAILED', /The database migrations .*missing-migrations.* could not be read/),
+    );
+    assert.deepEqual(readdirSync(dir).sort(), files);
   });
 
   it('prunes agents archived before a cutoff, with their messages, and reports its size', async () => {

@@ -211,7 +211,7 @@ describe('a window on a git repository', () => {
     await page.keyboard.press('Enter');
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
     // The agent is listed twice while it waits: in the "Needs you" inbox at the top, and under its worktree.
-    const row = view.locator('.monaco-list-row', { hasText: 'Agent 1' }).last();
+    const row = view.locator('.monaco-list-row', { hasText: 'Say hello' }).last();
     // First at work, with a spinning icon and the reason...
     await row.locator('.label-description', { hasText: 'thinking' }).waitFor({ timeout: 60_000 });
     assert.ok(await row.locator('.codicon-loading').count(), 'the running icon');
@@ -221,13 +221,13 @@ describe('a window on a git repository', () => {
       await wb.screenshot('04-sidebar-agent-failed');
       throw new Error(`${(error as Error).message}; the view shows: ${(await view.locator('.monaco-list-row').allInnerTexts()).join(' | ')}; API requests: ${api.mainRequests.length}`);
     });
-    assert.match(await row.getAttribute('aria-label') ?? '', /Agent 1, waiting: waiting for your message/);
+    assert.match(await row.getAttribute('aria-label') ?? '', /Say hello, waiting: waiting for your message/);
     // New Agent… ends in the agent's chat, which shows the turn.
     const chat = webviewFrame(page);
     await chat.locator('[data-testid="assistant-message"]', { hasText: 'Hello from the journey' }).waitFor({ timeout: 30_000 });
     assert.match(await chat.locator('[data-testid="user-message"]').first().innerText(), /Say hello/);
     assert.match(await chat.locator('[data-testid="status"]').innerText(), /waiting: waiting for your message/);
-    assert.match(await page.locator('.tabs-container .tab.active').innerText(), /Agent 1 · waiting/);
+    assert.match(await page.locator('.tabs-container .tab.active').innerText(), /Say hello · waiting/);
     await wb.screenshot('04-chat-first-turn');
     assert.ok(await row.locator('.codicon-bell-dot').count(), 'the waiting icon');
     // The status bar counts it, with today's usage. No notification says the turn ended: the
@@ -235,7 +235,7 @@ describe('a window on a git repository', () => {
     const status = page.locator('[aria-label^="Claude Manager: 0 agents running, 1 waiting for you"]');
     await status.first().waitFor({ timeout: 10_000 });
     await page.waitForTimeout(1000);
-    assert.equal(await page.locator('.notification-toast', { hasText: 'Agent 1 is waiting for your message.' }).count(), 0, 'no notification for the chat in view');
+    assert.equal(await page.locator('.notification-toast', { hasText: 'Say hello is waiting for your message.' }).count(), 0, 'no notification for the chat in view');
     const inbox = view.locator('.monaco-list-row', { hasText: 'Needs you (1)' });
     await inbox.waitFor({ timeout: 10_000 });
     assert.equal(await view.locator('.monaco-list-row').first().innerText().then((t) => t.split('\n')[0]), 'Needs you (1)', 'pinned at the top');
@@ -260,7 +260,7 @@ describe('a window on a git repository', () => {
     const inbox = view.locator('.monaco-list-row', { hasText: 'Needs you (1)' });
     await inbox.waitFor({ timeout: 60_000 });
     // The inbox row comes right after the inbox node.
-    const asking = view.locator('.monaco-list-row', { hasText: 'Agent 2' }).first();
+    const asking = view.locator('.monaco-list-row', { hasText: 'Write the file' }).first();
     await asking.locator('.label-description', { hasText: 'needs permission: Write allowed-by-journey.txt' }).waitFor({ timeout: 30_000 });
     assert.ok(await asking.locator('.codicon-shield').count(), 'the permission icon');
     assert.match(await inbox.innerText(), /1 asking for permission/);
@@ -270,7 +270,7 @@ describe('a window on a git repository', () => {
     await clickRowAction(asking, 'Allow');
     await inbox.waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
     // The turn ends: the agent waits for its next message (back in the inbox as "waiting for your message").
-    const row = view.locator('.monaco-list-row', { hasText: 'Agent 2' }).last();
+    const row = view.locator('.monaco-list-row', { hasText: 'Write the file' }).last();
     await row.locator('.label-description', { hasText: 'waiting for your message' }).waitFor({ timeout: 60_000 });
     assert.equal(readFileSync(target, 'utf8'), 'written after Allow');
     assert.equal(api.mainRequests.length, 3, 'the tool call, then the turn after its result');
@@ -283,9 +283,9 @@ describe('a window on a git repository', () => {
     // With no chat in view, an agent that needs the user says so in a notification, whose
     // Open Chat brings its conversation back.
     await runFromPalette(page, 'View: Close All Editors');
-    const first = view.locator('.monaco-list-row', { hasText: 'Agent 1' }).last();
+    const first = view.locator('.monaco-list-row', { hasText: 'Say hello' }).last();
     await clickRowAction(first, 'Start Agent');
-    const toast = page.locator('.notification-toast', { hasText: 'Agent 1 is waiting for your message.' });
+    const toast = page.locator('.notification-toast', { hasText: 'Say hello is waiting for your message.' });
     await toast.waitFor({ timeout: 60_000 });
     await toast.locator('.monaco-button', { hasText: 'Open Chat' }).click();
     await webviewFrame(page).locator('[data-testid="assistant-message"]', { hasText: 'Hello from the journey' }).waitFor({ timeout: 30_000 });
@@ -317,7 +317,7 @@ describe('a window on a git repository', () => {
     assert.ok(text.includes('<svg onload='), 'an SVG payload is shown as text');
     assert.ok(text.includes("<scr<script>ipt>document.body.setAttribute('data-pwned','1')</scr</script>ipt>"), 'a split tag is shown whole');
     await wb.screenshot('06-chat-xss-inert');
-    await stopAndCloseChats(page, 'Agent 3');
+    await stopAndCloseChats(page, 'Show me the payloads');
   });
 
   it('shows the plan of an agent in plan mode in its chat; approving it lets the agent go on, asking before edits', async () => {
@@ -335,7 +335,7 @@ describe('a window on a git repository', () => {
     await card.waitFor({ state: 'detached', timeout: 10_000 });
     await chat.locator('[data-testid="status"]', { hasText: 'waiting for your message' }).waitFor({ timeout: 30_000 });
     assert.equal(await chat.getByLabel('Mode', { exact: true }).inputValue(), 'regular', 'edits now need approval');
-    await stopAndCloseChats(page, 'Agent 4');
+    await stopAndCloseChats(page, 'Plan the change');
   });
 
   it('denies a permission in the chat with a reason: the file is not written, the tool shows the denial, and the turn ends', async () => {
@@ -409,6 +409,55 @@ describe('a window on a git repository', () => {
     const said = typeof sent?.content === 'string' ? sent.content : contentText(sent?.content);
     assert.match(said, /"Which database should we use\?"="Postgres"/);
     assert.match(said, /"Which features do you want\?"="Search, Offline mode"/);
+    await stopAndCloseChats(page, agent);
+  });
+
+  it('reviews an Edit before allowing it: the card shows the diff, Open Diff shows the file as the Edit would leave it', async () => {
+    const page = wb.page;
+    const notes = join(repo.repo, 'review-journey.md');
+    writeFileSync(notes, '# Release notes\n\n- Faster start\n- Fewer clicks\n- Old wording here\n- Dark theme\n');
+    api.clearQueue();
+    api.enqueue(
+      toolUseReply([{ name: 'Read', input: { file_path: notes } }]),
+      toolUseReply([{ name: 'Edit', input: { file_path: notes, old_string: '- Old wording here\n', new_string: '- Clearer wording\n- Open Diff before allowing\n' } }]),
+      textReply('The notes read better now.'),
+    );
+    await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Reword the release notes');
+    const chat = webviewFrame(page);
+    // A Read may ask first, depending on the CLI's rules: allowed once.
+    const card = chat.locator('[data-testid="permission-card"]');
+    for (let asked = 0; ; asked++) {
+      await card.first().waitFor({ timeout: 60_000 });
+      if (/Allow Edit\?/.test(await card.first().innerText())) break;
+      assert.ok(asked < 2, `unexpected permission request: ${await card.first().innerText()}`);
+      await card.first().getByRole('button', { name: 'Allow once' }).click();
+      await card.first().waitFor({ state: 'detached', timeout: 30_000 });
+    }
+    // Named by then after its first message.
+    const agent = await chatAgentName(chat);
+    assert.equal(agent, 'Reword the release notes');
+    const preview = card.locator('[data-testid="change-preview"]');
+    await preview.waitFor({ timeout: 30_000 });
+    const lines = await preview.locator('.diff-line').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-kind')}${r.querySelector('.diff-text')?.textContent ?? ''}`));
+    assert.deepEqual(lines, [' ', ' - Faster start', ' - Fewer clicks', '-- Old wording here', '+- Clearer wording', '+- Open Diff before allowing', ' - Dark theme']);
+    assert.match(await preview.locator('.change-head').innerText(), /review-journey\.md[\s\S]*\+2[\s\S]*−1/);
+    assert.equal(readFileSync(notes, 'utf8').includes('Clearer wording'), false, 'nothing written before the answer');
+    await wb.screenshot('08-chat-permission-diff');
+    // Open Diff, before answering: the file now against what the Edit would leave.
+    await preview.getByRole('button', { name: 'Open Diff' }).click();
+    const tab = page.locator('.tabs-container .tab', { hasText: `review-journey.md (proposed by ${agent})` });
+    await tab.waitFor({ timeout: 30_000 });
+    const diff = page.locator('.monaco-diff-editor').first();
+    await diff.locator('.editor.original .view-lines', { hasText: 'Old wording here' }).waitFor({ timeout: 30_000 });
+    await diff.locator('.editor.modified .view-lines', { hasText: 'Open Diff before allowing' }).waitFor({ timeout: 30_000 });
+    await wb.screenshot('08-proposed-diff-editor');
+    await tab.click({ button: 'middle' });
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
+    // Allowed: the file is what the card showed.
+    await card.first().getByRole('button', { name: 'Allow once' }).click();
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'The notes read better now.' }).waitFor({ timeout: 60_000 });
+    assert.equal(readFileSync(notes, 'utf8'), '# Release notes\n\n- Faster start\n- Fewer clicks\n- Clearer wording\n- Open Diff before allowing\n- Dark theme\n');
     await stopAndCloseChats(page, agent);
   });
 
@@ -682,6 +731,10 @@ describe('a window on a git repository', () => {
   it('shows its log from the palette', async () => {
     await runFromPalette(wb.page, 'Claude Manager: Show Log');
     const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
+    // Its first lines: the log may be longer than the panel, which shows its end.
+    await output.filter({ hasText: 'Claude Manager' }).waitFor({ timeout: 15_000 });
+    await output.click();
+    await wb.page.keyboard.press('Control+Home');
     await output.filter({ hasText: 'activated in' }).waitFor({ timeout: 15_000 });
     // The editor draws spaces as non-breaking ones.
     const text = (await output.innerText()).replace(/\s/g, ' ');

@@ -3,8 +3,10 @@ import type { Agent } from '../../services/agents/agentRuntime';
 import { ClaudeManagerError } from '../../services/errors';
 import { FILE_TOOLS } from '../../services/agents/fileTools';
 import { rankPaths } from '../../services/agents/pathCompletion';
+import { previewOf, ProposedChanges } from '../../services/agents/proposedChange';
 import type { MessagePage, StoredMessage } from '../../services/storage/messageStore';
-import type { ChatAgent, ChatMessage, ChatOpened, RequestParams, RequestResult } from '../../webview/protocol';
+import type { ChatAgent, ChatChange, ChatMessage, ChatOpened, RequestParams, RequestResult } from '../../webview/protocol';
+import { ProposedDiffs } from '../commands/proposedDiffs';
 import type { Services } from '../services';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
 import { followPanel, WebviewHost } from './webviewHost';
@@ -75,11 +77,18 @@ export class ChatPanel implements vscode.Disposable {
   private fileChanges: Promise<FileChanges> | undefined;
   /** The worktree's files for `@` completions, and when they were listed. */
   private files: { at: number; paths: Promise<string[]> } | undefined;
+  /** The agent's worktree (it never changes for an agent). */
+  private worktree: Promise<string> | undefined;
+  /** The changes the waiting file tools would make, shown on their cards. */
+  private readonly proposed = new ProposedChanges(() => this.worktreePath());
+  /** The agent's changes for the webview, in the order they happened (each waits for its file tools' changes). */
+  private agentViews: Promise<void> = Promise.resolve();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
     readonly agentId: string,
     private readonly deps: ChatPanelsDeps,
+    private readonly diffs: ProposedDiffs,
   ) {
     const { context, log } = deps;
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'claude-manager.svg');
@@ -105,17 +114,25 @@ export class ChatPanel implements vscode.Disposable {
           await vscode.commands.executeCommand('claudeManager.openFileChange', { agentId: mine(p).agentId, messageId: p.messageId, beside: true });
           return {};
         },
+        chatOpenProposedDiff: async (p) => {
+          const services = await deps.services();
+          const agent = await services.runtime.get(mine(p).agentId);
+          const request = agent.pendingPermissions.find((r) => r.requestId === p.requestId);
+          if (!request) throw new ClaudeManagerError('NO_PENDING_PERMISSION', `No permission request ${p.requestId} is waiting for ${agent.name}: it was answered or withdrawn.`);
+          // Worked out afresh: the diff editor shows the file as it is at this moment.
+          const change = await this.proposed.get(request, { fresh: true });
+          if (!change) throw new ClaudeManagerError('INVALID_INPUT', `Open Diff shows a Write, Edit or MultiEdit; this request is for ${request.toolName}.`);
+          if ('problem' in change) throw new ClaudeManagerError('INVALID_INPUT', change.problem);
+          await this.diffs.open(agent, request.requestId, change);
+          return {};
+        },
         chatFiles: async (p) => {
           mine(p);
           // Listing the files runs git, which runs what the repository's settings name: not here.
           if (!vscode.workspace.isTrusted) return { paths: [] };
           const services = await deps.services();
           if (!this.files || Date.now() - this.files.at > FILES_TTL_MS) {
-            const paths = (async () => {
-              const agent = await services.runtime.get(agentId);
-              const worktree = await services.workspaces.getWorktree(agent.worktreeId);
-              return services.git.listFiles(worktree.path);
-            })();
+            const paths = this.worktreePath().then((path) => services.git.listFiles(path));
             this.files = { at: Date.now(), paths };
             paths.catch(() => (this.files = undefined));
           }
@@ -229,7 +246,11 @@ export class ChatPanel implements vscode.Disposable {
         services.runtime.onDidChangeAgent((a) => {
           if (a.id !== this.agentId) return;
           this.title(a);
-          this.host.notify('chatAgent', this.view(services, a));
+          const view = this.view(services, a);
+          this.agentViews = this.agentViews.then(async () => {
+            const shown = await view;
+            if (!this.disposed) this.host.notify('chatAgent', shown);
+          });
         }),
         services.runtime.onDidReceiveMessage((e) => {
           if (e.agentId !== this.agentId) return;
@@ -276,8 +297,39 @@ export class ChatPanel implements vscode.Disposable {
     this.panel.title = `${agent.name} · ${agent.status}`;
   }
 
+  /** The agent's worktree, looked up once. */
+  private worktreePath(): Promise<string> {
+    if (!this.worktree) {
+      this.worktree = this.deps.services().then(async (services) => (await services.workspaces.getWorktree((await services.runtime.get(this.agentId)).worktreeId)).path);
+      this.worktree.catch(() => (this.worktree = undefined));
+    }
+    return this.worktree;
+  }
+
+  /**
+   * The change each waiting file tool would make, for its card; a request whose change cannot be
+   * worked out is shown without one. Worked out again only when its file changed (see `ProposedChanges`).
+   */
+  private async changesOf(requests: Agent['pendingPermissions']): Promise<Map<string, ChatChange>> {
+    this.proposed.retain(requests.map((r) => r.requestId));
+    const out = new Map<string, ChatChange>();
+    await Promise.all(
+      requests.map(async (r) => {
+        try {
+          const change = await this.proposed.get(r);
+          if (change) out.set(r.requestId, previewOf(change));
+        } catch (error) {
+          this.deps.log.warn(`Chat ${this.agentId}: the change of ${r.summary} could not be worked out: ${(error as Error).message}`);
+        }
+      }),
+    );
+    return out;
+  }
+
   /** What the chat shows of its agent, with why it cannot take a message now (if it cannot). */
-  private view(services: Services, a: Agent): ChatAgent {
+  private async view(services: Services, a: Agent): Promise<ChatAgent> {
+    const changes = await this.changesOf(a.pendingPermissions);
+    const cwd = a.pendingPermissions.length ? await this.worktreePath().catch(() => undefined) : undefined;
     const reason = !a.ownedByThisWindow
       ? 'It runs in another window: chat with it there.'
       : services.runtime.inTerminal(a.id)
@@ -305,6 +357,8 @@ export class ChatPanel implements vscode.Disposable {
         requestedAt: r.requestedAt,
         ...(r.suggestions?.length ? { suggestions: r.suggestions.map((s) => s.label) } : {}),
         ...(r.reason ? { reason: r.reason } : {}),
+        ...(cwd ? { cwd } : {}),
+        ...(changes.has(r.requestId) ? { change: changes.get(r.requestId)! } : {}),
         ...(r.questions ? { questions: r.questions } : {}),
       })),
       ...(reason ? { inputDisabledReason: reason } : {}),
@@ -322,7 +376,7 @@ export class ChatPanel implements vscode.Disposable {
     const agent = await services.runtime.get(agentId);
     const commands = (session?.data as { slashCommands?: unknown } | undefined)?.slashCommands;
     return {
-      agent: this.view(services, agent),
+      agent: await this.view(services, agent),
       page: chatPageOf(page, changes),
       slashCommands: Array.isArray(commands) ? commands.filter((c): c is string => typeof c === 'string') : [],
       contextWarningThreshold: services.runtime.contextWarningThreshold(),
@@ -355,9 +409,12 @@ export class ChatPanels implements vscode.Disposable {
   /** Panels being made: a second open of the same agent meanwhile (a double click) gets the same one. */
   private readonly opening = new Map<string, Promise<ChatPanel>>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** The diffs of waiting file tools that the panels open. */
+  private readonly diffs = new ProposedDiffs();
 
   constructor(private readonly deps: ChatPanelsDeps) {
     this.disposables.push(
+      this.diffs,
       vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
           const agentId = (state as { agentId?: unknown } | undefined)?.agentId;
@@ -409,7 +466,7 @@ export class ChatPanels implements vscode.Disposable {
   }
 
   private adopt(panel: vscode.WebviewPanel, agentId: string): ChatPanel {
-    const chat = new ChatPanel(panel, agentId, this.deps);
+    const chat = new ChatPanel(panel, agentId, this.deps, this.diffs);
     this.panels.set(agentId, chat);
     chat.onDidDispose(() => {
       if (this.panels.get(agentId) === chat) this.panels.delete(agentId);

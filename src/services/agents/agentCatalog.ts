@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ClaudeManagerError } from '../errors';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
+import { nameFromFirstMessage } from './agentName';
 import type { FileChange, FileSnapshots } from './fileSnapshots';
 import type { PermissionRequest } from './permissions';
 
@@ -38,6 +39,21 @@ export class AgentCatalog {
     private readonly live: (id: string) => { readonly pending: readonly PermissionRequest[] } | undefined,
     private readonly emit: (agent: Agent) => void,
   ) {}
+
+  /** Agents whose first message was seen here: named from it at most once. */
+  private readonly named = new Set<string>();
+
+  /**
+   * An agent created without a name takes one from its first message, once, announced (see
+   * `nameFromFirstMessage`). Called before the message is delivered; never fails the message.
+   */
+  nameFromFirstMessage(id: string, content: string, logger: { warn(message: string): void }): void {
+    if (this.named.has(id)) return;
+    this.named.add(id);
+    void nameFromFirstMessage(this.store, id, content)
+      .then((named) => (named ? this.announce(id) : undefined))
+      .catch((error: unknown) => logger.warn(`Agent ${id}: naming it from its first message failed: ${(error as Error).message}`));
+  }
 
   async get(id: string): Promise<Agent> {
     // Both asked at once: this is on the path of every status change.

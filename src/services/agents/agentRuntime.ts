@@ -288,6 +288,7 @@ export class AgentRuntime {
 
   /** Accepts a message for delivery in order (see `MessageDelivery`). */
   private accept(id: string, content: string): Promise<{ messageId: string }> {
+    this.catalog.nameFromFirstMessage(id, content, this.options.logger);
     const live = () => this.live.get(id);
     return this.delivery.accept(id, content, {
       ready: () => Boolean(live()?.process.alive && live()?.ready),

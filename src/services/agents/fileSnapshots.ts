@@ -47,13 +47,14 @@ function within(root: string, path: string): boolean {
 /**
  * The real path of `path` (symbolic links resolved), refused unless it lies inside `root`. A file
  * that does not exist yet (a Write that creates it) is placed by its nearest existing folder.
+ * `outcome` ends the refusals' messages: what the caller does not do with the file.
  */
-async function realPathWithin(root: string, path: string): Promise<string> {
+export async function realPathWithin(root: string, path: string, outcome = 'no copy of it is kept'): Promise<string> {
   let realRoot: string;
   try {
     realRoot = await realpath(root);
   } catch (error) {
-    throw new ClaudeManagerError('NOT_FOUND', `The agent's worktree ${root} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): no copy of ${path} is kept.`);
+    throw new ClaudeManagerError('NOT_FOUND', `The agent's worktree ${root} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${path} is not read, ${outcome}.`);
   }
   let real: string | undefined;
   const missing: string[] = [];
@@ -63,23 +64,29 @@ async function realPathWithin(root: string, path: string): Promise<string> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(at) === at) {
-        throw new ClaudeManagerError('INVALID_INPUT', `${path} cannot be resolved (${code ?? (error as Error).message}): no copy of it is kept.`);
+        throw new ClaudeManagerError('INVALID_INPUT', `${path} cannot be resolved (${code ?? (error as Error).message}): ${outcome}.`);
       }
       const name = basename(at);
       // Below a folder that does not exist, ".." would be resolved by name, not by the file system.
-      if (name === '..' || name === '.') throw new ClaudeManagerError('INVALID_INPUT', `${path} cannot be resolved: no copy of it is kept.`);
+      if (name === '..' || name === '.') throw new ClaudeManagerError('INVALID_INPUT', `${path} cannot be resolved: ${outcome}.`);
       missing.unshift(name);
     }
   }
   if (!within(realRoot, real)) {
-    throw new ClaudeManagerError('INVALID_INPUT', `${path} is outside the agent's worktree ${realRoot}${real !== resolve(path) ? ` (it leads to ${real})` : ''}: no copy of it is kept.`);
+    throw new ClaudeManagerError('INVALID_INPUT', `${path} is outside the agent's worktree ${realRoot}${real !== resolve(path) ? ` (it leads to ${real})` : ''}: ${outcome}.`);
   }
   return real;
 }
 
-async function readSide(root: string, path: string): Promise<SnapshotSide> {
+/**
+ * The file at `path` as it is now: its text, "absent", or "unavailable" with why (not a file,
+ * larger than `maxBytes`, binary). Refused (INVALID_INPUT, ending with `outcome`) when it is not
+ * inside `root`, symbolic links resolved, also when a link is swapped in while it is opened.
+ */
+export async function readSide(root: string, path: string, options: { maxBytes?: number; outcome?: string } = {}): Promise<SnapshotSide> {
+  const maxBytes = options.maxBytes ?? MAX_SNAPSHOT_BYTES;
   const at = new Date().toISOString();
-  const real = await realPathWithin(root, path);
+  const real = await realPathWithin(root, path, options.outcome);
   // Looked at before it is opened: opening a named pipe would wait for a writer, and the CLI
   // waits for this read.
   try {
@@ -102,12 +109,12 @@ async function readSide(root: string, path: string): Promise<SnapshotSide> {
     if (!opened.isFile()) return { state: 'unavailable', reason: 'it is not a file', at };
     // A folder of the path swapped for a link between the check and the open would have opened
     // another file: what was opened must still be what the path, resolved again, names.
-    const again = await realPathWithin(root, path);
+    const again = await realPathWithin(root, path, options.outcome);
     const named = await stat(again).catch(() => undefined);
     if (!named || named.ino !== opened.ino || named.dev !== opened.dev) {
-      throw new ClaudeManagerError('INVALID_INPUT', `${path} changed while it was read (a link was swapped?): no copy of it is kept.`);
+      throw new ClaudeManagerError('INVALID_INPUT', `${path} changed while it was read (a link was swapped?): ${options.outcome ?? 'no copy of it is kept'}.`);
     }
-    if (opened.size > MAX_SNAPSHOT_BYTES) return { state: 'unavailable', reason: `it is larger than ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MB`, at };
+    if (opened.size > maxBytes) return { state: 'unavailable', reason: `it is larger than ${+(maxBytes / 1024 / 1024).toFixed(2)} MB`, at };
     const bytes = await handle.readFile();
     if (bytes.includes(0)) return { state: 'unavailable', reason: 'it is binary', at };
     return { state: 'file', content: bytes.toString('utf8'), at };

@@ -165,22 +165,32 @@ export async function scanLog(
   }
   try {
     const size = (await handle.stat()).size;
+    // One buffer for the whole read, reused chunk after chunk (a fresh one per chunk left the
+    // process's memory larger after indexing a long log). A line cut by a chunk's end is moved to
+    // the buffer's start and completed by the next read; a line longer than the buffer grows it.
+    let buffer = Buffer.allocUnsafe(Math.max(1, Math.min(chunkSize, size - from)));
+    let kept = 0;
     let position = from;
-    let carry = Buffer.alloc(0);
     let lineStart = from;
     while (position < size) {
-      const length = Math.min(chunkSize, size - position);
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, position);
+      if (kept === buffer.length) {
+        const larger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(larger, 0, 0, kept);
+        buffer = larger;
+      }
+      const { bytesRead } = await handle.read(buffer, kept, Math.min(buffer.length - kept, size - position), position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      const data = carry.length ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      const data = buffer.subarray(0, kept + bytesRead);
       let start = 0;
-      for (let i = data.indexOf(NEWLINE); i !== -1; i = data.indexOf(NEWLINE, start)) {
+      // The kept bytes hold no newline: the search starts after them.
+      for (let i = data.indexOf(NEWLINE, kept); i !== -1; i = data.indexOf(NEWLINE, start)) {
         if (i > start) onLine(data, start, i, lineStart);
         lineStart += i - start + 1;
         start = i + 1;
       }
-      carry = Buffer.from(data.subarray(start));
+      kept = data.length - start;
+      data.copy(buffer, 0, start);
     }
     return { next: lineStart };
   } finally {

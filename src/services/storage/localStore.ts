@@ -59,9 +59,13 @@ export class LocalStore {
   }
 
   static async open(options: LocalStoreOptions): Promise<LocalStore> {
-    // The engine compiles while the migrations and the snapshot are read.
+    // The engine compiles, and the migrations are read, while the snapshot is read.
     const engine = options.sql ? Promise.resolve(options.sql) : loadSqlJs(options.wasmPath);
-    const migrations = await readMigrations(options.migrationsDir);
+    const migrations = readMigrations(options.migrationsDir);
+    // Awaited by the open; marked handled here so that a failure of one while the open fails on
+    // the other is not also reported as unhandled.
+    engine.catch(() => undefined);
+    migrations.catch(() => undefined);
     const now = options.now ?? (() => new Date().toISOString());
     const meta = await MetaStore.open({
       dir: options.dir,

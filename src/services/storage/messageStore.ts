@@ -1,25 +1,40 @@
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as z from 'zod';
 import { ClaudeManagerError } from '../errors';
 import { AppendLog, scanLog } from './appendLog';
+import { boolean, type Check, decode, Failure, fields, int, matching, oneOf, optional, record, string } from './decode';
 
 /** A message as the API describes it (docs: API.md, Message). */
-export const messageSchema = z.object({
-  id: z.string().regex(/^msg_[A-Za-z0-9_-]+$/),
-  agentId: z.string().regex(/^ag_[A-Za-z0-9_-]+$/),
-  role: z.enum(['user', 'assistant', 'system', 'tool']),
-  kind: z.enum(['text', 'thinking', 'tool', 'notice']),
-  content: z.string(),
-  tokenCount: z.number().int().nonnegative().optional(),
-  toolName: z.string().optional(),
-  toolInput: z.record(z.string(), z.unknown()).optional(),
-  toolOutput: z.string().optional(),
-  isError: z.boolean().optional(),
-  isComplete: z.boolean(),
-  createdAt: z.string(),
+export interface StoredMessage {
+  id: string;
+  agentId: string;
+  role: 'user' | 'assistant' | 'system' | 'tool';
+  kind: 'text' | 'thinking' | 'tool' | 'notice';
+  content: string;
+  tokenCount?: number | undefined;
+  toolName?: string | undefined;
+  toolInput?: Record<string, unknown> | undefined;
+  toolOutput?: string | undefined;
+  isError?: boolean | undefined;
+  isComplete: boolean;
+  createdAt: string;
+}
+
+/** Checks a message, as a new object of its known fields only. */
+export const messageCheck: Check<StoredMessage> = fields<StoredMessage>({
+  id: matching(/^msg_[A-Za-z0-9_-]+$/),
+  agentId: matching(/^ag_[A-Za-z0-9_-]+$/),
+  role: oneOf(['user', 'assistant', 'system', 'tool']),
+  kind: oneOf(['text', 'thinking', 'tool', 'notice']),
+  content: string,
+  tokenCount: optional(int(0)),
+  toolName: optional(string),
+  toolInput: optional(record),
+  toolOutput: optional(string),
+  isError: optional(boolean),
+  isComplete: boolean,
+  createdAt: string,
 });
-export type StoredMessage = z.infer<typeof messageSchema>;
 
 export interface MessagePage {
   /** Newest first. */
@@ -33,19 +48,77 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
 /** One log record: a message, whole, as of this write. A later record of the same id supersedes it. */
-const recordSchema = z.object({ m: messageSchema });
+const recordCheck = fields<{ m: StoredMessage }>({ m: messageCheck });
 
-interface Located {
-  offset: number;
-  end: number;
-}
-
-/** What a process knows of one agent's log: message ids in insertion order and where each one's newest record is. */
-interface AgentIndex {
-  order: string[];
-  latest: Map<string, Located>;
+/**
+ * What a process knows of one agent's log: its message ids in insertion order and where each
+ * one's newest record is. Kept compact, since it holds every message of every agent paged so far:
+ * the ids in one array, a map from id to position, and the records' places in typed arrays by
+ * position (rather than an object per message).
+ */
+export class MessageIndex {
+  /** Message ids, oldest first. */
+  private readonly order: string[] = [];
+  private readonly positions = new Map<string, number>();
+  /** By position: where the message's newest record starts in the log, and its length with its newline. */
+  private offsets = new Float64Array(64);
+  private lengths = new Uint32Array(64);
   /** Where the log has been read up to. */
-  next: number;
+  next = 0;
+
+  /** How many messages. */
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** Records that the newest record of `id` is `length` bytes at `offset`; a new id goes last, a known one keeps its place. */
+  set(id: string, offset: number, length: number): void {
+    let at = this.positions.get(id);
+    if (at === undefined) {
+      at = this.order.length;
+      if (at === this.offsets.length) this.grow();
+      this.order.push(id);
+      this.positions.set(id, at);
+    }
+    this.offsets[at] = offset;
+    this.lengths[at] = length;
+  }
+
+  private grow(): void {
+    const offsets = new Float64Array(this.offsets.length * 2);
+    offsets.set(this.offsets);
+    this.offsets = offsets;
+    const lengths = new Uint32Array(this.lengths.length * 2);
+    lengths.set(this.lengths);
+    this.lengths = lengths;
+  }
+
+  /** The id at a position (0 is the oldest). */
+  idAt(position: number): string {
+    return this.order[position]!;
+  }
+
+  /** Where the newest record of the message at a position is: [offset, end). */
+  placeAt(position: number): { offset: number; end: number } {
+    const offset = this.offsets[position]!;
+    return { offset, end: offset + this.lengths[position]! };
+  }
+
+  /** Where the newest record of `id` starts, if the id is known. */
+  offsetOf(id: string): number | undefined {
+    const at = this.positions.get(id);
+    return at === undefined ? undefined : this.offsets[at];
+  }
+
+  /** The position of `id`, if it is known. */
+  positionOf(id: string): number | undefined {
+    return this.positions.get(id);
+  }
+
+  /** The ids, oldest first. */
+  ids(): IterableIterator<string> {
+    return this.order.values();
+  }
 }
 
 const RECORD_START = Buffer.from('{"m":{"id":"msg_', 'utf8');
@@ -75,7 +148,9 @@ export function recordId(data: Buffer, start: number, end: number): string | und
     data.compare(CREATED_AT, 0, CREATED_AT.length, tail, tail + CREATED_AT.length) === 0
   ) {
     const idEnd = data.indexOf(QUOTE, idStart);
-    if (idEnd > idStart && idEnd < tail) return `msg_${data.toString('latin1', idStart, idEnd)}`;
+    // Read with its "msg_" in one piece: a flat string, where concatenating made a cons string
+    // (two objects) that every index entry kept.
+    if (idEnd > idStart && idEnd < tail) return data.toString('latin1', idStart - 4, idEnd);
   }
   try {
     const id = (JSON.parse(data.toString('utf8', start, end)) as { m?: { id?: unknown } } | null)?.m?.id;
@@ -105,8 +180,8 @@ function decodeCursor(cursor: string): number {
  */
 export class MessageStore {
   private readonly logs = new Map<string, AppendLog>();
-  private readonly indexes = new Map<string, AgentIndex>();
-  private readonly refreshing = new Map<string, Promise<AgentIndex>>();
+  private readonly indexes = new Map<string, MessageIndex>();
+  private readonly refreshing = new Map<string, Promise<MessageIndex>>();
 
   constructor(private readonly dir: string) {}
 
@@ -129,24 +204,20 @@ export class MessageStore {
    * arrived); it keeps its place in the order. Resolves when the write is durable.
    */
   async put(message: StoredMessage): Promise<void> {
-    const parsed = messageSchema.safeParse(message);
-    if (!parsed.success) {
-      throw new ClaudeManagerError('INVALID_INPUT', `Invalid message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    await this.log(parsed.data.agentId).append({ m: parsed.data });
+    const parsed = decode(messageCheck, message);
+    if (!parsed.ok) throw new ClaudeManagerError('INVALID_INPUT', `Invalid message: ${parsed.issues.join('; ')}`);
+    await this.log(parsed.value.agentId).append({ m: parsed.value });
   }
 
   /** Brings this process's index of an agent's log up to the file's current end. */
-  private refresh(agentId: string): Promise<AgentIndex> {
+  private refresh(agentId: string): Promise<MessageIndex> {
     const running = this.refreshing.get(agentId);
     if (running) return running;
     const work = (async () => {
-      const index = this.indexes.get(agentId) ?? { order: [], latest: new Map<string, Located>(), next: 0 };
+      const index = this.indexes.get(agentId) ?? new MessageIndex();
       const read = await scanLog(this.logPath(agentId), (data, start, end, offset) => {
         const id = recordId(data, start, end);
-        if (id === undefined) return;
-        if (!index.latest.has(id)) index.order.push(id);
-        index.latest.set(id, { offset, end: offset + (end - start) + 1 });
+        if (id !== undefined) index.set(id, offset, end - start + 1);
       }, index.next);
       index.next = read.next;
       this.indexes.set(agentId, index);
@@ -163,10 +234,11 @@ export class MessageStore {
       throw new ClaudeManagerError('INVALID_INPUT', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${String(options.limit)}.`);
     }
     const index = await this.refresh(agentId);
-    const end = options.before === undefined ? index.order.length : Math.min(decodeCursor(options.before), index.order.length);
+    const end = options.before === undefined ? index.size : Math.min(decodeCursor(options.before), index.size);
     const start = Math.max(0, end - limit);
-    const ids = index.order.slice(start, end).reverse();
-    const messages = await this.readRecords(agentId, ids.map((id) => index.latest.get(id)!));
+    const places: { offset: number; end: number }[] = [];
+    for (let i = end - 1; i >= start; i--) places.push(index.placeAt(i));
+    const messages = await this.readRecords(agentId, places);
     return start > 0 ? { messages, hasMore: true, nextCursor: encodeCursor(start) } : { messages, hasMore: false };
   }
 
@@ -178,56 +250,57 @@ export class MessageStore {
     const needle = query.toLowerCase();
     if (!needle.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'Type some text to find.');
     const index = await this.refresh(agentId);
-    const found = new Set<string>();
+    /** The positions of the messages that hold the text. */
+    const found = new Set<number>();
     // One pass over the log, reading only each message's newest record.
     await scanLog(this.logPath(agentId), (data, start, end, offset) => {
       const id = recordId(data, start, end);
-      if (id === undefined || index.latest.get(id)?.offset !== offset) return;
+      if (id === undefined || index.offsetOf(id) !== offset) return;
       let json: unknown;
       try {
         json = JSON.parse(data.toString('utf8', start, end));
       } catch {
         return;
       }
-      const record = recordSchema.safeParse(json);
-      if (!record.success) return;
-      const m = record.data.m;
+      const record = recordCheck(json);
+      if (record instanceof Failure) return;
+      const m = record.m;
       if (
         m.content.toLowerCase().includes(needle) ||
         (m.toolOutput !== undefined && m.toolOutput.toLowerCase().includes(needle)) ||
         (m.toolInput !== undefined && JSON.stringify(m.toolInput).toLowerCase().includes(needle))
       ) {
-        found.add(id);
+        found.add(index.positionOf(id)!);
       }
     });
     const ids: string[] = [];
-    for (let i = index.order.length - 1; i >= 0 && ids.length < limit; i--) if (found.has(index.order[i]!)) ids.push(index.order[i]!);
+    for (let i = index.size - 1; i >= 0 && ids.length < limit; i--) if (found.has(i)) ids.push(index.idAt(i));
     return { ids, total: found.size };
   }
 
   /** The ids of an agent's messages. */
   async ids(agentId: string): Promise<Set<string>> {
-    return new Set((await this.refresh(agentId)).order);
+    return new Set((await this.refresh(agentId)).ids());
   }
 
   /** Stores many messages of one agent in one write (an import); resolves when all are durable. */
   async putMany(agentId: string, messages: readonly StoredMessage[]): Promise<void> {
     const records = messages.map((message) => {
-      const parsed = messageSchema.safeParse(message);
-      if (!parsed.success || parsed.data.agentId !== agentId) {
-        throw new ClaudeManagerError('INVALID_INPUT', `Invalid message ${message.id} for ${agentId}: ${parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ?? 'another agent\'s'}`);
+      const parsed = decode(messageCheck, message);
+      if (!parsed.ok || parsed.value.agentId !== agentId) {
+        throw new ClaudeManagerError('INVALID_INPUT', `Invalid message ${message.id} for ${agentId}: ${parsed.ok ? 'another agent\'s' : parsed.issues.join('; ')}`);
       }
-      return { m: parsed.data };
+      return { m: parsed.value };
     });
     if (records.length) await this.log(agentId).appendMany(records);
   }
 
   /** How many messages an agent has. */
   async count(agentId: string): Promise<number> {
-    return (await this.refresh(agentId)).order.length;
+    return (await this.refresh(agentId)).size;
   }
 
-  private async readRecords(agentId: string, where: Located[]): Promise<StoredMessage[]> {
+  private async readRecords(agentId: string, where: readonly { offset: number; end: number }[]): Promise<StoredMessage[]> {
     if (where.length === 0) return [];
     let handle: FileHandle | undefined;
     try {
@@ -237,8 +310,8 @@ export class MessageStore {
         const length = end - offset;
         const { buffer } = await handle.read(Buffer.alloc(length), 0, length, offset);
         // A record that is not a valid message (a damaged line) is left out of the page.
-        const record = recordSchema.safeParse(JSON.parse(buffer.toString('utf8')));
-        if (record.success) out.push(record.data.m);
+        const record = recordCheck(JSON.parse(buffer.toString('utf8')));
+        if (!(record instanceof Failure)) out.push(record.m);
       }
       return out;
     } finally {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { ClaudeManagerError } from '../errors';
@@ -41,7 +40,8 @@ export interface MetaStoreOptions {
   dir: string;
   /** The engine, or its loading under way: the snapshot is read while the engine compiles. */
   sql: SqlJsStatic | Promise<SqlJsStatic>;
-  migrations: readonly Migration[];
+  /** The migrations, or their reading under way: the snapshot is read meanwhile. */
+  migrations: readonly Migration[] | Promise<readonly Migration[]>;
   logger: Logger;
   /** Compact once the journal holds this many bytes. */
   compactAfterBytes?: number;
@@ -58,6 +58,34 @@ export interface OpenReport {
    * whole open in it (`evaluatedAt` is the wall clock the worker's bundle was evaluated at).
    */
   timings?: { engineMs: number; snapshotMs: number; migrationsMs: number; journalMs: number; workerStartMs?: number; evaluatedAt?: number; openMs?: number };
+}
+
+/**
+ * A whole file, read with one read call on the thread pool (the thread goes on meanwhile);
+ * undefined when there is no such file. The buffer is the file's own, never a slice of a shared
+ * pool: sql.js keeps it as the database file's contents and writes into it.
+ */
+async function readWhole(path: string): Promise<Buffer | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.allocUnsafeSlow(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === size ? buffer : buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
 }
 
 function timestampForFile(): string {
@@ -103,7 +131,6 @@ export class MetaStore {
   /** Opens (or creates) the store in `dir`: snapshot, then the journal written since. */
   static async open(options: MetaStoreOptions): Promise<MetaStore> {
     const store = new MetaStore(options);
-    await mkdir(options.dir, { recursive: true });
     await store.load();
     return store;
   }
@@ -116,16 +143,17 @@ export class MetaStore {
   }
 
   private async load(): Promise<void> {
-    const { dir, migrations } = this.options;
+    const { dir } = this.options;
     const started = performance.now();
-    let bytes: Uint8Array | undefined;
-    try {
-      // Read in one call: this runs in the store's worker, where blocking is harmless, and the
-      // chunked async read of a large snapshot took several times longer.
-      bytes = readFileSync(join(dir, SNAPSHOT));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    // Read in one call (a chunked read of a large snapshot took several times longer), on the
+    // thread pool: the folder is made, and the migrations and the engine are read, meanwhile.
+    const snapshot = readWhole(join(dir, SNAPSHOT));
+    const made = mkdir(dir, { recursive: true });
+    await Promise.allSettled([snapshot, made]);
+    await made;
+    const bytes = await snapshot;
+    // Before anything is moved aside: a store whose migrations cannot be read is left as it is.
+    const migrations = await this.options.migrations;
     const read = performance.now();
     const sql = await this.options.sql;
     const engineReady = performance.now();

@@ -1,24 +1,41 @@
-import * as z from 'zod';
+import { type Check, fields, flag, int, isoTime, jsonListOf, map, nullable, nullAsUndefined, oneOf, startingWith, string } from './decode';
 
 /**
- * Stored rows as typed camelCase records, parsed with zod on the way out of the database so that
- * a row that does not fit is an error at the boundary, not a surprise later.
+ * Stored rows as typed camelCase records, checked on the way out of the database (decode.ts) so
+ * that a row that does not fit is an error at the boundary, not a surprise later.
  */
 
-const iso = z.string().min(10);
-const nullableToOptional = <T extends z.ZodType>(schema: T) => schema.nullable().transform((v) => v ?? undefined);
+export interface WorkspaceRecord {
+  id: string;
+  name: string;
+  path: string;
+  worktreeCount: number;
+  agentCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
 
-export const workspaceRow = z
-  .object({
-    id: z.string().startsWith('ws_'),
-    name: z.string(),
-    path: z.string(),
-    created_at: iso,
-    updated_at: iso,
-    worktree_count: z.number().int(),
-    agent_count: z.number().int(),
-  })
-  .transform((r) => ({
+interface WorkspaceRow {
+  id: string;
+  name: string;
+  path: string;
+  created_at: string;
+  updated_at: string;
+  worktree_count: number;
+  agent_count: number;
+}
+
+export const workspaceRow: Check<WorkspaceRecord> = map(
+  fields<WorkspaceRow>({
+    id: startingWith('ws_'),
+    name: string,
+    path: string,
+    created_at: isoTime,
+    updated_at: isoTime,
+    worktree_count: int(),
+    agent_count: int(),
+  }),
+  (r) => ({
     id: r.id,
     name: r.name,
     path: r.path,
@@ -26,38 +43,64 @@ export const workspaceRow = z
     agentCount: r.agent_count,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-  }));
-export type WorkspaceRecord = z.output<typeof workspaceRow>;
+  }),
+);
 
 export const sortModes = ['free', 'status', 'name'] as const;
 export type SortMode = (typeof sortModes)[number];
 
-export const worktreeRow = z
-  .object({
-    id: z.string().startsWith('wt_'),
-    workspace_id: z.string(),
-    name: z.string(),
-    branch: z.string().nullable(),
-    path: z.string(),
-    sort_mode: z.enum(sortModes),
-    display_order: z.number().int(),
-    is_main: z.union([z.literal(0), z.literal(1)]),
-    created_at: iso,
-    updated_at: iso,
-  })
-  .transform((r) => ({
+export interface WorktreeRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  branch: string | null;
+  path: string;
+  isMain: boolean;
+  sortMode: SortMode;
+  displayOrder: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface WorktreeRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  branch: string | null;
+  path: string;
+  sort_mode: SortMode;
+  display_order: number;
+  is_main: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export const worktreeRow: Check<WorktreeRecord> = map(
+  fields<WorktreeRow>({
+    id: startingWith('wt_'),
+    workspace_id: string,
+    name: string,
+    branch: nullable(string),
+    path: string,
+    sort_mode: oneOf(sortModes),
+    display_order: int(),
+    is_main: flag,
+    created_at: isoTime,
+    updated_at: isoTime,
+  }),
+  (r) => ({
     id: r.id,
     workspaceId: r.workspace_id,
     name: r.name,
     branch: r.branch,
     path: r.path,
-    isMain: r.is_main === 1,
+    isMain: r.is_main,
     sortMode: r.sort_mode,
     displayOrder: r.display_order,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-  }));
-export type WorktreeRecord = z.output<typeof worktreeRow>;
+  }),
+);
 
 export const agentStatuses = ['running', 'waiting', 'error', 'finished'] as const;
 export type AgentStatus = (typeof agentStatuses)[number];
@@ -66,37 +109,77 @@ export type AgentMode = (typeof agentModes)[number];
 export const permissionKinds = ['read', 'write', 'execute'] as const;
 export type PermissionKind = (typeof permissionKinds)[number];
 
-export const agentRow = z
-  .object({
-    id: z.string().startsWith('ag_'),
-    worktree_id: z.string(),
-    name: z.string(),
-    status: z.enum(agentStatuses),
-    status_reason: z.string(),
-    context_level: z.number().int().min(0).max(100),
-    mode: z.enum(agentModes),
-    permissions: z.string().transform((text, ctx) => {
-      const parsed = z.array(z.enum(permissionKinds)).safeParse(JSON.parse(text));
-      if (!parsed.success) {
-        ctx.addIssue({ code: 'custom', message: `permissions ${text} is not a list of read/write/execute` });
-        return z.NEVER;
-      }
-      return parsed.data;
-    }),
-    model: nullableToOptional(z.string()),
-    display_order: z.number().int(),
-    pid: nullableToOptional(z.number().int()),
-    session_id: nullableToOptional(z.string()),
-    owner_window: nullableToOptional(z.string()),
-    owner_heartbeat_at: nullableToOptional(iso),
-    created_at: iso,
-    updated_at: iso,
-    started_at: nullableToOptional(iso),
-    stopped_at: nullableToOptional(iso),
-    deleted_at: nullableToOptional(iso),
-    parent_agent_id: nullableToOptional(z.string()),
-  })
-  .transform((r) => ({
+/** An agent; the optional columns are `undefined` when NULL (the keys are always there). */
+export interface AgentRecord {
+  id: string;
+  worktreeId: string;
+  name: string;
+  status: AgentStatus;
+  statusReason: string;
+  contextLevel: number;
+  mode: AgentMode;
+  permissions: PermissionKind[];
+  model: string | undefined;
+  displayOrder: number;
+  pid: number | undefined;
+  sessionId: string | undefined;
+  ownerWindow: string | undefined;
+  ownerHeartbeatAt: string | undefined;
+  parentAgentId: string | undefined;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | undefined;
+  stoppedAt: string | undefined;
+  deletedAt: string | undefined;
+}
+
+interface AgentRow {
+  id: string;
+  worktree_id: string;
+  name: string;
+  status: AgentStatus;
+  status_reason: string;
+  context_level: number;
+  mode: AgentMode;
+  permissions: PermissionKind[];
+  model: string | undefined;
+  display_order: number;
+  pid: number | undefined;
+  session_id: string | undefined;
+  owner_window: string | undefined;
+  owner_heartbeat_at: string | undefined;
+  created_at: string;
+  updated_at: string;
+  started_at: string | undefined;
+  stopped_at: string | undefined;
+  deleted_at: string | undefined;
+  parent_agent_id: string | undefined;
+}
+
+export const agentRow: Check<AgentRecord> = map(
+  fields<AgentRow>({
+    id: startingWith('ag_'),
+    worktree_id: string,
+    name: string,
+    status: oneOf(agentStatuses),
+    status_reason: string,
+    context_level: int(0, 100),
+    mode: oneOf(agentModes),
+    permissions: jsonListOf(permissionKinds),
+    model: nullAsUndefined(string),
+    display_order: int(),
+    pid: nullAsUndefined(int()),
+    session_id: nullAsUndefined(string),
+    owner_window: nullAsUndefined(string),
+    owner_heartbeat_at: nullAsUndefined(isoTime),
+    created_at: isoTime,
+    updated_at: isoTime,
+    started_at: nullAsUndefined(isoTime),
+    stopped_at: nullAsUndefined(isoTime),
+    deleted_at: nullAsUndefined(isoTime),
+    parent_agent_id: nullAsUndefined(string),
+  }),
+  (r) => ({
     id: r.id,
     worktreeId: r.worktree_id,
     name: r.name,
@@ -117,8 +200,8 @@ export const agentRow = z
     startedAt: r.started_at,
     stoppedAt: r.stopped_at,
     deletedAt: r.deleted_at,
-  }));
-export type AgentRecord = z.output<typeof agentRow>;
+  }),
+);
 
 /** Back to a row for the journal: every column, so that a replay restores the whole record. */
 export function agentToRow(a: AgentRecord): Record<string, string | number | null> {

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
 import type { SqlValue } from 'sql.js';
-import type { ZodType } from 'zod';
 import { ClaudeManagerError } from '../errors';
 import { newId } from '../ids';
 import { processIsAlive } from '../processRunner';
+import { type Check, decode } from './decode';
 import type { MessageStore } from './messageStore';
 import type { MetaStore, Row } from './metaStore';
 import {
@@ -24,13 +24,11 @@ import {
 export type Clock = () => string;
 
 
-function parseRows<T>(schema: ZodType<T>, rows: Row[], what: string): T[] {
+function parseRows<T>(check: Check<T>, rows: Row[], what: string): T[] {
   return rows.map((row) => {
-    const parsed = schema.safeParse(row);
-    if (!parsed.success) {
-      throw new ClaudeManagerError('STORAGE_FAILED', `A stored ${what} does not fit its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    return parsed.data;
+    const parsed = decode(check, row);
+    if (!parsed.ok) throw new ClaudeManagerError('STORAGE_FAILED', `A stored ${what} does not fit its schema: ${parsed.issues.join('; ')}`);
+    return parsed.value;
   });
 }
 

@@ -120,7 +120,12 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
             onKeepPlanning={(feedback) => answered(client.request('chatRespond', { agentId, requestId: request.requestId, behavior: 'deny', message: feedback }))}
           />
         ) : (
-          <PermissionCard key={request.requestId} request={request} onAnswer={(answer) => answered(client.request('chatRespond', { agentId, requestId: request.requestId, ...answer }))} />
+          <PermissionCard
+            key={request.requestId}
+            request={request}
+            onAnswer={(answer) => answered(client.request('chatRespond', { agentId, requestId: request.requestId, ...answer }))}
+            onOpenDiff={() => void answered(client.request('chatOpenProposedDiff', { agentId, requestId: request.requestId }))}
+          />
         ),
       )}
       <Composer

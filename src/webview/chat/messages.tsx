@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatAgent, ChatMessage } from '../protocol';
+import { RequestDetails } from './changePreview';
 import { renderMarkdown } from './markdown';
 
 export type Permission = ChatAgent['pendingPermissions'][number];
@@ -148,23 +149,23 @@ export function ReplyForm(props: { label: string; submit: string; required?: boo
 export type PermissionReply = { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number };
 
 /**
- * A permission request in the flow: allow once; allow and don't ask again, with one of the rules
- * the CLI offers for this call (for Bash, a command prefix); or, set apart, allow the whole tool
- * for the session; or deny with an optional reason. In plan mode the CLI's ExitPlanMode request
- * is the plan itself.
+ * A permission request in the flow: what the call would do (a file tool's change as a diff, with
+ * Open Diff; Bash's command, what it is for and where it runs; another tool's input); allow once;
+ * allow and don't ask again, with one of the rules the CLI offers for this call (for Bash, a
+ * command prefix); or, set apart, allow the whole tool for the session; or deny with an optional
+ * reason. In plan mode the CLI's ExitPlanMode request is the plan itself.
  */
-export function PermissionCard(props: { request: Permission; onAnswer: (answer: PermissionReply) => Promise<void> }) {
+export function PermissionCard(props: { request: Permission; onAnswer: (answer: PermissionReply) => Promise<void>; onOpenDiff?: () => void }) {
   const { request } = props;
   const [denying, setDenying] = useState(false);
   const [busy, run] = useBusy();
   const answer = (a: PermissionReply) => run(() => props.onAnswer(a));
-  const command = typeof request.input.command === 'string' ? request.input.command : undefined;
   return (
     <section class="permission-card" role="group" aria-label={`Permission requested: ${request.summary}`} data-testid="permission-card">
       <div class="permission-title">
         <strong>Allow {request.toolName}?</strong> <span>{request.summary}</span>
       </div>
-      {command && <pre>{command}</pre>}
+      <RequestDetails request={request} onOpenDiff={props.onOpenDiff} />
       {request.reason && <div class="permission-reason">{request.reason}</div>}
       {denying ? (
         <ReplyForm label="Why (for the agent, optional)" submit="Deny" busy={busy} onSubmit={(reason) => answer({ behavior: 'deny', ...(reason ? { message: reason } : {}) })} onCancel={() => setDenying(false)} />

@@ -121,6 +121,7 @@ describe('Store in a worker thread', () => {
     const writes: Promise<string | undefined>[] = [];
     const write = (sent: Promise<unknown>) => void writes.push(sent.then(() => undefined, (error: unknown) => (error as Error).message));
     const at = new Date().toISOString();
+    let first: ReturnType<typeof workerOf>;
     // As the runtime streams: each message first incomplete, then grown and complete; the agent's
     // fields and the usage ledger written along; nothing awaited but a turn of the event loop now
     // and then, so that writes are in flight when the worker dies.
@@ -131,9 +132,13 @@ describe('Store in a worker thread', () => {
       write(store.messages.put({ ...base, content: `message ${i}`, isComplete: true }));
       write(store.usage.record({ messageId: `msg_api_${i}`, agentId: agent.id, model: 'opus', inputTokens: 1, outputTokens: i, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 }));
       // Killed with writes in flight, and its replacement killed too once it is up.
-      if (i === 100) void workerOf(store)!.terminate();
+      if (i === 100) {
+        first = workerOf(store);
+        void first!.terminate();
+      }
       if (i === 200) {
-        while (!workerOf(store)) await new Promise((resolve) => setTimeout(resolve, 10));
+        // The replacement, not the first one still on its way out (on a loaded machine it can be).
+        while (!workerOf(store) || workerOf(store) === first) await new Promise((resolve) => setTimeout(resolve, 10));
         void workerOf(store)!.terminate();
       }
       if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import { ClaudeManagerError } from '../errors';
 import { diffLines, type DiffLine, type LineDiff } from '../diff/lineDiff';
-import { readSide, toolFilePath } from './fileSnapshots';
+import { readSide, toolFilePath } from './worktreeFiles';
 
 /** The file tools whose change is shown before it is allowed (a notebook's JSON diff says little: NotebookEdit shows its input). */
 export const PREVIEW_TOOLS: ReadonlySet<string> = new Set(['Write', 'Edit', 'MultiEdit']);

@@ -1,9 +1,10 @@
 /**
  * The part of the extension loaded on first use, from a bundle of its own (`dist/lazy.js`): the
  * agent runtime (with zod and the CLI protocol), the spawn worker's host and the API's input
- * schemas. Activation then compiles only what it runs. The extension's build turns each
+ * schemas, the webviews' protocol schemas. Activation then compiles only what it runs. The extension's build turns each
  * `require()` of these modules into a `require()` of this bundle (esbuild.mjs).
  */
 export { AgentRuntime } from '../services/agents/agentRuntime';
 export { SpawnHost } from '../services/spawn/spawnHost';
 export { checkInput } from './api/apiInputs';
+export { commandSchemas, isCommandName, isRequestMethod, requestSchemas, webviewMessageEnvelope } from '../webview/protocol';

@@ -1,20 +1,26 @@
 import * as vscode from 'vscode';
-import {
-  type CommandName,
-  type CommandParams,
-  commandSchemas,
-  type HostMessageEnvelope,
-  isCommandName,
-  isRequestMethod,
-  type NotificationMethod,
-  type NotificationParams,
-  type ProtocolErrorCode,
-  type RequestMethod,
-  type RequestParams,
-  type RequestResult,
-  requestSchemas,
-  webviewMessageEnvelope,
+import type * as ProtocolModule from '../../webview/protocol';
+import type {
+  CommandName,
+  CommandParams,
+  HostMessageEnvelope,
+  NotificationMethod,
+  NotificationParams,
+  ProtocolErrorCode,
+  RequestMethod,
+  RequestParams,
+  RequestResult,
 } from '../../webview/protocol';
+
+let loaded: typeof ProtocolModule | undefined;
+/**
+ * The protocol's schemas (zod), loaded with the first webview's first message rather than with the
+ * extension: activation then evaluates none of them (the build puts them in `dist/lazy.js`).
+ */
+function protocol(): typeof ProtocolModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= require('../../webview/protocol') as typeof ProtocolModule);
+}
 
 /** One message from the webview and the response it got, if it was a request or was refused. */
 export interface HandledMessage {
@@ -83,6 +89,7 @@ export class WebviewHost implements vscode.Disposable {
    * and tests can see exactly what the webview was told.
    */
   async handleMessage(raw: unknown): Promise<HostMessageEnvelope | undefined> {
+    const { webviewMessageEnvelope, isCommandName, commandSchemas } = protocol();
     const envelope = webviewMessageEnvelope.safeParse(raw);
     if (!envelope.success) {
       const id = typeof raw === 'object' && raw !== null && Number.isInteger((raw as { id?: unknown }).id)
@@ -102,7 +109,7 @@ export class WebviewHost implements vscode.Disposable {
       this.runCommand(message.command, params.data);
       return undefined;
     }
-    if (!isRequestMethod(message.method) || !this.requests[message.method]) {
+    if (!protocol().isRequestMethod(message.method) || !this.requests[message.method]) {
       return this.fail(message.id, 'UNKNOWN_METHOD', `Unknown request from the webview: ${message.method}`);
     }
     return this.answer(message.id, message.method, message.params);
@@ -120,7 +127,7 @@ export class WebviewHost implements vscode.Disposable {
   }
 
   private async answer(id: number, method: RequestMethod, rawParams: unknown): Promise<HostMessageEnvelope> {
-    const schema = requestSchemas[method];
+    const schema = protocol().requestSchemas[method];
     const params = schema.params.safeParse(rawParams ?? {});
     if (!params.success) {
       return this.fail(id, 'INVALID_PARAMS', `Invalid parameters for ${method}: ${describeIssues(params.error)}`);

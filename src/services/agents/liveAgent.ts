@@ -79,6 +79,8 @@ export class LiveAgent {
   private readonly unsaved = new Map<string, StoredMessage>();
   /** Serialises what is applied for this agent, in the order the CLI said it. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Steps in the chain not yet done. */
+  private queued = 0;
   terminal: TerminalSession | undefined;
 
   constructor(
@@ -103,7 +105,15 @@ export class LiveAgent {
       this.transcriptTimer = setInterval(() => this.enqueue(() => terminal.readTranscript()), TRANSCRIPT_POLL_MS);
       this.transcriptTimer.unref();
     }
-    process.on('line', (line) => this.enqueue(() => this.apply(this.translator.line(line))));
+    process.on('line', (line) => {
+      // Most lines (content deltas) make effects that need no waiting: with nothing queued before
+      // them they are applied at once, in order, without a step of the chain each.
+      if (this.queued === 0) {
+        const effects = this.translator.line(line);
+        if (effects.every((e) => e.kind !== 'status' && e.kind !== 'permissionsChanged')) this.applyNow(effects);
+        else this.enqueue(() => this.apply(effects));
+      } else this.enqueue(() => this.apply(this.translator.line(line)));
+    });
     process.on('request', (request) => this.enqueue(() => this.onRequest(request)));
     process.on('exit', (exit) => {
       this.initReject(new ClaudeManagerError('NOT_RUNNING', `The CLI exited before it started the session${exit.stderrTail ? `: ${exit.stderrTail.split('\n').pop()}` : ''}.`));
@@ -127,7 +137,14 @@ export class LiveAgent {
   }
 
   private enqueue(step: () => Promise<void> | void): void {
-    this.chain = this.chain.then(step).catch((error: unknown) => this.host.logger.error(`Agent ${this.agentId}: ${(error as Error).message}`));
+    this.queued++;
+    this.chain = this.chain.then(step).then(
+      () => void this.queued--,
+      (error: unknown) => {
+        this.queued--;
+        this.host.logger.error(`Agent ${this.agentId}: ${(error as Error).message}`);
+      },
+    );
   }
 
   /** Resolves once everything the CLI said so far is stored, streamed versions put off for later included. */
@@ -173,49 +190,58 @@ export class LiveAgent {
     this.enqueue(() => this.apply(this.translator.notice(content)));
   }
 
+  /** Applies effects that need no waiting (no status, no announcement), now; a failure is logged as the chain logs it. */
+  private applyNow(effects: TranslatorEffect[]): void {
+    try {
+      for (const effect of effects) this.applyOne(effect);
+    } catch (error) {
+      this.host.logger.error(`Agent ${this.agentId}: ${(error as Error).message}`);
+    }
+  }
+
   /** Applies what the translator made of a line, in order. */
   async apply(effects: TranslatorEffect[]): Promise<void> {
     for (const effect of effects) {
-      switch (effect.kind) {
-        case 'message':
-          if (effect.streaming) {
-            this.host.emitMessage(effect.message);
-            this.saveSoon(effect.message);
-          } else {
-            // The final version supersedes any streamed one still waiting to be stored.
-            this.unsaved.delete(effect.message.id);
-            this.host.saveMessage(effect.message);
-            this.host.emitMessage(effect.message);
-          }
-          break;
-        case 'status':
-          await this.host.setStatus(this.agentId, effect.status, effect.reason);
-          break;
-        case 'session':
-          this.host.recordSession(this.agentId, effect.init);
-          break;
-        case 'initialized':
-          this.initResolve(effect.sessionId);
-          break;
-        case 'usage':
-          this.host.recordUsage(this, effect.usage);
-          break;
-        case 'context':
-          this.host.recordContext(this.agentId, effect.level);
-          break;
-        case 'limit':
-          this.host.limitReported(this.agentId, effect.info);
-          break;
-        case 'permission':
-          this.host.emitPermission(this.agentId, effect.request);
-          break;
-        case 'permissionsChanged':
-          await this.host.agentChanged(this.agentId);
-          break;
-        case 'log':
-          this.host.logger[effect.level](`Agent ${this.agentId}: ${effect.text}`);
-          break;
-      }
+      if (effect.kind === 'status') await this.host.setStatus(this.agentId, effect.status, effect.reason);
+      else if (effect.kind === 'permissionsChanged') await this.host.agentChanged(this.agentId);
+      else this.applyOne(effect);
+    }
+  }
+
+  private applyOne(effect: TranslatorEffect): void {
+    switch (effect.kind) {
+      case 'message':
+        if (effect.streaming) {
+          this.host.emitMessage(effect.message);
+          this.saveSoon(effect.message);
+        } else {
+          // The final version supersedes any streamed one still waiting to be stored.
+          this.unsaved.delete(effect.message.id);
+          this.host.saveMessage(effect.message);
+          this.host.emitMessage(effect.message);
+        }
+        break;
+      case 'session':
+        this.host.recordSession(this.agentId, effect.init);
+        break;
+      case 'initialized':
+        this.initResolve(effect.sessionId);
+        break;
+      case 'usage':
+        this.host.recordUsage(this, effect.usage);
+        break;
+      case 'context':
+        this.host.recordContext(this.agentId, effect.level);
+        break;
+      case 'limit':
+        this.host.limitReported(this.agentId, effect.info);
+        break;
+      case 'permission':
+        this.host.emitPermission(this.agentId, effect.request);
+        break;
+      case 'log':
+        this.host.logger[effect.level](`Agent ${this.agentId}: ${effect.text}`);
+        break;
     }
   }
 

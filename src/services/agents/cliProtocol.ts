@@ -175,16 +175,20 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const DELTA_KEYS = ['type', 'text', 'thinking', 'partial_json'] as const;
 
 /**
- * Whether a `stream_event` line is a plain content delta that `streamEventLine` accepts as it is:
- * most of a stream's lines are these, and checking them by hand is several times cheaper than
- * the schema. Anything else (or a delta of another shape) goes through the schema.
+ * Whether a `stream_event` line is one that `streamEventLine` accepts as it is and that carries no
+ * message, content block or usage (a content delta, a block's or message's stop): most of a
+ * stream's lines are these, and checking them by hand is several times cheaper than the schema.
+ * Anything else goes through the schema.
  */
-function isPlainDelta(value: Record<string, unknown>): value is StreamEventLine {
+function isPlainStreamEvent(value: Record<string, unknown>): value is StreamEventLine {
   const event = value.event;
-  if (!isObject(event) || event.type !== 'content_block_delta' || typeof event.index !== 'number') return false;
+  if (!isObject(event) || typeof event.type !== 'string' || (event.index !== undefined && typeof event.index !== 'number')) return false;
   if (event.message !== undefined || event.content_block !== undefined || event.usage !== undefined) return false;
   const delta = event.delta;
-  if (!isObject(delta) || DELTA_KEYS.some((k) => delta[k] !== undefined && typeof delta[k] !== 'string')) return false;
+  if (delta !== undefined) {
+    if (!isObject(delta)) return false;
+    for (const key of DELTA_KEYS) if (delta[key] !== undefined && typeof delta[key] !== 'string') return false;
+  }
   const parent = value.parent_tool_use_id;
   return parent === undefined || parent === null || typeof parent === 'string';
 }
@@ -201,7 +205,7 @@ export function parseCliLine(text: string): CliLine {
     return { kind: 'invalid', reason: 'no "type"', text: text.slice(0, 200) };
   }
   const type = (value as { type: string }).type;
-  if (type === 'stream_event' && isPlainDelta(value as Record<string, unknown>)) return { kind: 'stream_event', line: value as StreamEventLine };
+  if (type === 'stream_event' && isPlainStreamEvent(value as Record<string, unknown>)) return { kind: 'stream_event', line: value as StreamEventLine };
   const schema = (byType as Record<string, z.ZodType>)[type];
   if (!schema) return { kind: 'raw', type, value };
   const parsed = schema.safeParse(value);

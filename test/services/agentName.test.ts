@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_NAME, nameFromPrompt } from '../../src/services/agents/agentName';
+import { nameFromPrompt } from '../../src/services/agents/agentName';
+import { DEFAULT_AGENT_NAME, defaultAgentName } from '../../src/services/storage/records';
 
 describe('an agent\'s name from its first message', () => {
   it('takes the first line, without Markdown marks or a slash, cut at a word past 40 characters', () => {
@@ -21,8 +22,8 @@ describe('an agent\'s name from its first message', () => {
   });
 
   it('knows the names the store gives agents created without one', () => {
-    assert.ok(DEFAULT_NAME.test('Agent 7'));
-    assert.ok(!DEFAULT_NAME.test('Agent 7 (copy)'));
-    assert.ok(!DEFAULT_NAME.test('My agent'));
+    assert.ok(DEFAULT_AGENT_NAME.test(defaultAgentName(7)));
+    assert.ok(!DEFAULT_AGENT_NAME.test('Agent 7 (copy)'));
+    assert.ok(!DEFAULT_AGENT_NAME.test('My agent'));
   });
 });

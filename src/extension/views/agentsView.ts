@@ -106,6 +106,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
   private readonly opened = new Set<string>();
   /** Repositories whose first draw was timed. */
   private readonly timed = new Set<string>();
+  /** Whether the top level's first read was logged. */
+  private topTimed = false;
   /** The agents as listed for the last redraw of the top level. */
   private agents: Agent[] | undefined;
 
@@ -142,8 +144,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
         // Every agent, listed once per redraw: the inbox and each repository's worktrees draw from it.
         const started = performance.now();
         const [workspaces, agents] = await Promise.all([services.workspaces.listWorkspaces(), services.runtime.list({ includeDeleted: true })]);
-        if (!this.timed.has('')) {
-          this.timed.add('');
+        if (!this.topTimed) {
+          this.topTimed = true;
           this.log.info(`First draw of the top level: ${workspaces.length} repositories, ${agents.length} agents read in ${(performance.now() - started).toFixed(1)} ms`);
         }
         this.agents = agents;

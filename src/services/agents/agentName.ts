@@ -1,7 +1,5 @@
+import { DEFAULT_AGENT_NAME } from '../storage/records';
 import type { Store } from '../storage/store';
-
-/** The name the store gives an agent created without one ("Agent 3"). */
-export const DEFAULT_NAME = /^Agent \d+$/;
 
 const MAX = 40;
 
@@ -41,7 +39,7 @@ export function nameFromFirstMessage(store: Store, id: string, content: string):
   const before = Promise.all([store.agents.get(id), store.messages.count(id)]);
   return before.then(async ([record, count]) => {
     const name = nameFromPrompt(content);
-    if (!name || !DEFAULT_NAME.test(record.name) || record.parentAgentId || count > 0) return false;
+    if (!name || !DEFAULT_AGENT_NAME.test(record.name) || record.parentAgentId || count > 0) return false;
     if ((await store.agents.get(id)).name !== record.name) return false;
     await store.agents.update(id, { name });
     return true;

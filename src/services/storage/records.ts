@@ -243,3 +243,11 @@ export function worktreeToRow(w: WorktreeRecord): Record<string, string | number
     updated_at: w.updatedAt,
   };
 }
+
+/** The name an agent created without one is given ("Agent 3", the third of its worktree). */
+export function defaultAgentName(n: number): string {
+  return `Agent ${n}`;
+}
+
+/** Whether a name is one `defaultAgentName` gives. */
+export const DEFAULT_AGENT_NAME = /^Agent \d+$/;

@@ -12,6 +12,7 @@ import {
   agentRow,
   type AgentStatus,
   agentToRow,
+  defaultAgentName,
   type PermissionKind,
   type SortMode,
   type WorkspaceRecord,
@@ -233,7 +234,7 @@ export class AgentsRepository {
     const record: AgentRecord = {
       id: newId('ag'),
       worktreeId: input.worktreeId,
-      name: input.name?.trim() || `Agent ${siblings.length + 1}`,
+      name: input.name?.trim() || defaultAgentName(siblings.length + 1),
       status: 'finished',
       statusReason: 'not started',
       contextLevel: 0,

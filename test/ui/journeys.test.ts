@@ -732,7 +732,8 @@ describe('a window on a git repository', () => {
     await runFromPalette(wb.page, 'Claude Manager: Show Log');
     const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
     // Its first lines: the log may be longer than the panel, which shows its end.
-    await output.locator('.view-line').first().waitFor({ timeout: 15_000 });
+    // A busy machine opens the panel late: its first line is waited for as long as a row is.
+    await output.locator('.view-line').first().waitFor({ timeout: 60_000 });
     await output.click();
     await wb.page.keyboard.press('Control+Home');
     await output.filter({ hasText: 'activated in' }).waitFor({ timeout: 15_000 });

@@ -96,6 +96,41 @@ describe('MetaStore', () => {
     await again.close();
   });
 
+  it('refuses a single change the schema rejects and goes on writing afterwards', async () => {
+    const o = freshOptions();
+    const store = await MetaStore.open(o);
+    await store.put('workspaces', workspace('ws_1', '/r'));
+    await store.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    await assert.rejects(
+      store.put('agents', { ...agent('ag_1', 'wt_1', 'a'), status: 'dancing' }),
+      (e: unknown) => e instanceof ClaudeManagerError && e.code === 'INVALID_INPUT' && /CHECK constraint/.test(e.message),
+    );
+    await store.put('agents', agent('ag_2', 'wt_1', 'b'));
+    assert.deepEqual(store.query('SELECT id FROM agents').map((r) => r.id), ['ag_2']);
+    await store.close();
+    const again = await MetaStore.open(o);
+    assert.deepEqual(again.query('SELECT id FROM agents').map((r) => r.id), ['ag_2']);
+    assert.equal(again.report.replayed, 3);
+    await again.close();
+  });
+
+  it('answers every query right while it keeps prepared reads, past the number it keeps and after failures', async () => {
+    const store = await MetaStore.open(freshOptions());
+    await store.put('workspaces', workspace('ws_1', '/r'));
+    await store.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    const names = (prefix: number) => store.query(`SELECT name, ${prefix} AS k FROM agents WHERE name >= ? ORDER BY name`, ['a']).map((r) => `${String(r.name)}${String(r.k)}`);
+    for (let round = 0; round < 3; round++) {
+      await store.put('agents', agent(`ag_${round}`, 'wt_1', `a${round}`));
+      const expected = Array.from({ length: round + 1 }, (_, i) => `a${i}`);
+      // 100 different texts: more than are kept, so the first ones are prepared again each round.
+      for (let k = 0; k < 100; k++) assert.deepEqual(names(k), expected.map((n) => `${n}${k}`));
+      assert.throws(() => store.query('SELECT no_such_column FROM agents'), /no such column/);
+      assert.throws(() => store.query('SELECT name FROM agents WHERE name = ?', [{} as never]));
+      assert.deepEqual(store.query('SELECT name FROM agents WHERE name = ?', ['a0']), [{ name: 'a0' }]);
+    }
+    await store.close();
+  });
+
   it('two stores on one folder (two windows) see each other\'s writes and converge', async () => {
     const o = freshOptions();
     const a = await MetaStore.open(o);

@@ -34,6 +34,8 @@ const SNAPSHOT = 'meta.sqlite';
 /** Compaction vacuums when free pages are over both of these. */
 const VACUUM_MIN_FREE_BYTES = 1 << 20;
 const VACUUM_MIN_FREE_SHARE = 0.1;
+/** How many prepared reads are kept (see `readStatement`). */
+const MAX_READ_STATEMENTS = 64;
 const journalName = (generation: number): string => `meta-${generation}.log`;
 
 export interface MetaStoreOptions {
@@ -105,6 +107,8 @@ export class MetaStore {
   /** How far this process has applied the current generation's journal. */
   private applied = 0;
   private following: Promise<number> = Promise.resolve(0);
+  /** The catch-up queued behind `following` and not begun yet, if any. */
+  private nextFollow: Promise<number> | undefined;
   private readonly compactAfterBytes: number;
   /** Tags this instance's journal records, so that following can skip what it applied already. */
   private readonly writer = randomBytes(6).toString('hex');
@@ -116,6 +120,8 @@ export class MetaStore {
    */
   private reapplyOwn = false;
   private readonly statements = new Map<string, Statement>();
+  /** Prepared reads, least recently used first. */
+  private readonly reads = new Map<string, { statement: Statement; names: string[] }>();
   /** The compaction under way, if any. */
   private compacting: Promise<unknown> | undefined;
   /** Set by `close`: no compaction starts after it. */
@@ -184,6 +190,9 @@ export class MetaStore {
     db.run('PRAGMA foreign_keys = ON');
     // The database lives in memory (durability is the journal's): no rollback journal file in sql.js's in-memory file system.
     db.run('PRAGMA journal_mode = MEMORY');
+    // One connection ever opens this file: keeping its lock spares every statement the lock and
+    // hot-journal checks through sql.js's file system (a select by id cost 2.5-9x as much).
+    db.run('PRAGMA locking_mode = EXCLUSIVE');
     const migrated = applyMigrations(db, migrations, this.now);
     db.run('CREATE TABLE IF NOT EXISTS store_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, journal_offset INTEGER NOT NULL)');
     this.db = db;
@@ -282,8 +291,16 @@ export class MetaStore {
 
   /** Reads and applies what other processes (and this one) appended since the last look. */
   follow(): Promise<number> {
-    this.following = this.following.then(() => this.catchUp());
-    return this.following;
+    // A catch-up that has not begun yet will see everything there is now: callers share it
+    // (a burst of writes would otherwise read the journal and its folder once each).
+    if (this.nextFollow) return this.nextFollow;
+    const next = this.following.then(() => {
+      this.nextFollow = undefined;
+      return this.catchUp();
+    });
+    this.nextFollow = next;
+    this.following = next;
+    return next;
   }
 
   /** A prepared statement, kept: replaying a journal runs the same few shapes thousands of times. */
@@ -321,13 +338,17 @@ export class MetaStore {
     for (const change of changes) {
       if (!TABLES[change.table]) throw new ClaudeManagerError('INVALID_INPUT', `Unknown table ${change.table}.`);
     }
-    this.db.run('SAVEPOINT write');
+    // One statement is atomic by itself; several go in a savepoint.
+    const several = changes.length > 1;
+    if (several) this.statement('SAVEPOINT write').run();
     try {
       for (const change of changes) this.apply(change);
-      this.db.run('RELEASE write');
+      if (several) this.statement('RELEASE write').run();
     } catch (error) {
-      this.db.run('ROLLBACK TO write');
-      this.db.run('RELEASE write');
+      if (several) {
+        this.statement('ROLLBACK TO write').run();
+        this.statement('RELEASE write').run();
+      }
       throw new ClaudeManagerError('INVALID_INPUT', `The change was refused by the database: ${(error as Error).message}`, { cause: error });
     }
     this.ownInFlight += changes.length;
@@ -355,13 +376,12 @@ export class MetaStore {
 
   /** Runs a read-only query on this process's copy. */
   query(sql: string, params: SqlValue[] = []): Row[] {
-    const statement = this.db.prepare(sql);
+    const { statement, names } = this.readStatement(sql);
     try {
       statement.bind(params);
       const rows: Row[] = [];
-      // The column names once, not per row (getAsObject reads them from the engine for every row
-      // and builds each object from entries, which cost ~0.25 ms a row of the agents table).
-      const names = statement.getColumnNames();
+      // The column names once per statement, not per row (getAsObject reads them from the engine
+      // for every row and builds each object from entries, which cost ~0.25 ms a row of the agents table).
       while (statement.step()) {
         const values = statement.get();
         const row: Row = {};
@@ -370,8 +390,30 @@ export class MetaStore {
       }
       return rows;
     } finally {
-      statement.free();
+      statement.reset();
     }
+  }
+
+  /**
+   * A prepared read, kept: the same few queries run for every status and announcement, and
+   * preparing one cost about as much as running it. The least recently used go past
+   * `MAX_READ_STATEMENTS` (queries with lists in their text would otherwise pile up).
+   */
+  private readStatement(sql: string): { statement: Statement; names: string[] } {
+    let read = this.reads.get(sql);
+    if (read) this.reads.delete(sql);
+    else {
+      const statement = this.db.prepare(sql);
+      // The schema changes only while the store opens (migrations), before any read is kept.
+      read = { statement, names: statement.getColumnNames() };
+      if (this.reads.size >= MAX_READ_STATEMENTS) {
+        const [oldest, old] = this.reads.entries().next().value!;
+        old.statement.free();
+        this.reads.delete(oldest);
+      }
+    }
+    this.reads.set(sql, read);
+    return read;
   }
 
   /**
@@ -460,8 +502,9 @@ export class MetaStore {
       }
     }
     await this.journal?.close();
-    for (const statement of this.statements.values()) statement.free();
+    for (const statement of [...this.statements.values(), ...[...this.reads.values()].map((r) => r.statement)]) statement.free();
     this.statements.clear();
+    this.reads.clear();
     this.db.close();
   }
 }

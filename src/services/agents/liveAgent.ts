@@ -54,7 +54,7 @@ const TRANSCRIPT_POLL_MS = 500;
 /** The most of a plan file shown with a request to approve it. */
 const MAX_PLAN_BYTES = 1024 * 1024;
 
-/** Streamed text is stored at most this often; every version is announced at once. */
+/** Streamed text is stored at most this often (announced sooner: see `announceSoon`). */
 const STREAM_SAVE_MS = 300;
 
 /**
@@ -77,6 +77,8 @@ export class LiveAgent {
   private transcriptTimer: NodeJS.Timeout | undefined;
   /** Streamed versions not stored yet, by message id: a final version of the same id removes its entry. */
   private readonly unsaved = new Map<string, StoredMessage>();
+  /** Streamed versions not announced yet, by message id (see `announceSoon`). */
+  private readonly unannounced = new Map<string, StoredMessage>();
   /** Serialises what is applied for this agent, in the order the CLI said it. */
   private chain: Promise<unknown> = Promise.resolve();
   /** Steps in the chain not yet done. */
@@ -202,25 +204,34 @@ export class LiveAgent {
   /** Applies what the translator made of a line, in order. */
   async apply(effects: TranslatorEffect[]): Promise<void> {
     for (const effect of effects) {
-      if (effect.kind === 'status') await this.host.setStatus(this.agentId, effect.status, effect.reason);
-      else if (effect.kind === 'permissionsChanged') await this.host.agentChanged(this.agentId);
-      else this.applyOne(effect);
+      if (effect.kind === 'status' || effect.kind === 'permissionsChanged') {
+        this.announceStreamed();
+        if (effect.kind === 'status') await this.host.setStatus(this.agentId, effect.status, effect.reason);
+        else await this.host.agentChanged(this.agentId);
+      } else this.applyOne(effect);
     }
   }
 
   private applyOne(effect: TranslatorEffect): void {
+    if (effect.kind === 'message' && effect.streaming) {
+      this.announceSoon(effect.message);
+      this.saveSoon(effect.message);
+      return;
+    }
+    if (effect.kind === 'message') {
+      // A stored version supersedes any streamed one still waiting to be stored or announced (in
+      // its place, so that messages keep the order in which they first appeared).
+      this.unsaved.delete(effect.message.id);
+      this.host.saveMessage(effect.message);
+      const waiting = this.unannounced.has(effect.message.id);
+      if (waiting) this.unannounced.set(effect.message.id, effect.message);
+      this.announceStreamed();
+      if (!waiting) this.host.emitMessage(effect.message);
+      return;
+    }
+    // Whatever follows a streamed version is announced after it.
+    this.announceStreamed();
     switch (effect.kind) {
-      case 'message':
-        if (effect.streaming) {
-          this.host.emitMessage(effect.message);
-          this.saveSoon(effect.message);
-        } else {
-          // The final version supersedes any streamed one still waiting to be stored.
-          this.unsaved.delete(effect.message.id);
-          this.host.saveMessage(effect.message);
-          this.host.emitMessage(effect.message);
-        }
-        break;
       case 'session':
         this.host.recordSession(this.agentId, effect.init);
         break;
@@ -242,6 +253,28 @@ export class LiveAgent {
       case 'log':
         this.host.logger[effect.level](`Agent ${this.agentId}: ${effect.text}`);
         break;
+    }
+  }
+
+  /**
+   * Streamed versions are announced once the lines that arrived together are applied, the latest
+   * of each message (in the order each first appeared): a burst of output (a CLI's buffered
+   * stream, a long line of deltas) makes one announcement per message, not one per delta.
+   */
+  private announceSoon(message: StoredMessage): void {
+    // After the lines at hand (applied at once, or step by step in the chain) are all applied.
+    if (this.unannounced.size === 0) setImmediate(() => this.announceStreamed());
+    this.unannounced.set(message.id, message);
+  }
+
+  private announceStreamed(): void {
+    if (this.unannounced.size === 0) return;
+    const messages = [...this.unannounced.values()];
+    this.unannounced.clear();
+    try {
+      for (const message of messages) this.host.emitMessage(message);
+    } catch (error) {
+      this.host.logger.error(`Agent ${this.agentId}: ${(error as Error).message}`);
     }
   }
 

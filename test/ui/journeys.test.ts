@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
-import { MockAnthropicApi, contentText, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
+import { MockAnthropicApi, type MockRequestInfo, contentText, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { seedLongConversation } from './longConversation';
 import { activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
@@ -139,7 +139,17 @@ describe('a window on a git repository', () => {
       machineSettings: {
         'claudeManager.claudePath': findClaudeBinary(),
         // The agents' CLI runs offline against the mock, with a home of its own.
-        'claudeManager.environment': { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'test-key', HOME: home.path, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' },
+        'claudeManager.environment': {
+          ANTHROPIC_BASE_URL: api.url,
+          ANTHROPIC_API_KEY: 'test-key',
+          HOME: home.path,
+          CLAUDE_CODE_MAX_RETRIES: '1',
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+          DISABLE_AUTOUPDATER: '1',
+          // The CLI offers the default model no todo tools; these give it TodoWrite (the task-list journey).
+          CLAUDE_CODE_ENABLE_TODO_TOOLS: '1',
+          CLAUDE_CODE_ENABLE_TASKS: '0',
+        },
       },
     });
   });
@@ -409,6 +419,62 @@ describe('a window on a git repository', () => {
     const said = typeof sent?.content === 'string' ? sent.content : contentText(sent?.content);
     assert.match(said, /"Which database should we use\?"="Postgres"/);
     assert.match(said, /"Which features do you want\?"="Search, Offline mode"/);
+    await stopAndCloseChats(page, agent);
+  });
+
+  it('pins the agent\'s task list above its chat as its TodoWrite calls change it, with its progress in the tree; a subagent is one card with its own tool call and its report', async () => {
+    const page = wb.page;
+    api.clearQueue();
+    writeFileSync(join(repo.repo, 'journey-notes.txt'), 'one\ntwo\nthree\n');
+    const subagentPrompt = 'Read journey-notes.txt and say how many lines it has.';
+    const todos = (statuses: string[]) => ({
+      todos: [
+        { content: 'Read the notes', status: statuses[0], activeForm: 'Reading the notes' },
+        { content: 'Count the lines', status: statuses[1], activeForm: 'Counting the lines' },
+        { content: 'Report the count', status: statuses[2], activeForm: 'Reporting the count' },
+      ],
+    });
+    // The agent's replies in order; the subagent's (its conversation starts with its prompt) apart.
+    const main = [
+      toolUseReply([{ name: 'TodoWrite', input: todos(['in_progress', 'pending', 'pending']) }]),
+      toolUseReply([{ name: 'Agent', input: { description: 'Read the notes', prompt: subagentPrompt, subagent_type: 'general-purpose', run_in_background: false } }]),
+      toolUseReply([{ name: 'TodoWrite', input: todos(['completed', 'in_progress', 'pending']) }]),
+      textReply('The notes are read; counting is next.'),
+    ];
+    const reply = (request: MockRequestInfo) => {
+      const first = request.body?.messages?.find((m) => m.role === 'user');
+      if (first && contentText(first.content).includes(subagentPrompt)) {
+        return toolResults(request.body).length === 0 ? toolUseReply([{ name: 'Read', input: { file_path: join(repo.repo, 'journey-notes.txt') } }]) : textReply('The notes have **three** lines.');
+      }
+      return main.shift() ?? textReply('Nothing more.');
+    };
+    api.enqueue(...Array.from({ length: 6 }, () => reply));
+    const view = await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Count the lines of the notes with a plan');
+    const chat = webviewFrame(page);
+    const list = chat.locator('[data-testid="task-list"]');
+    await list.locator('.task-count', { hasText: '1/3' }).waitFor({ timeout: 60_000 });
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'counting is next' }).waitFor({ timeout: 60_000 });
+    const agent = await chatAgentName(chat);
+    assert.equal(await list.locator('[data-testid="task-current"]').innerText(), 'Counting the lines', 'the task under way, in its own words');
+    assert.deepEqual(await list.locator('.task-text').allInnerTexts(), ['Read the notes', 'Count the lines', 'Report the count']);
+    assert.deepEqual(await list.locator('li.task').evaluateAll((items) => items.map((li) => li.className)), ['task completed', 'task in_progress', 'task pending']);
+    // The subagent: one card, done, with its report; opened, its own Read.
+    const card = chat.locator('[data-testid="subagent-card"]');
+    await card.locator('.subagent-meta', { hasText: '1 tool call · done' }).waitFor({ timeout: 30_000 });
+    assert.match(await card.locator('[data-testid="subagent-report"]').innerText(), /The notes have three lines\./);
+    await card.locator('.subagent-head').click();
+    await card.locator('[data-testid="tool-card"]', { hasText: 'journey-notes.txt' }).waitFor({ timeout: 10_000 });
+    assert.match(await card.locator('[data-testid="tool-card"]').innerText(), /Read[\s\S]*journey-notes\.txt/);
+    // The tree's row: its tasks done of all.
+    const row = view.locator('.monaco-list-row', { hasText: agent }).last();
+    await row.locator('.label-description', { hasText: '1/3 tasks' }).waitFor({ timeout: 30_000 });
+    await wb.screenshot('09-chat-task-list-and-subagent');
+    await wb.screenshotOf(page.locator('.part.editor'), 'readme-task-list', { height: 520 });
+    // Folded to its title, the list still says how far it is.
+    await list.locator('.task-head').click();
+    assert.equal(await list.locator('.task-items').count(), 0);
+    assert.match(await list.locator('.task-head').innerText(), /Tasks\s*1\/3\s*Counting the lines/);
     await stopAndCloseChats(page, agent);
   });
 

@@ -6,6 +6,7 @@ import { h } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { SubagentCard, subagentState } from '../../src/webview/chat/subagentCard';
 import { progressOf, TaskChecklist } from '../../src/webview/chat/tasks';
+import { newer } from '../../src/webview/chat/merge';
 import { childrenOf, rowOf, threadsOf } from '../../src/webview/chat/threads';
 import type { ChatMessage, ChatTask } from '../../src/webview/protocol';
 import { notificationSchemas } from '../../src/webview/protocol';
@@ -100,6 +101,14 @@ describe('a subagent in the chat', () => {
     const failed = renderToString(h(SubagentCard, { message: { ...call, subagent: undefined, isComplete: true, isError: true, toolOutput: 'Agent type not found' }, childrenOf: () => [] }));
     assert.match(failed, /data-state="failed"[\s\S]*<pre class="error subagent-error">Agent type not found<\/pre>/);
     assert.match(renderToString(h(SubagentCard, { message: { ...call, subagent: { status: 'stopped' } }, childrenOf: () => [] })), /· stopped/);
+  });
+
+  it('keeps the version of its call that came furthest: a subagent in the background ends after its call completed, with the same text', () => {
+    const launched: ChatMessage = { ...call, isComplete: true, toolOutput: 'Async agent launched successfully.', subagent: { status: 'running', background: true } };
+    const ended: ChatMessage = { ...launched, subagent: { status: 'completed', background: true, result: 'Done.' } };
+    assert.equal(newer(launched, ended), ended);
+    assert.equal(newer(ended, launched), ended, 'an older version arriving late changes nothing');
+    assert.equal(newer({ ...call, subagent: undefined }, call), call);
   });
 
   it('a subagent of a subagent is a card in its card', () => {

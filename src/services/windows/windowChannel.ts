@@ -78,9 +78,14 @@ const answer = z.union([
 ]);
 
 /** One method a window serves: its parameters' schema and what it does (the connection can push events). */
-export interface ChannelMethod<P = unknown> {
-  params: z.ZodType<P>;
-  run(params: P, connection: ChannelConnection): Promise<unknown>;
+export interface ChannelMethod {
+  params: z.ZodType;
+  run(params: unknown, connection: ChannelConnection): Promise<unknown>;
+}
+
+/** A method whose `run` gets its parameters as its schema made them. */
+export function channelMethod<P>(params: z.ZodType<P>, run: (params: P, connection: ChannelConnection) => Promise<unknown>): ChannelMethod {
+  return { params, run: (value, connection) => run(value as P, connection) };
 }
 
 /** A connection to a window's channel, as its server sees it. */
@@ -109,7 +114,7 @@ export class ChannelServer {
     readonly address: string,
   ) {}
 
-  static async start(options: { address: string; secret: string; methods: Record<string, ChannelMethod<never>>; logger: Logger }): Promise<ChannelServer> {
+  static async start(options: { address: string; secret: string; methods: Record<string, ChannelMethod>; logger: Logger }): Promise<ChannelServer> {
     const { address, secret, methods, logger } = options;
     const sockets = new Set<Socket>();
     const server = createServer((socket) => {
@@ -151,7 +156,7 @@ export class ChannelServer {
             send({ id: parsed.id, ok: false, error: { code: 'INVALID_INPUT', message: `"${parsed.method}" was asked with parameters of the wrong shape: ${why}.` } });
             return;
           }
-          (method as ChannelMethod<unknown>).run(params.data, connection).then(
+          method.run(params.data, connection).then(
             (result) => send({ id: parsed.id, ok: true, result: result ?? null }),
             (error: unknown) => send({ id: parsed.id, ok: false, error: errorOf(error) }),
           );

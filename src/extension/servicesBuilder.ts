@@ -166,6 +166,7 @@ function windowLink(windows: typeof AgentWindowsModule, storeDir: string, window
   const others: OtherWindowsLink = {
     call: async (windowId, method, params, timeoutMs) => (await ready.catch((e: unknown) => Promise.reject(unreachable(e)))).others.call(windowId, method, params, timeoutMs),
     answers: async (windowId, timeoutMs) => (await ready.catch(() => undefined))?.others.answers(windowId, timeoutMs) ?? false,
+    watch: async (windowId, agentId, onEvent, onEnd) => (await ready.catch((e: unknown) => Promise.reject(unreachable(e)))).others.watch(windowId, agentId, onEvent, onEnd),
   };
   const serve = async (runtime: AgentRuntimeModule.AgentRuntime) => {
     const { secret, folder, others: client } = await ready;

@@ -82,7 +82,13 @@ describe('Agents of another window', () => {
   it('window B answers the permission of an agent window A runs, sends it a message, watches it answer, and stops it', async () => {
     const agent = await storeA.agents.create({ worktreeId, name: 'shared', mode: 'regular' });
     const file = join(repo.path, 'from-b.txt');
-    api.enqueue(toolUseReply([{ name: 'Write', input: { file_path: file, content: 'allowed from window B\n' } }]), textReply('written'), textReply('the second answer'));
+    const second = join(repo.path, 'from-b-again.txt');
+    api.enqueue(
+      toolUseReply([{ name: 'Write', input: { file_path: file, content: 'allowed from window B\n' } }]),
+      textReply('written'),
+      toolUseReply([{ name: 'Write', input: { file_path: second, content: 'asked while B watched\n' } }]),
+      textReply('the second answer'),
+    );
     const asked = new Promise<PermissionRequest>((resolve) => runtimeA.onDidRequestPermission((e) => e.agentId === agent.id && resolve(e.request)));
     await runtimeA.start(agent.id, { initialPrompt: 'write the file' });
     const request = await asked;
@@ -95,21 +101,34 @@ describe('Agents of another window', () => {
     // B may not take it over while A answers.
     await assert.rejects(runtimeB.takeOver(agent.id), code('OWNED_BY_OTHER_WINDOW'));
 
+    // Watched from B (an open chat, say): A's agent streams in B's runtime as if it ran there.
     const seen: StoredMessage[] = [];
-    const stopWatching = await others.watch(windowA, agent.id, (event, data) => event === 'message' && seen.push(data as StoredMessage), () => undefined);
+    const offMessages = runtimeB.onDidReceiveMessage((e) => e.agentId === agent.id && seen.push(e.message));
+    const askedInB: PermissionRequest[] = [];
+    const offRequests = runtimeB.onDidRequestPermission((e) => e.agentId === agent.id && askedInB.push(e.request));
+    const stopWatching = await runtimeB.watch(agent.id);
+    assert.deepEqual((await runtimeB.get(agent.id)).pendingPermissions.map((p) => p.requestId), [request.requestId], 'B knows what waits once it watches');
     const turnOver = (after: number) => until(() => storeA.agents.get(agent.id), (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message' && api.requests.length >= after, 'the end of the turn');
     await runtimeB.respondToPermission(agent.id, request.requestId, { behavior: 'allow' });
     await turnOver(2);
     assert.ok(existsSync(file), 'the Write allowed from window B ran');
+    await until(() => runtimeB.get(agent.id), (a) => a.pendingPermissions.length === 0, 'nothing waiting any more, as B knows it');
     await assert.rejects(runtimeB.respondToPermission(agent.id, request.requestId, { behavior: 'allow' }), code('NO_PENDING_PERMISSION'));
 
     const { messageId } = await runtimeB.sendMessage(agent.id, 'and now?');
     assert.ok(messageId);
-    await turnOver(3);
+    // A request made while B watches reaches B as it is made.
+    await until(async () => askedInB, (list) => list.some((r) => r.toolName === 'Write' && JSON.stringify(r.input).includes('from-b-again')), 'the second request, in window B');
+    const again = askedInB.find((r) => JSON.stringify(r.input).includes('from-b-again'))!;
+    await runtimeB.respondToPermission(agent.id, again.requestId, { behavior: 'allow' });
+    await turnOver(4);
+    assert.ok(existsSync(second));
     await runtimeA.settled(agent.id);
     await until(async () => seen, (s) => s.some((m) => m.role === 'assistant' && m.content === 'the second answer' && m.isComplete), 'the second answer, watched from window B');
     assert.ok(seen.some((m) => m.role === 'user' && m.content === 'and now?'), 'the message sent from window B is in the conversation');
     stopWatching();
+    offMessages();
+    offRequests();
 
     await runtimeB.stop(agent.id);
     assert.equal(runtimeA.isRunning(agent.id), false, 'window A stopped it');

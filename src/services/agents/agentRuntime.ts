@@ -21,6 +21,7 @@ import { openTerminalAgent } from './terminalSession';
 import { UsageLimitsBook, type UsageLimits } from './usageLimits';
 import type { AgentWatchdog } from './watchdog';
 import { type OtherWindowsLink, otherOwner, releaseForTakeOver } from './ownership';
+import { RemoteAgents } from './remoteAgents';
 
 export type { Agent, AgentUsage } from './agentCatalog';
 export { compareVersions, MIN_TESTED_CLI_VERSION, PERMISSION_TOOLS } from './cliArgs';
@@ -89,6 +90,8 @@ export class AgentRuntime {
   private readonly host: AgentWrites;
   private readonly catalog: AgentCatalog;
   private hookServer: HookServer | undefined;
+  /** Agents of other windows shown here live (see `watch`). */
+  private readonly remote: RemoteAgents | undefined;
   readonly store: Store;
   readonly logger: Logger;
 
@@ -107,7 +110,12 @@ export class AgentRuntime {
         for (const [i, id] of queued.entries()) void this.host.setStatus(id, 'finished', `queued: ${i + 1} in line (at most ${max} agents run at once)`).catch(() => undefined);
       },
     );
-    this.catalog = new AgentCatalog(options.store, this.snapshots, options.windowId, (id) => this.live.get(id), (agent) => this.events.emit('agent', agent));
+    this.catalog = new AgentCatalog(options.store, this.snapshots, options.windowId, (id) => this.live.get(id) ?? this.remote?.pendingOf(id), (agent) => this.events.emit('agent', agent));
+    if (options.otherWindows) {
+      const announce = (id: string) => void this.catalog.announce(id).catch((error: Error) => this.logger.debug(`Agent ${id}: ${error.message}`));
+      this.remote = new RemoteAgents(options.otherWindows, { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce }, this.logger);
+      options.store.onDidChange(() => this.remote?.othersWrote());
+    }
     this.host = new AgentWrites(options.store, options.logger, this.snapshots, this.catalog, this.events, this.limitsBook, (id) => this.live.get(id), (live) => {
       if (this.live.get(live.agentId) !== live) return;
       this.live.delete(live.agentId);
@@ -290,6 +298,16 @@ export class AgentRuntime {
       if (owner) return (await this.options.otherWindows!.call(owner, 'sendMessage', { agentId: id, content })) as { messageId: string };
     }
     return this.accept(id, content);
+  }
+
+  /**
+   * Shows an agent another window runs as if it ran here (its messages and permission requests
+   * announced, its pending requests known) until the returned function is called. Nothing to do
+   * for this window's own agents.
+   */
+  async watch(id: string): Promise<() => void> {
+    const owner = await this.elsewhere(id);
+    return owner && this.remote ? this.remote.hold(id, owner) : () => undefined;
   }
 
   /** The other window that runs the agent, when this one does not (this window then asks it). */
@@ -555,6 +573,7 @@ export class AgentRuntime {
     await Promise.all(all.map((l) => l.settled()));
     this.hookServer?.close();
     this.hookServer = undefined;
+    this.remote?.dispose();
   }
 
   private requireLive(id: string): LiveAgent {

@@ -36,6 +36,7 @@ const valid: Record<ApiMethod, unknown[]> = {
   'agents.start': [AG, { initialPrompt: '  keeps its indentation' }],
   'agents.stop': [AG],
   'agents.interrupt': [AG],
+  'agents.takeOver': [AG, { initialPrompt: 'go on' }],
   'agents.sendMessage': [AG, '    indented code'],
   'agents.getMessages': [AG, { limit: 500, before: 'cursor' }],
   'agents.fork': [AG, { name: 'copy' }],

@@ -146,6 +146,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       start: async (id: string, options?: { initialPrompt?: string }) => publishedAgent(await (await rt()).start(id, options ?? {})),
       stop: async (id: string, options?: { force?: boolean }) => publishedAgent(await (await rt()).stop(id, options ?? {})),
       interrupt: async (id: string) => (await rt()).interrupt(id),
+      takeOver: async (id: string, options?: { initialPrompt?: string }) => publishedAgent(await (await rt()).takeOver(id, options ?? {})),
       sendMessage: async (id: string, content: string) => (await rt()).sendMessage(id, content),
       getMessages: async (id: string, options?: { limit?: number; before?: string }) => (await rt()).getMessages(id, options ?? {}),
       fork: async (id: string, options?: { name?: string }) => publishedAgent(await (await rt()).fork(id, options ?? {})),

@@ -8,7 +8,7 @@ import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { MockAnthropicApi, type MockRequestInfo, contentText, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
 import { seedLongConversation } from './longConversation';
-import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, showAgentsView, stopAndCloseChats, until } from './actions';
+import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, pickColorTheme, showAgentsView, stopAndCloseChats, until } from './actions';
 import { activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
 import { xssPayloads } from './xssPayloads';
 
@@ -240,6 +240,73 @@ describe('a window on a git repository', () => {
     assert.ok(text.includes("<scr<script>ipt>document.body.setAttribute('data-pwned','1')</scr</script>ipt>"), 'a split tag is shown whole');
     await wb.screenshot('06-chat-xss-inert');
     await stopAndCloseChats(page, 'Show me the payloads');
+  });
+
+  it('highlights a code block of an agent\'s reply in the theme\'s colours, light, dark and high contrast; an unknown language stays plain', async () => {
+    const page = wb.page;
+    api.clearQueue();
+    const code = ['// Greets someone by name', 'export function greet(name: string): string {', '  const times = 42;', '  return `Hello, ${name}`;', '}'].join('\n');
+    api.enqueue(textReply(`Here is the function:\n\n\`\`\`ts\n${code}\n\`\`\`\n\nIn a language the chat does not know:\n\n\`\`\`nosuchlang\nconst stays = "plain";\n\`\`\``));
+    await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Show me highlighted code');
+    const chat = webviewFrame(page);
+    const agent = await chatAgentName(chat);
+    const message = chat.locator('[data-testid="assistant-message"]', { hasText: 'greet' });
+    await message.waitFor({ timeout: 60_000 });
+    const block = message.locator('.code-block').first();
+    await block.locator('.hljs-keyword').first().waitFor({ timeout: 30_000 });
+    // The highlighter came in a script of its own, beside the chat's and with the page's nonce;
+    // TypeScript needs no second file.
+    const scripts = await chat.locator('body').evaluate((body) => [...body.ownerDocument.scripts].filter((s) => s.src.includes('/dist/webview/')).map((s) => ({ file: /[^/]*\.js/.exec(s.src)?.[0] ?? s.src, nonce: s.nonce ?? '' })));
+    assert.deepEqual(scripts.map((s) => s.file).sort(), ['chat.js', 'chatHighlight.js'], JSON.stringify(scripts));
+    assert.ok(scripts[0]!.nonce && scripts.every((s) => s.nonce === scripts[0]!.nonce), 'the page\'s nonce');
+    assert.equal(await block.locator('pre').innerText(), code, 'the code is whole');
+    assert.equal(await message.locator('.code-block', { hasText: 'stays' }).locator('span[class*="hljs"]').count(), 0, 'the unknown language is plain');
+    // Each token's colour is the theme's variable for it (a probe painted with the variable
+    // says what it resolves to), and set by the theme, not a fallback.
+    const colours = () =>
+      block.evaluate((element) => {
+        // (No function declared in here: the test's compiler would name it with a helper the page lacks.)
+        const view = element.ownerDocument.defaultView!;
+        const probe = element.ownerDocument.createElement('span');
+        element.appendChild(probe);
+        const read: Record<string, string> = { code: view.getComputedStyle(element.querySelector('code')!).color };
+        for (const [token, variable] of [['keyword', '--vscode-debugTokenExpression-boolean'], ['string', '--vscode-debugTokenExpression-string'], ['title', '--vscode-symbolIcon-functionForeground'], ['number', '--vscode-debugTokenExpression-number']] as const) {
+          probe.style.color = `var(${variable})`;
+          read[token] = view.getComputedStyle(element.querySelector(`.hljs-${token}`)!).color;
+          read[`${token} (theme)`] = view.getComputedStyle(probe).color;
+          read[`${token} (set)`] = view.getComputedStyle(element.ownerDocument.documentElement).getPropertyValue(variable).trim();
+        }
+        probe.remove();
+        return read;
+      });
+    const check = (read: Record<string, string>, theme: string) => {
+      for (const token of ['keyword', 'string', 'title', 'number']) {
+        assert.ok(read[`${token} (set)`], `${theme}: the theme sets the ${token} colour: ${JSON.stringify(read)}`);
+        assert.equal(read[token], read[`${token} (theme)`], `${theme}: ${token}`);
+        assert.notEqual(read[token], read.code, `${theme}: a ${token} stands out from the code: ${JSON.stringify(read)}`);
+      }
+    };
+    const light = await colours();
+    check(light, 'light');
+    await wb.screenshot('06-chat-code-light');
+    try {
+      await pickColorTheme(page, 'Dark Modern');
+      await chat.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
+      const dark = await colours();
+      check(dark, 'dark');
+      assert.notEqual(dark.keyword, light.keyword, 'the dark theme\'s keyword colour');
+      await wb.screenshot('06-chat-code-dark');
+      await pickColorTheme(page, 'Dark High Contrast');
+      await chat.locator('body.vscode-high-contrast').waitFor({ timeout: 30_000 });
+      const contrast = await colours();
+      check(contrast, 'high contrast');
+      assert.notEqual(contrast.keyword, dark.keyword, 'the high-contrast keyword colour');
+      await wb.screenshot('06-chat-code-high-contrast');
+    } finally {
+      await pickColorTheme(page, 'Light Modern');
+    }
+    await stopAndCloseChats(page, agent);
   });
 
   it('shows the plan of an agent in plan mode in its chat; approving it lets the agent go on, asking before edits', async () => {
@@ -588,18 +655,7 @@ describe('a window on a git repository', () => {
     const chat = webviewFrame(page);
     const agent = await chatAgentName(chat);
     await chat.locator('[data-testid="assistant-message"]', { hasText: 'Themes follow the editor.' }).waitFor({ timeout: 60_000 });
-    const pickTheme = async (name: string) => {
-      // The command opens a second quick pick, the theme picker, in the place of the palette.
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.fill('>Preferences: Color Theme');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click({ timeout: 10_000 });
-      await page.locator('.quick-input-widget input[placeholder*="Color Theme"]').waitFor({ timeout: 10_000 });
-      await input.fill(name);
-      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-    };
+    const pickTheme = (name: string) => pickColorTheme(page, name);
     // What the chat is painted with (its text, its composer), and the theme kind VS Code gave the page.
     const painted = () =>
       chat.locator('body').evaluate((body) => {

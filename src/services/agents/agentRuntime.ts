@@ -22,9 +22,11 @@ import { UsageLimitsBook, type UsageLimits } from './usageLimits';
 import type { AgentWatchdog } from './watchdog';
 import { type OtherWindowsLink, otherOwner, releaseForTakeOver } from './ownership';
 import { RemoteAgents } from './remoteAgents';
+import { AgentCommands, commandsOfSession, type SlashCommand } from './slashCommands';
 
 export type { Agent, AgentUsage } from './agentCatalog';
 export { compareVersions, MIN_TESTED_CLI_VERSION, PERMISSION_TOOLS } from './cliArgs';
+export type { SlashCommand } from './slashCommands';
 export type { PermissionAnswer, PermissionRequest, PermissionSuggestion, Question, QuestionOption } from './permissions';
 export type { UsageLimit, UsageLimits } from './usageLimits';
 
@@ -87,6 +89,8 @@ export class AgentRuntime {
   private readonly slots: StartQueue;
   private readonly limitsBook: UsageLimitsBook;
   private readonly events = new EventEmitter();
+  /** The slash commands each agent's CLI offers (see `slashCommands`). */
+  private readonly commands = new AgentCommands((agentId, commands) => this.events.emit('commands', { agentId, commands }));
   private readonly host: AgentWrites;
   private readonly catalog: AgentCatalog;
   private hookServer: HookServer | undefined;
@@ -121,7 +125,7 @@ export class AgentRuntime {
       this.live.delete(live.agentId);
       this.slots.release(live.agentId);
       if (live.process.pid !== undefined) this.options.watchdog?.remove(live.process.pid);
-    }, () => this.contextWarningThreshold());
+    }, () => this.contextWarningThreshold(), this.commands);
   }
 
   onDidChangeAgent(listener: (agent: Agent) => void): () => void {
@@ -137,6 +141,21 @@ export class AgentRuntime {
   onDidRequestPermission(listener: (e: { agentId: string; request: PermissionRequest }) => void): () => void {
     this.events.on('permission', listener);
     return () => this.events.off('permission', listener);
+  }
+
+  /** The slash commands an agent's CLI offers changed (learnt as it started, or from a turn's `system/init`). */
+  onDidChangeCommands(listener: (e: { agentId: string; commands: SlashCommand[] }) => void): () => void {
+    this.events.on('commands', listener);
+    return () => this.events.off('commands', listener);
+  }
+
+  /**
+   * The slash commands the agent's CLI offers: as it said when it last started in this window
+   * (its `initialize` answer, before any turn), else as stored with its latest session; none
+   * before its first start.
+   */
+  async slashCommands(id: string): Promise<SlashCommand[]> {
+    return this.commands.get(id) ?? commandsOfSession((await this.store.sessions.latest(id))?.data);
   }
 
   onDidChangeUsage(listener: (e: { agentId: string }) => void): () => void {
@@ -242,6 +261,7 @@ export class AgentRuntime {
     if (options.archive === false) {
       await this.store.agents.delete(id);
       await this.snapshots?.deleteAgent(id);
+      this.commands.forget(id);
     } else {
       await this.store.agents.archive(id);
       await this.host.agentChanged(id);
@@ -416,7 +436,8 @@ export class AgentRuntime {
     // Sent now, durable a moment later (the write is applied at once: reads see it).
     this.host.updateAgent(id, { pid: process.pid, ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined }, 'recording its process');
     try {
-      await process.request({ subtype: 'initialize', ...(this.snapshots ? { hooks: SNAPSHOT_HOOKS } : {}) }, this.options.startTimeoutMs ?? 30_000);
+      // Its answer lists the slash commands: known from here on, before any turn.
+      this.commands.initialized(id, await process.request({ subtype: 'initialize', ...(this.snapshots ? { hooks: SNAPSHOT_HOOKS } : {}) }, this.options.startTimeoutMs ?? 30_000));
     } catch (error) {
       const exit = await process.stop({ force: true });
       // A CLI that refused to start says why on stderr (e.g. bypassing permissions as root).

@@ -4,6 +4,7 @@ import type { AgentStatus, TaskItem } from '../storage/records';
 import type { Store } from '../storage/store';
 import type { AgentCatalog } from './agentCatalog';
 import type { FileSnapshots } from './fileSnapshots';
+import type { AgentCommands } from './slashCommands';
 import type { AgentHost, LiveAgent } from './liveAgent';
 import type { UsageLimitsBook } from './usageLimits';
 
@@ -27,6 +28,8 @@ export class AgentWrites implements AgentHost {
     /** The agent's process ended: the runtime lets go of it (before its end is recorded). */
     private readonly released: (agent: LiveAgent) => void,
     readonly contextWarningThreshold: () => number,
+    /** The agents' slash commands: kept with the session they were learnt in. */
+    private readonly commands?: AgentCommands,
   ) {}
 
   async setStatus(id: string, status: AgentStatus, statusReason: string): Promise<void> {
@@ -79,7 +82,8 @@ export class AgentWrites implements AgentHost {
   recordSession(agentId: string, init: Parameters<AgentHost['recordSession']>[1]): void {
     // Sent before the start resolves: any read after it sees them.
     this.updateAgent(agentId, { sessionId: init.sessionId, ...(init.model ? { model: init.model } : {}) }, 'recording its session');
-    this.track(agentId, this.store.sessions.save({ id: init.sessionId, agentId, data: init.data }), 'recording its session');
+    const data = this.commands ? this.commands.sessionData(agentId, init.data) : init.data;
+    this.track(agentId, this.store.sessions.save({ id: init.sessionId, agentId, data }), 'recording its session');
   }
 
   recordContext(agentId: string, level: number): void {

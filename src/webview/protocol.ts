@@ -127,6 +127,10 @@ export type ChatMessage = z.infer<typeof chatMessage>;
 
 const chatPage = z.strictObject({ messages: z.array(chatMessage), hasMore: z.boolean(), nextCursor: z.optional(z.string()) });
 
+/** One of the CLI's slash commands: its name (without the `/`), what it does, how its arguments are written. */
+const slashCommand = z.strictObject({ name: z.string(), description: z.optional(z.string()), argumentHint: z.optional(z.string()) });
+export type SlashCommand = z.infer<typeof slashCommand>;
+
 /**
  * A chat as it opens, put by the host in the chat's page (the only way its first page comes):
  * its agent, its latest messages (newest first), its slash commands, the models to offer.
@@ -134,7 +138,8 @@ const chatPage = z.strictObject({ messages: z.array(chatMessage), hasMore: z.boo
 export const chatOpened = z.strictObject({
   agent: chatAgent,
   page: chatPage,
-  slashCommands: z.array(z.string()),
+  /** The CLI's slash commands, in its order (none before the agent's first start). */
+  slashCommands: z.array(slashCommand),
   contextWarningThreshold: z.number(),
   /** The models the selector offers (the CLI's aliases); the webview adds the agent's own when it is another. */
   models: z.array(z.string()),
@@ -229,6 +234,8 @@ export const notificationSchemas = {
   chatAgent: chatAgent,
   /** A message was added, or grew (a streaming one comes again under its id, longer). */
   chatMessage: z.strictObject({ agentId, message: chatMessage }),
+  /** The CLI's slash commands became known (the agent started), or changed. */
+  chatCommands: z.strictObject({ agentId, commands: z.array(slashCommand) }),
   /** `claudeManager.claudePath` changed: the CLI the extension would run now. */
   didChangeCli: cliInfo,
 } as const;

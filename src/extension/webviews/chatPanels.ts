@@ -254,6 +254,8 @@ export class ChatPanel implements vscode.Disposable {
             if (!this.disposed) this.host.notify('chatAgent', shown);
           });
         }),
+        // Known once the agent has started (before its first turn): a new chat lists them.
+        services.runtime.onDidChangeCommands((e) => e.agentId === this.agentId && this.host.notify('chatCommands', e)),
         services.runtime.onDidReceiveMessage((e) => {
           if (e.agentId !== this.agentId) return;
           const m = e.message;
@@ -376,18 +378,17 @@ export class ChatPanel implements vscode.Disposable {
 
   private async open(agentId: string, prefetched?: ReturnType<Services['runtime']['getMessages']>, limit?: number): Promise<ChatOpened> {
     const services = await this.deps.services();
-    const [page, session, changes] = await Promise.all([
+    const [page, slashCommands, changes] = await Promise.all([
       prefetched ?? services.runtime.getMessages(agentId, limit ? { limit } : {}),
-      services.store.sessions.latest(agentId),
+      services.runtime.slashCommands(agentId),
       this.changes(services),
     ]);
     // The agent last, so that its state is as new as it can be when the answer goes.
     const agent = await services.runtime.get(agentId);
-    const commands = (session?.data as { slashCommands?: unknown } | undefined)?.slashCommands;
     return {
       agent: await this.view(services, agent),
       page: chatPageOf(page, changes),
-      slashCommands: Array.isArray(commands) ? commands.filter((c): c is string => typeof c === 'string') : [],
+      slashCommands,
       contextWarningThreshold: services.runtime.contextWarningThreshold(),
       models: MODELS,
     };

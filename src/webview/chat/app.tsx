@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ChatAgent, ChatMessage, ChatOpened } from '../protocol';
+import type { ChatAgent, ChatMessage, ChatOpened, SlashCommand } from '../protocol';
 import type { Boot } from './boot';
-import { Composer } from './composer';
+import { Composer, type ComposerControl } from './composer';
 import { Conversation } from './conversation';
+import { EmptyChat } from './emptyChat';
+import { focusWhenShown } from './focus';
 import { Header } from './header';
 import { PermissionCard, PlanCard } from './messages';
 import { QuestionCard } from './questionCard';
@@ -45,10 +47,15 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
   const [finding, setFinding] = useState(false);
   const [bottomToken, setBottomToken] = useState(0);
   const composer = useRef<HTMLTextAreaElement>(null);
+  const composerControl = useRef<ComposerControl | null>(null);
+  const [commands, setCommands] = useState<readonly SlashCommand[]>(opened.slashCommands);
   const [history] = useState(() => sentOf(opened.page.messages));
   const fail = (e: Error) => setError(e.message);
 
   useEffect(() => client.on('chatAgent', (a) => a.id === agentId && setAgent(a)), [agentId]);
+  useEffect(() => client.on('chatCommands', (e) => e.agentId === agentId && setCommands(e.commands)), [agentId]);
+  // The cursor is in the composer when the chat opens with the focus, and when it gets it back.
+  useEffect(() => focusWhenShown(() => composer.current), []);
 
   // Ctrl+F / Cmd+F opens the find bar (the whole history is searched, not only the rows drawn).
   useEffect(() => {
@@ -93,6 +100,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         bottomToken={bottomToken}
         onFirstDrawn={(n) => boot.drawn(n)}
         onError={setError}
+        empty={disabled ? undefined : <EmptyChat commands={commands} status={agent.status} onCommand={(name) => composerControl.current?.insertCommand(name)} />}
       >
         {error && (
           <div class="banner error" role="alert">
@@ -133,7 +141,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
       <Composer
         disabledReason={disabled}
         running={agent.status === 'running'}
-        slashCommands={opened.slashCommands}
+        slashCommands={commands}
         history={history}
         draft={boot.draft}
         saveDraft={(draft) => boot.save({ draft })}
@@ -143,6 +151,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         onSend={() => setBottomToken((n) => n + 1)}
         onError={setError}
         inputRef={composer}
+        controlRef={composerControl}
       />
     </div>
   );

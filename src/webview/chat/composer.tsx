@@ -1,4 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
+import type { SlashCommand } from '../protocol';
+import { withCommand } from './emptyChat';
 import { insertMention, mentionAt } from './mention';
 
 /** The open completion list: slash commands or worktree paths, the one picked, and what it replaces. */
@@ -90,7 +92,7 @@ export interface ComposerProps {
   disabledReason?: string | undefined;
   /** The agent is in a turn: Interrupt is offered. */
   running: boolean;
-  slashCommands: readonly string[];
+  slashCommands: readonly SlashCommand[];
   /** The user's messages of the conversation, newest first: Up recalls the last one (or the last sent from here). */
   history: readonly string[];
   /** The draft kept across reloads. */
@@ -106,6 +108,14 @@ export interface ComposerProps {
   onError: (message: string) => void;
   /** Where the text box is, for those that give it the focus back (the find bar on closing). */
   inputRef?: { current: HTMLTextAreaElement | null };
+  /** Set to what others may do to the draft (the empty chat's commands insert one). */
+  controlRef?: { current: ComposerControl | null };
+}
+
+/** What others may do to the composer's draft. */
+export interface ComposerControl {
+  /** Puts `/name ` at the start of the draft (instead of a command already there), the cursor after it. */
+  insertCommand(name: string): void;
 }
 
 /** The composer: the draft, slash and `@` completion lists, Up for the last message sent, Enter to send, Escape to interrupt. */
@@ -134,7 +144,7 @@ export function Composer(props: ComposerProps) {
   /** The completions for the text and caret: slash commands at the start, worktree paths after an `@`. */
   const complete = (text: string, caret: number) => {
     if (text.startsWith('/') && !/\s/.test(text.slice(0, caret))) {
-      const items = props.slashCommands.filter((c) => `/${c}`.startsWith(text.slice(0, caret))).slice(0, 8);
+      const items = props.slashCommands.map((c) => c.name).filter((c) => `/${c}`.startsWith(text.slice(0, caret))).slice(0, 8);
       setCompletion(items.length ? { kind: 'slash', items, active: 0, start: 0, caret } : undefined);
       return;
     }
@@ -158,12 +168,8 @@ export function Composer(props: ComposerProps) {
     setCompletion(undefined);
   };
 
-  const accept = (item: string) => {
-    if (!completion) return;
-    const next =
-      completion.kind === 'slash'
-        ? { text: `/${item} ${draft.slice(completion.caret).replace(/^\S*/, '')}`, caret: item.length + 2 }
-        : insertMention(draft, completion.start, completion.caret, item);
+  /** The draft becomes `next`, with the cursor where it says. */
+  const replace = (next: { text: string; caret: number }) => {
     closeCompletion();
     edit(next.text);
     requestAnimationFrame(() => {
@@ -171,6 +177,22 @@ export function Composer(props: ComposerProps) {
       area.current?.setSelectionRange(next.caret, next.caret);
     });
   };
+
+  const accept = (item: string) => {
+    if (!completion) return;
+    replace(
+      completion.kind === 'slash'
+        ? { text: `/${item} ${draft.slice(completion.caret).replace(/^\S*/, '')}`, caret: item.length + 2 }
+        : insertMention(draft, completion.start, completion.caret, item),
+    );
+  };
+  if (props.controlRef) {
+    props.controlRef.current = {
+      insertCommand: (name) => {
+        if (!draftModel.sending && !props.disabledReason) replace(withCommand(draftModel.text, name));
+      },
+    };
+  }
 
   const send = () => {
     if (props.disabledReason) return;

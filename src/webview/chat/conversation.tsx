@@ -41,6 +41,8 @@ export interface ConversationProps {
   onError: (message: string) => void;
   /** Shown between the find bar and the list (the error banners). */
   children?: ComponentChildren;
+  /** Shown instead of the list while the conversation has no message (what to type). */
+  empty?: ComponentChildren;
 }
 
 /**
@@ -140,22 +142,26 @@ export function Conversation(props: ConversationProps) {
         />
       )}
       {props.children}
-      <VirtualList
-        items={threads.rows}
-        keyOf={(m) => m.id}
-        render={(m) =>
-          isSubagentCall(m) ? (
-            <SubagentCard message={m} childrenOf={(id) => childrenOf(threads, id)} onCopy={onCopy} onOpenDiff={onOpenDiff} />
-          ) : (
-            <MessageView message={m} onCopy={onCopy} onOpenDiff={onOpenDiff} />
-          )
-        }
-        onNearTop={() => void loadOlder()}
-        {...(shown ? { scrollTo: shown, current: shown.key } : {})}
-        onAtBottom={setAtBottom}
-        scrollToBottomToken={props.bottomToken + jumps}
-        label={`Conversation with ${props.agentName ?? 'the agent'}`}
-      />
+      {messages.length === 0 && !older.hasMore && props.empty ? (
+        props.empty
+      ) : (
+        <VirtualList
+          items={threads.rows}
+          keyOf={(m) => m.id}
+          render={(m) =>
+            isSubagentCall(m) ? (
+              <SubagentCard message={m} childrenOf={(id) => childrenOf(threads, id)} onCopy={onCopy} onOpenDiff={onOpenDiff} />
+            ) : (
+              <MessageView message={m} onCopy={onCopy} onOpenDiff={onOpenDiff} />
+            )
+          }
+          onNearTop={() => void loadOlder()}
+          {...(shown ? { scrollTo: shown, current: shown.key } : {})}
+          onAtBottom={setAtBottom}
+          scrollToBottomToken={props.bottomToken + jumps}
+          label={`Conversation with ${props.agentName ?? 'the agent'}`}
+        />
+      )}
       {!atBottom && (
         <button type="button" class="jump" onClick={() => setJumps((n) => n + 1)}>
           Jump to latest

@@ -451,6 +451,37 @@ suite('Agents', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  test('"New Agent…" without a first message starts the agent and ends in its chat, in front, which knows the CLI\'s commands before any turn; the first message sent there names the agent', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const turnsBefore = mock.mainRequests.length;
+    const started = await vscode.commands.executeCommand<Agent>('claudeManager.newAgent', { worktreeId: main.id, mode: 'regular' });
+    assert.ok(started, 'the command returns the started agent');
+    assert.deepEqual([started.status, started.statusReason], ['waiting', 'waiting for your message']);
+    assert.equal(mock.mainRequests.length, turnsBefore, 'no turn ran');
+    // Its chat is the editor in front, with the focus (the webview puts it in the composer).
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputWebview && tab.label.startsWith(`${started.name} · `), `the active tab: ${tab?.label}`);
+    const chat = (await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: started.id }))!;
+    assert.ok(chat.panel.active && chat.panel.visible, 'the chat is the active editor');
+    const opened = await chat.opened();
+    assert.deepEqual(opened.page.messages, [], 'an empty conversation (the webview shows what to type)');
+    const compact = opened.slashCommands.find((c) => c.name === 'compact');
+    assert.ok(compact?.description, `the CLI's commands, described: ${JSON.stringify(opened.slashCommands.slice(0, 3))}`);
+    // The first message, sent from the chat, is the first turn and names the agent.
+    if (!chat.host.ready) await waitFor(chat.host.onDidBecomeReady, () => true, 'the webview to start');
+    mock.enqueue(textReply('On it'));
+    const turnOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === started.id && a.status === 'waiting' && mock.mainRequests.length > turnsBefore, 'the first turn', 60_000);
+    const sent = await chat.host.handleMessage({ kind: 'request', id: 1, method: 'chatSend', params: { agentId: started.id, text: 'Tidy the release notes' } });
+    assert.ok(sent && 'result' in sent, JSON.stringify(sent));
+    await turnOver;
+    assert.ok(lastUserText(mock.mainRequests[turnsBefore]?.body).endsWith('Tidy the release notes'));
+    assert.equal((await api.agents.get(started.id)).name, 'Tidy the release notes');
+    await api.agents.stop(started.id);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   test('"Open Chat" opens one panel per agent; the webview shows the conversation and sends through the runtime; bad messages change nothing', async () => {
     const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
     const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;

@@ -1,11 +1,13 @@
 // What a person does in the workbench, shared by the journeys: start an agent from the keyboard,
 // click a row's action, show the Agents view, pick a colour theme.
+import * as assert from 'node:assert/strict';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { activityBarItem, runFromPalette } from './workbench';
+import { activityBarItem, runFromPalette, webviewFrame } from './workbench';
 
 /**
  * "New Agent…" by its keybinding, as a person would: the main worktree, a mode (the default
- * unless named), and the first message.
+ * unless named); the agent's chat opens with the cursor in its composer, where the first message
+ * is typed and sent with Enter.
  */
 export async function newAgentByKeyboard(page: Page, prompt: string, mode?: string): Promise<void> {
   await page.keyboard.press('Control+Shift+Alt+KeyN');
@@ -23,8 +25,27 @@ export async function newAgentByKeyboard(page: Page, prompt: string, mode?: stri
     await focused(mode);
   }
   await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
-  await input.fill(prompt);
+  await typeIntoNewChat(page, prompt);
+}
+
+/**
+ * Types the first message of an agent whose chat New Agent… just opened: nothing is clicked, so
+ * the keys go where the focus is, which must be the chat's composer (it fails otherwise).
+ */
+export async function typeIntoNewChat(page: Page, prompt: string): Promise<void> {
+  const chat = webviewFrame(page);
+  const composer = chat.locator('.composer textarea');
+  await chat.locator('[data-testid="empty-chat"]').waitFor({ timeout: 30_000 });
+  const deadline = Date.now() + 30_000;
+  while (!(await composer.evaluate((el) => el === el.ownerDocument.activeElement && el.ownerDocument.hasFocus()).catch(() => false))) {
+    if (Date.now() > deadline) {
+      const inChat = await composer.evaluate((el) => `${el.ownerDocument.activeElement?.tagName ?? 'nothing'} (the chat has the focus: ${el.ownerDocument.hasFocus()})`).catch(() => 'unknown');
+      throw new Error(`The new agent's chat did not put the cursor in its composer; in the chat the focus is on ${inChat}.`);
+    }
+    await page.waitForTimeout(100);
+  }
+  await page.keyboard.type(prompt);
+  assert.equal(await composer.inputValue(), prompt, 'what was typed is in the composer');
   await page.keyboard.press('Enter');
 }
 

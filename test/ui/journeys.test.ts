@@ -8,7 +8,7 @@ import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { MockAnthropicApi, type MockRequestInfo, contentText, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
 import { seedLongConversation } from './longConversation';
-import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, pickColorTheme, showAgentsView, stopAndCloseChats, until } from './actions';
+import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, pickColorTheme, showAgentsView, stopAndCloseChats, typeIntoNewChat, until } from './actions';
 import { activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
 import { xssPayloads } from './xssPayloads';
 
@@ -119,7 +119,7 @@ describe('a window on a git repository', () => {
     await input.fill('>Claude Manager: New Agent');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Claude Manager: New Agent…' }).first().waitFor();
     await page.keyboard.press('Enter');
-    // Two worktrees by now: the one it works in, then its first message.
+    // Two worktrees by now: the one it works in.
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent' }).waitFor({ timeout: 30_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor();
     await input.fill('main');
@@ -128,9 +128,17 @@ describe('a window on a git repository', () => {
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Regular' }).first().waitFor();
     await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
-    await input.fill('Say hello');
-    await page.keyboard.press('Enter');
+    // Then its chat, empty: it says what to type, and lists the CLI's commands once the agent has started.
+    const empty = webviewFrame(page).locator('[data-testid="empty-chat"]');
+    await empty.waitFor({ timeout: 30_000 });
+    assert.match(await empty.innerText(), /Say what the agent should do\. Enter sends[\s\S]*@ mentions a file of the worktree/);
+    await empty.locator('.command-list button', { hasText: '/compact' }).waitFor({ timeout: 30_000 });
+    assert.ok((await empty.locator('.command-list button').count()) > 10, 'the CLI\'s commands are listed');
+    await wb.screenshot('04-chat-new-agent');
+    await wb.screenshotOf(page.locator('.part.editor'), 'readme-empty-chat', { height: 420 });
+    // The cursor is in its composer: the first message is typed there.
+    await typeIntoNewChat(page, 'Say hello');
+    await empty.waitFor({ state: 'detached', timeout: 10_000 });
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
     // The agent is listed twice while it waits: in the "Needs you" inbox at the top, and under its worktree.
     const row = view.locator('.monaco-list-row', { hasText: 'Say hello' }).last();

@@ -18,7 +18,7 @@ interface NewAgentArgs {
   worktreeId?: string;
   name?: string;
   mode?: AgentMode;
-  /** Its first message; "" starts it waiting for one. */
+  /** Its first message, sent as it starts; without one (or "") it starts waiting for one, typed in its chat. */
   prompt?: string;
 }
 
@@ -146,26 +146,24 @@ export function registerAgentCommands(
       requireTrust();
       const s = await services();
       const plain = arg && !(arg instanceof WorktreeNode) && !(arg instanceof RepositoryNode) ? arg : undefined;
-      // Repository → an existing worktree or a new one (its branch picker) → mode → first message.
+      // Repository → an existing worktree or a new one (its branch picker) → mode; the first
+      // message is typed in the agent's chat (or given as `prompt`).
       const worktree = await pickWorktree(s, arg, 'New Agent', (w) => !w.missing, { offerNew: true });
       if (!worktree) return undefined;
       const mode = plain?.mode ?? (await pickMode('New Agent: Mode', getConfig().defaultMode));
       if (!mode) return undefined;
-      const prompt =
-        plain?.prompt ??
-        (await vscode.window.showInputBox({
-          title: `New Agent in ${worktree.branch ?? worktree.name}`,
-          prompt: 'Its first message (optional: leave empty to start it waiting for you)',
-          placeHolder: 'What should it do?',
-        }));
-      if (prompt === undefined) return undefined;
+      const prompt = plain?.prompt?.trim() ? plain.prompt : undefined;
       const agent = await s.runtime.create({ worktreeId: worktree.id, mode, ...(plain?.name ? { name: plain.name } : {}) });
-      const started = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting ${agent.name}…` }, () =>
-        s.runtime.start(agent.id, prompt.trim() ? { initialPrompt: prompt } : {}),
+      // It starts at once (see docs/chat.md, "A new agent"), while its chat opens with the cursor in
+      // the composer: a message typed meanwhile is sent once it has started (and stays in the
+      // composer, with the reason, if it could not start).
+      const started = Promise.resolve(
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting ${agent.name}…` }, () => s.runtime.start(agent.id, prompt ? { initialPrompt: prompt } : {})),
       );
-      // It ends in the agent's chat, where the turn shows as it streams.
-      await openChat(started.id);
-      return started;
+      // (Its failure is the command's, below; the chat shows it too, with Retry.)
+      started.catch(() => undefined);
+      await openChat(agent.id);
+      return await started;
     }),
     registerCommand('claudeManager.openChat', log, async (arg?: Arg) => {
       const s = await services();

@@ -5,6 +5,7 @@ import type { UsageEntry as LedgerEntry } from '../storage/usageRepository';
 import type { AgentStatus } from '../storage/records';
 import { versionWarning } from './cliArgs';
 import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, RateLimitEventLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
+import { type InlineImage, splitImages } from './images';
 import { describeSuggestion, type PermissionRequest, questionsOf, questionSummary, waitingReason } from './permissions';
 import { summarizeTool } from './toolSummary';
 
@@ -24,7 +25,7 @@ export interface SessionInit {
  * second), a final one is stored at once and supersedes any streaming copy not yet stored.
  */
 export type TranslatorEffect =
-  | { kind: 'message'; message: StoredMessage; streaming?: boolean }
+  | { kind: 'message'; message: StoredMessage; streaming?: boolean; images?: InlineImage[] }
   | { kind: 'status'; status: AgentStatus; reason: string }
   | { kind: 'session'; init: SessionInit }
   | { kind: 'initialized'; sessionId: string }
@@ -474,8 +475,10 @@ export class StreamTranslator {
       const message = this.toolMessages.get(String(block.tool_use_id));
       if (!message) continue;
       this.toolMessages.delete(String(block.tool_use_id));
-      const done: StoredMessage = { ...message, toolOutput: contentToText('content' in block ? block.content : undefined), isError: Boolean('is_error' in block && block.is_error), isComplete: true };
-      this.out.push({ kind: 'message', message: done });
+      // Images (a Read of a PNG) are kept as files by the live agent, not as text in the output.
+      const { rest, images } = splitImages('content' in block ? block.content : undefined);
+      const done: StoredMessage = { ...message, toolOutput: contentToText(rest), isError: Boolean('is_error' in block && block.is_error), isComplete: true };
+      this.out.push({ kind: 'message', message: done, ...(images.length ? { images } : {}) });
     }
     if (this.pending.length === 0 && !this.options.terminal) this.status('running', 'thinking');
   }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatAgent, ChatMessage } from '../protocol';
 import { RequestDetails } from './changePreview';
+import { Thumbnails } from './images';
 import { renderMarkdown } from './markdown';
 
 export type Permission = ChatAgent['pendingPermissions'][number];
@@ -54,6 +55,7 @@ export function ToolCard({ message, onOpenDiff }: { message: ChatMessage; onOpen
           </span>
         )}
       </div>
+      {message.images?.length ? <Thumbnails images={message.images} /> : null}
       {open && (
         <div class="tool-body">
           <div class="tool-label">{message.toolName === 'Bash' ? 'Command' : 'Input'}</div>
@@ -92,6 +94,7 @@ export function MessageView({ message, onCopy, onOpenDiff }: { message: ChatMess
     return (
       <div class="message user" data-testid="user-message">
         <div class="who">You</div>
+        {message.images?.length ? <Thumbnails images={message.images} /> : null}
         <div class="user-text">{message.content}</div>
       </div>
     );

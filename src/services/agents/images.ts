@@ -98,10 +98,14 @@ export function splitImages(content: unknown): { rest: unknown; images: InlineIm
   return { rest, images };
 }
 
-/** A tool's images as files to keep: the type from the bytes (else as reported); those of no type the chat shows are left out. */
+/** The most images one message keeps (what the store takes: see `messageCheck`). */
+const MAX_KEPT = 100;
+
+/** A tool's images as files to keep: the type from the bytes (else as reported); those of no type the chat shows, or past 100, are left out. */
 export function keepable(images: readonly InlineImage[]): { keep: ImageToKeep[]; skipped: number } {
   const keep: ImageToKeep[] = [];
   for (const image of images) {
+    if (keep.length === MAX_KEPT) break;
     const data = Buffer.from(image.data, 'base64');
     const mediaType = sniffImageType(data) ?? (isImageMediaType(image.mediaType) ? image.mediaType : undefined);
     if (mediaType && data.length > 0) keep.push({ mediaType, data });

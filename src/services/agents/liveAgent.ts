@@ -270,7 +270,7 @@ export class LiveAgent {
   /** A tool result's images kept as files, the message holding their references; a failure is logged and the message kept without them. */
   private async keepImages(message: StoredMessage, images: readonly InlineImage[]): Promise<StoredMessage> {
     const { keep, skipped } = keepable(images);
-    if (skipped) this.host.logger.warn(`Agent ${this.agentId}: ${skipped} image(s) of ${message.content} are of no type the chat shows: not kept`);
+    if (skipped) this.host.logger.warn(`Agent ${this.agentId}: ${skipped} image(s) of ${message.content} not kept (of no type the chat shows, or past 100)`);
     try {
       if (!this.host.images) return message;
       const refs = await this.host.images.save(this.agentId, keep);

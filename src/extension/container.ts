@@ -9,6 +9,7 @@ import { AgentsDragAndDrop } from './views/agentsDragAndDrop';
 import { Store } from '../services/storage/store';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
+import type * as AgentWindowsModule from '../services/windows/agentWindows';
 import { currentWindowId } from '../services/agents/windowId';
 import { startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
@@ -19,6 +20,7 @@ import { registerAgentCommands } from './commands/agentCommands';
 import { registerEditorCommands } from './commands/editorCommands';
 import { registerFileChangeCommands } from './commands/fileChangeCommands';
 import { AgentStatus } from './views/agentStatus';
+import { OtherWindowAgents } from './views/otherWindowAgents';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
@@ -244,6 +246,8 @@ export class Container implements vscode.Disposable {
         AgentRuntime: (require('../services/agents/agentRuntime') as typeof AgentRuntimeModule).AgentRuntime,
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         SpawnHost: (require('../services/spawn/spawnHost') as typeof SpawnHostModule).SpawnHost,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        windows: require('../services/windows/agentWindows') as typeof AgentWindowsModule,
       };
       const store = await opening;
       const built = await buildServices(
@@ -269,6 +273,7 @@ export class Container implements vscode.Disposable {
             snapshotsDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'snapshots').fsPath,
           },
           worktreesRoot: () => getConfig().worktreesRoot,
+          storeDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'store').fsPath,
           attach: (made) => {
             const { runtime, workspaces } = made;
             const offs = [
@@ -279,7 +284,11 @@ export class Container implements vscode.Disposable {
               runtime.onDidRequestPermission((e) => this.permissionRequested.fire(e)),
               runtime.onDidChangeUsage((e) => this.usageChanged.fire(e)),
             ];
-            return [{ dispose: () => offs.forEach((off) => off()) }, new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id))];
+            return [
+              { dispose: () => offs.forEach((off) => off()) },
+              new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id)),
+              new OtherWindowAgents(made, () => this.agentsTree.refresh(), this.log),
+            ];
           },
           discover: (workspaces) => this.discoverWith(workspaces),
         },

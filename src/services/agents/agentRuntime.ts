@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ClaudeManagerError, untrustedWorkspaceError } from '../errors';
 import type { Logger } from '../logger';
-import { ImageFiles, IMAGES_FOLDER } from '../storage/imageFiles';
+import { ImageFiles, IMAGES_FOLDER, type MessageImage } from '../storage/imageFiles';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
@@ -302,14 +302,27 @@ export class AgentRuntime {
    * Sends a user message, with `images` before its text (checked first: see `prepareImages`); an
    * agent without a live process is started (resumed) first. Resolves once the CLI has it.
    */
-  async sendMessage(id: string, content: string, options: { images?: readonly ImageInput[] } = {}): Promise<{ messageId: string }> {
+  async sendMessage(id: string, content: string, options: { images?: readonly ImageInput[]; keptImages?: readonly MessageImage[] } = {}): Promise<{ messageId: string }> {
     if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'The message is empty.');
-    const prepared = prepareImages(options.images ?? []);
+    // `keptImages`: those another window of this store kept for the message (read back, checked again).
+    const kept = options.keptImages;
+    const prepared = prepareImages(kept ? (await this.images.readAll(id, kept)).map((data, i) => ({ data: data.toString('base64'), name: kept[i]!.name })) : (options.images ?? []));
     if (!this.starting.has(id)) {
       const owner = await this.elsewhere(id);
-      if (owner) return (await this.options.otherWindows!.call(owner, 'sendMessage', { agentId: id, content })) as { messageId: string };
+      if (owner) return this.sendThrough(owner, id, content, prepared);
     }
-    return this.accept(id, content, prepared);
+    return this.accept(id, content, prepared, kept);
+  }
+
+  /** A message to an agent another window runs goes through that window, its images as files of the store both share (the channel carries only references). */
+  private async sendThrough(owner: string, id: string, content: string, images: readonly PreparedImage[]): Promise<{ messageId: string }> {
+    const kept = await this.images.save(id, images);
+    try {
+      return (await this.options.otherWindows!.call(owner, 'sendMessage', { agentId: id, content, ...(kept.length ? { images: kept } : {}) })) as { messageId: string };
+    } catch (error) {
+      await this.images.remove(id, kept).catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -346,10 +359,10 @@ export class AgentRuntime {
   }
 
   /** Accepts a message for delivery in order (see `MessageDelivery`); its images are kept as files meanwhile, and dropped if it cannot go. */
-  private accept(id: string, content: string, images: readonly PreparedImage[] = []): Promise<{ messageId: string }> {
+  private accept(id: string, content: string, images: readonly PreparedImage[] = [], keptAlready?: readonly MessageImage[]): Promise<{ messageId: string }> {
     this.catalog.nameFromFirstMessage(id, content, this.options.logger);
     const live = () => this.live.get(id);
-    const kept = this.images.save(id, images);
+    const kept = keptAlready ? Promise.resolve([...keptAlready]) : this.images.save(id, images);
     kept.catch(() => undefined);
     const sent = this.delivery.accept(id, content, {
       ready: () => Boolean(live()?.process.alive && live()?.ready),

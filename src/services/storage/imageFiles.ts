@@ -108,6 +108,21 @@ export class ImageFiles {
     return saved;
   }
 
+  /** The bytes of kept images, in order; NOT_FOUND names one whose file is gone. */
+  async readAll(agentId: string, images: readonly MessageImage[]): Promise<Buffer[]> {
+    return Promise.all(
+      images.map(async (image) => {
+        const path = this.pathOf(agentId, image);
+        try {
+          if (path) return await readFile(path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+        throw new ClaudeManagerError('NOT_FOUND', `The image ${image.name ?? image.id} is not kept any more: attach it again.`);
+      }),
+    );
+  }
+
   /** An image by its id alone (its type from its file's name); NOT_FOUND when the agent keeps none of that id. */
   async find(agentId: string, imageId: string): Promise<{ mediaType: ImageMediaType; data: Buffer }> {
     if (IMAGE_ID.test(imageId)) {

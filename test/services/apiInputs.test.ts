@@ -36,6 +36,7 @@ const valid: Record<ApiMethod, unknown[]> = {
   'agents.start': [AG, { initialPrompt: '  keeps its indentation' }],
   'agents.stop': [AG],
   'agents.interrupt': [AG],
+  'agents.takeOver': [AG, { initialPrompt: 'go on' }],
   'agents.sendMessage': [AG, '    indented code', { images: [{ data: 'iVBORw0KGgo=', mediaType: 'image/png', name: 'shot.png' }] }],
   'agents.getImage': [AG, 'img_0m3k2x9a1b2c3d4e5f6a7b8c'],
   'agents.getMessages': [AG, { limit: 500, before: 'cursor' }],

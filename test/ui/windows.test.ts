@@ -30,8 +30,9 @@ function ownerPid(profile: string, agentName: string): number {
 
 /** A second window of the same editor (its own extension host, the same profile and store). */
 async function secondWindow(wb: Workbench): Promise<Page> {
-  const page = await wb.page.context().newPage();
-  await page.setViewportSize({ width: 1400, height: 900 });
+  const browser = wb.page.context().browser();
+  if (!browser) throw new Error('The workbench page has no browser to open a second window in.');
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(wb.url);
   await page.locator('.activitybar').waitFor({ timeout: 60_000 });
   return page;

@@ -147,6 +147,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       start: async (id: string, options?: { initialPrompt?: string }) => publishedAgent(await (await rt()).start(id, options ?? {})),
       stop: async (id: string, options?: { force?: boolean }) => publishedAgent(await (await rt()).stop(id, options ?? {})),
       interrupt: async (id: string) => (await rt()).interrupt(id),
+      takeOver: async (id: string, options?: { initialPrompt?: string }) => publishedAgent(await (await rt()).takeOver(id, options ?? {})),
       sendMessage: async (id: string, content: string, options?: { images?: ImageAttachment[] }) => (await rt()).sendMessage(id, content, options ?? {}),
       getImage: async (id: string, imageId: string) => {
         const { mediaType, data } = await (await rt()).images.find(id, imageId);

@@ -61,6 +61,8 @@ function chatMessage(m: StoredMessage, fileChanges?: FileChanges, src?: ImageSrc
     isComplete: m.isComplete,
     createdAt: m.createdAt,
     ...(fileChanges?.kept.has(m.id) ? { fileChange: true } : fileChanges?.gone.has(m.id) ? { fileChange: 'gone' as const } : {}),
+    ...(m.parentId !== undefined ? { parentId: m.parentId } : {}),
+    ...(m.subagent !== undefined ? { subagent: { status: m.subagent.status, ...(m.subagent.background ? { background: true } : {}), ...(m.subagent.result !== undefined ? { result: m.subagent.result } : {}) } } : {}),
   };
 }
 
@@ -391,6 +393,7 @@ export class ChatPanel implements vscode.Disposable {
         ...(r.questions ? { questions: r.questions } : {}),
       })),
       ...(reason ? { inputDisabledReason: reason } : {}),
+      ...(a.tasks?.length ? { tasks: a.tasks.map((t) => ({ ...(t.id !== undefined ? { id: t.id } : {}), content: t.content, status: t.status, ...(t.activeForm !== undefined ? { activeForm: t.activeForm } : {}) })) } : {}),
     };
   }
 

@@ -6,6 +6,7 @@ import { Conversation } from './conversation';
 import { Header } from './header';
 import { PermissionCard, PlanCard } from './messages';
 import { QuestionCard } from './questionCard';
+import { TaskChecklist } from './tasks';
 
 /** The user's messages of a page (newest first), for Up to recall. */
 function sentOf(messages: readonly ChatMessage[]): string[] {
@@ -78,6 +79,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         onModel={(model) => client.request('chatSetModel', { agentId, model }).catch(fail)}
         onFind={() => setFinding(true)}
       />
+      <TaskChecklist tasks={agent.tasks} />
       <Conversation
         client={client}
         agentId={agentId}

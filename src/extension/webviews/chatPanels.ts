@@ -10,7 +10,7 @@ import type { ChatAgent, ChatChange, ChatMessage, ChatOpened, RequestParams, Req
 import { ProposedDiffs } from '../commands/proposedDiffs';
 import type { Services } from '../services';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
-import { followPanel, WebviewHost } from './webviewHost';
+import { followPanel, protocol, WebviewHost } from './webviewHost';
 
 const VIEW_TYPE = 'claudeManager.chat';
 
@@ -225,7 +225,8 @@ export class ChatPanel implements vscode.Disposable {
       this.prefetched = undefined;
       let init: { opened: ChatOpened } | { error: string };
       try {
-        init = { opened: await this.opened(prefetched) };
+        // Checked against the protocol here: the page takes it as typed.
+        init = { opened: protocol().chatOpened.parse(await this.opened(prefetched)) };
       } catch (error) {
         this.deps.log.warn(`Chat ${this.agentId}: the conversation could not be read: ${(error as Error).message}`);
         init = { error: `The conversation could not be read: ${(error as Error).message}` };

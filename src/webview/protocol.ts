@@ -10,6 +10,7 @@
  */
 // zod/mini: the same validation at a fraction of the size, since the webview bundles it too.
 import * as z from 'zod/mini';
+import { CHAT_IMAGE_LIMITS } from './protocolLimits';
 
 /** The Claude Code CLI the extension would run, or why none can be run. */
 const cliInfo = z.union([
@@ -99,17 +100,7 @@ const chatAgent = z.strictObject({
 });
 export type ChatAgent = z.infer<typeof chatAgent>;
 
-/**
- * The images a message may carry: the types the Messages API reads, each at most 3.75 MB (5 MB
- * once encoded, the API's limit), at most 10 and 15 MB in all per message. The host checks them
- * again (and names the limit); the composer refuses what would not pass before it is attached.
- */
-export const CHAT_IMAGE_LIMITS = {
-  types: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'],
-  maxBytes: (5 * 1024 * 1024 * 3) / 4,
-  maxPerMessage: 10,
-  maxTotalBytes: 15 * 1024 * 1024,
-} as const;
+export { CHAT_IMAGE_LIMITS } from './protocolLimits';
 
 /** An image of a message: `src` is the webview URI of its file (absent when this version cannot show it). */
 const chatImage = z.strictObject({ id: z.string(), mediaType: z.string(), bytes: z.number(), name: z.optional(z.string()), src: z.optional(z.string()) });

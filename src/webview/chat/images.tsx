@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { CHAT_IMAGE_LIMITS, type ChatImage, type ChatImageUpload } from '../protocol';
+import type { ChatImage, ChatImageUpload } from '../protocol';
+import { CHAT_IMAGE_LIMITS } from '../protocolLimits';
 
 /** An image attached to the draft, not sent yet: its bytes as base64. */
 export interface Attachment extends ChatImageUpload {

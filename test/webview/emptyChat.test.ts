@@ -90,7 +90,7 @@ describe('the empty chat', () => {
     const text = hint(root)?.textContent ?? '';
     assert.match(text, /Say what the agent should do\. Enter sends, Shift\+Enter starts a new line\./);
     assert.match(text, /\/ runs one of Claude Code's commands, listed here once the agent has started\./);
-    assert.match(text, /@ mentions a file of the worktree\./);
+    assert.match(text, /@ mentions a file of the worktree\. Images pasted or dropped here go with the message\./);
     assert.equal(commandButtons(root).length, 0, 'none known while it starts');
 
     // The agent has started: its CLI said which commands it has.

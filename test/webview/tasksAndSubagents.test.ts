@@ -1,5 +1,6 @@
 // The agent's task list pinned above the chat, and a subagent's card with its own tool calls:
 // rendered under Node (run with this folder's tsconfig: TSX_TSCONFIG_PATH=test/webview/tsconfig.json).
+import './dom';
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { h } from 'preact';

@@ -15,6 +15,7 @@ import type {
   Message,
   Permission,
   PermissionRequest,
+  ImageAttachment,
   QuestionAnswers,
   UsageFilter,
   Workspace,
@@ -147,7 +148,11 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       stop: async (id: string, options?: { force?: boolean }) => publishedAgent(await (await rt()).stop(id, options ?? {})),
       interrupt: async (id: string) => (await rt()).interrupt(id),
       takeOver: async (id: string, options?: { initialPrompt?: string }) => publishedAgent(await (await rt()).takeOver(id, options ?? {})),
-      sendMessage: async (id: string, content: string) => (await rt()).sendMessage(id, content),
+      sendMessage: async (id: string, content: string, options?: { images?: ImageAttachment[] }) => (await rt()).sendMessage(id, content, options ?? {}),
+      getImage: async (id: string, imageId: string) => {
+        const { mediaType, data } = await (await rt()).images.find(id, imageId);
+        return { mediaType, data: data.toString('base64') };
+      },
       getMessages: async (id: string, options?: { limit?: number; before?: string }) => (await rt()).getMessages(id, options ?? {}),
       fork: async (id: string, options?: { name?: string }) => publishedAgent(await (await rt()).fork(id, options ?? {})),
       respondToPermission: async (id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number; answers?: QuestionAnswers }) =>

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ClaudeManagerError, untrustedWorkspaceError } from '../errors';
 import type { Logger } from '../logger';
+import { ImageFiles, IMAGES_FOLDER, type MessageImage } from '../storage/imageFiles';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
@@ -9,6 +10,7 @@ import { checkExtraArgs, cliConfigDir, PERMISSION_MODE, SNAPSHOT_HOOKS, storedAg
 import { CliProcess, type SpawnFn } from './cliProcess';
 import { type FileChange, FileSnapshots } from './fileSnapshots';
 import { HookServer } from './hookServer';
+import { type ImageInput, type PreparedImage, prepareImages } from './images';
 import { type Agent, AgentCatalog } from './agentCatalog';
 import { MessageDelivery } from './delivery';
 import { AgentWrites } from './agentWrites';
@@ -55,6 +57,8 @@ export interface AgentRuntimeOptions {
   trusted?: () => boolean;
   /** Where the files that file tools change are kept, before and after, for diffs (none kept without it). */
   snapshotsDir?: string;
+  /** Where the images of messages are kept (default: the store's `images` folder, which goes with an agent's messages). */
+  imagesDir?: string;
   /** The user's other windows on this store: an agent one of them runs is used through it. */
   otherWindows?: OtherWindowsLink;
 }
@@ -102,10 +106,14 @@ export class AgentRuntime {
   /** Files as file tools found and left them (see `snapshotsDir`). */
   readonly snapshots: FileSnapshots | undefined;
 
+  /** The images the user sent and tools' results carried, one file each (see `imagesDir`). */
+  readonly images: ImageFiles;
+
   constructor(private readonly options: AgentRuntimeOptions) {
     this.store = options.store;
     this.logger = options.logger;
     this.snapshots = options.snapshotsDir ? new FileSnapshots(options.snapshotsDir) : undefined;
+    this.images = new ImageFiles(options.imagesDir ?? join(options.store.dir, IMAGES_FOLDER));
     this.events.setMaxListeners(0);
     this.limitsBook = new UsageLimitsBook(options.store);
     this.slots = new StartQueue(
@@ -120,7 +128,7 @@ export class AgentRuntime {
       this.remote = new RemoteAgents(options.otherWindows, { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce }, this.logger);
       options.store.onDidChange(() => this.remote?.othersWrote());
     }
-    this.host = new AgentWrites(options.store, options.logger, this.snapshots, this.catalog, this.events, this.limitsBook, (id) => this.live.get(id), (live) => {
+    this.host = new AgentWrites(options.store, options.logger, this.snapshots, this.images, this.catalog, this.events, this.limitsBook, (id) => this.live.get(id), (live) => {
       if (this.live.get(live.agentId) !== live) return;
       this.live.delete(live.agentId);
       this.slots.release(live.agentId);
@@ -310,14 +318,31 @@ export class AgentRuntime {
     return this.get(id);
   }
 
-  /** Sends a user message; an agent without a live process is started (resumed) first. Resolves once the CLI has it. */
-  async sendMessage(id: string, content: string): Promise<{ messageId: string }> {
+  /**
+   * Sends a user message, with `images` before its text (checked first: see `prepareImages`); an
+   * agent without a live process is started (resumed) first. Resolves once the CLI has it.
+   */
+  async sendMessage(id: string, content: string, options: { images?: readonly ImageInput[]; keptImages?: readonly MessageImage[] } = {}): Promise<{ messageId: string }> {
     if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'The message is empty.');
+    // `keptImages`: those another window of this store kept for the message (read back, checked again).
+    const kept = options.keptImages;
+    const prepared = prepareImages(kept ? (await this.images.readAll(id, kept)).map((data, i) => ({ data: data.toString('base64'), name: kept[i]!.name })) : (options.images ?? []));
     if (!this.starting.has(id)) {
       const owner = await this.elsewhere(id);
-      if (owner) return (await this.options.otherWindows!.call(owner, 'sendMessage', { agentId: id, content })) as { messageId: string };
+      if (owner) return this.sendThrough(owner, id, content, prepared);
     }
-    return this.accept(id, content);
+    return this.accept(id, content, prepared, kept);
+  }
+
+  /** A message to an agent another window runs goes through that window, its images as files of the store both share (the channel carries only references). */
+  private async sendThrough(owner: string, id: string, content: string, images: readonly PreparedImage[]): Promise<{ messageId: string }> {
+    const kept = await this.images.save(id, images);
+    try {
+      return (await this.options.otherWindows!.call(owner, 'sendMessage', { agentId: id, content, ...(kept.length ? { images: kept } : {}) })) as { messageId: string };
+    } catch (error) {
+      await this.images.remove(id, kept).catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -353,16 +378,25 @@ export class AgentRuntime {
     return [...(this.live.get(id)?.pending ?? [])];
   }
 
-  /** Accepts a message for delivery in order (see `MessageDelivery`). */
-  private accept(id: string, content: string): Promise<{ messageId: string }> {
+  /** Accepts a message for delivery in order (see `MessageDelivery`); its images are kept as files meanwhile, and dropped if it cannot go. */
+  private accept(id: string, content: string, images: readonly PreparedImage[] = [], keptAlready?: readonly MessageImage[]): Promise<{ messageId: string }> {
     this.catalog.nameFromFirstMessage(id, content, this.options.logger);
     const live = () => this.live.get(id);
-    return this.delivery.accept(id, content, {
+    const kept = keptAlready ? Promise.resolve([...keptAlready]) : this.images.save(id, images);
+    kept.catch(() => undefined);
+    const sent = this.delivery.accept(id, content, {
       ready: () => Boolean(live()?.process.alive && live()?.ready),
       starting: () => this.starting.get(id),
       start: () => this.starting.get(id) ?? this.beginStart(id),
-      write: (text) => live()!.sendUser(text),
+      write: async (text) => {
+        const refs = images.length ? await kept : [];
+        const agent = live();
+        if (!agent?.process.alive) throw new ClaudeManagerError('NOT_RUNNING', 'The agent stopped before the message could be sent. Send it again.');
+        return agent.sendUser(text, images, refs);
+      },
     });
+    if (images.length) sent.catch(() => kept.then((refs) => this.images.remove(id, refs)).catch(() => undefined));
+    return sent;
   }
 
   private beginStart(id: string): Promise<void> {

@@ -145,7 +145,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         history={history}
         draft={boot.draft}
         saveDraft={(draft) => boot.save({ draft })}
-        send={(text) => client.request('chatSend', { agentId, text })}
+        send={(text, images) => client.request('chatSend', { agentId, text, ...(images.length ? { images } : {}) })}
         interrupt={interrupt}
         files={(query) => client.request('chatFiles', { agentId, query })}
         onSend={() => setBottomToken((n) => n + 1)}

@@ -54,7 +54,7 @@ export function EmptyChat(props: { commands: readonly SlashCommand[]; status: Ch
         </ul>
       )}
       <p>
-        <kbd>@</kbd> mentions a file of the worktree.
+        <kbd>@</kbd> mentions a file of the worktree. Images pasted or dropped here go with the message.
       </p>
     </section>
   );

@@ -109,6 +109,10 @@ export type ChatMessage = z.infer<typeof chatMessage>;
 
 const chatPage = z.strictObject({ messages: z.array(chatMessage), hasMore: z.boolean(), nextCursor: z.optional(z.string()) });
 
+/** A message sent while the agent worked, not yet written to its CLI: editable and removable until then. Its id is the one it is stored under once sent. */
+const chatQueued = z.strictObject({ id: z.string(), content: z.string(), queuedAt: z.string() });
+export type ChatQueued = z.infer<typeof chatQueued>;
+
 /**
  * A chat as it opens, put by the host in the chat's page (the only way its first page comes):
  * its agent, its latest messages (newest first), its slash commands, the models to offer.
@@ -116,6 +120,8 @@ const chatPage = z.strictObject({ messages: z.array(chatMessage), hasMore: z.boo
 export const chatOpened = z.strictObject({
   agent: chatAgent,
   page: chatPage,
+  /** The messages waiting for the agent's turn to end, first to be sent first. */
+  queued: z.array(chatQueued),
   slashCommands: z.array(z.string()),
   contextWarningThreshold: z.number(),
   /** The models the selector offers (the CLI's aliases); the webview adds the agent's own when it is another. */
@@ -129,8 +135,14 @@ const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max))
 export const requestSchemas = {
   /** An older page of the conversation. */
   chatPage: { params: z.strictObject({ agentId, before: text(200), limit: z.optional(z.int().check(z.minimum(1), z.maximum(500))) }), result: chatPage },
-  /** Sends a message; an agent without a live process is started (resumed) with it. */
-  chatSend: { params: z.strictObject({ agentId, text: text(1_000_000) }), result: z.strictObject({ messageId: z.string() }) },
+  /** Sends a message; an agent without a live process is started (resumed) with it; during a turn it is queued (`queued`). */
+  chatSend: { params: z.strictObject({ agentId, text: text(1_000_000) }), result: z.strictObject({ messageId: z.string(), queued: z.optional(z.boolean()) }) },
+  /** Changes the text of a queued message (refused once it was sent or removed). */
+  chatQueueEdit: { params: z.strictObject({ agentId, messageId: text(200), text: text(1_000_000) }), result: empty },
+  /** Takes a message out of the queue: it is never sent. */
+  chatQueueRemove: { params: z.strictObject({ agentId, messageId: text(200) }), result: empty },
+  /** Writes a queued message to the CLI now: during a turn the CLI runs it right after that turn. */
+  chatQueueSendNow: { params: z.strictObject({ agentId, messageId: text(200) }), result: empty },
   /** Ends the running turn, keeping the process. */
   chatInterrupt: { params: z.strictObject({ agentId }), result: empty },
   /** Answers a permission request: allow (once, with one of the CLI's rules, or the whole tool), or deny with a reason. */
@@ -211,6 +223,8 @@ export const notificationSchemas = {
   chatAgent: chatAgent,
   /** A message was added, or grew (a streaming one comes again under its id, longer). */
   chatMessage: z.strictObject({ agentId, message: chatMessage }),
+  /** The agent's queued messages changed (the whole queue, first to be sent first). */
+  chatQueue: z.strictObject({ agentId, messages: z.array(chatQueued) }),
   /** `claudeManager.claudePath` changed: the CLI the extension would run now. */
   didChangeCli: cliInfo,
 } as const;

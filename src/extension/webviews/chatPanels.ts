@@ -8,6 +8,7 @@ import type { MessagePage, StoredMessage } from '../../services/storage/messageS
 import type { ChatAgent, ChatChange, ChatMessage, ChatOpened, RequestParams, RequestResult } from '../../webview/protocol';
 import { ProposedDiffs } from '../commands/proposedDiffs';
 import type { Services } from '../services';
+import { queueRequests } from './chatQueue';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
 import { followPanel, WebviewHost } from './webviewHost';
 
@@ -140,6 +141,7 @@ export class ChatPanel implements vscode.Disposable {
         },
         chatFind: async (p) => (await deps.services()).runtime.searchMessages(mine(p).agentId, p.query),
         chatSend: async (p) => (await deps.services()).runtime.sendMessage(mine(p).agentId, p.text),
+        ...queueRequests(deps.services, mine),
         chatInterrupt: async (p) => {
           await (await deps.services()).runtime.interrupt(mine(p).agentId);
           return {};
@@ -270,6 +272,7 @@ export class ChatPanel implements vscode.Disposable {
           }
           this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) });
         }),
+        services.runtime.queue.onDidChange((e) => e.agentId === this.agentId && this.host.notify('chatQueue', e)),
       );
       void services.runtime.get(this.agentId).then(
         (a) => this.title(a),
@@ -367,10 +370,11 @@ export class ChatPanel implements vscode.Disposable {
 
   private async open(agentId: string, prefetched?: ReturnType<Services['runtime']['getMessages']>, limit?: number): Promise<ChatOpened> {
     const services = await this.deps.services();
-    const [page, session, changes] = await Promise.all([
+    const [page, session, changes, queued] = await Promise.all([
       prefetched ?? services.runtime.getMessages(agentId, limit ? { limit } : {}),
       services.store.sessions.latest(agentId),
       this.changes(services),
+      services.runtime.queue.list(agentId),
     ]);
     // The agent last, so that its state is as new as it can be when the answer goes.
     const agent = await services.runtime.get(agentId);
@@ -378,6 +382,7 @@ export class ChatPanel implements vscode.Disposable {
     return {
       agent: await this.view(services, agent),
       page: chatPageOf(page, changes),
+      queued,
       slashCommands: Array.isArray(commands) ? commands.filter((c): c is string => typeof c === 'string') : [],
       contextWarningThreshold: services.runtime.contextWarningThreshold(),
       models: MODELS,

@@ -10,7 +10,7 @@ import { CliProcess, type SpawnFn } from './cliProcess';
 import { type FileChange, FileSnapshots } from './fileSnapshots';
 import { HookServer } from './hookServer';
 import { type Agent, AgentCatalog } from './agentCatalog';
-import { MessageDelivery } from './delivery';
+import { MessageQueue } from './messageQueue';
 import { AgentWrites } from './agentWrites';
 import { LiveAgent } from './liveAgent';
 import { reconcileOrphans, startHeartbeat } from './orphans';
@@ -24,6 +24,7 @@ import { windowGone } from './windowId';
 
 export type { Agent, AgentUsage } from './agentCatalog';
 export { compareVersions, MIN_TESTED_CLI_VERSION, PERMISSION_TOOLS } from './cliArgs';
+export type { QueuedMessage } from './messageQueue';
 export type { PermissionAnswer, PermissionRequest, PermissionSuggestion, Question, QuestionOption } from './permissions';
 export type { UsageLimit, UsageLimits } from './usageLimits';
 
@@ -80,7 +81,6 @@ export class AgentRuntime {
   private readonly live = new Map<string, LiveAgent>();
   /** Starts under way: the process started and `initialize` answered (a first prompt is a message like any other). */
   private readonly starting = new Map<string, Promise<void>>();
-  private readonly delivery = new MessageDelivery();
   private readonly slots: StartQueue;
   private readonly limitsBook: UsageLimitsBook;
   private readonly events = new EventEmitter();
@@ -89,6 +89,8 @@ export class AgentRuntime {
   private hookServer: HookServer | undefined;
   readonly store: Store;
   readonly logger: Logger;
+  /** Messages sent while the agent works, until they are written to its CLI (see `MessageQueue`). */
+  readonly queue: MessageQueue;
 
   /** Files as file tools found and left them (see `snapshotsDir`). */
   readonly snapshots: FileSnapshots | undefined;
@@ -112,6 +114,7 @@ export class AgentRuntime {
       this.slots.release(live.agentId);
       if (live.process.pid !== undefined) this.options.watchdog?.remove(live.process.pid);
     }, () => this.contextWarningThreshold());
+    this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what) });
   }
 
   onDidChangeAgent(listener: (agent: Agent) => void): () => void {
@@ -231,7 +234,7 @@ export class AgentRuntime {
     if (this.isRunning(id)) await this.stop(id);
     if (options.archive === false) {
       await this.store.agents.delete(id);
-      await this.snapshots?.deleteAgent(id);
+      await Promise.all([this.snapshots?.deleteAgent(id), this.queue.forget(id)]);
     } else {
       await this.store.agents.archive(id);
       await this.host.agentChanged(id);
@@ -272,30 +275,24 @@ export class AgentRuntime {
     }
     if (!this.starting.has(id) && this.isRunning(id)) this.refuseRunning(await this.store.agents.get(id));
     // Accepted now, in this order: a message sent after this call is delivered after the prompt.
-    const sent = this.accept(id, prompt);
-    const { messageId } = await sent;
+    const { messageId } = await this.accept(id, prompt);
     options.onSent?.(messageId);
+    await this.starting.get(id);
     const live = this.live.get(id);
     if (live) await live.waitForSession(this.options.startTimeoutMs ?? 30_000);
     return this.get(id);
   }
 
-  /** Sends a user message; an agent without a live process is started (resumed) first. Resolves once the CLI has it. */
-  async sendMessage(id: string, content: string): Promise<{ messageId: string }> {
+  /** Sends a user message (an agent without a live process is started first); resolves once the CLI has it, or at once with `queued: true` during a turn. */
+  async sendMessage(id: string, content: string): Promise<{ messageId: string; queued?: true }> {
     if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'The message is empty.');
     return this.accept(id, content);
   }
 
-  /** Accepts a message for delivery in order (see `MessageDelivery`). */
-  private accept(id: string, content: string): Promise<{ messageId: string }> {
+  /** Accepts a message: delivered in order, or queued while the agent works (see `MessageQueue`). */
+  private accept(id: string, content: string): Promise<{ messageId: string; queued?: true }> {
     this.catalog.nameFromFirstMessage(id, content, this.options.logger);
-    const live = () => this.live.get(id);
-    return this.delivery.accept(id, content, {
-      ready: () => Boolean(live()?.process.alive && live()?.ready),
-      starting: () => this.starting.get(id),
-      start: () => this.starting.get(id) ?? this.beginStart(id),
-      write: (text) => live()!.sendUser(text),
-    });
+    return this.queue.send(id, content);
   }
 
   private beginStart(id: string): Promise<void> {
@@ -341,7 +338,7 @@ export class AgentRuntime {
 
   /** Starts the process and answers nothing before `initialize` is answered. */
   private async launch(id: string): Promise<void> {
-    const record = await this.store.agents.get(id);
+    const [record] = await Promise.all([this.store.agents.get(id), this.queue.load(id)]);
     const worktree = await this.store.worktrees.get(record.worktreeId);
     let binary: string;
     let args: string[];
@@ -361,7 +358,7 @@ export class AgentRuntime {
       await this.host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
       throw error;
     }
-    const live = new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, process, this.host, { planDir: join(cliConfigDir(env), 'plans') });
+    const live = new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, process, this.host, { planDir: join(cliConfigDir(env), 'plans'), onTurnEnd: () => this.queue.turnEnded(id) });
     process.on('oversized', (line) => live.oversized(line));
     this.live.set(id, live);
     if (process.pid !== undefined) this.options.watchdog?.add(process.pid);
@@ -379,7 +376,7 @@ export class AgentRuntime {
     }
     live.ready = true;
     // The CLI announces its session with the first turn's output; without a message waiting it waits.
-    if (!this.delivery.has(id)) await this.host.setStatus(id, 'waiting', 'waiting for your message');
+    if (!this.queue.started(id)) await this.host.setStatus(id, 'waiting', 'waiting for your message');
   }
 
   /** The agent's CLI flags; a new session's id is recorded at once, so the agent has its session the moment it starts. */

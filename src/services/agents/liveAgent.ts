@@ -68,6 +68,11 @@ export class LiveAgent {
   lastStatus: { status: AgentStatus; statusReason: string } | undefined;
   /** Whether `initialize` was answered: a message written before could overtake the first prompt. */
   ready = false;
+  /** A turn is under way: from a message written (or the CLI's own start of a turn) to its result. */
+  inTurn = false;
+  /** Messages written during the turn: the CLI runs them after it, as one more turn it begins itself. */
+  private heldByCli = 0;
+  private readonly onTurnEnd: (() => void) | undefined;
   readonly translator: StreamTranslator;
   readonly initialized: Promise<string>;
   private initResolve!: (sessionId: string) => void;
@@ -92,8 +97,9 @@ export class LiveAgent {
     readonly cwd: string,
     readonly process: AgentProcess,
     private readonly host: AgentHost,
-    options: { terminal?: (translator: StreamTranslator, apply: (effects: TranslatorEffect[]) => Promise<void>) => TerminalSession; planDir?: string } = {},
+    options: { terminal?: (translator: StreamTranslator, apply: (effects: TranslatorEffect[]) => Promise<void>) => TerminalSession; planDir?: string; onTurnEnd?: () => void } = {},
   ) {
+    this.onTurnEnd = options.onTurnEnd;
     this.translator = new StreamTranslator({ agentId, cwd, terminal: Boolean(options.terminal), contextWarningThreshold: () => host.contextWarningThreshold(), ...(options.planDir ? { planDir: options.planDir } : {}) });
     this.initialized = new Promise((resolve, reject) => {
       this.initResolve = resolve;
@@ -108,6 +114,7 @@ export class LiveAgent {
       this.transcriptTimer.unref();
     }
     process.on('line', (line) => {
+      const turnOver = this.followTurn(line);
       // Most lines (content deltas) make effects that need no waiting: with nothing queued before
       // them they are applied at once, in order, without a step of the chain each.
       if (this.queued === 0) {
@@ -115,6 +122,8 @@ export class LiveAgent {
         if (effects.every((e) => e.kind !== 'status' && e.kind !== 'permissionsChanged')) this.applyNow(effects);
         else this.enqueue(() => this.apply(effects));
       } else this.enqueue(() => this.apply(this.translator.line(line)));
+      // Told once the turn's end is applied (its status stored).
+      if (turnOver) this.enqueue(() => this.onTurnEnd?.());
     });
     process.on('request', (request) => this.enqueue(() => this.onRequest(request)));
     process.on('exit', (exit) => {
@@ -168,10 +177,25 @@ export class LiveAgent {
     this.translator.markInterrupted();
   }
 
-  /** Writes a user message to the CLI; stored and announced in order with what the CLI says. Returns its id. */
-  sendUser(content: string): string {
-    const id = newId('msg');
+  /** Whether the line ends a turn that no other follows at once (see `heldByCli`). */
+  private followTurn(line: CliLine): boolean {
+    if (this.terminal) return false;
+    if (line.kind === 'system' && line.line.subtype === 'init') this.inTurn = true;
+    if (line.kind !== 'result') return false;
+    if (this.heldByCli > 0) {
+      // Checked with the real CLI, after an interrupt too: what it held begins the next turn.
+      this.heldByCli = 0;
+      return false;
+    }
+    this.inTurn = false;
+    return true;
+  }
+
+  /** Writes a user message to the CLI (under `id`, if given); stored and announced in order with what the CLI says. Returns its id. */
+  sendUser(content: string, id = newId('msg')): string {
     this.process.sendUser(content);
+    if (this.inTurn) this.heldByCli++;
+    else this.inTurn = true;
     this.enqueue(() => this.apply(this.translator.userMessage(content, { id }).effects));
     return id;
   }

@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ChatAgent, ChatMessage, ChatOpened } from '../protocol';
+import type { ChatAgent, ChatMessage, ChatOpened, ChatQueued } from '../protocol';
 import type { Boot } from './boot';
 import { Composer } from './composer';
 import { Conversation } from './conversation';
 import { Header } from './header';
 import { PermissionCard, PlanCard } from './messages';
+import { QueuedMessages, queueNote } from './queue';
 import { QuestionCard } from './questionCard';
 
 /** The user's messages of a page (newest first), for Up to recall. */
@@ -40,6 +41,7 @@ export function App({ boot }: { boot: Boot }) {
 function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: ChatOpened }) {
   const { client } = boot;
   const [agent, setAgent] = useState<ChatAgent>(opened.agent);
+  const [queued, setQueued] = useState<readonly ChatQueued[]>(opened.queued);
   const [error, setError] = useState<string | undefined>();
   const [finding, setFinding] = useState(false);
   const [bottomToken, setBottomToken] = useState(0);
@@ -48,6 +50,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
   const fail = (e: Error) => setError(e.message);
 
   useEffect(() => client.on('chatAgent', (a) => a.id === agentId && setAgent(a)), [agentId]);
+  useEffect(() => client.on('chatQueue', (q) => q.agentId === agentId && setQueued(q.messages)), [agentId]);
 
   // Ctrl+F / Cmd+F opens the find bar (the whole history is searched, not only the rows drawn).
   useEffect(() => {
@@ -67,6 +70,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
     if (agent.status === 'running') client.request('chatInterrupt', { agentId }).catch(fail);
   };
   const answered = (request: Promise<unknown>) => request.then(() => undefined, fail);
+  const send = (text: string) => client.request('chatSend', { agentId, text });
 
   return (
     <div class="chat">
@@ -77,6 +81,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         onMode={(mode) => client.request('chatSetMode', { agentId, mode }).catch(fail)}
         onModel={(model) => client.request('chatSetModel', { agentId, model }).catch(fail)}
         onFind={() => setFinding(true)}
+        onInterrupt={interrupt}
       />
       <Conversation
         client={client}
@@ -128,6 +133,19 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
           />
         ),
       )}
+      <QueuedMessages
+        queued={queued}
+        note={queueNote(agent.status)}
+        disabled={Boolean(disabled)}
+        actions={{
+          edit: (messageId, text) => client.request('chatQueueEdit', { agentId, messageId, text }),
+          remove: (messageId) => client.request('chatQueueRemove', { agentId, messageId }),
+          sendNow: (messageId) => client.request('chatQueueSendNow', { agentId, messageId }),
+          send,
+        }}
+        onError={setError}
+        onDone={() => composer.current?.focus()}
+      />
       <Composer
         disabledReason={disabled}
         running={agent.status === 'running'}
@@ -135,7 +153,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         history={history}
         draft={boot.draft}
         saveDraft={(draft) => boot.save({ draft })}
-        send={(text) => client.request('chatSend', { agentId, text })}
+        send={send}
         interrupt={interrupt}
         files={(query) => client.request('chatFiles', { agentId, query })}
         onSend={() => setBottomToken((n) => n + 1)}

@@ -88,7 +88,7 @@ export class Draft {
 export interface ComposerProps {
   /** Why the agent cannot take a message now (another window, a terminal, archived…), if it cannot. */
   disabledReason?: string | undefined;
-  /** The agent is in a turn: Interrupt is offered. */
+  /** The agent is in a turn: a message sent now is queued. */
   running: boolean;
   slashCommands: readonly string[];
   /** The user's messages of the conversation, newest first: Up recalls the last one (or the last sent from here). */
@@ -225,7 +225,6 @@ export function Composer(props: ComposerProps) {
       onBlur={closeCompletion}
       onKeyDown={onKeyDown}
       onAccept={accept}
-      onInterrupt={props.interrupt}
     />
   );
 }
@@ -243,7 +242,6 @@ export function ComposerView(props: {
   onBlur: () => void;
   onKeyDown: (event: KeyboardEvent) => void;
   onAccept: (item: string) => void;
-  onInterrupt: () => void;
 }) {
   const { completion, disabledReason: disabled, sending } = props;
   return (
@@ -271,7 +269,7 @@ export function ComposerView(props: {
         aria-controls={completion ? 'completions' : undefined}
         aria-activedescendant={completion ? `completion-${completion.active}` : undefined}
         aria-busy={sending}
-        placeholder={disabled ?? 'Message the agent (Enter sends, Shift+Enter for a new line, Esc interrupts)'}
+        placeholder={disabled ?? (props.running ? 'Message the agent: it waits until this turn ends (Enter queues it, Esc interrupts)' : 'Message the agent (Enter sends, Shift+Enter for a new line, Esc interrupts)')}
         disabled={Boolean(disabled)}
         readOnly={sending}
         value={props.draft}
@@ -289,11 +287,6 @@ export function ComposerView(props: {
           <span class="hint" role="status">
             Sending…
           </span>
-        )}
-        {props.running && (
-          <button type="button" class="secondary" onClick={props.onInterrupt}>
-            Interrupt
-          </button>
         )}
         <button type="submit" disabled={Boolean(disabled) || sending || !props.draft.trim()}>
           Send

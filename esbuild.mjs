@@ -29,7 +29,7 @@ const common = {
  * `require('./lazy.js')`, a bundle of its own that exports them all (src/extension/lazy.ts):
  * activation then compiles a third of the code. Static imports of them are left alone.
  */
-const LAZY = /^(\.\.\/services\/agents\/agentRuntime|\.\.\/services\/spawn\/spawnHost|\.\/apiInputs|\.\.\/\.\.\/webview\/protocol)$/;
+const LAZY = /^(\.\.\/services\/agents\/agentRuntime|\.\.\/services\/spawn\/spawnHost|\.\.\/services\/windows\/agentWindows|\.\/apiInputs|\.\.\/\.\.\/webview\/protocol)$/;
 const lazyPlugin = {
   name: 'claude-manager-lazy',
   setup(build) {

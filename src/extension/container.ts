@@ -9,6 +9,7 @@ import { AgentsDragAndDrop } from './views/agentsDragAndDrop';
 import { Store } from '../services/storage/store';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
+import type * as AgentWindowsModule from '../services/windows/agentWindows';
 import { currentWindowId } from '../services/agents/windowId';
 import { startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
@@ -246,6 +247,8 @@ export class Container implements vscode.Disposable {
         AgentRuntime: (require('../services/agents/agentRuntime') as typeof AgentRuntimeModule).AgentRuntime,
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         SpawnHost: (require('../services/spawn/spawnHost') as typeof SpawnHostModule).SpawnHost,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        windows: require('../services/windows/agentWindows') as typeof AgentWindowsModule,
       };
       const store = await opening;
       const built = await buildServices(
@@ -271,6 +274,7 @@ export class Container implements vscode.Disposable {
             snapshotsDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'snapshots').fsPath,
           },
           worktreesRoot: () => getConfig().worktreesRoot,
+          storeDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'store').fsPath,
           attach: (made) => {
             const { runtime, workspaces } = made;
             const offs = [

@@ -5,10 +5,13 @@ import type { AgentWatchdog } from '../services/agents/watchdog';
 import { GitService } from '../services/git/gitService';
 import type { Logger } from '../services/logger';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
+import type * as AgentWindowsModule from '../services/windows/agentWindows';
 import type { Store } from '../services/storage/store';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
 import type { Services } from './services';
+import { ClaudeManagerError } from '../services/errors';
+import type { OtherWindowsLink } from '../services/agents/ownership';
 
 /** What can be let go of (a `vscode.Disposable` is one). */
 export interface Disposable {
@@ -26,7 +29,9 @@ export interface ServicesParts {
   /** Starts the watchdog process; called with the first agent only. */
   startWatchdog: () => AgentWatchdog;
   /** The agent runtime and the spawn worker's host, loaded on first use. */
-  modules: () => { AgentRuntime: typeof AgentRuntimeModule.AgentRuntime; SpawnHost: typeof SpawnHostModule.SpawnHost };
+  modules: () => { AgentRuntime: typeof AgentRuntimeModule.AgentRuntime; SpawnHost: typeof SpawnHostModule.SpawnHost; windows?: typeof AgentWindowsModule };
+  /** The store's folder: the user's other windows on it reach this window's agents (and it theirs) when given. */
+  storeDir?: string;
   /** Starts the spawn worker thread. */
   startSpawnWorker: () => Worker;
   runtime: Omit<AgentRuntimeOptions, 'store' | 'logger' | 'spawn' | 'watchdog'>;
@@ -57,7 +62,9 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     made.push(d);
     return d;
   };
+  let released = false;
   const release = (): void => {
+    released = true;
     for (const d of made.splice(0).reverse()) {
       try {
         d.dispose();
@@ -78,14 +85,17 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       dispose: () => started?.dispose(),
     };
     const buildStart = performance.now();
-    const { AgentRuntime, SpawnHost } = parts.modules();
+    const { AgentRuntime, SpawnHost, windows } = parts.modules();
     const loaded = performance.now();
     // Git's and the agents' processes are started from a worker thread: a start forks this
     // process, which would block the extension host for tens of milliseconds each.
     const spawnHost = new SpawnHost(parts.startSpawnWorker, logger);
     // A repository's own settings make git run programs: none runs in Restricted Mode.
     const git = new GitService({ ...(parts.gitPath !== undefined ? { gitPath: parts.gitPath } : {}), logger, spawn: spawnHost.spawn, ...(parts.runtime.trusted ? { trusted: parts.runtime.trusted } : {}) });
-    const runtime = new AgentRuntime({ ...parts.runtime, spawn: spawnHost.spawn, watchdog, store, logger });
+    const link = windows && parts.storeDir !== undefined ? windowLink(windows, parts.storeDir, parts.runtime.windowId, logger) : undefined;
+    const runtime = new AgentRuntime({ ...parts.runtime, spawn: spawnHost.spawn, watchdog, store, logger, ...(link ? { otherWindows: link.others } : {}) });
+    // (A channel ready only after the services were let go of is closed at once.)
+    if (link) link.serve(runtime).then((server) => (released ? void server.close() : own({ dispose: () => void server.close() })), () => undefined);
     const stopHeartbeat = runtime.startHeartbeat();
     // Agents whose window died (a crash, a reload) are not running now; a process of theirs left
     // behind is ended.
@@ -142,4 +152,29 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     await shutdown(0).catch((e: unknown) => logger.error(`Letting go of a failed build: ${(e as Error).message}`));
     throw error;
   }
+}
+
+/**
+ * The channel to the user's other windows on the store: this window's agents served to them, and
+ * theirs reached from here. Made in the background; until it is ready a call to another window
+ * waits for it, and if it cannot be made such calls say so (this window's own agents never wait).
+ */
+function windowLink(windows: typeof AgentWindowsModule, storeDir: string, windowId: string, logger: Logger) {
+  const ready = Promise.all([windows.storeSecret(storeDir), windows.socketFolder()]).then(([secret, folder]) => ({ secret, folder, others: new windows.OtherWindows({ folder, storeDir, secret }) }));
+  ready.catch((error: Error) => logger.warn(`Other windows cannot reach this window's agents, nor it theirs: ${error.message}`));
+  const unreachable = (error: unknown) => new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `The agent runs in another window, which this one cannot reach (${(error as Error).message}). Use it there.`);
+  const others: OtherWindowsLink = {
+    call: async (windowId, method, params, timeoutMs) => (await ready.catch((e: unknown) => Promise.reject(unreachable(e)))).others.call(windowId, method, params, timeoutMs),
+    answers: async (windowId, timeoutMs) => (await ready.catch(() => undefined))?.others.answers(windowId, timeoutMs) ?? false,
+    watch: async (windowId, agentId, onEvent, onEnd) => (await ready.catch((e: unknown) => Promise.reject(unreachable(e)))).others.watch(windowId, agentId, onEvent, onEnd),
+  };
+  const serve = async (runtime: AgentRuntimeModule.AgentRuntime) => {
+    const { secret, folder, others: client } = await ready;
+    const server = await windows.serveAgents({ agents: runtime, folder, storeDir, windowId, secret, logger }).catch((error: Error) => {
+      logger.warn(`Other windows cannot reach this window's agents: ${error.message}`);
+      throw error;
+    });
+    return { close: () => Promise.all([server.close(), client.dispose()]) };
+  };
+  return { others, serve };
 }

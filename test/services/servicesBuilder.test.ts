@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AgentRuntime } from '../../src/services/agents/agentRuntime';
@@ -13,6 +13,8 @@ import { findClaudeBinary } from '../helpers/claudeCli';
 import { quiet } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { startSpawnWorker } from '../helpers/spawnWorker';
+import * as windows from '../../src/services/windows/agentWindows';
+import { ClaudeManagerError } from '../../src/services/errors';
 
 describe('building the services', () => {
   // Made and removed here, not by suiteTempDir: the store must be closed before its folder goes
@@ -90,5 +92,31 @@ describe('building the services', () => {
     assert.deepEqual([alive.statusItems, alive.heartbeats, alive.monitors.size], [1, 1, 1], 'one of each after the retry');
     await built.shutdown();
     assert.deepEqual([alive.statusItems, alive.heartbeats, alive.monitors.size], [0, 0, 0], 'shutdown lets go of everything');
+  });
+
+  it('given the store\'s folder, serves the window\'s agents to the user\'s other windows until it shuts down', async () => {
+    const runtimeDir = mkdtempSync(join(tmpdir(), 'cm-services-run-'));
+    const saved = process.env.XDG_RUNTIME_DIR;
+    process.env.XDG_RUNTIME_DIR = runtimeDir;
+    try {
+      const windowId = `${hostname()}:${process.pid}:window-served`;
+      const built = await buildServices({ ...parts(async () => undefined), modules: () => ({ AgentRuntime, SpawnHost, windows }), storeDir: storeDir(), runtime: { ...parts(async () => undefined).runtime, windowId } });
+      const others = new windows.OtherWindows({ folder: await windows.socketFolder(), storeDir: storeDir(), secret: await windows.storeSecret(storeDir()) });
+      let answered = false;
+      for (let i = 0; i < 100 && !answered; i++) {
+        answered = await others.answers(windowId, 1000);
+        if (!answered) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(answered, 'the window answers on its channel');
+      await assert.rejects(others.call(windowId, 'sendMessage', { agentId: 'ag_none', content: 'hi' }), (e: unknown) => e instanceof ClaudeManagerError && e.code === 'NOT_RUNNING');
+      others.dispose();
+      await built.shutdown();
+      assert.equal(await others.answers(windowId, 1000), false, 'nobody answers once it shut down');
+      others.dispose();
+    } finally {
+      if (saved === undefined) delete process.env.XDG_RUNTIME_DIR;
+      else process.env.XDG_RUNTIME_DIR = saved;
+      rmSync(runtimeDir, { recursive: true, force: true });
+    }
   });
 });

@@ -117,6 +117,27 @@ describe('WorktreeMonitor: live status from git metadata, and a poll for the res
     await eventually(m, service, async () => !(await branches()).some((b) => b.startsWith('added')), 5000, 'the removed worktree');
   });
 
+  it('one refresh reads a worktree the list finds new and says a vanished folder is missing, while it reads the known ones', async () => {
+    const repo = repository('one-refresh');
+    const ws = (await service.createWorkspace({ path: repo }))!;
+    const gone = join(dirname(repo), 'one-refresh-gone');
+    git(repo, 'worktree', 'add', '--quiet', '-b', 'gone', gone);
+    const m = monitor(60_000);
+    await m.refreshWorkspace(ws.id);
+    const before = await service.listWorktrees(ws.id);
+    const goneId = before.find((w) => w.path === fs.realpathSync(gone))!.id;
+    assert.ok(m.status(goneId)?.status, 'the worktree is read while it exists');
+    const added = join(dirname(repo), 'one-refresh-added');
+    git(repo, 'worktree', 'add', '--quiet', '-b', 'added', added);
+    fs.rmSync(gone, { recursive: true, force: true });
+    await m.refreshWorkspace(ws.id);
+    const after = await service.listWorktrees(ws.id);
+    const addedId = after.find((w) => w.branch === 'added')!.id;
+    assert.equal(m.status(addedId)?.status?.branch, 'added');
+    assert.deepEqual(m.status(goneId), { error: 'its folder is missing' });
+    assert.equal(m.status(after.find((w) => w.isMain)!.id)?.status?.branch, 'main');
+  });
+
   it('catches edits that touch no git metadata at the next poll', async () => {
     const repo = repository('polled');
     const ws = (await service.createWorkspace({ path: repo }))!;

@@ -20,7 +20,8 @@ import { TerminalProcess } from './terminalProcess';
 import { openTerminalAgent } from './terminalSession';
 import { UsageLimitsBook, type UsageLimits } from './usageLimits';
 import type { AgentWatchdog } from './watchdog';
-import { windowGone } from './windowId';
+import { type OtherWindowsLink, otherOwner, releaseForTakeOver } from './ownership';
+import { RemoteAgents } from './remoteAgents';
 
 export type { Agent, AgentUsage } from './agentCatalog';
 export { compareVersions, MIN_TESTED_CLI_VERSION, PERMISSION_TOOLS } from './cliArgs';
@@ -53,6 +54,8 @@ export interface AgentRuntimeOptions {
   trusted?: () => boolean;
   /** Where the files that file tools change are kept, before and after, for diffs (none kept without it). */
   snapshotsDir?: string;
+  /** The user's other windows on this store: an agent one of them runs is used through it. */
+  otherWindows?: OtherWindowsLink;
 }
 
 export interface StartOptions {
@@ -87,6 +90,8 @@ export class AgentRuntime {
   private readonly host: AgentWrites;
   private readonly catalog: AgentCatalog;
   private hookServer: HookServer | undefined;
+  /** Agents of other windows shown here live (see `watch`). */
+  private readonly remote: RemoteAgents | undefined;
   readonly store: Store;
   readonly logger: Logger;
   /** Messages sent while the agent works, until they are written to its CLI (see `MessageQueue`). */
@@ -107,7 +112,12 @@ export class AgentRuntime {
         for (const [i, id] of queued.entries()) void this.host.setStatus(id, 'finished', `queued: ${i + 1} in line (at most ${max} agents run at once)`).catch(() => undefined);
       },
     );
-    this.catalog = new AgentCatalog(options.store, this.snapshots, options.windowId, (id) => this.live.get(id), (agent) => this.events.emit('agent', agent));
+    this.catalog = new AgentCatalog(options.store, this.snapshots, options.windowId, (id) => this.live.get(id) ?? this.remote?.pendingOf(id), (agent) => this.events.emit('agent', agent));
+    if (options.otherWindows) {
+      const announce = (id: string) => void this.catalog.announce(id).catch((error: Error) => this.logger.debug(`Agent ${id}: ${error.message}`));
+      this.remote = new RemoteAgents(options.otherWindows, { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce }, this.logger);
+      options.store.onDidChange(() => this.remote?.othersWrote());
+    }
     this.host = new AgentWrites(options.store, options.logger, this.snapshots, this.catalog, this.events, this.limitsBook, (id) => this.live.get(id), (live) => {
       if (this.live.get(live.agentId) !== live) return;
       this.live.delete(live.agentId);
@@ -286,7 +296,44 @@ export class AgentRuntime {
   /** Sends a user message (an agent without a live process is started first); resolves once the CLI has it, or at once with `queued: true` during a turn. */
   async sendMessage(id: string, content: string): Promise<{ messageId: string; queued?: true }> {
     if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'The message is empty.');
+    if (!this.starting.has(id)) {
+      const owner = await this.elsewhere(id);
+      if (owner) return (await this.options.otherWindows!.call(owner, 'sendMessage', { agentId: id, content })) as { messageId: string };
+    }
     return this.accept(id, content);
+  }
+
+  /**
+   * Shows an agent another window runs as if it ran here (its messages and permission requests
+   * announced, its pending requests known) until the returned function is called. Nothing to do
+   * for this window's own agents.
+   */
+  async watch(id: string): Promise<() => void> {
+    const owner = await this.elsewhere(id);
+    return owner && this.remote ? this.remote.hold(id, owner) : () => undefined;
+  }
+
+  /** The other window that runs the agent, when this one does not (this window then asks it). */
+  private async elsewhere(id: string): Promise<string | undefined> {
+    if (this.live.has(id) || !this.options.otherWindows) return undefined;
+    return otherOwner(await this.store.agents.get(id), this.options.windowId);
+  }
+
+  /**
+   * Takes over an agent whose window is gone or no longer answers: its process, if it still runs,
+   * is ended (a turn under way stops; what was stored of it stays), and it resumes its session here.
+   */
+  async takeOver(id: string, options: StartOptions = {}): Promise<Agent> {
+    if (!this.live.has(id)) await releaseForTakeOver(this.store, await this.store.agents.get(id), this.options.windowId, this.options.otherWindows);
+    await this.host.agentChanged(id);
+    return this.start(id, options);
+  }
+
+  /** The permission requests waiting for an answer: this window's, or asked of the window that runs the agent. */
+  async pendingPermissions(id: string): Promise<PermissionRequest[]> {
+    const owner = await this.elsewhere(id);
+    if (owner) return (await this.options.otherWindows!.call(owner, 'pendingPermissions', { agentId: id })) as PermissionRequest[];
+    return [...(this.live.get(id)?.pending ?? [])];
   }
 
   /** Accepts a message: delivered in order, or queued while the agent works (see `MessageQueue`). */
@@ -316,7 +363,7 @@ export class AgentRuntime {
     if (this.options.trusted && !this.options.trusted()) throw untrustedWorkspaceError();
     const record = await this.store.agents.get(id);
     if (record.deletedAt) throw new ClaudeManagerError('INVALID_INPUT', `${record.name} is archived. Restore it first.`);
-    if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined && !windowGone(record.ownerWindow)) {
+    if (otherOwner(record, this.options.windowId)) {
       throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} is running in another window. Use it there, or stop it there first.`);
     }
     return record;
@@ -445,6 +492,8 @@ export class AgentRuntime {
   }
 
   async interrupt(id: string): Promise<void> {
+    const owner = await this.elsewhere(id);
+    if (owner) return void (await this.options.otherWindows!.call(owner, 'interrupt', { agentId: id }));
     const live = this.requireLive(id);
     live.markInterrupted();
     await live.process.request({ subtype: 'interrupt' });
@@ -456,6 +505,8 @@ export class AgentRuntime {
    * session (`always`), or deny with a reason the agent reads.
    */
   async respondToPermission(id: string, requestId: string, answer: PermissionAnswer): Promise<void> {
+    const owner = await this.elsewhere(id);
+    if (owner) return void (await this.options.otherWindows!.call(owner, 'respondToPermission', { agentId: id, requestId, answer }));
     const live = this.requireLive(id);
     if (live.terminal) throw new ClaudeManagerError('NOT_RUNNING', 'This agent is open in a terminal: answer there.');
     await live.answer(requestId, answer);
@@ -466,6 +517,11 @@ export class AgentRuntime {
   }
 
   async setMode(id: string, mode: AgentMode): Promise<Agent> {
+    const owner = await this.elsewhere(id);
+    if (owner) {
+      await this.options.otherWindows!.call(owner, 'setMode', { agentId: id, mode });
+      return this.get(id);
+    }
     // Choosing a mode ends a bypass: the mode is what the agent runs in from now on.
     if (await this.bypassing(id)) await this.setBypassPermissions(id, false);
     const live = this.live.get(id);
@@ -487,9 +543,12 @@ export class AgentRuntime {
     }
     if (!live) {
       const record = await this.store.agents.get(id);
-      if (record.ownerWindow && record.ownerWindow !== this.options.windowId && record.pid !== undefined) {
-        throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} runs in another window; stop it there.`);
+      const owner = otherOwner(record, this.options.windowId);
+      if (owner && this.options.otherWindows) {
+        await this.options.otherWindows.call(owner, 'stop', { agentId: id, ...(options.force ? { force: true } : {}) }, 15_000);
+        return this.get(id);
       }
+      if (owner) throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} runs in another window; stop it there.`);
       throw new ClaudeManagerError('NOT_RUNNING', `${record.name} is not running.`);
     }
     live.markStopping();
@@ -511,6 +570,7 @@ export class AgentRuntime {
     await Promise.all(all.map((l) => l.settled()));
     this.hookServer?.close();
     this.hookServer = undefined;
+    this.remote?.dispose();
   }
 
   private requireLive(id: string): LiveAgent {

@@ -292,6 +292,11 @@ export class WorkspaceService {
    * `waitForGit: false`: before git's first answer the stored rows come at once (nothing marked
    * missing, no HEAD yet); git is read meanwhile, and its answer announced as a change.
    */
+  /** The workspace's worktrees as stored and as git last listed them, in no order, without asking git. */
+  async knownWorktrees(workspaceId: string): Promise<Worktree[]> {
+    return (await this.store.worktrees.list(workspaceId)).map((r) => this.withLive(r));
+  }
+
   async listWorktrees(workspaceId: string, statusOf?: (worktreeId: string) => GitStatus | undefined, options: { waitForGit?: boolean } = {}): Promise<Worktree[]> {
     if (!this.live.has(workspaceId) && this.git.trusted) {
       const synced = this.sync(workspaceId);

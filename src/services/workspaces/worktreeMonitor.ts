@@ -137,13 +137,30 @@ export class WorktreeMonitor {
     await Promise.all([...this.watched.keys()].map((id) => this.refreshWorkspace(id)));
   }
 
-  /** Lists the workspace's worktrees again, then reads each one's status. */
+  /**
+   * Lists the workspace's worktrees again and reads each one's status. The statuses of the
+   * worktrees known already are read while git lists them (the list takes a git run of its own,
+   * which would otherwise hold up all of them); a worktree the list finds new, moved, or with its
+   * folder gone is read once the list is in, after any read of it under way.
+   */
   async refreshWorkspace(workspaceId: string): Promise<void> {
     if (!this.options.git.trusted) return;
     try {
-      await this.options.service.sync(workspaceId);
-      const worktrees = await this.options.service.listWorktrees(workspaceId);
-      await Promise.all(worktrees.map((w) => this.refreshWorktree(w.id, w.path, w.missing)));
+      const syncing = this.options.service.sync(workspaceId);
+      // Awaited below; until then its failure must not count as unhandled.
+      syncing.catch(() => undefined);
+      const known = await this.options.service.knownWorktrees(workspaceId);
+      const reads = new Map(known.map((w) => [w.id, { path: w.path, missing: w.missing, read: this.refreshWorktree(w.id, w.path, w.missing) }]));
+      await syncing;
+      const listed = await this.options.service.listWorktrees(workspaceId);
+      await Promise.all([
+        ...[...reads.values()].map((r) => r.read),
+        ...listed.map((w) => {
+          const before = reads.get(w.id);
+          if (before && before.path === w.path && before.missing === w.missing) return undefined;
+          return (before?.read ?? Promise.resolve()).then(() => this.refreshWorktree(w.id, w.path, w.missing));
+        }),
+      ]);
     } catch (error) {
       this.options.logger.warn(`Refreshing repository ${workspaceId} failed: ${(error as Error).message}`);
     }

@@ -115,7 +115,7 @@ export class AgentRuntime {
     this.catalog = new AgentCatalog(options.store, this.snapshots, options.windowId, (id) => this.live.get(id) ?? this.remote?.pendingOf(id), (agent) => this.events.emit('agent', agent));
     if (options.otherWindows) {
       const announce = (id: string) => void this.catalog.announce(id).catch((error: Error) => this.logger.debug(`Agent ${id}: ${error.message}`));
-      this.remote = new RemoteAgents(options.otherWindows, { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce }, this.logger);
+      this.remote = new RemoteAgents(options.otherWindows, { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce, queue: (agentId, messages) => this.queue.remoteChanged(agentId, messages) }, this.logger);
       options.store.onDidChange(() => this.remote?.othersWrote());
     }
     this.host = new AgentWrites(options.store, options.logger, this.snapshots, this.catalog, this.events, this.limitsBook, (id) => this.live.get(id), (live) => {
@@ -124,7 +124,7 @@ export class AgentRuntime {
       this.slots.release(live.agentId);
       if (live.process.pid !== undefined) this.options.watchdog?.remove(live.process.pid);
     }, () => this.contextWarningThreshold());
-    this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what) });
+    this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what), elsewhere: (id) => this.elsewhere(id), call: (owner, method, params) => this.options.otherWindows!.call(owner, method, params) });
   }
 
   onDidChangeAgent(listener: (agent: Agent) => void): () => void {
@@ -385,7 +385,7 @@ export class AgentRuntime {
 
   /** Starts the process and answers nothing before `initialize` is answered. */
   private async launch(id: string): Promise<void> {
-    const [record] = await Promise.all([this.store.agents.get(id), this.queue.load(id)]);
+    const [record] = await Promise.all([this.store.agents.get(id), this.queue.loadForStart(id)]);
     const worktree = await this.store.worktrees.get(record.worktreeId);
     let binary: string;
     let args: string[];

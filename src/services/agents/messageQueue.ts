@@ -37,6 +37,10 @@ export interface QueueHost {
   start(agentId: string): Promise<void>;
   /** Keeps a store write until it is durable (`settled` waits for it). */
   track(agentId: string, write: Promise<unknown>, what: string): void;
+  /** The other window that runs the agent, if another does: it holds the agent's queue, and is asked. */
+  elsewhere?(agentId: string): Promise<string | undefined>;
+  /** Asks that window (see `agentMethods` in src/services/windows/agentWindows.ts). */
+  call?(windowId: string, method: string, params: unknown): Promise<unknown>;
 }
 
 const queuedSchema = z.array(z.object({ id: z.string(), content: z.string(), queuedAt: z.string() }));
@@ -50,13 +54,17 @@ const keyOf = (agentId: string) => `agents.queue.${agentId}`;
  * for that turn's end. After a failed turn they wait for the user (Send Now, or the next message);
  * a stopped agent keeps them, and its next start delivers them. Kept in the store per agent
  * (setting `agents.queue.<agentId>`), so a reload of the window loses none. Every message,
- * queued or not, reaches the CLI through one `MessageDelivery`, in order.
+ * queued or not, reaches the CLI through one `MessageDelivery`, in order. The window that runs the
+ * agent holds its queue (in memory, the store following); another window asks that one, and reads
+ * the store afresh for an agent no window runs.
  */
 export class MessageQueue {
   private readonly lists = new Map<string, QueuedMessage[]>();
   private readonly loads = new Map<string, Promise<void>>();
   private readonly delivery = new MessageDelivery();
   private readonly events = new EventEmitter();
+  /** This window's operations under way on an agent's queue (while there are some, its queue is not read afresh). */
+  private readonly ops = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -72,10 +80,13 @@ export class MessageQueue {
     return () => this.events.off('change', listener);
   }
 
-  /** Reads the agent's queue from the store, once; every change goes through memory after that. */
-  load(agentId: string): Promise<void> {
+  /**
+   * Reads the agent's queue from the store: once while this window holds it, afresh (`fresh`)
+   * when it may have changed elsewhere. Changes go through memory, and are written after.
+   */
+  load(agentId: string, fresh = false): Promise<void> {
     let loading = this.loads.get(agentId);
-    if (!loading) {
+    if (!loading || fresh) {
       loading = this.store.getSetting(keyOf(agentId), queuedSchema).then(
         (stored) => void this.lists.set(agentId, stored ?? []),
         (error: unknown) => {
@@ -88,10 +99,16 @@ export class MessageQueue {
     return loading;
   }
 
+  /** Before a start: the queue as the store has it, unless this window is at work on it. */
+  loadForStart(agentId: string): Promise<void> {
+    return this.load(agentId, !this.delivery.has(agentId) && !this.ops.get(agentId));
+  }
+
   /** The agent's queued messages, first to be delivered first. */
   async list(agentId: string): Promise<QueuedMessage[]> {
-    await this.load(agentId);
-    return this.listOf(agentId).map((m) => ({ ...m }));
+    const owner = await this.host.elsewhere?.(agentId);
+    if (owner) return (await this.host.call!(owner, 'queuedMessages', { agentId })) as QueuedMessage[];
+    return this.working(agentId, async () => this.listOf(agentId).map((m) => ({ ...m })));
   }
 
   /**
@@ -100,8 +117,11 @@ export class MessageQueue {
    * a message is on its way, or earlier messages wait. A queued message's id is the one it is
    * stored under once delivered.
    */
-  async send(agentId: string, content: string): Promise<{ messageId: string; queued?: true }> {
-    await this.load(agentId);
+  send(agentId: string, content: string): Promise<{ messageId: string; queued?: true }> {
+    return this.working(agentId, () => this.sendHere(agentId, content));
+  }
+
+  private async sendHere(agentId: string, content: string): Promise<{ messageId: string; queued?: true }> {
     const list = this.listOf(agentId);
     const live = this.host.live(agentId);
     const running = Boolean(live?.process.alive);
@@ -127,18 +147,24 @@ export class MessageQueue {
   /** Changes a queued message's text; NOT_FOUND once it was delivered or removed. */
   async edit(agentId: string, messageId: string, content: string): Promise<QueuedMessage> {
     if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'A queued message cannot be empty: remove it instead.');
-    await this.load(agentId);
-    const message = this.find(agentId, messageId);
-    message.content = content;
-    this.changed(agentId);
-    return { ...message };
+    const owner = await this.host.elsewhere?.(agentId);
+    if (owner) return (await this.host.call!(owner, 'editQueued', { agentId, messageId, content })) as QueuedMessage;
+    return this.working(agentId, async () => {
+      const message = this.find(agentId, messageId);
+      message.content = content;
+      this.changed(agentId);
+      return { ...message };
+    });
   }
 
   /** Takes a message out of the queue (it is never sent); NOT_FOUND once it was delivered or removed. */
   async remove(agentId: string, messageId: string): Promise<void> {
-    await this.load(agentId);
-    this.find(agentId, messageId);
-    this.take(agentId, messageId);
+    const owner = await this.host.elsewhere?.(agentId);
+    if (owner) return void (await this.host.call!(owner, 'removeQueued', { agentId, messageId }));
+    return this.working(agentId, async () => {
+      this.find(agentId, messageId);
+      this.take(agentId, messageId);
+    });
   }
 
   /**
@@ -147,7 +173,12 @@ export class MessageQueue {
    * running is started. Resolves once it is written; if it cannot be, it goes back where it was.
    */
   async sendNow(agentId: string, messageId: string): Promise<{ messageId: string }> {
-    await this.load(agentId);
+    const owner = await this.host.elsewhere?.(agentId);
+    if (owner) return (await this.host.call!(owner, 'sendQueuedNow', { agentId, messageId })) as { messageId: string };
+    return this.working(agentId, () => this.sendNowHere(agentId, messageId));
+  }
+
+  private async sendNowHere(agentId: string, messageId: string): Promise<{ messageId: string }> {
     this.find(agentId, messageId);
     const list = this.listOf(agentId);
     const at = list.findIndex((m) => m.id === messageId);
@@ -172,6 +203,11 @@ export class MessageQueue {
   turnEnded(agentId: string): void {
     if (this.host.live(agentId)?.lastStatus?.status === 'error') return;
     this.drain(agentId);
+  }
+
+  /** The queue of an agent another window runs changed there (while this window watches it). */
+  remoteChanged(agentId: string, messages: QueuedMessage[]): void {
+    this.events.emit('change', { agentId, messages });
   }
 
   /** The agent was deleted for good: its queue goes with it. */
@@ -206,6 +242,24 @@ export class MessageQueue {
       write: (text) => live()!.sendUser(text, id),
     };
     return this.delivery.accept(agentId, content, target);
+  }
+
+  /**
+   * Runs an operation on the agent's queue as this window has it. A queue this window does not
+   * hold (no process of the agent here, no start, no message on its way, no other operation) is
+   * read afresh first: another window may have changed it. Operations that overlap share one read.
+   */
+  private async working<T>(agentId: string, run: () => Promise<T>): Promise<T> {
+    const held = Boolean(this.host.live(agentId) || this.host.starting(agentId) || this.delivery.has(agentId) || this.ops.get(agentId));
+    this.ops.set(agentId, (this.ops.get(agentId) ?? 0) + 1);
+    try {
+      await this.load(agentId, !held);
+      return await run();
+    } finally {
+      const left = this.ops.get(agentId)! - 1;
+      if (left > 0) this.ops.set(agentId, left);
+      else this.ops.delete(agentId);
+    }
   }
 
   private listOf(agentId: string): QueuedMessage[] {

@@ -20,6 +20,7 @@ import { registerAgentCommands } from './commands/agentCommands';
 import { registerEditorCommands } from './commands/editorCommands';
 import { registerFileChangeCommands } from './commands/fileChangeCommands';
 import { AgentStatus } from './views/agentStatus';
+import { OtherWindowAgents } from './views/otherWindowAgents';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
@@ -286,7 +287,11 @@ export class Container implements vscode.Disposable {
               runtime.onDidChangeUsage((e) => this.usageChanged.fire(e)),
               runtime.queue.onDidChange((e) => this.queueChanged.fire({ agentId: e.agentId, messages: e.messages.map((m) => publishedQueued(e.agentId, m)) })),
             ];
-            return [{ dispose: () => offs.forEach((off) => off()) }, new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id))];
+            return [
+              { dispose: () => offs.forEach((off) => off()) },
+              new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id)),
+              new OtherWindowAgents(made, () => this.agentsTree.refresh(), this.log),
+            ];
           },
           discover: (workspaces) => this.discoverWith(workspaces),
         },

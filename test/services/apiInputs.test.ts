@@ -37,6 +37,7 @@ const valid: Record<ApiMethod, unknown[]> = {
   'agents.start': [AG, { initialPrompt: '  keeps its indentation' }],
   'agents.stop': [AG],
   'agents.interrupt': [AG],
+  'agents.takeOver': [AG, { initialPrompt: 'go on' }],
   'agents.sendMessage': [AG, '    indented code'],
   'agents.getQueuedMessages': [AG],
   'agents.editQueuedMessage': [AG, MSG, '  keeps its indentation'],

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as z from 'zod';
 import { ClaudeManagerError } from '../../src/services/errors';
-import { ChannelClient, type ChannelMethod, ChannelServer, channelAddress, MAX_LINE_BYTES, socketFolder, storeSecret } from '../../src/services/windows/windowChannel';
+import { ChannelClient, type ChannelMethod, ChannelServer, channelAddress, channelMethod, MAX_LINE_BYTES, socketFolder, storeSecret } from '../../src/services/windows/windowChannel';
 import { quiet } from '../helpers/storage';
 
 const root = mkdtempSync(join(tmpdir(), 'cm-channel-'));
@@ -22,17 +22,16 @@ async function serve(secret: string) {
   const folder = await socketFolder({ XDG_RUNTIME_DIR: root });
   const address = channelAddress(folder, join(root, 'store'), `window-${++n}`);
   let closedSubscriptions = 0;
-  const methods: Record<string, ChannelMethod<never>> = {
-    echo: { params: z.object({ text: z.string().max(10) }), run: async (p: { text: string }) => ({ echoed: p.text }) } as ChannelMethod<never>,
-    refuse: { params: z.object({}), run: async () => { throw new ClaudeManagerError('NO_PENDING_PERMISSION', 'Nothing waits.'); } } as ChannelMethod<never>,
-    subscribe: {
-      params: z.object({ count: z.number().int().max(5) }),
-      run: async (p: { count: number }, connection) => {
-        for (let i = 0; i < p.count; i++) setTimeout(() => connection.push('tick', { i }), 5 * i);
-        connection.onClose(() => closedSubscriptions++);
-        return 'subscribed';
-      },
-    } as ChannelMethod<never>,
+  const methods: Record<string, ChannelMethod> = {
+    echo: channelMethod(z.object({ text: z.string().max(10) }), async (p) => ({ echoed: p.text })),
+    refuse: channelMethod(z.object({}), async () => {
+      throw new ClaudeManagerError('NO_PENDING_PERMISSION', 'Nothing waits.');
+    }),
+    subscribe: channelMethod(z.object({ count: z.number().int().max(5) }), async (p, connection) => {
+      for (let i = 0; i < p.count; i++) setTimeout(() => connection.push('tick', { i }), 5 * i);
+      connection.onClose(() => closedSubscriptions++);
+      return 'subscribed';
+    }),
   };
   const server = await ChannelServer.start({ address, secret, methods, logger: quiet });
   return { server, address, closed: () => closedSubscriptions };
@@ -113,7 +112,7 @@ describe('the channel between windows', () => {
     const address = channelAddress(folder, join(root, 'store'), 'a window that died');
     await assert.rejects(ChannelClient.connect(address, 'x'), (e: unknown) => e instanceof ClaudeManagerError && e.code === 'OWNED_BY_OTHER_WINDOW' && /cannot be reached/.test(e.message));
     writeFileSync(address, 'left behind');
-    const hang = { params: z.object({}), run: () => new Promise(() => undefined) } as ChannelMethod<never>;
+    const hang = channelMethod(z.object({}), () => new Promise(() => undefined));
     const server = await ChannelServer.start({ address, secret: 'd'.repeat(64), methods: { hang }, logger: quiet });
     await assert.rejects(ChannelServer.start({ address, secret: 'd'.repeat(64), methods: {}, logger: quiet }), /Another window listens/);
     const client = await ChannelClient.connect(address, 'd'.repeat(64));

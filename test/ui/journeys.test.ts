@@ -7,98 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { MockAnthropicApi, contentText, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { seedLongConversation } from './longConversation';
+import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, showAgentsView, stopAndCloseChats, until } from './actions';
 import { activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
 import { xssPayloads } from './xssPayloads';
-
-/**
- * "New Agent…" by its keybinding, as a person would: the main worktree, a mode (the default
- * unless named), and the first message.
- */
-async function newAgentByKeyboard(page: Page, prompt: string, mode?: string): Promise<void> {
-  await page.keyboard.press('Control+Shift+Alt+KeyN');
-  const input = page.locator('.quick-input-widget input');
-  // Each pick is typed, and Enter waits until the list has filtered down to it (a busy machine
-  // filters late, and Enter would take the row that was first before).
-  const focused = (text: string) => page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).waitFor({ timeout: 10_000 });
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
-  await input.fill('main');
-  await focused('main');
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Agent: Mode' }).waitFor({ timeout: 10_000 });
-  if (mode) {
-    await input.fill(mode);
-    await focused(mode);
-  }
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget .quick-input-message', { hasText: 'first message' }).waitFor({ timeout: 10_000 });
-  await input.fill(prompt);
-  await page.keyboard.press('Enter');
-}
-
-/**
- * Closes a row's tooltip left open by an earlier hover: it lies over the rows below it and takes
- * their clicks and drags.
- */
-async function dismissHovers(page: Page): Promise<void> {
-  await page.mouse.move(0, 0);
-  await page.keyboard.press('Escape');
-}
-
-/**
- * Clicks an inline action of a tree row, which shows while the row is hovered. A redraw of the
- * tree (a status arriving) replaces the row under the mouse, which hides its actions until the
- * mouse moves again: so the row is hovered again until the click lands.
- */
-async function clickRowAction(row: Locator, label: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    await dismissHovers(row.page());
-    await row.hover();
-    try {
-      await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 3_000 });
-      return;
-    } catch (error) {
-      if (attempt >= 9) throw error;
-    }
-  }
-}
-
-/** Stops an agent from its row in the tree and closes the editors (its chat), for the next journey. */
-async function stopAndCloseChats(page: Page, agent: string): Promise<void> {
-  const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: agent }).last();
-  await clickRowAction(row, 'Stop Agent');
-  await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
-  await runFromPalette(page, 'View: Close All Editors');
-}
-
-/**
- * The Agents view, shown if it is not (a click on the icon of a shown view would hide it). Its
- * header is in the page but hidden while it is the only view of its container: the pane is looked at.
- */
-async function showAgentsView(page: Page): Promise<Locator> {
-  const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) });
-  if (!(await view.isVisible())) await activityBarItem(page).click();
-  // Drawn once the extension knows the repository (its commands wait for that too).
-  await view.locator('.monaco-list-row').first().waitFor({ timeout: 60_000 });
-  return view;
-}
-
-/** The name of the agent whose chat is in view, from the chat's header. */
-async function chatAgentName(chat: FrameLocator): Promise<string> {
-  const name = chat.locator('.chat-header .title strong');
-  await name.waitFor({ timeout: 30_000 });
-  return (await name.innerText()).trim();
-}
-
-/** Polls `condition` until it holds (a state outside the page: the mock's requests, a file). */
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('a window with no folder', () => {
   let wb: Workbench;

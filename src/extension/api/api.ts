@@ -153,6 +153,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       start: async (id: string, options?: { initialPrompt?: string }) => publishedAgent(await (await rt()).start(id, options ?? {})),
       stop: async (id: string, options?: { force?: boolean }) => publishedAgent(await (await rt()).stop(id, options ?? {})),
       interrupt: async (id: string) => (await rt()).interrupt(id),
+      takeOver: async (id: string, options?: { initialPrompt?: string }) => publishedAgent(await (await rt()).takeOver(id, options ?? {})),
       sendMessage: async (id: string, content: string) => (await rt()).sendMessage(id, content),
       getQueuedMessages: async (id: string) => (await (await rt()).queue.list(id)).map((m) => publishedQueued(id, m)),
       editQueuedMessage: async (id: string, messageId: string, content: string) => publishedQueued(id, await (await rt()).queue.edit(id, messageId, content)),

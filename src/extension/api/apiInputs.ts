@@ -83,6 +83,7 @@ function buildInputs() {
     'agents.start': [['id', agentId], ['options', options({ initialPrompt: z.string({ error: 'expected a string' }).max(1_000_000).optional() }).optional()]],
     'agents.stop': [['id', agentId], ['options', options({ force: flag.optional() }).optional()]],
     'agents.interrupt': [['id', agentId]],
+    'agents.takeOver': [['id', agentId], ['options', options({ initialPrompt: text('initialPrompt', 1_000_000).optional() }).optional()]],
     'agents.sendMessage': [['id', agentId], ['content', text('content', 1_000_000)]],
     'agents.getQueuedMessages': [['id', agentId]],
     'agents.editQueuedMessage': [['id', agentId], ['messageId', messageId], ['content', text('content', 1_000_000)]],

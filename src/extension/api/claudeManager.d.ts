@@ -274,9 +274,17 @@ export interface AgentsApi {
   reorder(worktreeId: string, orderedIds: readonly string[]): Promise<Agent[]>;
   /** Resolves once the CLI process runs with its session (pid and sessionId set); resumes the agent's session. */
   start(id: string, options?: { initialPrompt?: string }): Promise<Agent>;
+  /** An agent another window of this user runs is stopped by that window. */
   stop(id: string, options?: { force?: boolean }): Promise<Agent>;
-  /** Ends the current turn; the process and session stay. */
+  /** Ends the current turn; the process and session stay. Another window's agent is interrupted by that window. */
   interrupt(id: string): Promise<void>;
+  /**
+   * Moves here an agent whose window is closed or does not answer: its process, if it still runs,
+   * is ended (a turn under way stops; what it said so far is kept), and it resumes its session in
+   * this window, like `start`. OWNED_BY_OTHER_WINDOW while its window answers (use it from here
+   * anyway: messages, answers, interrupt, mode and stop reach it through that window).
+   */
+  takeOver(id: string, options?: { initialPrompt?: string }): Promise<Agent>;
   /**
    * Resolves once written to the CLI; an agent without a process is started (resumed) first.
    * While a turn is under way (or earlier messages are queued), the message is queued instead and
@@ -288,7 +296,8 @@ export interface AgentsApi {
   /**
    * The agent's queued messages, first to be sent first. They wait while a turn runs; after a
    * failed turn or while the agent is stopped they wait until it runs again (its start sends
-   * them), or until `sendQueuedMessageNow`.
+   * them), or until `sendQueuedMessageNow`. For an agent another window runs, that window (which
+   * holds its queue) is asked, for these methods as for `sendMessage`.
    */
   getQueuedMessages(id: string): Promise<QueuedMessage[]>;
   /** Changes a queued message's text; NOT_FOUND once it was sent or removed. */

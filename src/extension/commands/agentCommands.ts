@@ -213,8 +213,33 @@ export function registerAgentCommands(
     }),
     registerCommand('claudeManager.stopAgent', log, async (arg?: Arg) => {
       const s = await services();
-      const agent = await pickAgent(s, arg, 'Stop Agent', (a) => a.ownedByThisWindow && (a.status === 'running' || a.status === 'waiting'));
+      // Another window's agent is stopped by that window, asked from here.
+      const agent = await pickAgent(s, arg, 'Stop Agent', (a) => (a.ownedByThisWindow || a.pid !== undefined) && (a.status === 'running' || a.status === 'waiting'));
       return agent ? s.runtime.stop(agent.id) : undefined;
+    }),
+    registerCommand('claudeManager.takeOverAgent', log, async (arg?: Arg & { confirmed?: boolean }) => {
+      requireTrust();
+      const s = await services();
+      const agent = await pickAgent(s, arg, 'Take Over Agent', (a) => !a.ownedByThisWindow && !a.deletedAt);
+      if (!agent) return undefined;
+      if (agent.ownedByThisWindow) {
+        void vscode.window.showInformationMessage(`${agent.name} is this window's already.`);
+        return agent;
+      }
+      const confirmed =
+        (arg && !(arg instanceof AgentNode) && arg.confirmed === true) ||
+        (await vscode.window.showWarningMessage(
+          `Take over ${agent.name} in this window?`,
+          {
+            modal: true,
+            detail: `It was started by another window, which is closed or does not answer. If its process still runs it is ended: a turn under way stops there, and what it said so far is kept. ${agent.name} then continues its conversation (the same session) in this window.`,
+          },
+          'Take Over',
+        )) === 'Take Over';
+      if (!confirmed) return undefined;
+      const taken = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Taking over ${agent.name}…` }, () => s.runtime.takeOver(agent.id));
+      await openChat(taken.id);
+      return taken;
     }),
     registerCommand('claudeManager.renameAgent', log, async (arg?: Arg & { name?: string }) => {
       const s = await services();

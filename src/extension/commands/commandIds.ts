@@ -27,6 +27,7 @@ export const commandIds = [
   'claudeManager.openFileChange',
   'claudeManager.startAgent',
   'claudeManager.stopAgent',
+  'claudeManager.takeOverAgent',
   'claudeManager.renameAgent',
   'claudeManager.changeAgentMode',
   'claudeManager.forkAgent',

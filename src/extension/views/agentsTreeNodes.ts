@@ -202,7 +202,10 @@ export class AgentNode {
   get contextValue(): ContextValues {
     const a = this.agent;
     if (a.deletedAt) return ContextValues.AgentArchived;
-    if (!a.ownedByThisWindow) return ContextValues.AgentElsewhere;
+    if (!a.ownedByThisWindow) {
+      const asking = a.status === 'waiting' ? a.pendingPermissions[0] : undefined;
+      return asking ? (asking.questions ? ContextValues.AgentElsewhereAsks : ContextValues.AgentElsewhereNeedsPermission) : ContextValues.AgentElsewhere;
+    }
     if (a.status === 'waiting') {
       const oldest = a.pendingPermissions[0];
       return oldest ? (oldest.questions ? ContextValues.AgentAsks : ContextValues.AgentNeedsPermission) : ContextValues.AgentWaiting;
@@ -299,15 +302,17 @@ function waitingSince(a: Agent): string {
 }
 
 /**
- * The pinned top node, "Needs you (N)": every agent of this window waiting on a permission or a
- * reply, across repositories, the longest-waiting first. Shown only when there is one.
+ * The pinned top node, "Needs you (N)": every agent waiting on a permission or a reply, this
+ * window's and the other windows', across repositories, the longest-waiting first. Shown only when
+ * there is one.
  */
 export class InboxNode {
   readonly kind = 'inbox';
   constructor(readonly agents: readonly Agent[]) {}
 
   static of(agents: readonly Agent[]): InboxNode | undefined {
-    const waiting = agents.filter((a) => a.ownedByThisWindow && a.status === 'waiting').sort((x, y) => waitingSince(x).localeCompare(waitingSince(y)));
+    // Every window's: another window's agent is answered from here through that window.
+    const waiting = agents.filter((a) => a.status === 'waiting' && (a.ownedByThisWindow || a.pid !== undefined)).sort((x, y) => waitingSince(x).localeCompare(waitingSince(y)));
     return waiting.length ? new InboxNode(waiting) : undefined;
   }
 

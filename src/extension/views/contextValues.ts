@@ -20,6 +20,10 @@ export const enum ContextValues {
   AgentFinished = 'claudeManager:agent:finished',
   /** Run by another window: only what needs no process applies. */
   AgentElsewhere = 'claudeManager:agent:elsewhere',
+  /** Run by another window and waiting for a permission answer, given from here through that window. */
+  AgentElsewhereNeedsPermission = 'claudeManager:agent:elsewhere:permission',
+  /** Run by another window and asking a question, answered from here through that window. */
+  AgentElsewhereAsks = 'claudeManager:agent:elsewhere:question',
   /** The pinned "Needs you (N)" node: every agent waiting on the user, across repositories. */
   Inbox = 'claudeManager:inbox',
   /** An archived agent: restore or delete. */

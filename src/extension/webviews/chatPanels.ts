@@ -278,6 +278,11 @@ export class ChatPanel implements vscode.Disposable {
         (a) => this.title(a),
         () => undefined,
       );
+      // An agent another window runs streams here while the chat is open (asked of that window).
+      void services.runtime.watch(this.agentId).then(
+        (release) => (this.disposed ? release() : this.offs.push(release)),
+        (error: Error) => this.deps.log.warn(`Chat ${this.agentId}: its window cannot be reached, so the chat does not follow it live: ${error.message}`),
+      );
     } catch (error) {
       this.deps.log.warn(`Chat ${this.agentId}: ${(error as Error).message}`);
     }
@@ -333,8 +338,9 @@ export class ChatPanel implements vscode.Disposable {
   private async view(services: Services, a: Agent): Promise<ChatAgent> {
     const changes = await this.changesOf(a.pendingPermissions);
     const cwd = a.pendingPermissions.length ? await this.worktreePath().catch(() => undefined) : undefined;
-    const reason = !a.ownedByThisWindow
-      ? 'It runs in another window: chat with it there.'
+    // Another window's agent takes messages and answers through that window (runtime.sendMessage and the rest ask it).
+    const reason = !a.ownedByThisWindow && a.pid === undefined
+      ? 'Another window holds it: take it over ("Take Over Agent") to chat here.'
       : services.runtime.inTerminal(a.id)
         ? 'It is open in a terminal: type there, or close the terminal to chat here.'
         : a.deletedAt

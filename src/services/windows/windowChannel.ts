@@ -232,7 +232,7 @@ export class ChannelClient extends EventEmitter {
       const socket = createConnection(address);
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `The window that runs the agent did not answer within ${timeoutMs / 1000} s.`));
+        reject(new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `The window that runs the agent did not answer within ${timeoutMs / 1000} s. Use the agent there, or take it over here ("Take Over Agent").`));
       }, timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -240,7 +240,7 @@ export class ChannelClient extends EventEmitter {
       });
       socket.once('error', (error) => {
         clearTimeout(timer);
-        reject(new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `The window that runs the agent cannot be reached (${(error as NodeJS.ErrnoException).code ?? error.message}).`, { cause: error }));
+        reject(new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `The window that runs the agent cannot be reached (${(error as NodeJS.ErrnoException).code ?? error.message}). Use the agent there, or take it over here ("Take Over Agent").`, { cause: error }));
       });
     });
   }

@@ -13,6 +13,14 @@ const withTests = !production || args.has('--tests');
 
 /** Webview panels: one Preact app each, under src/webview/<panel>/main.tsx. */
 export const PANELS = ['panel', 'chat'];
+/**
+ * Scripts a webview adds to its page itself, when it needs them (with the page's nonce, from
+ * beside its own script): the chat's code highlighter (src/webview/chat/highlight/loader.ts).
+ */
+export const WEBVIEW_LAZY = {
+  chatHighlight: 'src/webview/chat/highlight/common.ts',
+  chatHighlightMore: 'src/webview/chat/highlight/more.ts',
+};
 
 const common = {
   bundle: true,
@@ -64,7 +72,7 @@ const extensionOptions = {
 
 const webviewOptions = {
   ...common,
-  entryPoints: Object.fromEntries(PANELS.map((p) => [p, `src/webview/${p}/main.tsx`])),
+  entryPoints: { ...Object.fromEntries(PANELS.map((p) => [p, `src/webview/${p}/main.tsx`])), ...WEBVIEW_LAZY },
   outdir: 'dist/webview',
   platform: 'browser',
   format: 'iife',

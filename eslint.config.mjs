@@ -30,6 +30,32 @@ const noVscodeValue = {
   message: 'Only src/extension may use the vscode API at run time; import types with "import type".',
 };
 
+/** What webview code may not import, and `extra` patterns. */
+const webviewImports = (...extra) => [
+  'error',
+  {
+    paths: [
+      noVscodeValue,
+      ...ownedPackages.map((p) => restrict(p)),
+      ...builtinModules.map((name) => ({ name, message: 'The webview runs in a browser: no Node modules.' })),
+    ],
+    patterns: [
+      {
+        group: ['**/extension/**', '**/services/**', 'node:*'],
+        message: 'The webview runs in the browser and talks to the host only through src/webview/protocol.ts.',
+      },
+      ...extra,
+    ],
+  },
+];
+
+/** The chat's first paint holds no highlighter: only the files it loads on demand import it. */
+const noHighlighter = {
+  group: ['highlight.js', 'highlight.js/*', '**/highlight/languages'],
+  allowTypeImports: true,
+  message: 'highlight.js (and its list of languages) is loaded on demand: use src/webview/chat/highlight/loader.ts.',
+};
+
 export default tseslint.config(
   {
     ignores: ['dist/**', 'out/**', 'node_modules/**', 'bench/results/**', '.vscode-test/**', 'test-results/**'],
@@ -78,23 +104,13 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
     rules: {
       'no-restricted-syntax': ['error', noDynamicVscode, noNamedZ],
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            noVscodeValue,
-            ...ownedPackages.map((p) => restrict(p)),
-            ...builtinModules.map((name) => ({ name, message: 'The webview runs in a browser: no Node modules.' })),
-          ],
-          patterns: [
-            {
-              group: ['**/extension/**', '**/services/**', 'node:*'],
-              message: 'The webview runs in the browser and talks to the host only through src/webview/protocol.ts.',
-            },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': webviewImports(noHighlighter),
     },
+  },
+  {
+    // The highlighter's own files, loaded by the chat when it needs them.
+    files: ['src/webview/chat/highlight/common.ts', 'src/webview/chat/highlight/more.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': webviewImports() },
   },
   {
     files: ['src/extension/**/*.ts'],

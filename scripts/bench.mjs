@@ -144,7 +144,7 @@ async function main() {
   add('bundle: lazily loaded part (minified)', outputs['dist/lazy.js'] / KB, 500, 'KB', 'agent runtime, zod: loaded on first use');
   add('bundle: spawn worker (minified)', outputs['dist/spawnWorker.js'] / KB, 500, 'KB', 'started with the first agent, in its own thread');
   for (const [file, bytes] of Object.entries(outputs)) {
-    if (file.startsWith('dist/webview/') && file.endsWith('.js')) add(`bundle: webview ${file.slice(13, -3)} (minified)`, bytes / KB, 150, 'KB');
+    if (file.startsWith('dist/webview/') && file.endsWith('.js')) add(`bundle: webview ${file.slice(13, -3)} (minified)`, bytes / KB, 150, 'KB', /Highlight/.test(file) ? 'loaded on demand: the first code block with a language' : 'at first paint');
   }
 
   // `npm run bench -- editor` (or storage, agents, git) runs one part only.

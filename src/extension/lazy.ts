@@ -8,4 +8,4 @@ export { AgentRuntime } from '../services/agents/agentRuntime';
 export { SpawnHost } from '../services/spawn/spawnHost';
 export { OtherWindows, serveAgents, socketFolder, storeSecret } from '../services/windows/agentWindows';
 export { checkInput } from './api/apiInputs';
-export { commandSchemas, isCommandName, isRequestMethod, requestSchemas, webviewMessageEnvelope } from '../webview/protocol';
+export { chatOpened, commandSchemas, isCommandName, isRequestMethod, notificationSchemas, requestSchemas, webviewMessageEnvelope } from '../webview/protocol';

@@ -71,6 +71,16 @@ const chatPermission = z.strictObject({
   ),
 });
 
+/** One item of the agent's task list (its TodoWrite, TaskCreate and TaskUpdate calls). */
+const chatTask = z.strictObject({
+  id: z.optional(z.string()),
+  content: z.string(),
+  status: z.enum(['pending', 'in_progress', 'completed']),
+  /** What it says while under way ("Running the tests"). */
+  activeForm: z.optional(z.string()),
+});
+export type ChatTask = z.infer<typeof chatTask>;
+
 /** What the chat shows of its agent: the header, the prompts, whether it can take a message. */
 const chatAgent = z.strictObject({
   id: agentId,
@@ -84,6 +94,8 @@ const chatAgent = z.strictObject({
   pendingPermissions: z.array(chatPermission),
   /** Why a message cannot be sent now (another window runs it, a terminal holds it), else absent. */
   inputDisabledReason: z.optional(z.string()),
+  /** Its task list, pinned above the conversation; absent while it has none. */
+  tasks: z.optional(z.array(chatTask)),
 });
 export type ChatAgent = z.infer<typeof chatAgent>;
 
@@ -104,6 +116,12 @@ const chatMessage = z.strictObject({
    * when those copies were dropped since (an agent keeps at most 50 MB of them, oldest dropped first).
    */
   fileChange: z.optional(z.union([z.boolean(), z.literal('gone')])),
+  /** A subagent's message: the id of its call's message (Agent, Task), whose card shows it. */
+  parentId: z.optional(z.string()),
+  /** A subagent's call: how the subagent is doing (it may work on after its call's result, in the background) and its report. */
+  subagent: z.optional(
+    z.strictObject({ status: z.enum(['running', 'completed', 'failed', 'stopped']), background: z.optional(z.boolean()), result: z.optional(z.string()) }),
+  ),
 });
 export type ChatMessage = z.infer<typeof chatMessage>;
 

@@ -51,4 +51,19 @@ describe('a chat exported as Markdown', () => {
       ].join('\n'),
     );
   });
+
+  it("marks a subagent's tool calls as its, and gives its report after its call", () => {
+    const text = chatToMarkdown({
+      name: 'delegator',
+      where: 'main (/repos/app)',
+      exportedAt: new Date('2026-11-24T09:00:00Z'),
+      messages: [
+        m('msg_1', 1, { role: 'tool', kind: 'tool', toolName: 'Agent', content: 'Agent: Count', toolOutput: 'framed', subagent: { status: 'completed', result: 'Three lines.' } }),
+        m('msg_2', 2, { role: 'tool', kind: 'tool', toolName: 'Read', content: 'Read notes.txt', toolOutput: 'one', parentId: 'msg_1' }),
+      ],
+    });
+    assert.match(text, /\*\*Tool Agent\*\*: Agent: Count\n\n```\nframed\n```\n\n\*\*Subagent's report\*\* \(completed\):\n\nThree lines\.\n/);
+    assert.match(text, /\*\*Tool Read\*\* \(subagent\): Read notes\.txt/);
+  });
 });
+

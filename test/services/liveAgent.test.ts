@@ -30,6 +30,7 @@ function recordingHost(events: string[], emitted: StoredMessage[]): AgentHost {
     agentChanged: async () => undefined,
     recordSession: () => undefined,
     recordContext: () => undefined,
+    recordTasks: (_id, tasks) => void events.push(`tasks ${tasks.map((t) => `${t.status}:${t.content}`).join(', ')}`),
     recordUsage: () => undefined,
     limitReported: () => undefined,
     writesSettled: async () => undefined,

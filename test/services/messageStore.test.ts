@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ClaudeManagerError } from '../../src/services/errors';
@@ -164,6 +164,33 @@ describe('MessageStore', () => {
       }
       assert.equal(recordId(bytes, 2, bytes.length - 2), parsed, line);
     }
+  });
+
+  it('keeps a subagent\'s message with its call\'s id and the call with how the subagent did; reads records stored before these fields', async () => {
+    const dir = root();
+    const store = new MessageStore(dir);
+    const agent = newId('ag');
+    // As an earlier version wrote it: none of the subagent fields.
+    const before = message(agent, 'from before');
+    appendFileSync(join(dir, `${agent}.log`), `${JSON.stringify({ m: before })}\n`);
+    const call = message(agent, 'Agent: Look around', { role: 'tool', kind: 'tool', toolName: 'Agent', toolInput: { prompt: 'Look' }, isComplete: false, subagent: { status: 'running', background: true } });
+    const inner = message(agent, 'Read a.txt', { role: 'tool', kind: 'tool', toolName: 'Read', parentId: call.id, isComplete: true });
+    await store.put(call);
+    await store.put(inner);
+    await store.put({ ...call, isComplete: true, subagent: { status: 'completed', background: true, result: 'All good' } });
+    const page = await store.page(agent);
+    assert.deepEqual(page.messages.map((m) => [m.content, m.parentId, m.subagent]), [
+      ['Read a.txt', call.id, undefined],
+      ['Agent: Look around', undefined, { status: 'completed', background: true, result: 'All good' }],
+      ['from before', undefined, undefined],
+    ]);
+    assert.deepEqual(await store.search(agent, 'all good'), { ids: [call.id], total: 1 }, "a subagent's report is found");
+    // Each record still ends with its createdAt, which indexing reads in place.
+    const last = readFileSync(join(dir, `${agent}.log`), 'utf8').trim().split('\n').at(-1)!;
+    assert.match(last, /,"createdAt":"[^"]+"\}\}$/);
+    await assert.rejects(store.put(message(agent, 'x', { parentId: 'not-a-message' })), invalidInput(/parentId/));
+    await assert.rejects(store.put(message(agent, 'x', { subagent: { status: 'lost' as 'running' } })), invalidInput(/subagent\.status/));
+    await store.close();
   });
 
   it('leaves out a record that is JSON but no valid message, and pages on', async () => {

@@ -239,4 +239,33 @@ describe('Agent sessions', () => {
     assert.deepEqual(store.sessions.list(agent.id), []);
     await store.close();
   });
+
+  it('keeps an agent\'s task list apart from its row: read with the agent, replaced, removed when empty, gone with the agent', async () => {
+    const dir = join(root(), 'tasks');
+    const open = () => LocalStore.open({ dir, wasmPath, migrationsDir, logger: quiet });
+    const store = await open();
+    const { wt } = await seedWorktree(store);
+    const agent = await store.agents.create({ worktreeId: wt.id });
+    const other = await store.agents.create({ worktreeId: wt.id });
+    assert.equal(agent.tasks, undefined, 'no list at first');
+    const tasks = [
+      { content: 'Read the notes', status: 'completed' as const, activeForm: 'Reading the notes' },
+      { id: '2', content: 'Report', status: 'in_progress' as const },
+    ];
+    await store.agents.setTasks(agent.id, tasks);
+    assert.deepEqual(store.agents.get(agent.id).tasks, tasks);
+    assert.deepEqual(store.agents.list({ worktreeId: wt.id }).map((a) => a.tasks), [tasks, undefined], 'listed with each agent');
+    // A status change (the agent's row journaled whole) leaves the list alone.
+    await store.agents.update(agent.id, { status: 'running', statusReason: 'thinking' });
+    assert.deepEqual(store.agents.get(agent.id).tasks, tasks);
+    await store.close();
+    const again = await open();
+    assert.deepEqual(again.agents.get(agent.id).tasks, tasks, 'kept across a reopen');
+    await again.agents.setTasks(agent.id, []);
+    assert.equal(again.agents.get(agent.id).tasks, undefined, 'an empty list is no list');
+    await again.agents.setTasks(other.id, tasks);
+    await again.agents.delete(other.id);
+    assert.deepEqual(again.meta.query('SELECT agent_id FROM agent_tasks'), [], 'gone with its agent');
+    await again.close();
+  });
 });

@@ -11,6 +11,7 @@ import { parseCliLine, streamEventLine } from '../../src/services/agents/cliProt
 import type { PermissionAnswer } from '../../src/services/agents/permissions';
 import { StreamTranslator, type TranslatorEffect, type UsageEntry } from '../../src/services/agents/streamTranslator';
 import type { StoredMessage } from '../../src/services/storage/messageStore';
+import type { TaskItem } from '../../src/services/storage/records';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'cli');
 const CURRENT = '2.1.332';
@@ -26,9 +27,16 @@ interface Replay {
 }
 
 /** Feeds a recording to a translator as the live agent would: CLI lines, the user's messages, permission answers, interrupts. */
-function replay(version: string, scenario: string, options: { contextWarningThreshold?: number } = {}): Replay {
+function replay(version: string, scenario: string, options: { contextWarningThreshold?: number; tasks?: TaskItem[] } = {}): Replay {
   let n = 0;
-  const translator = new StreamTranslator({ agentId: 'ag_test', cwd: '/fixture/repo', contextWarningThreshold: () => options.contextWarningThreshold ?? 80, now: () => '2000-01-01T00:00:00.000Z', newId: () => `msg_${String(++n).padStart(4, '0')}` });
+  const translator = new StreamTranslator({
+    agentId: 'ag_test',
+    cwd: '/fixture/repo',
+    contextWarningThreshold: () => options.contextWarningThreshold ?? 80,
+    now: () => '2000-01-01T00:00:00.000Z',
+    newId: () => `msg_${String(++n).padStart(4, '0')}`,
+    tasks: options.tasks,
+  });
   const effects: TranslatorEffect[] = [];
   const lines = readFileSync(join(FIXTURES, version, `${scenario}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { from: 'cli' | 'app'; line: Record<string, unknown> });
   for (const { from, line } of lines) {
@@ -229,5 +237,92 @@ describe('StreamTranslator replaying the real CLI', () => {
     assert.match((odd as { reason: string }).reason, /event\.delta\.text/);
     const extra = parseCliLine(JSON.stringify({ type: 'stream_event', event: { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'a' }, usage: { output_tokens: 3 } } }));
     assert.deepEqual(extra, { kind: 'stream_event', line: streamEventLine.parse({ type: 'stream_event', event: { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'a' }, usage: { output_tokens: 3 } } }) });
+  });
+
+  it('a todo list updated over three TodoWrite calls: the list after each call, as its result confirmed it', () => {
+    const r = replay(CURRENT, 'todo-write');
+    const lists = r.effects.flatMap((e) => (e.kind === 'tasks' ? [e.tasks.map((t) => `${t.status}: ${t.content} (${t.activeForm})`)] : []));
+    assert.deepEqual(lists, [
+      ['in_progress: Read the notes (Reading the notes)', 'pending: Count the lines (Counting the lines)', 'pending: Report the count (Reporting the count)'],
+      ['completed: Read the notes (Reading the notes)', 'in_progress: Count the lines (Counting the lines)', 'pending: Report the count (Reporting the count)'],
+      ['completed: Read the notes (Reading the notes)', 'completed: Count the lines (Counting the lines)', 'completed: Report the count (Reporting the count)'],
+    ]);
+    // Each list comes once its call's result is in, after the call's message is complete.
+    const firstList = r.effects.findIndex((e) => e.kind === 'tasks');
+    const firstDone = r.effects.findIndex((e) => e.kind === 'message' && e.message.toolName === 'TodoWrite' && e.message.isComplete);
+    assert.ok(firstDone >= 0 && firstDone < firstList, 'the call completes, then the list changes');
+    const calls = r.messages.filter((m) => m.toolName === 'TodoWrite');
+    assert.equal(calls.length, 3);
+    assert.match(calls[0]!.content, /^TodoWrite: 0\/3 done/);
+  });
+
+  it('tasks made with TaskCreate under the ids the CLI gave, changed by TaskUpdate (results in any order)', () => {
+    const r = replay(CURRENT, 'task-tools');
+    const lists = r.effects.flatMap((e) => (e.kind === 'tasks' ? [e.tasks] : []));
+    assert.ok(lists.length >= 4, `${lists.length} changes`);
+    assert.deepEqual(lists[0], [{ id: '1', content: 'Read the notes', status: 'pending', activeForm: 'Reading the notes' }]);
+    assert.deepEqual(lists.at(-1), [
+      { id: '1', content: 'Read the notes', status: 'completed', activeForm: 'Reading the notes' },
+      { id: '2', content: 'Report the count', status: 'in_progress', activeForm: 'Writing the report' },
+    ]);
+  });
+
+  it('a resumed session\'s TaskUpdate changes a task made before it (the stored list); one it does not hold changes nothing', () => {
+    const translator = new StreamTranslator({ agentId: 'ag_x', cwd: '/r', contextWarningThreshold: () => 80, tasks: [{ id: '7', content: 'Ship it', status: 'pending' }] });
+    const feed = (line: unknown) => translator.line(parseCliLine(JSON.stringify(line)));
+    const call = (id: string, input: Record<string, unknown>, result: unknown, isError = false) => {
+      feed({ type: 'assistant', message: { id: `msg_${id}`, content: [{ type: 'tool_use', id, name: 'TaskUpdate', input }] } });
+      return feed({ type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: id, content: 'Updated', ...(isError ? { is_error: true } : {}) }] }, tool_use_result: result });
+    };
+    const changed = call('tu_1', { taskId: '7', status: 'in_progress' }, { success: true }).flatMap((e) => (e.kind === 'tasks' ? [e.tasks] : []));
+    assert.deepEqual(changed, [[{ id: '7', content: 'Ship it', status: 'in_progress' }]]);
+    assert.deepEqual(call('tu_2', { taskId: '8', status: 'completed' }, { success: true }).filter((e) => e.kind === 'tasks'), [], 'a task it does not hold');
+    assert.deepEqual(call('tu_3', { taskId: '7', status: 'completed' }, undefined, true).filter((e) => e.kind === 'tasks'), [], 'a call that failed');
+  });
+
+  it('a subagent\'s tool calls: messages of its call, shown as they come and completed by their results; its report on the call', () => {
+    const r = replay(CURRENT, 'subagent-tools');
+    const call = r.messages.find((m) => m.toolName === 'Agent');
+    assert.ok(call, 'the Agent call');
+    const inner = r.messages.filter((m) => m.parentId !== undefined);
+    assert.deepEqual(inner.map((m) => `${m.parentId === call.id ? 'of the call' : m.parentId}: ${brief(m)}`), ['of the call: tool/tool Read: Read notes.txt']);
+    assert.ok(inner[0]!.isComplete && /two/.test(inner[0]!.toolOutput ?? ''), 'the Read completed with its output');
+    // The inner call was shown (running) before its result, then completed.
+    const versions = r.effects.flatMap((e) => (e.kind === 'message' && e.message.id === inner[0]!.id ? [e.message.isComplete] : []));
+    assert.deepEqual(versions, [false, true]);
+    assert.deepEqual(call.subagent, { status: 'completed', result: 'The notes have three lines.' });
+    assert.ok(call.isComplete && call.toolOutput, 'the call completed with its result');
+    // While it ran, the call said so.
+    const running = r.effects.find((e) => e.kind === 'message' && e.message.id === call.id && e.message.subagent?.status === 'running');
+    assert.ok(running, 'a version of the call with the subagent running');
+    // The agent's own messages are not the subagent's: the main thread's answer has no parent.
+    assert.equal(r.messages.find((m) => m.content === 'The subagent counted three lines.')?.parentId, undefined);
+    // Its usage is counted as the agent's own.
+    assert.ok(r.usage.has('msg_mock_2'), "the subagent's API message in the usage");
+  });
+
+  it('a subagent in the background: its call completes at once, the subagent runs on, and its report comes with the turn it ends', () => {
+    const r = replay(CURRENT, 'subagent-background');
+    const call = r.messages.find((m) => m.toolName === 'Agent')!;
+    const versions = r.effects.flatMap((e) => (e.kind === 'message' && e.message.id === call.id ? [`${e.message.isComplete ? 'complete' : 'open'} ${e.message.subagent?.status ?? '-'}`] : []));
+    assert.ok(versions.indexOf('complete running') >= 0, versions.join(', '));
+    assert.equal(versions.at(-1), 'complete completed');
+    assert.deepEqual(call.subagent, { status: 'completed', background: true, result: 'Hello from the subagent.' });
+  });
+
+  it('a subagent still at work when the process ends is stopped', () => {
+    const translator = new StreamTranslator({ agentId: 'ag_x', cwd: '/r', contextWarningThreshold: () => 80 });
+    const feed = (line: unknown) => translator.line(parseCliLine(JSON.stringify(line)));
+    feed({ type: 'assistant', message: { id: 'msg_1', content: [{ type: 'tool_use', id: 'tu_1', name: 'Task', input: { description: 'Look around', prompt: 'Look' } }] } });
+    feed({ type: 'system', subtype: 'task_started', tool_use_id: 'tu_1', is_backgrounded: false });
+    const inner = feed({ type: 'assistant', parent_tool_use_id: 'tu_1', message: { id: 'msg_2', content: [{ type: 'tool_use', id: 'tu_2', name: 'Bash', input: { command: 'ls' } }] } });
+    assert.equal(inner.flatMap((e) => (e.kind === 'message' ? [e.message.content] : [])).join(), 'Bash: ls');
+    assert.equal(translator.toolMessageId('tu_2'), inner.flatMap((e) => (e.kind === 'message' ? [e.message.id] : []))[0], 'found by its tool_use id (hooks, permissions)');
+    const ended = translator.exited({ code: 0, signal: null, stderrTail: '', stopping: true });
+    const last = ended.effects.flatMap((e) => (e.kind === 'message' && e.message.toolName === 'Task' ? [e.message] : [])).at(-1);
+    assert.deepEqual(last?.subagent, { status: 'stopped' });
+    // A line of a subagent whose call was never seen is skipped, not misplaced.
+    const stray = feed({ type: 'assistant', parent_tool_use_id: 'tu_unknown', message: { id: 'msg_3', content: [{ type: 'tool_use', id: 'tu_3', name: 'Read', input: {} }] } });
+    assert.equal(stray.filter((e) => e.kind === 'message').length, 0);
   });
 });

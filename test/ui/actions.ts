@@ -1,5 +1,5 @@
 // What a person does in the workbench, shared by the journeys: start an agent from the keyboard,
-// click a row's action, show the Agents view.
+// click a row's action, show the Agents view, pick a colour theme.
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { activityBarItem, runFromPalette } from './workbench';
 
@@ -89,4 +89,18 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Picks a colour theme by its name, from the palette. */
+export async function pickColorTheme(page: Page, name: string): Promise<void> {
+  // The command opens a second quick pick, the theme picker, in the place of the palette.
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill('>Preferences: Color Theme');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click({ timeout: 10_000 });
+  await page.locator('.quick-input-widget input[placeholder*="Color Theme"]').waitFor({ timeout: 10_000 });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }

@@ -6,9 +6,9 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
-import { MockAnthropicApi, contentText, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
+import { MockAnthropicApi, type MockRequestInfo, contentText, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
 import { seedLongConversation } from './longConversation';
-import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, showAgentsView, stopAndCloseChats, until } from './actions';
+import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, pickColorTheme, showAgentsView, stopAndCloseChats, until } from './actions';
 import { activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
 import { xssPayloads } from './xssPayloads';
 
@@ -51,7 +51,17 @@ describe('a window on a git repository', () => {
       machineSettings: {
         'claudeManager.claudePath': findClaudeBinary(),
         // The agents' CLI runs offline against the mock, with a home of its own.
-        'claudeManager.environment': { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'test-key', HOME: home.path, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' },
+        'claudeManager.environment': {
+          ANTHROPIC_BASE_URL: api.url,
+          ANTHROPIC_API_KEY: 'test-key',
+          HOME: home.path,
+          CLAUDE_CODE_MAX_RETRIES: '1',
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+          DISABLE_AUTOUPDATER: '1',
+          // The CLI offers the default model no todo tools; these give it TodoWrite (the task-list journey).
+          CLAUDE_CODE_ENABLE_TODO_TOOLS: '1',
+          CLAUDE_CODE_ENABLE_TASKS: '0',
+        },
       },
     });
   });
@@ -232,6 +242,73 @@ describe('a window on a git repository', () => {
     await stopAndCloseChats(page, 'Show me the payloads');
   });
 
+  it('highlights a code block of an agent\'s reply in the theme\'s colours, light, dark and high contrast; an unknown language stays plain', async () => {
+    const page = wb.page;
+    api.clearQueue();
+    const code = ['// Greets someone by name', 'export function greet(name: string): string {', '  const times = 42;', '  return `Hello, ${name}`;', '}'].join('\n');
+    api.enqueue(textReply(`Here is the function:\n\n\`\`\`ts\n${code}\n\`\`\`\n\nIn a language the chat does not know:\n\n\`\`\`nosuchlang\nconst stays = "plain";\n\`\`\``));
+    await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Show me highlighted code');
+    const chat = webviewFrame(page);
+    const agent = await chatAgentName(chat);
+    const message = chat.locator('[data-testid="assistant-message"]', { hasText: 'greet' });
+    await message.waitFor({ timeout: 60_000 });
+    const block = message.locator('.code-block').first();
+    await block.locator('.hljs-keyword').first().waitFor({ timeout: 30_000 });
+    // The highlighter came in a script of its own, beside the chat's and with the page's nonce;
+    // TypeScript needs no second file.
+    const scripts = await chat.locator('body').evaluate((body) => [...body.ownerDocument.scripts].filter((s) => s.src.includes('/dist/webview/')).map((s) => ({ file: /[^/]*\.js/.exec(s.src)?.[0] ?? s.src, nonce: s.nonce ?? '' })));
+    assert.deepEqual(scripts.map((s) => s.file).sort(), ['chat.js', 'chatHighlight.js'], JSON.stringify(scripts));
+    assert.ok(scripts[0]!.nonce && scripts.every((s) => s.nonce === scripts[0]!.nonce), 'the page\'s nonce');
+    assert.equal(await block.locator('pre').innerText(), code, 'the code is whole');
+    assert.equal(await message.locator('.code-block', { hasText: 'stays' }).locator('span[class*="hljs"]').count(), 0, 'the unknown language is plain');
+    // Each token's colour is the theme's variable for it (a probe painted with the variable
+    // says what it resolves to), and set by the theme, not a fallback.
+    const colours = () =>
+      block.evaluate((element) => {
+        // (No function declared in here: the test's compiler would name it with a helper the page lacks.)
+        const view = element.ownerDocument.defaultView!;
+        const probe = element.ownerDocument.createElement('span');
+        element.appendChild(probe);
+        const read: Record<string, string> = { code: view.getComputedStyle(element.querySelector('code')!).color };
+        for (const [token, variable] of [['keyword', '--vscode-debugTokenExpression-boolean'], ['string', '--vscode-debugTokenExpression-string'], ['title', '--vscode-symbolIcon-functionForeground'], ['number', '--vscode-debugTokenExpression-number']] as const) {
+          probe.style.color = `var(${variable})`;
+          read[token] = view.getComputedStyle(element.querySelector(`.hljs-${token}`)!).color;
+          read[`${token} (theme)`] = view.getComputedStyle(probe).color;
+          read[`${token} (set)`] = view.getComputedStyle(element.ownerDocument.documentElement).getPropertyValue(variable).trim();
+        }
+        probe.remove();
+        return read;
+      });
+    const check = (read: Record<string, string>, theme: string) => {
+      for (const token of ['keyword', 'string', 'title', 'number']) {
+        assert.ok(read[`${token} (set)`], `${theme}: the theme sets the ${token} colour: ${JSON.stringify(read)}`);
+        assert.equal(read[token], read[`${token} (theme)`], `${theme}: ${token}`);
+        assert.notEqual(read[token], read.code, `${theme}: a ${token} stands out from the code: ${JSON.stringify(read)}`);
+      }
+    };
+    const light = await colours();
+    check(light, 'light');
+    await wb.screenshot('06-chat-code-light');
+    try {
+      await pickColorTheme(page, 'Dark Modern');
+      await chat.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
+      const dark = await colours();
+      check(dark, 'dark');
+      assert.notEqual(dark.keyword, light.keyword, 'the dark theme\'s keyword colour');
+      await wb.screenshot('06-chat-code-dark');
+      await pickColorTheme(page, 'Dark High Contrast');
+      await chat.locator('body.vscode-high-contrast').waitFor({ timeout: 30_000 });
+      const contrast = await colours();
+      check(contrast, 'high contrast');
+      assert.notEqual(contrast.keyword, dark.keyword, 'the high-contrast keyword colour');
+      await wb.screenshot('06-chat-code-high-contrast');
+    } finally {
+      await pickColorTheme(page, 'Light Modern');
+    }
+    await stopAndCloseChats(page, agent);
+  });
+
   it('shows the plan of an agent in plan mode in its chat; approving it lets the agent go on, asking before edits', async () => {
     const page = wb.page;
     api.enqueue(planFileReply('## The plan\n\n1. Write `plan.txt`\n2. Stop'), toolUseReply([{ name: 'ExitPlanMode', input: {} }]), textReply('Plan approved, on it'));
@@ -321,6 +398,62 @@ describe('a window on a git repository', () => {
     const said = typeof sent?.content === 'string' ? sent.content : contentText(sent?.content);
     assert.match(said, /"Which database should we use\?"="Postgres"/);
     assert.match(said, /"Which features do you want\?"="Search, Offline mode"/);
+    await stopAndCloseChats(page, agent);
+  });
+
+  it('pins the agent\'s task list above its chat as its TodoWrite calls change it, with its progress in the tree; a subagent is one card with its own tool call and its report', async () => {
+    const page = wb.page;
+    api.clearQueue();
+    writeFileSync(join(repo.repo, 'journey-notes.txt'), 'one\ntwo\nthree\n');
+    const subagentPrompt = 'Read journey-notes.txt and say how many lines it has.';
+    const todos = (statuses: string[]) => ({
+      todos: [
+        { content: 'Read the notes', status: statuses[0], activeForm: 'Reading the notes' },
+        { content: 'Count the lines', status: statuses[1], activeForm: 'Counting the lines' },
+        { content: 'Report the count', status: statuses[2], activeForm: 'Reporting the count' },
+      ],
+    });
+    // The agent's replies in order; the subagent's (its conversation starts with its prompt) apart.
+    const main = [
+      toolUseReply([{ name: 'TodoWrite', input: todos(['in_progress', 'pending', 'pending']) }]),
+      toolUseReply([{ name: 'Agent', input: { description: 'Read the notes', prompt: subagentPrompt, subagent_type: 'general-purpose', run_in_background: false } }]),
+      toolUseReply([{ name: 'TodoWrite', input: todos(['completed', 'in_progress', 'pending']) }]),
+      textReply('The notes are read; counting is next.'),
+    ];
+    const reply = (request: MockRequestInfo) => {
+      const first = request.body?.messages?.find((m) => m.role === 'user');
+      if (first && contentText(first.content).includes(subagentPrompt)) {
+        return toolResults(request.body).length === 0 ? toolUseReply([{ name: 'Read', input: { file_path: join(repo.repo, 'journey-notes.txt') } }]) : textReply('The notes have **three** lines.');
+      }
+      return main.shift() ?? textReply('Nothing more.');
+    };
+    api.enqueue(...Array.from({ length: 6 }, () => reply));
+    const view = await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Count the lines of the notes with a plan');
+    const chat = webviewFrame(page);
+    const list = chat.locator('[data-testid="task-list"]');
+    await list.locator('.task-count', { hasText: '1/3' }).waitFor({ timeout: 60_000 });
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'counting is next' }).waitFor({ timeout: 60_000 });
+    const agent = await chatAgentName(chat);
+    assert.equal(await list.locator('[data-testid="task-current"]').innerText(), 'Counting the lines', 'the task under way, in its own words');
+    assert.deepEqual(await list.locator('.task-text').allInnerTexts(), ['Read the notes', 'Count the lines', 'Report the count']);
+    assert.deepEqual(await list.locator('li.task').evaluateAll((items) => items.map((li) => li.className)), ['task completed', 'task in_progress', 'task pending']);
+    // The subagent: one card, done, with its report; opened, its own Read.
+    const card = chat.locator('[data-testid="subagent-card"]');
+    await card.locator('.subagent-meta', { hasText: '1 tool call · done' }).waitFor({ timeout: 30_000 });
+    assert.match(await card.locator('[data-testid="subagent-report"]').innerText(), /The notes have three lines\./);
+    await card.locator('.subagent-head').click();
+    await card.locator('[data-testid="tool-card"]', { hasText: 'journey-notes.txt' }).waitFor({ timeout: 10_000 });
+    assert.match(await card.locator('[data-testid="tool-card"]').innerText(), /Read[\s\S]*journey-notes\.txt/);
+    // The tree's row: its tasks done of all.
+    const row = view.locator('.monaco-list-row', { hasText: agent }).last();
+    await row.locator('.label-description', { hasText: '1/3 tasks' }).waitFor({ timeout: 30_000 });
+    await wb.screenshot('09-chat-task-list-and-subagent');
+    await wb.screenshotOf(page.locator('.part.editor'), 'readme-task-list', { height: 520 });
+    // Folded to its title, the list still says how far it is.
+    await list.locator('.task-head').click();
+    assert.equal(await list.locator('.task-items').count(), 0);
+    assert.match(await list.locator('.task-head').innerText(), /Tasks\s*1\/3\s*Counting the lines/);
     await stopAndCloseChats(page, agent);
   });
 
@@ -586,18 +719,7 @@ describe('a window on a git repository', () => {
     const chat = webviewFrame(page);
     const agent = await chatAgentName(chat);
     await chat.locator('[data-testid="assistant-message"]', { hasText: 'Themes follow the editor.' }).waitFor({ timeout: 60_000 });
-    const pickTheme = async (name: string) => {
-      // The command opens a second quick pick, the theme picker, in the place of the palette.
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.fill('>Preferences: Color Theme');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click({ timeout: 10_000 });
-      await page.locator('.quick-input-widget input[placeholder*="Color Theme"]').waitFor({ timeout: 10_000 });
-      await input.fill(name);
-      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-    };
+    const pickTheme = (name: string) => pickColorTheme(page, name);
     // What the chat is painted with (its text, its composer), and the theme kind VS Code gave the page.
     const painted = () =>
       chat.locator('body').evaluate((body) => {

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
+import { activeText, taskProgress } from '../../services/agents/taskList';
 import type { WorkspaceRecord } from '../../services/storage/records';
 import type { KnownStatus } from '../../services/workspaces/worktreeMonitor';
 import type { Worktree } from '../../services/workspaces/workspaceService';
@@ -189,7 +190,12 @@ const STATUS_ICON: Record<Agent['status'], [string, string]> = {
   finished: ['circle-large-outline', 'disabledForeground'],
 };
 
-/** An agent row: its status as an icon, the reason and context fill beside its name, the rest in the tooltip. */
+/** The icon of a task in a row's tooltip, by its status. */
+const TASK_ICON: Record<NonNullable<Agent['tasks']>[number]['status'], string> = { pending: 'circle-large-outline', in_progress: 'arrow-circle-right', completed: 'pass-filled' };
+/** The most tasks a row's tooltip lists. */
+const MAX_TOOLTIP_TASKS = 12;
+
+/** An agent row: its status as an icon, the reason, its tasks done (when it keeps a list) and context fill beside its name, the rest in the tooltip. */
 export class AgentNode {
   readonly kind = 'agent';
   private item: vscode.TreeItem | undefined;
@@ -225,11 +231,12 @@ export class AgentNode {
     const needsPermission = a.status === 'waiting' && a.pendingPermissions.length > 0;
     const [icon, color] = needsPermission ? (a.pendingPermissions[0]?.questions ? ['question', 'charts.orange'] : ['shield', 'charts.orange']) : STATUS_ICON[a.status];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-    item.description = [a.ownedByThisWindow ? '' : 'in another window', a.statusReason, a.contextLevel > 0 ? `${a.contextLevel}%` : ''].filter(Boolean).join(' · ');
+    const tasks = taskProgress(a.tasks);
+    item.description = [a.ownedByThisWindow ? '' : 'in another window', a.statusReason, tasks ? `${tasks.done}/${tasks.total} tasks` : '', a.contextLevel > 0 ? `${a.contextLevel}%` : ''].filter(Boolean).join(' · ');
     item.contextValue = this.contextValue;
     // A click opens its chat (an archived agent's conversation is read after Restore).
     if (!a.deletedAt) item.command = { command: 'claudeManager.openChat', title: 'Open Chat', arguments: [{ agentId: a.id }] };
-    item.accessibilityInformation = { label: `${a.name}, ${a.status}: ${a.statusReason}${a.contextLevel ? `, context ${a.contextLevel}% full` : ''}` };
+    item.accessibilityInformation = { label: `${a.name}, ${a.status}: ${a.statusReason}${tasks ? `, ${tasks.done} of ${tasks.total} tasks done` : ''}${a.contextLevel ? `, context ${a.contextLevel}% full` : ''}` };
     // The tooltip is made when the row is hovered (resolveTreeItem), not for every row drawn.
     return item;
   }
@@ -251,6 +258,14 @@ export class AgentNode {
     if (!a.ownedByThisWindow) rows.push(['Runs in', 'another window']);
     for (const [k, v] of rows) md.appendMarkdown(`${k}: `).appendText(v).appendMarkdown('  \n');
     for (const p of a.pendingPermissions) md.appendMarkdown(p.questions ? '\n$(question) Asks you: ' : '\n$(shield) Asks to run ').appendText(p.summary);
+    const tasks = taskProgress(a.tasks);
+    if (tasks && a.tasks) {
+      md.appendMarkdown(`\n\n**Tasks: ${tasks.done} of ${tasks.total} done**\n\n`);
+      for (const t of a.tasks.slice(0, MAX_TOOLTIP_TASKS)) {
+        md.appendMarkdown(`$(${TASK_ICON[t.status]}) `).appendText(t.status === 'in_progress' ? activeText(t) : t.content).appendMarkdown('  \n');
+      }
+      if (a.tasks.length > MAX_TOOLTIP_TASKS) md.appendMarkdown(`… ${a.tasks.length - MAX_TOOLTIP_TASKS} more`);
+    }
     return md;
   }
 }

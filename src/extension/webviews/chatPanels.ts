@@ -10,7 +10,7 @@ import { ProposedDiffs } from '../commands/proposedDiffs';
 import type { Services } from '../services';
 import { queueRequests } from './chatQueue';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
-import { followPanel, WebviewHost } from './webviewHost';
+import { followPanel, protocol, WebviewHost } from './webviewHost';
 
 const VIEW_TYPE = 'claudeManager.chat';
 
@@ -57,6 +57,8 @@ function chatMessage(m: StoredMessage, fileChanges?: FileChanges): ChatMessage {
     isComplete: m.isComplete,
     createdAt: m.createdAt,
     ...(fileChanges?.kept.has(m.id) ? { fileChange: true } : fileChanges?.gone.has(m.id) ? { fileChange: 'gone' as const } : {}),
+    ...(m.parentId !== undefined ? { parentId: m.parentId } : {}),
+    ...(m.subagent !== undefined ? { subagent: { status: m.subagent.status, ...(m.subagent.background ? { background: true } : {}), ...(m.subagent.result !== undefined ? { result: m.subagent.result } : {}) } } : {}),
   };
 }
 
@@ -218,7 +220,8 @@ export class ChatPanel implements vscode.Disposable {
       this.prefetched = undefined;
       let init: { opened: ChatOpened } | { error: string };
       try {
-        init = { opened: await this.opened(prefetched) };
+        // Checked against the protocol here: the page takes it as typed.
+        init = { opened: protocol().chatOpened.parse(await this.opened(prefetched)) };
       } catch (error) {
         this.deps.log.warn(`Chat ${this.agentId}: the conversation could not be read: ${(error as Error).message}`);
         init = { error: `The conversation could not be read: ${(error as Error).message}` };
@@ -371,6 +374,7 @@ export class ChatPanel implements vscode.Disposable {
         ...(r.questions ? { questions: r.questions } : {}),
       })),
       ...(reason ? { inputDisabledReason: reason } : {}),
+      ...(a.tasks?.length ? { tasks: a.tasks.map((t) => ({ ...(t.id !== undefined ? { id: t.id } : {}), content: t.content, status: t.status, ...(t.activeForm !== undefined ? { activeForm: t.activeForm } : {}) })) } : {}),
     };
   }
 

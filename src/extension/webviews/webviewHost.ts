@@ -17,7 +17,7 @@ let loaded: typeof ProtocolModule | undefined;
  * The protocol's schemas (zod), loaded with the first webview's first message rather than with the
  * extension: activation then evaluates none of them (the build puts them in `dist/lazy.js`).
  */
-function protocol(): typeof ProtocolModule {
+export function protocol(): typeof ProtocolModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (loaded ??= require('../../webview/protocol') as typeof ProtocolModule);
 }
@@ -79,9 +79,18 @@ export class WebviewHost implements vscode.Disposable {
     this.isReady = false;
   }
 
-  /** Sends a notification, or queues it until the webview is ready. */
+  /**
+   * Sends a notification, or queues it until the webview is ready. It is checked against the
+   * protocol here, as the webview takes what its host sends as typed: one that does not match is
+   * a bug of the host's, logged, and not sent.
+   */
   notify<N extends NotificationMethod>(method: N, params: NotificationParams<N>): void {
-    this.send({ kind: 'notification', method, params });
+    const checked = protocol().notificationSchemas[method].safeParse(params);
+    if (!checked.success) {
+      this.log.error(`webview notification ${method} does not match the protocol, not sent: ${describeIssues(checked.error)}`);
+      return;
+    }
+    this.send({ kind: 'notification', method, params: checked.data });
   }
 
   /**

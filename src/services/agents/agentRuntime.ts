@@ -405,7 +405,7 @@ export class AgentRuntime {
       await this.host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
       throw error;
     }
-    const live = new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, process, this.host, { planDir: join(cliConfigDir(env), 'plans'), onTurnEnd: () => this.queue.turnEnded(id) });
+    const live = new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, process, this.host, { planDir: join(cliConfigDir(env), 'plans'), tasks: record.tasks, onTurnEnd: () => this.queue.turnEnded(id) });
     process.on('oversized', (line) => live.oversized(line));
     this.live.set(id, live);
     if (process.pid !== undefined) this.options.watchdog?.add(process.pid);
@@ -459,7 +459,7 @@ export class AgentRuntime {
     const { args, sessionId, resumed } = await this.cliArgs(record);
     const env = this.options.env();
     this.hookServer ??= new HookServer(this.logger);
-    const { live, settingsArgs } = await openTerminalAgent({ agentId: id, name: record.name, worktree, sessionId, resumed, env: () => this.options.env(), hookServer: this.hookServer, store: this.store, host: this.host, setStatus: (status, reason) => this.host.setStatus(id, status, reason) });
+    const { live, settingsArgs } = await openTerminalAgent({ agentId: id, name: record.name, worktree, sessionId, resumed, env: () => this.options.env(), hookServer: this.hookServer, store: this.store, host: this.host, tasks: record.tasks, setStatus: (status, reason) => this.host.setStatus(id, status, reason) });
     args.push(...settingsArgs, ...extra);
     this.live.set(id, live);
     const now = new Date().toISOString();

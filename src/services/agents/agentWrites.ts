@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../logger';
-import type { AgentStatus } from '../storage/records';
+import type { AgentStatus, TaskItem } from '../storage/records';
 import type { Store } from '../storage/store';
 import type { AgentCatalog } from './agentCatalog';
 import type { FileSnapshots } from './fileSnapshots';
@@ -84,6 +84,12 @@ export class AgentWrites implements AgentHost {
 
   recordContext(agentId: string, level: number): void {
     this.updateAgent(agentId, { contextLevel: level }, 'recording its context level');
+  }
+
+  recordTasks(agentId: string, tasks: readonly TaskItem[]): void {
+    this.track(agentId, this.store.agents.setTasks(agentId, tasks), 'recording its task list');
+    // Announced once the store has answered (the write is applied before it answers a read).
+    this.track(agentId, this.agentChanged(agentId), 'announcing its task list');
   }
 
   recordUsage(live: LiveAgent, usage: Parameters<AgentHost['recordUsage']>[1]): void {

@@ -14,7 +14,8 @@ function block(text: string, language = ''): string {
 /**
  * A conversation as Markdown, oldest first: the user's messages and the assistant's text as they
  * were, thinking folded in a quote, tool calls with their input and result in fenced blocks,
- * notices in italics. `messages` is in any order; they are sorted by time.
+ * notices in italics; a subagent's tool calls marked as its, its report after its call. `messages`
+ * is in any order; they are sorted by time.
  */
 export function chatToMarkdown(input: { name: string; where: string; exportedAt: Date; messages: readonly StoredMessage[] }): string {
   const out = [`# ${input.name}`, '', `Agent in ${input.where}, exported ${input.exportedAt.toISOString()}.`, ''];
@@ -23,9 +24,10 @@ export function chatToMarkdown(input: { name: string; where: string; exportedAt:
     if (m.kind === 'notice') {
       out.push(`*${m.content.replace(/\*/g, '\\*')}*`, '');
     } else if (m.kind === 'tool') {
-      out.push(`**Tool ${m.toolName ?? ''}**: ${m.content}${m.isError ? ' (failed)' : ''}`, '');
+      out.push(`**Tool ${m.toolName ?? ''}**${m.parentId ? ' (subagent)' : ''}: ${m.content}${m.isError ? ' (failed)' : ''}`, '');
       if (m.toolInput && Object.keys(m.toolInput).length) out.push(block(JSON.stringify(m.toolInput, null, 2), 'json'), '');
       if (m.toolOutput !== undefined) out.push(block(m.toolOutput), '');
+      if (m.subagent?.result !== undefined) out.push(`**Subagent's report** (${m.subagent.status}):`, '', m.subagent.result, '');
     } else if (m.kind === 'thinking') {
       out.push('> *Thinking*', '>', ...m.content.split('\n').map((l) => `> ${l}`), '');
     } else {

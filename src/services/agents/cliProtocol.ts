@@ -44,6 +44,11 @@ export const systemLine = z.looseObject({
   max_retries: z.number().optional(),
   error_status: z.number().nullish(),
   retry_delay_ms: z.number().optional(),
+  // A subagent's task lines (task_started, task_notification): read only when they have the expected shape.
+  tool_use_id: z.unknown().optional(),
+  status: z.unknown().optional(),
+  summary: z.unknown().optional(),
+  is_backgrounded: z.unknown().optional(),
 });
 
 export const assistantLine = z.looseObject({
@@ -64,6 +69,9 @@ export const userLine = z.looseObject({
   message: z.looseObject({ role: z.string().optional(), content: z.union([z.string(), z.array(contentBlock)]) }),
   parent_tool_use_id: z.string().nullish(),
   session_id: z.string().optional(),
+  /** What the tool returned, as data (stream-json; a transcript says `toolUseResult`): read only where its shape is checked. */
+  tool_use_result: z.unknown().optional(),
+  toolUseResult: z.unknown().optional(),
 });
 
 export const resultLine = z.looseObject({

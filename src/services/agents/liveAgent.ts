@@ -3,7 +3,7 @@ import { ClaudeManagerError } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import type { StoredMessage } from '../storage/messageStore';
-import type { AgentMode, AgentStatus } from '../storage/records';
+import type { AgentMode, AgentStatus, TaskItem } from '../storage/records';
 import type { CliExit, DroppedLine } from './cliProcess';
 import type { CliLine, ControlRequestLine, RateLimitEventLine } from './cliProtocol';
 import { FILE_TOOLS, type FileSnapshots, toolFilePath } from './fileSnapshots';
@@ -40,6 +40,8 @@ export interface AgentHost {
   agentChanged(agentId: string): Promise<void>;
   recordSession(agentId: string, init: SessionInit): void;
   recordContext(agentId: string, level: number): void;
+  /** Records the agent's task list as its last task tool call left it, and announces the agent. */
+  recordTasks(agentId: string, tasks: readonly TaskItem[]): void;
   recordUsage(agent: LiveAgent, usage: UsageEntry): void;
   limitReported(agentId: string, info: RateLimitEventLine['rate_limit_info']): void;
   /** Resolves once every write sent so far is durable. */
@@ -97,10 +99,17 @@ export class LiveAgent {
     readonly cwd: string,
     readonly process: AgentProcess,
     private readonly host: AgentHost,
-    options: { terminal?: (translator: StreamTranslator, apply: (effects: TranslatorEffect[]) => Promise<void>) => TerminalSession; planDir?: string; onTurnEnd?: () => void } = {},
+    options: { terminal?: (translator: StreamTranslator, apply: (effects: TranslatorEffect[]) => Promise<void>) => TerminalSession; planDir?: string; tasks?: readonly TaskItem[] | undefined; onTurnEnd?: () => void } = {},
   ) {
     this.onTurnEnd = options.onTurnEnd;
-    this.translator = new StreamTranslator({ agentId, cwd, terminal: Boolean(options.terminal), contextWarningThreshold: () => host.contextWarningThreshold(), ...(options.planDir ? { planDir: options.planDir } : {}) });
+    this.translator = new StreamTranslator({
+      agentId,
+      cwd,
+      terminal: Boolean(options.terminal),
+      contextWarningThreshold: () => host.contextWarningThreshold(),
+      ...(options.planDir ? { planDir: options.planDir } : {}),
+      tasks: options.tasks,
+    });
     this.initialized = new Promise((resolve, reject) => {
       this.initResolve = resolve;
       this.initReject = reject;
@@ -267,6 +276,9 @@ export class LiveAgent {
         break;
       case 'context':
         this.host.recordContext(this.agentId, effect.level);
+        break;
+      case 'tasks':
+        this.host.recordTasks(this.agentId, effect.tasks);
         break;
       case 'limit':
         this.host.limitReported(this.agentId, effect.info);

@@ -1,15 +1,18 @@
 import { isAbsolute, relative } from 'node:path';
 import { newId } from '../ids';
 import type { StoredMessage } from '../storage/messageStore';
-import type { UsageEntry as LedgerEntry } from '../storage/usageRepository';
-import type { AgentStatus } from '../storage/records';
+import type { AgentStatus, TaskItem } from '../storage/records';
 import { versionWarning } from './cliArgs';
 import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, RateLimitEventLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
-import { describeSuggestion, type PermissionRequest, questionsOf, questionSummary, waitingReason } from './permissions';
+import { PendingRequests } from './pendingRequests';
+import { type PermissionRequest, waitingReason } from './permissions';
+import { Subagents } from './subagents';
+import { applyTaskCall, sameTasks, TASK_TOOLS } from './taskList';
 import { summarizeTool } from './toolSummary';
+import { type UsageEntry, UsageMeter } from './usageMeter';
 
-/** One API message's usage as far as it is known (the ledger's entry without where it belongs): the ledger keeps the latest of each. */
-export type UsageEntry = Pick<LedgerEntry, 'messageId' | 'model' | 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens' | 'costUsd'>;
+export type { UsageEntry } from './usageMeter';
+export { contextWindowOf } from './usageMeter';
 
 /** The session the CLI reported in `system/init`. */
 export interface SessionInit {
@@ -33,6 +36,7 @@ export type TranslatorEffect =
   | { kind: 'limit'; info: RateLimitEventLine['rate_limit_info'] }
   | { kind: 'permission'; request: PermissionRequest }
   | { kind: 'permissionsChanged' }
+  | { kind: 'tasks'; tasks: TaskItem[] }
   | { kind: 'log'; level: 'debug' | 'warn'; text: string };
 
 export interface TranslatorOptions {
@@ -45,26 +49,20 @@ export interface TranslatorOptions {
   contextWarningThreshold: () => number;
   /** Where the CLI keeps plans (`<config dir>/plans`): a plan written there is what ExitPlanMode presents. */
   planDir?: string;
+  /** The agent's task list as stored (a resumed session's TaskUpdate calls change the tasks made before). */
+  tasks?: readonly TaskItem[] | undefined;
   /** Clock and ids, replaceable so that replays compare exactly. */
   now?: () => string;
   newId?: () => string;
 }
 
-const DEFAULT_CONTEXT_WINDOW = 200_000;
 /** What the CLI answers a turn with when it has no credentials (checked with 2.1.197). */
 const NOT_LOGGED_IN = /not logged in|please run \/login|invalid api key/i;
 const INTERRUPTED = /^\[Request interrupted by user/;
 
-/**
- * The context window of the main model from a result's `modelUsage`. Its keys are the model as
- * chosen, which may carry a suffix the API messages lack ("claude-sonnet-4-5[1m]" for
- * "claude-sonnet-4-5"): the exact key, else the model with a bracketed suffix, else the only key.
- */
-export function contextWindowOf(modelUsage: ResultLine['modelUsage'], model: string | undefined): number | undefined {
-  if (!modelUsage) return undefined;
-  const keys = Object.keys(modelUsage);
-  const key = (model && (keys.find((k) => k === model) ?? keys.find((k) => k.startsWith(`${model}[`)))) || (keys.length === 1 ? keys[0] : undefined);
-  return key ? modelUsage[key]?.contextWindow : undefined;
+/** A tool result block's text and error flag, as its call's message keeps them. */
+function resultOf(block: ContentBlock): { toolOutput: string; isError: boolean } {
+  return { toolOutput: contentToText('content' in block ? block.content : undefined), isError: Boolean('is_error' in block && block.is_error) };
 }
 
 function contentToText(content: unknown): string {
@@ -84,13 +82,16 @@ function contentToText(content: unknown): string {
  * recording of the real CLI replays through it exactly (test/fixtures/cli).
  *
  * Messages are one per content block (text, thinking, a tool call joined to its result,
- * notices); streamed text grows under one id. Usage is kept per API message id, so a message
- * reported on several lines counts once; a turn's cost is the difference of the process's
- * running `total_cost_usd` figures, added to the turn's last API message.
+ * notices); streamed text grows under one id. Usage and the context's fill are the meter's
+ * (`usageMeter.ts`), permission requests waiting for the user `pendingRequests.ts`'s; a subagent's
+ * lines are its call's (`subagents.ts`); the task tools' calls make the agent's task list
+ * (`taskList.ts`).
  */
 export class StreamTranslator {
-  /** Permission requests waiting for the user, oldest first. */
-  readonly pending: PermissionRequest[] = [];
+  private readonly requests = new PendingRequests();
+  private readonly subagents: Subagents;
+  /** The task list as the agent's task tool calls left it. */
+  private tasks: readonly TaskItem[];
   private readonly streaming = new Map<string, { message: StoredMessage; partialJson: string }>();
   /** Per API message id: the ids of our messages for its blocks, in order, and how many the full lines completed. */
   private readonly blocks = new Map<string, { ids: string[]; completed: number }>();
@@ -98,24 +99,14 @@ export class StreamTranslator {
   private readonly toolMessages = new Map<string, StoredMessage>();
   /** Our message id of each tool_use id of this process (kept after the result: hooks may come late). */
   private readonly toolMessageIds = new Map<string, string>();
-  /** The tool_use id each pending permission request is about. */
-  private readonly requestToolUse = new Map<string, string>();
-  /** The API messages of the turn under way, with their usage so far. */
-  private readonly turnUsage = new Map<string, UsageEntry>();
-  private lastCostTotal: number | undefined;
-  private lastApiMessageId: string | undefined;
+  private readonly meter: UsageMeter;
   private currentApiId: string | undefined;
   private model: string | undefined;
   private initKey: string | undefined;
-  private contextWindow = DEFAULT_CONTEXT_WINDOW;
-  private lastContextTokens = 0;
-  private lastLevel = 0;
   private interrupted = false;
   /** Whether a turn is under way (a message sent or a turn begun, and no result since). */
   private turnActive = false;
   private out: TranslatorEffect[] = [];
-  /** The input each pending request is answered with, where the one shown differs (a plan read from its file). */
-  private readonly answerInputs = new Map<string, Record<string, unknown>>();
   /** The plan file the agent last wrote, if any (since 2.1.332 ExitPlanMode no longer carries the plan). */
   planFile: string | undefined;
   private readonly now: () => string;
@@ -124,6 +115,23 @@ export class StreamTranslator {
   constructor(private readonly options: TranslatorOptions) {
     this.now = options.now ?? (() => new Date().toISOString());
     this.makeId = options.newId ?? (() => newId('msg'));
+    this.tasks = options.tasks ?? [];
+    this.meter = new UsageMeter(
+      { usage: (usage) => this.out.push({ kind: 'usage', usage }), context: (level) => this.out.push({ kind: 'context', level }), notice: (text) => this.pushNotice(text) },
+      () => options.contextWarningThreshold(),
+    );
+    this.subagents = new Subagents({
+      blockMessage: (block, fields) => this.blockMessage(block, undefined, fields),
+      toolMessageId: (toolUseId) => this.toolMessageIds.get(toolUseId),
+      registerTool: (toolUseId, messageId) => this.toolMessageIds.set(toolUseId, messageId),
+      emit: (message) => this.out.push({ kind: 'message', message: { ...message } }),
+      log: (text) => this.log('debug', text),
+    });
+  }
+
+  /** Permission requests waiting for the user, oldest first. */
+  get pending(): readonly PermissionRequest[] {
+    return this.requests.list;
   }
 
   /** The stored message of a tool call, by the CLI's tool_use id. */
@@ -133,7 +141,7 @@ export class StreamTranslator {
 
   /** The tool_use id a permission request is about. */
   toolUseOf(requestId: string): string | undefined {
-    return this.requestToolUse.get(requestId);
+    return this.requests.toolUseOf(requestId);
   }
 
   /** One stdout (or transcript) line. */
@@ -198,28 +206,7 @@ export class StreamTranslator {
    * ExitPlanMode that does not carry it; shown as its `plan`, while the answer echoes the input as sent.
    */
   permissionRequest(request: ControlRequestLine, extra: { plan?: string } = {}): TranslatorEffect[] {
-    const r = request.request;
-    const toolName = r.tool_name ?? 'tool';
-    const sent = r.input ?? {};
-    const input = extra.plan !== undefined && typeof sent.plan !== 'string' ? { ...sent, plan: extra.plan } : sent;
-    if (input !== sent) this.answerInputs.set(request.request_id, sent);
-    const suggestions = (r.permission_suggestions ?? []).flatMap((value) => {
-      const label = describeSuggestion(value);
-      return label ? [{ label, value }] : [];
-    });
-    const questions = questionsOf(toolName, input);
-    const pending: PermissionRequest = {
-      requestId: request.request_id,
-      toolName,
-      input,
-      summary: questions ? questionSummary(questions) : summarizeTool(toolName, input, this.options.cwd),
-      requestedAt: this.now(),
-      ...(suggestions.length && !questions ? { suggestions } : {}),
-      ...(typeof r.decision_reason === 'string' && r.decision_reason ? { reason: r.decision_reason } : {}),
-      ...(questions ? { questions } : {}),
-    };
-    this.pending.push(pending);
-    if (r.tool_use_id) this.requestToolUse.set(request.request_id, r.tool_use_id);
+    const pending = this.requests.add(request, { cwd: this.options.cwd, now: this.now(), plan: extra.plan });
     this.status('waiting', waitingReason(this.pending[0]!));
     this.out.push({ kind: 'permission', request: pending });
     return this.flush();
@@ -227,17 +214,12 @@ export class StreamTranslator {
 
   /** Takes a pending request for its answer; undefined when none waits under that id. */
   takePending(requestId: string): PermissionRequest | undefined {
-    const at = this.pending.findIndex((p) => p.requestId === requestId);
-    if (at < 0) return undefined;
-    const [request] = this.pending.splice(at, 1);
-    this.requestToolUse.delete(requestId);
-    this.answerInputs.delete(requestId);
-    return request;
+    return this.requests.take(requestId);
   }
 
   /** The input an answer to the request echoes: as the CLI sent it. */
   answerInput(request: PermissionRequest): Record<string, unknown> {
-    return this.answerInputs.get(request.requestId) ?? request.input;
+    return this.requests.answerInput(request);
   }
 
   /** The status once an answer was sent: the next pending request, or the tool running, or thinking. */
@@ -250,7 +232,8 @@ export class StreamTranslator {
   /** The process ended: what streamed is kept as it stands; the final status. */
   exited(exit: { code: number | null; signal: NodeJS.Signals | null; stderrTail: string; stopping: boolean; terminalEndReason?: string | undefined }): { effects: TranslatorEffect[]; status: AgentStatus; reason: string } {
     this.keepStreamed();
-    this.pending.length = 0;
+    this.requests.clear();
+    this.subagents.exited();
     this.endTurn();
     let status: AgentStatus = 'finished';
     let reason = this.options.terminal ? `the terminal session ended${exit.terminalEndReason ? ` (${exit.terminalEndReason})` : ''}` : 'exited';
@@ -295,12 +278,7 @@ export class StreamTranslator {
   }
 
   private withdraw(requestId: string): void {
-    const at = this.pending.findIndex((p) => p.requestId === requestId);
-    this.requestToolUse.delete(requestId);
-    this.answerInputs.delete(requestId);
-    if (at < 0) return;
-    this.pending.splice(at, 1);
-    this.out.push({ kind: 'permissionsChanged' });
+    if (this.requests.take(requestId)) this.out.push({ kind: 'permissionsChanged' });
   }
 
   private onSystem(line: SystemLine): void {
@@ -333,10 +311,12 @@ export class StreamTranslator {
       return;
     }
     if (line.subtype === 'compact_boundary') this.pushNotice('The conversation was compacted.');
+    else if (line.subtype === 'task_started' || line.subtype === 'task_notification') this.subagents.task(line);
   }
 
   private onStream(line: StreamEventLine): void {
-    if (line.parent_tool_use_id) return; // a subagent's stream: its result arrives as the Task's output
+    // A subagent's stream (not sent by 2.1.332): its blocks come whole on its assistant lines.
+    if (line.parent_tool_use_id) return;
     const event = line.event;
     if (event.type === 'message_start') {
       this.currentApiId = event.message?.id;
@@ -344,11 +324,7 @@ export class StreamTranslator {
     }
     const apiId = this.currentApiId;
     if (apiId && event.type === 'message_delta' && event.usage?.output_tokens !== undefined) {
-      const usage = this.turnUsage.get(apiId);
-      if (usage && usage.outputTokens !== event.usage.output_tokens) {
-        usage.outputTokens = event.usage.output_tokens;
-        this.out.push({ kind: 'usage', usage: { ...usage } });
-      }
+      this.meter.outputTokens(apiId, event.usage.output_tokens);
       return;
     }
     if (!apiId || event.index === undefined) return;
@@ -387,30 +363,11 @@ export class StreamTranslator {
     const apiId = line.message.id;
     const main = !line.parent_tool_use_id;
     if (line.message.model) this.model = line.message.model;
-    const u = line.message.usage;
-    // "<synthetic>" messages are the CLI's own (e.g. "Not logged in"): no API call, no usage.
-    if (u && line.message.model !== '<synthetic>') {
-      this.lastApiMessageId = apiId;
-      const seen = this.turnUsage.get(apiId);
-      // One API message arrives on several lines; its output grows (the final count comes with
-      // `message_delta`), so a later line never lowers what was seen.
-      const usage: UsageEntry = {
-        messageId: apiId,
-        model: line.message.model ?? this.model ?? 'unknown',
-        inputTokens: u.input_tokens ?? 0,
-        outputTokens: Math.max(seen?.outputTokens ?? 0, u.output_tokens ?? 0),
-        cacheReadTokens: u.cache_read_input_tokens ?? 0,
-        cacheCreationTokens: u.cache_creation_input_tokens ?? 0,
-        costUsd: seen?.costUsd ?? 0,
-      };
-      this.turnUsage.set(apiId, usage);
-      this.out.push({ kind: 'usage', usage: { ...usage } });
-      if (main) {
-        this.lastContextTokens = (u.input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0);
-        this.updateContext();
-      }
+    this.meter.assistant(line, this.model);
+    if (!main) {
+      this.subagents.assistant(line);
+      return;
     }
-    if (!main) return;
     const entry = this.blocks.get(apiId) ?? { ids: [], completed: 0 };
     this.blocks.set(apiId, entry);
     for (const block of line.message.content) {
@@ -422,20 +379,33 @@ export class StreamTranslator {
       const message = this.completeBlock(block, streamed?.message);
       if (!message) continue;
       if (!id) entry.ids.push(message.id);
-      this.out.push({ kind: 'message', message: { ...message } });
+      this.out.push({ kind: 'message', message: { ...(message.kind === 'tool' && 'id' in block ? this.subagents.version(String(block.id), message) : message) } });
       if (message.kind === 'tool' && message.toolName && this.pending.length === 0 && !this.options.terminal) {
         this.status('running', `running ${summarizeTool(message.toolName, message.toolInput, this.options.cwd)}`);
       }
     }
   }
 
+  /** One of the agent's own blocks, whole: a tool call waits for its result, and a plan file it writes is remembered. */
   private completeBlock(block: ContentBlock, streamed: StoredMessage | undefined): StoredMessage | undefined {
-    const base = streamed ?? { id: this.makeId(), agentId: this.options.agentId, createdAt: this.now() };
+    const message = this.blockMessage(block, streamed);
+    if (message?.kind !== 'tool' || !('id' in block)) return message;
+    this.toolMessages.set(String(block.id), message);
+    this.toolMessageIds.set(String(block.id), message.id);
+    const file = typeof message.toolInput?.file_path === 'string' ? message.toolInput.file_path : undefined;
+    const inPlans = this.options.planDir && file ? relative(this.options.planDir, file) : '';
+    if (inPlans && !inPlans.startsWith('..') && !isAbsolute(inPlans) && /^(Write|Edit|MultiEdit)$/.test(message.toolName ?? '')) this.planFile = file;
+    return message;
+  }
+
+  /** The message of a content block, whole (a tool call complete once its result arrives); `fields` for a subagent's. */
+  private blockMessage(block: ContentBlock, streamed: StoredMessage | undefined, fields: { parentId?: string } = {}): StoredMessage | undefined {
+    const base = { ...(streamed ?? { id: this.makeId(), agentId: this.options.agentId, createdAt: this.now() }), ...fields };
     if (block.type === 'text' && 'text' in block) return { ...base, role: 'assistant', kind: 'text', content: String(block.text), isComplete: true } as StoredMessage;
     if (block.type === 'thinking' && 'thinking' in block) return { ...base, role: 'assistant', kind: 'thinking', content: String(block.thinking), isComplete: true } as StoredMessage;
     if (block.type === 'tool_use' && 'id' in block && 'name' in block) {
       const input = block.input && typeof block.input === 'object' && !Array.isArray(block.input) ? (block.input as Record<string, unknown>) : {};
-      const message = {
+      return {
         ...base,
         role: 'tool',
         kind: 'tool',
@@ -445,18 +415,15 @@ export class StreamTranslator {
         // Complete once its result arrives.
         isComplete: false,
       } as StoredMessage;
-      this.toolMessages.set(String(block.id), message);
-      this.toolMessageIds.set(String(block.id), message.id);
-      const file = typeof input.file_path === 'string' ? input.file_path : undefined;
-      const inPlans = this.options.planDir && file ? relative(this.options.planDir, file) : '';
-      if (inPlans && !inPlans.startsWith('..') && !isAbsolute(inPlans) && /^(Write|Edit|MultiEdit)$/.test(String(block.name))) this.planFile = file;
-      return message;
     }
     return undefined;
   }
 
   private onUser(line: UserLine): void {
-    if (line.parent_tool_use_id) return;
+    if (line.parent_tool_use_id) {
+      this.subagents.user(line, resultOf);
+      return;
+    }
     if (typeof line.message.content === 'string') {
       // The user's prompts in a terminal are stored from the UserPromptSubmit hook, which comes
       // before the turn (the transcript may write the prompt's entry after the first reply). Of
@@ -464,6 +431,8 @@ export class StreamTranslator {
       if (this.options.terminal && INTERRUPTED.test(line.message.content)) this.pushNotice('Interrupted.');
       return;
     }
+    // The result as data belongs to the line's one result (the CLI sends one per line).
+    const results = line.message.content.filter((b) => b.type === 'tool_result').length;
     for (const block of line.message.content) {
       // An interrupt, as the CLI reports it in stream-json (checked): a text block of its own.
       if (block.type === 'text' && 'text' in block && INTERRUPTED.test(String(block.text))) {
@@ -471,37 +440,32 @@ export class StreamTranslator {
         continue;
       }
       if (block.type !== 'tool_result' || !('tool_use_id' in block)) continue;
-      const message = this.toolMessages.get(String(block.tool_use_id));
+      const toolUseId = String(block.tool_use_id);
+      const message = this.toolMessages.get(toolUseId);
       if (!message) continue;
-      this.toolMessages.delete(String(block.tool_use_id));
-      const done: StoredMessage = { ...message, toolOutput: contentToText('content' in block ? block.content : undefined), isError: Boolean('is_error' in block && block.is_error), isComplete: true };
-      this.out.push({ kind: 'message', message: done });
+      this.toolMessages.delete(toolUseId);
+      const done: StoredMessage = { ...message, ...resultOf(block), isComplete: true };
+      this.out.push({ kind: 'message', message: this.subagents.version(toolUseId, done) });
+      if (!done.isError && done.toolName && TASK_TOOLS.has(done.toolName)) this.taskCall(done, results === 1 ? (line.tool_use_result ?? line.toolUseResult) : undefined);
     }
     if (this.pending.length === 0 && !this.options.terminal) this.status('running', 'thinking');
   }
 
+  /** A task tool's call succeeded: the task list as it left it, when it changed. */
+  private taskCall(call: StoredMessage, result: unknown): void {
+    const next = applyTaskCall(this.tasks, { toolName: call.toolName!, input: call.toolInput, output: call.toolOutput ?? '', result });
+    if (!next || sameTasks(next, this.tasks)) return;
+    this.tasks = next;
+    this.out.push({ kind: 'tasks', tasks: next });
+  }
+
   private onResult(line: ResultLine): void {
-    // The running total covers this process; a turn's cost is what it added.
-    if (line.total_cost_usd !== undefined) {
-      const turnCost = Math.max(0, line.total_cost_usd - (this.lastCostTotal ?? 0));
-      this.lastCostTotal = line.total_cost_usd;
-      const usage = this.lastApiMessageId ? this.turnUsage.get(this.lastApiMessageId) : undefined;
-      if (usage && turnCost > 0) {
-        usage.costUsd += turnCost;
-        this.out.push({ kind: 'usage', usage: { ...usage } });
-      }
-    }
-    // The turn is over: no more lines of its API messages will come.
-    this.endTurn();
+    this.meter.result(line, this.model);
+    this.blocks.clear();
     this.turnActive = false;
     this.toolMessages.clear();
-    const window = contextWindowOf(line.modelUsage, this.model);
-    if (window) {
-      this.contextWindow = window;
-      this.updateContext();
-    }
     this.keepStreamed();
-    this.pending.length = 0;
+    this.requests.clear();
     if (line.is_error && !this.interrupted) {
       const status = line.api_error_status;
       const text = line.result ?? line.subtype;
@@ -525,17 +489,7 @@ export class StreamTranslator {
   }
 
   private endTurn(): void {
-    this.turnUsage.clear();
+    this.meter.endTurn();
     this.blocks.clear();
-  }
-
-  private updateContext(): void {
-    const level = Math.max(0, Math.min(100, Math.round((this.lastContextTokens / this.contextWindow) * 100)));
-    if (level === this.lastLevel) return;
-    const threshold = this.options.contextWarningThreshold();
-    const crossed = this.lastLevel < threshold && level >= threshold;
-    this.lastLevel = level;
-    this.out.push({ kind: 'context', level });
-    if (crossed) this.pushNotice(`The context is ${level}% full. Consider /compact, or a fresh agent for the next task.`);
   }
 }

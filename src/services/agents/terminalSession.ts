@@ -1,4 +1,4 @@
-import type { AgentStatus, WorktreeRecord } from '../storage/records';
+import type { AgentStatus, TaskItem, WorktreeRecord } from '../storage/records';
 import type { Store } from '../storage/store';
 import type { HookEvent, HookServer } from './hookServer';
 import { type AgentHost, LiveAgent } from './liveAgent';
@@ -126,6 +126,8 @@ export async function openTerminalAgent(o: {
   hookServer: HookServer;
   store: Store;
   host: AgentHost;
+  /** The agent's task list as stored. */
+  tasks?: readonly TaskItem[] | undefined;
   setStatus: (status: AgentStatus, reason: string) => Promise<void>;
 }): Promise<{ live: LiveAgent; settingsArgs: string[] }> {
   const path = transcriptPath(o.env(), o.worktree.path, o.sessionId);
@@ -133,6 +135,7 @@ export async function openTerminalAgent(o: {
   const holder: { live?: LiveAgent } = {};
   const hook = await o.hookServer.register((event) => holder.live?.hook(event), { env: o.env() });
   const live = new LiveAgent(o.agentId, o.worktree.id, o.worktree.workspaceId, o.worktree.path, new TerminalProcess(o.name), o.host, {
+    tasks: o.tasks,
     terminal: (translator, apply) =>
       new TerminalSession(tail, o.sessionId, o.resumed, o.worktree.path, translator, {
         apply,

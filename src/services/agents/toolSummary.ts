@@ -27,7 +27,19 @@ export function summarizeTool(toolName: string, input: Record<string, unknown> |
     case 'WebSearch':
       return str('query') ? `WebSearch ${oneLine(str('query')!, 60)}` : toolName;
     case 'Task':
-      return str('description') ? `Task: ${oneLine(str('description')!, 60)}` : toolName;
+    case 'Agent':
+      return str('description') ? `${toolName}: ${oneLine(str('description')!, 60)}` : toolName;
+    case 'TodoWrite': {
+      const todos = Array.isArray(input?.todos) ? (input.todos as unknown[]) : undefined;
+      const done = todos?.filter((t) => (t as { status?: unknown } | null)?.status === 'completed').length;
+      return todos ? `TodoWrite: ${done}/${todos.length} done` : toolName;
+    }
+    case 'TaskCreate':
+      return str('subject') ? `TaskCreate: ${oneLine(str('subject')!, 60)}` : toolName;
+    case 'TaskUpdate': {
+      const id = str('taskId') ?? (typeof input?.taskId === 'number' ? String(input.taskId) : undefined);
+      return id ? `TaskUpdate #${id}${str('status') ? `: ${str('status')!.replace('_', ' ')}` : ''}` : toolName;
+    }
     case 'ExitPlanMode':
       return 'present the plan';
     case 'AskUserQuestion': {

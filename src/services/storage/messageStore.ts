@@ -18,6 +18,24 @@ export interface StoredMessage {
   isError?: boolean | undefined;
   isComplete: boolean;
   createdAt: string;
+  /**
+   * A message of a subagent: the id of the message of the call (Agent, Task) that started it.
+   * Absent on the agent's own messages, and on every message stored before subagents were shown.
+   */
+  parentId?: string | undefined;
+  /** A subagent's call: how the subagent is doing (it may run on after its call's result, in the background) and its report. */
+  subagent?: SubagentState | undefined;
+}
+
+export const subagentStatuses = ['running', 'completed', 'failed', 'stopped'] as const;
+
+/** How a subagent is doing, as the CLI's task lines say. */
+export interface SubagentState {
+  status: (typeof subagentStatuses)[number];
+  /** Started in the background: its call's result comes at once, the subagent's work later. */
+  background?: boolean | undefined;
+  /** Its final report, once it has one. */
+  result?: string | undefined;
 }
 
 /** Checks a message, as a new object of its known fields only. */
@@ -32,6 +50,9 @@ export const messageCheck: Check<StoredMessage> = fields<StoredMessage>({
   toolInput: optional(record),
   toolOutput: optional(string),
   isError: optional(boolean),
+  parentId: optional(matching(/^msg_[A-Za-z0-9_-]+$/)),
+  subagent: optional(fields<SubagentState>({ status: oneOf(subagentStatuses), background: optional(boolean), result: optional(string) })),
+  // Last: a record ends with its createdAt, which indexing reads in place (`recordId`).
   isComplete: boolean,
   createdAt: string,
 });
@@ -244,7 +265,7 @@ export class MessageStore {
 
   /**
    * The messages of an agent whose text holds `query` (case-insensitive: the text, a tool's input
-   * and its output), newest first, at most `limit` of them, and how many there are in all.
+   * and its output, a subagent's report), newest first, at most `limit` of them, and how many there are in all.
    */
   async search(agentId: string, query: string, limit = 1000): Promise<{ ids: string[]; total: number }> {
     const needle = query.toLowerCase();
@@ -268,7 +289,8 @@ export class MessageStore {
       if (
         m.content.toLowerCase().includes(needle) ||
         (m.toolOutput !== undefined && m.toolOutput.toLowerCase().includes(needle)) ||
-        (m.toolInput !== undefined && JSON.stringify(m.toolInput).toLowerCase().includes(needle))
+        (m.toolInput !== undefined && JSON.stringify(m.toolInput).toLowerCase().includes(needle)) ||
+        (m.subagent?.result !== undefined && m.subagent.result.toLowerCase().includes(needle))
       ) {
         found.add(index.positionOf(id)!);
       }

@@ -28,6 +28,7 @@ const TABLES: Record<string, string> = {
   usage_ledger: 'message_id',
   settings: 'key',
   agent_sessions: 'id',
+  agent_tasks: 'agent_id',
 };
 
 const SNAPSHOT = 'meta.sqlite';

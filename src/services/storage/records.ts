@@ -1,4 +1,4 @@
-import { type Check, fields, flag, int, isoTime, jsonListOf, map, nullable, nullAsUndefined, oneOf, startingWith, string } from './decode';
+import { type Check, Failure, fields, flag, int, isoTime, jsonListOf, map, nullable, nullAsUndefined, oneOf, optional, startingWith, string } from './decode';
 
 /**
  * Stored rows as typed camelCase records, checked on the way out of the database (decode.ts) so
@@ -109,6 +109,42 @@ export type AgentMode = (typeof agentModes)[number];
 export const permissionKinds = ['read', 'write', 'execute'] as const;
 export type PermissionKind = (typeof permissionKinds)[number];
 
+export const taskStatuses = ['pending', 'in_progress', 'completed'] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+
+/**
+ * One item of an agent's task list, as its TodoWrite, TaskCreate and TaskUpdate calls left it:
+ * what to do, its status, and what it says while under way ("Running the tests"). `id` is the
+ * CLI's task id (TaskCreate's); TodoWrite's items have none.
+ */
+export interface TaskItem {
+  id?: string;
+  content: string;
+  status: TaskStatus;
+  activeForm?: string;
+}
+
+const taskItemCheck: Check<TaskItem> = fields<TaskItem>({ id: optional(string), content: string, status: oneOf(taskStatuses), activeForm: optional(string) });
+
+/** A text column holding an agent's task list as JSON. */
+const taskListJson: Check<TaskItem[]> = (v) => {
+  if (typeof v !== 'string') return new Failure([{ path: '', message: 'expected a JSON list (a string)' }]);
+  let list: unknown;
+  try {
+    list = JSON.parse(v);
+  } catch {
+    list = undefined;
+  }
+  if (!Array.isArray(list)) return new Failure([{ path: '', message: 'expected a JSON list of tasks' }]);
+  const items: TaskItem[] = [];
+  for (const [i, item] of list.entries()) {
+    const checked = taskItemCheck(item);
+    if (checked instanceof Failure) return new Failure(checked.issues.map((issue) => ({ path: issue.path ? `${i}.${issue.path}` : String(i), message: issue.message })));
+    items.push(checked);
+  }
+  return items;
+};
+
 /** An agent; the optional columns are `undefined` when NULL (the keys are always there). */
 export interface AgentRecord {
   id: string;
@@ -131,6 +167,11 @@ export interface AgentRecord {
   startedAt: string | undefined;
   stoppedAt: string | undefined;
   deletedAt: string | undefined;
+  /**
+   * Its task list (table `agent_tasks`, kept apart from the agent's row, which is journaled whole
+   * at every status change); absent when it has none.
+   */
+  tasks?: TaskItem[] | undefined;
 }
 
 interface AgentRow {
@@ -154,6 +195,8 @@ interface AgentRow {
   stopped_at: string | undefined;
   deleted_at: string | undefined;
   parent_agent_id: string | undefined;
+  /** `agent_tasks.tasks`, when the query joins it. */
+  tasks: TaskItem[] | undefined;
 }
 
 export const agentRow: Check<AgentRecord> = map(
@@ -178,6 +221,7 @@ export const agentRow: Check<AgentRecord> = map(
     stopped_at: nullAsUndefined(isoTime),
     deleted_at: nullAsUndefined(isoTime),
     parent_agent_id: nullAsUndefined(string),
+    tasks: optional(nullAsUndefined(taskListJson)),
   }),
   (r) => ({
     id: r.id,
@@ -200,6 +244,7 @@ export const agentRow: Check<AgentRecord> = map(
     startedAt: r.started_at,
     stoppedAt: r.stopped_at,
     deletedAt: r.deleted_at,
+    ...(r.tasks?.length ? { tasks: r.tasks } : {}),
   }),
 );
 

@@ -15,6 +15,7 @@ import {
   defaultAgentName,
   type PermissionKind,
   type SortMode,
+  type TaskItem,
   type WorkspaceRecord,
   workspaceRow,
   type WorktreeRecord,
@@ -197,7 +198,8 @@ export class AgentsRepository {
   ) {}
 
   private select(where: string, params: SqlValue[]): AgentRecord[] {
-    return parseRows(agentRow, this.meta.query(`SELECT * FROM agents ${where}`, params), 'agent');
+    // With its task list, from a table of its own (a subquery: the clauses name the agents' columns unqualified).
+    return parseRows(agentRow, this.meta.query(`SELECT *, (SELECT t.tasks FROM agent_tasks t WHERE t.agent_id = agents.id) AS tasks FROM agents ${where}`, params), 'agent');
   }
 
   /** `withProcess`: only those recorded with a process (a pid), which are few however many agents there are. */
@@ -261,6 +263,15 @@ export class AgentsRepository {
     const current = this.get(id);
     await this.meta.put('agents', agentToRow({ ...current, ...patch, updatedAt: this.now() }));
     return this.get(id);
+  }
+
+  /** Records the agent's task list as its last task tool call left it; an empty list removes it. */
+  async setTasks(id: string, tasks: readonly TaskItem[]): Promise<void> {
+    if (tasks.length === 0) {
+      await this.meta.delete('agent_tasks', id);
+      return;
+    }
+    await this.meta.put('agent_tasks', { agent_id: id, tasks: JSON.stringify(tasks), updated_at: this.now() });
   }
 
   /** Soft delete: the agent moves to the archive, with its messages. */

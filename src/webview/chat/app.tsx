@@ -7,6 +7,7 @@ import { Header } from './header';
 import { PermissionCard, PlanCard } from './messages';
 import { QueuedMessages, queueNote } from './queue';
 import { QuestionCard } from './questionCard';
+import { TaskChecklist } from './tasks';
 
 /** The user's messages of a page (newest first), for Up to recall. */
 function sentOf(messages: readonly ChatMessage[]): string[] {
@@ -83,6 +84,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         onFind={() => setFinding(true)}
         onInterrupt={interrupt}
       />
+      <TaskChecklist tasks={agent.tasks} />
       <Conversation
         client={client}
         agentId={agentId}

@@ -1,4 +1,4 @@
-import { type ChatOpened, chatOpened } from '../protocol';
+import type { ChatOpened } from '../protocol';
 import { HostClient } from '../shared/hostClient';
 
 /** What the webview keeps across reloads: UI state only. Messages come again from the host. */
@@ -66,9 +66,10 @@ export class Boot {
     if (!agentId) return { kind: 'unknown' };
     if (this.openedAt !== undefined && this.client.state?.agentId === agentId && this.client.state.openedAt === this.openedAt) return { kind: 'stale', agentId };
     if (typeof init.error === 'string') return { kind: 'failed', agentId, message: init.error };
-    const opened = chatOpened.safeParse(init.opened);
-    if (!opened.success) return { kind: 'failed', agentId, message: 'The conversation in this page does not match what this version of the chat reads: close the chat and open it again.' };
-    return { kind: 'opened', agentId, opened: opened.data };
+    // Checked against the protocol by the host as it made the page.
+    const opened = init.opened as ChatOpened | undefined;
+    if (typeof opened !== 'object' || opened === null || typeof opened.agent !== 'object') return { kind: 'failed', agentId, message: 'This page holds no conversation: close the chat and open it again.' };
+    return { kind: 'opened', agentId, opened };
   }
 
   /** The draft kept across reloads. */

@@ -1,10 +1,12 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ChatMessage, RequestResult } from '../protocol';
 import type { HostClient } from '../shared/hostClient';
 import { FindBar } from './find';
 import { newer } from './merge';
 import { MessageView } from './messages';
+import { SubagentCard } from './subagentCard';
+import { childrenOf, isSubagentCall, rowOf, threadsOf } from './threads';
 import { VirtualList } from './virtualList';
 
 type Page = RequestResult<'chatPage'>;
@@ -97,6 +99,13 @@ export function Conversation(props: ConversationProps) {
     }
   };
 
+  // A subagent's messages are drawn in their call's card: rows are the agent's own.
+  const threads = useMemo(() => threadsOf(messages, older.hasMore), [messages, older.hasMore]);
+  // A subagent's message whose call is on an older page: that page is loaded, so that its card shows.
+  useEffect(() => {
+    if (threads.waitsForOlder) void loadOlder(500);
+  }, [threads]);
+
   /** Brings a message into view, loading older pages (large ones) until it is there. */
   const goTo = async (messageId: string) => {
     // Only the latest match asked for is shown (an earlier one may still be loading pages).
@@ -109,8 +118,13 @@ export function Conversation(props: ConversationProps) {
       }
       if (!(await loadOlder(500))) break;
     }
-    if (mine === going.current) setShown((s) => ({ key: messageId, token: (s?.token ?? 0) + 1 }));
+    // A subagent's message is shown by its call's card (its row).
+    const row = rowOf(messagesNow.current, messageId) ?? messageId;
+    if (mine === going.current) setShown((s) => ({ key: row, token: (s?.token ?? 0) + 1 }));
   };
+
+  const onCopy = (text: string) => client.command('copy', { text });
+  const onOpenDiff = (messageId: string) => void client.request('chatOpenDiff', { agentId, messageId }).catch((e: Error) => props.onError(e.message));
 
   return (
     <>
@@ -127,15 +141,15 @@ export function Conversation(props: ConversationProps) {
       )}
       {props.children}
       <VirtualList
-        items={messages}
+        items={threads.rows}
         keyOf={(m) => m.id}
-        render={(m) => (
-          <MessageView
-            message={m}
-            onCopy={(text) => client.command('copy', { text })}
-            onOpenDiff={(messageId) => client.request('chatOpenDiff', { agentId, messageId }).catch((e: Error) => props.onError(e.message))}
-          />
-        )}
+        render={(m) =>
+          isSubagentCall(m) ? (
+            <SubagentCard message={m} childrenOf={(id) => childrenOf(threads, id)} onCopy={onCopy} onOpenDiff={onOpenDiff} />
+          ) : (
+            <MessageView message={m} onCopy={onCopy} onOpenDiff={onOpenDiff} />
+          )
+        }
         onNearTop={() => void loadOlder()}
         {...(shown ? { scrollTo: shown, current: shown.key } : {})}
         onAtBottom={setAtBottom}

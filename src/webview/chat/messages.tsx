@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatAgent, ChatMessage } from '../protocol';
 import { RequestDetails } from './changePreview';
+import { highlighterGeneration, onHighlighterChange } from './highlight/loader';
 import { renderMarkdown } from './markdown';
 
 export type Permission = ChatAgent['pendingPermissions'][number];
@@ -13,6 +14,28 @@ export function useBusy(): [boolean, (action: () => Promise<void>) => void] {
     void action().finally(() => setBusy(false));
   };
   return [busy, run];
+}
+
+/**
+ * `text` as HTML to insert (rendered, highlighted, sanitised), drawn again when a highlighter
+ * file has loaded: its code blocks were drawn plain until then.
+ */
+function useMarkdown(text: string): string {
+  const [, redraw] = useState(0);
+  const drawnAt = highlighterGeneration();
+  useEffect(() => {
+    const stop = onHighlighterChange(() => redraw((n) => n + 1));
+    // A file that ran between the drawing and now.
+    if (highlighterGeneration() !== drawnAt) redraw((n) => n + 1);
+    return stop;
+  }, [drawnAt]);
+  return renderMarkdown(text);
+}
+
+/** Markdown shown in a `<div class="markdown …">`. */
+function Markdown(props: { text: string; class?: string; onClick?: (event: MouseEvent) => void }) {
+  const html = useMarkdown(props.text);
+  return <div class={props.class ? `markdown ${props.class}` : 'markdown'} onClick={props.onClick} dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
 /** A tool's input as the card shows it: Bash its command, the rest as JSON. */
@@ -84,7 +107,7 @@ export function MessageView({ message, onCopy, onOpenDiff }: { message: ChatMess
     return (
       <details class="thinking">
         <summary>Thinking</summary>
-        <div class="markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(message.content) }} />
+        <Markdown text={message.content} />
       </details>
     );
   }
@@ -105,7 +128,7 @@ export function MessageView({ message, onCopy, onOpenDiff }: { message: ChatMess
   return (
     <div class={`message assistant${message.isComplete ? '' : ' streaming'}`} data-testid="assistant-message">
       <div class="who">Claude</div>
-      <div class="markdown" onClick={onClick} dangerouslySetInnerHTML={{ __html: renderMarkdown(message.content) }} />
+      <Markdown text={message.content} onClick={onClick} />
     </div>
   );
 }
@@ -215,7 +238,7 @@ export function PlanCard(props: {
       <div class="permission-title">
         <strong>Plan ready for approval</strong>
       </div>
-      <div class="markdown plan" dangerouslySetInnerHTML={{ __html: renderMarkdown(plan || '(The agent sent no plan text.)') }} />
+      <Markdown class="plan" text={plan || '(The agent sent no plan text.)'} />
       {replying ? (
         <ReplyForm label="What should change in the plan" submit="Send Feedback" required busy={busy} onSubmit={(feedback) => run(() => props.onKeepPlanning(feedback))} onCancel={() => setReplying(false)} />
       ) : (

@@ -1,4 +1,5 @@
 /** The HTML the renderer writes itself: escaped text, links it lets a reader follow, code blocks. */
+import { highlightCode } from '../highlight/loader';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export function escapeHtml(text: string): string {
@@ -25,11 +26,13 @@ export function link(href: string, html: string): string {
   return safe ? `<a href="${escapeHtml(safe)}" title="${escapeHtml(safe)}">${html}</a>` : html;
 }
 
+/** A code block: plain, or highlighted when its language's highlighter has loaded (highlight/loader.ts). */
 export function codeBlock(text: string, info: string): string {
   const language = /^[\w+-]+$/.test(info) ? info : '';
+  const highlighted = language ? highlightCode(text, language) : undefined;
   return (
     `<div class="code-block"><div class="code-bar"><span>${escapeHtml(language)}</span>` +
     `<button type="button" class="copy" data-copy aria-label="Copy code">Copy</button></div>` +
-    `<pre><code>${escapeHtml(text)}</code></pre></div>`
+    `<pre><code${highlighted === undefined ? '' : ' class="hljs"'}>${highlighted ?? escapeHtml(text)}</code></pre></div>`
   );
 }

@@ -10,6 +10,7 @@
  */
 // zod/mini: the same validation at a fraction of the size, since the webview bundles it too.
 import * as z from 'zod/mini';
+import { CHAT_IMAGE_LIMITS } from './protocolLimits';
 
 /** The Claude Code CLI the extension would run, or why none can be run. */
 const cliInfo = z.union([
@@ -99,6 +100,20 @@ const chatAgent = z.strictObject({
 });
 export type ChatAgent = z.infer<typeof chatAgent>;
 
+export { CHAT_IMAGE_LIMITS } from './protocolLimits';
+
+/** An image of a message: `src` is the webview URI of its file (absent when this version cannot show it). */
+const chatImage = z.strictObject({ id: z.string(), mediaType: z.string(), bytes: z.number(), name: z.optional(z.string()), src: z.optional(z.string()) });
+export type ChatImage = z.infer<typeof chatImage>;
+
+/** An image attached to a message the user sends: its bytes as base64. */
+const chatImageUpload = z.strictObject({
+  name: z.string().check(z.maxLength(255)),
+  mediaType: z.string().check(z.maxLength(100)),
+  data: z.string().check(z.maxLength((CHAT_IMAGE_LIMITS.maxBytes / 3) * 4)),
+});
+export type ChatImageUpload = z.infer<typeof chatImageUpload>;
+
 /** One stored message (API.md, Message): text, thinking, a tool call with its result, a notice. */
 const chatMessage = z.strictObject({
   id: z.string(),
@@ -109,6 +124,8 @@ const chatMessage = z.strictObject({
   toolInput: z.optional(z.record(z.string(), z.unknown())),
   toolOutput: z.optional(z.string()),
   isError: z.optional(z.boolean()),
+  /** The images the user sent with it, or its tool's result carried. */
+  images: z.optional(z.array(chatImage)),
   isComplete: z.boolean(),
   createdAt: z.string(),
   /**
@@ -128,7 +145,7 @@ export type ChatMessage = z.infer<typeof chatMessage>;
 const chatPage = z.strictObject({ messages: z.array(chatMessage), hasMore: z.boolean(), nextCursor: z.optional(z.string()) });
 
 /** A message sent while the agent worked, not yet written to its CLI: editable and removable until then. Its id is the one it is stored under once sent. */
-const chatQueued = z.strictObject({ id: z.string(), content: z.string(), queuedAt: z.string() });
+const chatQueued = z.strictObject({ id: z.string(), content: z.string(), queuedAt: z.string(), /** How many images it carries. */ images: z.optional(z.number()) });
 export type ChatQueued = z.infer<typeof chatQueued>;
 
 /**
@@ -153,8 +170,11 @@ const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max))
 export const requestSchemas = {
   /** An older page of the conversation. */
   chatPage: { params: z.strictObject({ agentId, before: text(200), limit: z.optional(z.int().check(z.minimum(1), z.maximum(500))) }), result: chatPage },
-  /** Sends a message; an agent without a live process is started (resumed) with it; during a turn it is queued (`queued`). */
-  chatSend: { params: z.strictObject({ agentId, text: text(1_000_000) }), result: z.strictObject({ messageId: z.string(), queued: z.optional(z.boolean()) }) },
+  /** Sends a message, with the images attached to it (before its text); an agent without a live process is started (resumed) with it; during a turn it is queued (`queued`). */
+  chatSend: {
+    params: z.strictObject({ agentId, text: text(1_000_000), images: z.optional(z.array(chatImageUpload).check(z.maxLength(CHAT_IMAGE_LIMITS.maxPerMessage))) }),
+    result: z.strictObject({ messageId: z.string(), queued: z.optional(z.boolean()) }),
+  },
   /** Changes the text of a queued message (refused once it was sent or removed). */
   chatQueueEdit: { params: z.strictObject({ agentId, messageId: text(200), text: text(1_000_000) }), result: empty },
   /** Takes a message out of the queue: it is never sent. */

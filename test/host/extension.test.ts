@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
 import * as vscode from 'vscode';
 import type { Agent, ClaudeManagerApi, ClaudeManagerExtension, Worktree } from '../../src/extension/api/claudeManager';
-import { lastUserText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { imageBlocks, lastUserBlocks, lastUserText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { makeBmp, makePng } from '../helpers/images';
 import { commandIds } from '../../src/extension/commands/commandIds';
 import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
 import type { ChatPanel } from '../../src/extension/webviews/chatPanels';
@@ -394,6 +395,37 @@ suite('Agents', () => {
     assert.deepEqual([stopped.status, stopped.statusReason, stopped.pid], ['finished', 'stopped', undefined]);
     assert.throws(() => process.kill(-started.pid!, 0), 'no process of the agent\'s group is left');
     await assert.rejects(api.agents.interrupt(created.id), (e: Error & { code?: string }) => e.code === 'NOT_RUNNING');
+  });
+
+  test('an image goes to the agent through the API: the mock gets its bytes, the message refers to its file, the chat shows it from its webview URI; a BMP is refused', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    const created = await api.agents.create({ worktreeId: main.id, name: 'viewer' });
+    const png = makePng(6, 4, { seed: 7 });
+    mock.enqueue(textReply('A tiny gradient'));
+    const turnOver = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === created.id && a.status === 'waiting', 'the reply', 60_000);
+    const { messageId } = await api.agents.sendMessage(created.id, 'What is this?', { images: [{ data: png.toString('base64'), mediaType: 'image/png', name: 'tiny.png' }] });
+    await turnOver;
+    const sentImages = imageBlocks(lastUserBlocks(mock.mainRequests.at(-1)?.body));
+    assert.deepEqual(sentImages.map((i) => i.mediaType), ['image/png']);
+    assert.ok(sentImages[0]!.data.equals(png), 'the image\'s bytes reached the API');
+    const page = await until(() => api.agents.getMessages(created.id), (p) => p.messages.some((m) => m.id === messageId), 'the stored message');
+    const sent = page.messages.find((m) => m.id === messageId)!;
+    assert.deepEqual(sent.images?.map((i) => [i.mediaType, i.bytes, i.name]), [['image/png', png.length, 'tiny.png']]);
+    assert.equal((await api.agents.getImage(created.id, sent.images![0]!.id)).data, png.toString('base64'));
+    // The chat may load this agent's images, and shows this one from its file.
+    const chat = await vscode.commands.executeCommand<ChatPanel>('claudeManager.openChat', { agentId: created.id });
+    const shown = (await chat.opened()).page.messages.find((m) => m.id === messageId)!.images![0]!;
+    assert.ok(shown.src?.includes(`/images/${created.id}/${sent.images![0]!.id}.png`), shown.src);
+    const roots = chat.panel.webview.options.localResourceRoots ?? [];
+    assert.ok(roots.some((r) => r.path.endsWith(`/images/${created.id}`)), roots.map(String).join(', '));
+    // Refused before anything is sent.
+    const asked = mock.mainRequests.length;
+    await assert.rejects(api.agents.sendMessage(created.id, 'And this?', { images: [{ data: makeBmp().toString('base64'), name: 'diagram.bmp' }] }), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT' && /^"diagram\.bmp" is not a PNG, JPEG, GIF or WebP image/.test(e.message));
+    assert.equal(mock.mainRequests.length, asked);
+    await api.agents.stop(created.id);
+    chat.panel.dispose();
   });
 
   test('the agent commands rename, change mode, archive, restore, fork and delete through the same services as the API', async () => {

@@ -28,6 +28,9 @@
  * the CLI also sends a `HEAD /` at startup (answered 404 here, which it ignores); no side
  * `/v1/messages` request was seen in that mode, even with non-essential traffic allowed.
  * A test that needs another rule can pass `isMainTurn` to `start()`.
+ *
+ * Every request is kept with its parsed body (`requests`, `allRequests`), so a test can look at
+ * what the CLI sent: `lastUserBlocks` and `imageBlocks` read a user message's image blocks.
  */
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -192,6 +195,22 @@ export function lastUserText(body: MessagesRequestBody | undefined): string {
     return contentText(message.content);
   }
   return '';
+}
+
+/** The content blocks of the last `user`-role message of a request (a string content as one text block). */
+export function lastUserBlocks(body: MessagesRequestBody | undefined): ApiContentBlock[] {
+  const message = [...(body?.messages ?? [])].reverse().find((m) => m.role === 'user');
+  if (!message) return [];
+  return typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+}
+
+/** The base64 image blocks of some content (a message's, or a tool result's), in order: their media type and bytes. */
+export function imageBlocks(content: unknown): { mediaType: string; data: Buffer }[] {
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((block: unknown) => {
+    const source = isRecord(block) && block.type === 'image' && isRecord(block.source) ? block.source : undefined;
+    return source?.type === 'base64' && typeof source.media_type === 'string' && typeof source.data === 'string' ? [{ mediaType: source.media_type, data: Buffer.from(source.data, 'base64') }] : [];
+  });
 }
 
 /** All text of a message content (string, or the text blocks of an array). */

@@ -52,6 +52,20 @@ describe('a chat exported as Markdown', () => {
     );
   });
 
+  it('names the images a message carried', () => {
+    const text = chatToMarkdown({
+      name: 'looker',
+      where: 'main (/repos/app)',
+      exportedAt: new Date('2026-11-24T09:00:00Z'),
+      messages: [
+        m('msg_1', 1, { role: 'user', content: 'What is this?', images: [{ id: 'img_1', mediaType: 'image/png', bytes: 10, name: 'a*b.png' }, { id: 'img_2', mediaType: 'image/jpeg', bytes: 20 }] }),
+        m('msg_2', 2, { role: 'tool', kind: 'tool', toolName: 'Read', content: 'Read pic.png', toolOutput: '', images: [{ id: 'img_3', mediaType: 'image/png', bytes: 30 }] }),
+      ],
+    });
+    assert.match(text, /## You \([^)]+\)\n\n\*2 images: a\\\*b\.png \(image\/png\), img_2 \(image\/jpeg\)\*\n\nWhat is this\?\n/);
+    assert.match(text, /\*\*Tool Read\*\*: Read pic\.png\n\n```\n\n```\n\n\*Image: img_3 \(image\/png\)\*\n$/);
+  });
+
   it("marks a subagent's tool calls as its, and gives its report after its call", () => {
     const text = chatToMarkdown({
       name: 'delegator',

@@ -193,7 +193,7 @@ describe('Messages sent while the agent works (real CLI, mock API)', () => {
     assert.equal((await runtime.get(agent.id)).status, 'finished');
     assert.deepEqual(await queuedTexts(agent.id), ['kept 1', 'kept 2']);
     // What another window (or this one after a reload) reads.
-    const reread = new MessageQueue(store, quiet, { live: () => undefined, starting: () => undefined, start: () => Promise.reject(new Error('not here')), track: () => undefined });
+    const reread = new MessageQueue(store, quiet, { live: () => undefined, starting: () => undefined, start: () => Promise.reject(new Error('not here')), readImages: () => Promise.reject(new Error('not here')), dropImages: async () => undefined, track: () => undefined });
     assert.deepEqual((await reread.list(agent.id)).map((m) => m.content), ['kept 1', 'kept 2']);
 
     const done = until(agent.id, (a) => waitingForMessage(a) && requests.includes('kept 2'), 'the queue answered after the start');

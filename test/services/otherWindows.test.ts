@@ -5,7 +5,7 @@
  * agent whose window is gone, resuming its session.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,7 +20,8 @@ import { socketFolder, storeSecret } from '../../src/services/windows/windowChan
 import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
 import { quiet } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
-import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { imageBlocks, lastUserBlocks, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { makePng } from '../helpers/images';
 
 const code = (c: string) => (e: unknown) => e instanceof ClaudeManagerError && e.code === c;
 
@@ -137,6 +138,28 @@ describe('Agents of another window', () => {
     await assert.rejects(runtimeB.interrupt(agent.id), code('NOT_RUNNING'));
     const texts = (await storeA.messages.page(agent.id)).messages.reverse().filter((m) => m.role === 'user').map((m) => m.content);
     assert.deepEqual(texts, ['write the file', 'and now?']);
+  });
+
+  it('window B sends an image to an agent window A runs: B keeps its file in the store they share, A sends its bytes', async () => {
+    const agent = await storeA.agents.create({ worktreeId, name: 'pictured', mode: 'regular' });
+    api.enqueue(textReply('send it'), textReply('a small gradient'));
+    const waiting = (after: number) => until(() => storeA.agents.get(agent.id), (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message' && api.requests.length >= after, 'the end of the turn');
+    await runtimeA.start(agent.id, { initialPrompt: 'wait for a picture' });
+    await waiting(api.requests.length + 1);
+    await until(() => storeB.agents.get(agent.id), (a) => a.ownerWindow === windowA, 'window A as the owner, in window B');
+    const png = makePng(7, 5, { seed: 9 });
+    const asked = api.requests.length;
+    const { messageId } = await runtimeB.sendMessage(agent.id, 'what is this?', { images: [{ data: png.toString('base64'), name: 'from-b.png' }] });
+    await waiting(asked + 1);
+    await runtimeA.settled(agent.id);
+    const sent = imageBlocks(lastUserBlocks(api.requests.at(-1)));
+    assert.equal(sent.length, 1);
+    assert.ok(sent[0]!.data.equals(png), 'the bytes window B was given reached the API from window A');
+    const message = (await storeA.messages.page(agent.id)).messages.find((m) => m.id === messageId)!;
+    assert.deepEqual(message.images?.map((i) => [i.name, i.bytes]), [['from-b.png', png.length]]);
+    assert.ok((await runtimeB.images.find(agent.id, message.images![0]!.id)).data.equals(png));
+    assert.equal(readdirSync(runtimeA.images.agentDir(agent.id)).length, 1, 'kept once');
+    await runtimeA.stop(agent.id);
   });
 
   it('takes over an agent whose window closed without stopping it: its process is ended and the next turn resumes the same session', async () => {

@@ -1,16 +1,48 @@
 import { execFileSync } from 'node:child_process';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
-import { MockAnthropicApi, type MockRequestInfo, contentText, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
+import { MockAnthropicApi, type MockRequestInfo, contentText, imageBlocks, lastUserBlocks, lastUserText, planFileReply, textReply, toolResults, toolUseReply } from '../mocks/anthropicApi';
+import { makeBmp, makePng } from '../helpers/images';
+import type { Locator } from 'playwright-core';
 import { seedLongConversation } from './longConversation';
 import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, pickColorTheme, showAgentsView, stopAndCloseChats, until } from './actions';
 import { activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
 import { xssPayloads } from './xssPayloads';
+
+/** Waits until an image of the chat has loaded from its file (a blocked or missing one never does). */
+async function imageLoaded(image: Locator, what: string): Promise<void> {
+  await image.waitFor({ timeout: 30_000 });
+  const deadline = Date.now() + 30_000;
+  while (!(await image.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not load: ${await image.getAttribute('src')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Puts image files on the chat's composer as a paste (on the text box) or a drop (on the composer) would. */
+async function putFiles(target: Locator, how: 'paste' | 'drop', files: { name: string; type: string; bytes: Buffer }[]): Promise<void> {
+  await target.evaluate(
+    (element, { how, files }) => {
+      // The page's own constructors (this file is compiled without the DOM's types).
+      const page = element.ownerDocument.defaultView as unknown as {
+        DataTransfer: new () => { items: { add(file: unknown): unknown } };
+        File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+        ClipboardEvent: new (type: string, init: Record<string, unknown>) => Event;
+        DragEvent: new (type: string, init: Record<string, unknown>) => Event;
+      };
+      const data = new page.DataTransfer();
+      for (const f of files) data.items.add(new page.File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+      const init = { bubbles: true, cancelable: true, ...(how === 'paste' ? { clipboardData: data } : { dataTransfer: data }) };
+      element.dispatchEvent(how === 'paste' ? new page.ClipboardEvent('paste', init) : new page.DragEvent('drop', init));
+    },
+    { how, files: files.map((f) => ({ name: f.name, type: f.type, base64: f.bytes.toString('base64') })) },
+  );
+}
 
 describe('a window with no folder', () => {
   let wb: Workbench;
@@ -708,6 +740,75 @@ describe('a window on a git repository', () => {
     await find.press('Escape');
     await find.waitFor({ state: 'detached', timeout: 10_000 });
     await stopAndCloseChats(page, agent);
+  });
+
+  it('pastes and drops images into the chat: refused ones say why, one is removed, the other is sent and shown; shows the image a Read of a PNG returned', async () => {
+    const page = wb.page;
+    const gradient = makePng(160, 90, { seed: 4 });
+    const other = makePng(64, 64, { seed: 5 });
+    const picture = makePng(120, 80, { seed: 6 });
+    const picturePath = join(repo.repo, 'journey-picture.png');
+    writeFileSync(picturePath, picture);
+    api.clearQueue();
+    api.enqueue(
+      textReply('Send me the picture.'),
+      textReply('A gradient from black to red and green.'),
+      toolUseReply([{ name: 'Read', input: { file_path: picturePath } }]),
+      textReply('That one is a gradient too.'),
+    );
+    await showAgentsView(page);
+    await newAgentByKeyboard(page, 'Look at a picture');
+    const chat = webviewFrame(page);
+    const agent = await chatAgentName(chat);
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'Send me the picture.' }).waitFor({ timeout: 60_000 });
+    const composer = chat.getByLabel('Message to the agent', { exact: true });
+    // A screenshot pasted into the text box, another image dropped on the composer, and a BMP.
+    await putFiles(composer, 'paste', [{ name: 'gradient.png', type: 'image/png', bytes: gradient }]);
+    await putFiles(chat.locator('form.composer'), 'drop', [
+      { name: 'other.png', type: 'image/png', bytes: other },
+      { name: 'diagram.bmp', type: 'image/bmp', bytes: makeBmp() },
+    ]);
+    const chips = chat.locator('[data-testid="attachment"]');
+    await chips.nth(1).waitFor({ timeout: 10_000 });
+    await chat.locator('[role="alert"]', { hasText: '"diagram.bmp" is not a PNG, JPEG, GIF or WebP image' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await chips.locator('.attachment-name').allInnerTexts(), ['gradient.png', 'other.png']);
+    // One changes its mind about the second.
+    await chat.getByRole('button', { name: 'Remove other.png' }).click();
+    await chips.nth(1).waitFor({ state: 'detached', timeout: 10_000 });
+    await composer.fill('What is in this picture?');
+    await wb.screenshot('13-chat-image-attached');
+    await chat.getByRole('button', { name: 'Dismiss' }).click();
+    const asked = api.mainRequests.length;
+    await composer.press('Enter');
+    // Sent: the chips go with the draft, and the conversation shows the image it sent, from its file.
+    const sent = chat.locator('[data-testid="user-message"]', { hasText: 'What is in this picture?' });
+    await imageLoaded(sent.locator('img[data-testid="message-image"]'), 'the sent image');
+    await chips.first().waitFor({ state: 'detached', timeout: 10_000 });
+    await chat.locator('[data-testid="assistant-message"]', { hasText: 'A gradient from black to red and green.' }).waitFor({ timeout: 60_000 });
+    const images = imageBlocks(lastUserBlocks(api.mainRequests[asked]?.body));
+    assert.equal(images.length, 1, 'the removed image was not sent');
+    assert.equal(images[0]!.mediaType, 'image/png');
+    assert.ok(images[0]!.data.equals(gradient), 'the pasted image\'s bytes reached the API');
+    // Kept as a file of the store, not in the message log.
+    const kept = join(storeDirOf(wb.profile), 'images');
+    const keptFiles = readdirSync(kept).flatMap((folder) => readdirSync(join(kept, folder)).map((name) => readFileSync(join(kept, folder, name))));
+    assert.ok(keptFiles.some((bytes) => bytes.equals(gradient)), 'the image is kept as a file');
+    await wb.screenshot('13-chat-image-sent');
+    await wb.screenshotOf(page.locator('.editor-group-container.active'), 'readme-chat-image', { height: 520 });
+    // A Read of a PNG: the tool's card shows the picture the CLI read.
+    await composer.fill('Read journey-picture.png');
+    await composer.press('Enter');
+    const read = chat.locator('[data-testid="tool-card"]', { hasText: 'journey-picture.png' });
+    const card = chat.locator('[data-testid="permission-card"]');
+    // (The CLI may ask before a Read, depending on its rules.)
+    while (!(await chat.locator('[data-testid="assistant-message"]', { hasText: 'That one is a gradient too.' }).count())) {
+      if (await card.count()) await card.first().getByRole('button', { name: 'Allow once' }).click();
+      await page.waitForTimeout(200);
+    }
+    await imageLoaded(read.locator('img[data-testid="message-image"]'), 'the image the Read returned');
+    await wb.screenshot('13-chat-read-image');
+    await stopAndCloseChats(page, agent);
+    rmSync(picturePath, { force: true });
   });
 
   it('paints the chat with the editor\'s theme: high contrast and light', async () => {

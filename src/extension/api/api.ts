@@ -15,6 +15,7 @@ import type {
   Message,
   Permission,
   PermissionRequest,
+  ImageAttachment,
   QueuedMessage,
   QuestionAnswers,
   UsageFilter,
@@ -98,8 +99,8 @@ function validated<G extends object>(group: string, methods: G): Readonly<G> {
 }
 
 /** The published shape of a queued message. */
-export function publishedQueued(agentId: string, m: { id: string; content: string; queuedAt: string }): QueuedMessage {
-  return { id: m.id, agentId, content: m.content, queuedAt: m.queuedAt };
+export function publishedQueued(agentId: string, m: { id: string; content: string; queuedAt: string; images?: QueuedMessage['images'] }): QueuedMessage {
+  return { id: m.id, agentId, content: m.content, queuedAt: m.queuedAt, ...(m.images?.length ? { images: m.images.map((i) => ({ ...i })) } : {}) };
 }
 
 export interface ApiEvents {
@@ -154,7 +155,11 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       stop: async (id: string, options?: { force?: boolean }) => publishedAgent(await (await rt()).stop(id, options ?? {})),
       interrupt: async (id: string) => (await rt()).interrupt(id),
       takeOver: async (id: string, options?: { initialPrompt?: string }) => publishedAgent(await (await rt()).takeOver(id, options ?? {})),
-      sendMessage: async (id: string, content: string) => (await rt()).sendMessage(id, content),
+      sendMessage: async (id: string, content: string, options?: { images?: ImageAttachment[] }) => (await rt()).sendMessage(id, content, options ?? {}),
+      getImage: async (id: string, imageId: string) => {
+        const { mediaType, data } = await (await rt()).images.find(id, imageId);
+        return { mediaType, data: data.toString('base64') };
+      },
       getQueuedMessages: async (id: string) => (await (await rt()).queue.list(id)).map((m) => publishedQueued(id, m)),
       editQueuedMessage: async (id: string, messageId: string, content: string) => publishedQueued(id, await (await rt()).queue.edit(id, messageId, content)),
       removeQueuedMessage: async (id: string, messageId: string) => (await rt()).queue.remove(id, messageId),

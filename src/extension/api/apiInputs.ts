@@ -84,7 +84,27 @@ function buildInputs() {
     'agents.stop': [['id', agentId], ['options', options({ force: flag.optional() }).optional()]],
     'agents.interrupt': [['id', agentId]],
     'agents.takeOver': [['id', agentId], ['options', options({ initialPrompt: text('initialPrompt', 1_000_000).optional() }).optional()]],
-    'agents.sendMessage': [['id', agentId], ['content', text('content', 1_000_000)]],
+    'agents.sendMessage': [
+      ['id', agentId],
+      ['content', text('content', 1_000_000)],
+      [
+        'options',
+        options({
+          // Their number, size and type are checked by the runtime, which names the image and the limit.
+          images: z
+            .array(
+              options({
+                data: z.string({ error: 'expected the image\'s bytes as base64 (a string)' }),
+                mediaType: z.string({ error: 'expected a media type such as "image/png"' }).max(100).optional(),
+                name: z.string({ error: 'expected a file name (a string)' }).max(255).optional(),
+              }),
+              { error: 'expected a list of images' },
+            )
+            .optional(),
+        }).optional(),
+      ],
+    ],
+    'agents.getImage': [['id', agentId], ['imageId', z.string({ error: 'expected an image id ("img_…")' }).regex(/^img_[A-Za-z0-9_-]{1,64}$/, { error: 'expected an image id ("img_…")' })]],
     'agents.getQueuedMessages': [['id', agentId]],
     'agents.editQueuedMessage': [['id', agentId], ['messageId', messageId], ['content', text('content', 1_000_000)]],
     'agents.removeQueuedMessage': [['id', agentId], ['messageId', messageId]],

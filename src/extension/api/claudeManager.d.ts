@@ -214,8 +214,40 @@ export interface Message {
   readonly toolInput?: Readonly<Record<string, unknown>>;
   readonly toolOutput?: string;
   readonly isError?: boolean;
+  /**
+   * The images the user sent with the message (before its text), or a tool's result carried (a
+   * Read of a PNG): references only; `agents.getImage` reads one. Absent when there are none.
+   */
+  readonly images?: readonly MessageImage[];
   readonly isComplete: boolean;
   readonly createdAt: string;
+}
+
+/** An image of a message, kept by Claude Manager as a file of its own (deleted with the agent). */
+export interface MessageImage {
+  /** "img_…" */
+  readonly id: string;
+  /** "image/png", "image/jpeg", "image/gif" or "image/webp". */
+  readonly mediaType: string;
+  /** Its size in bytes. */
+  readonly bytes: number;
+  /** The file name it was sent with, if any. */
+  readonly name?: string;
+}
+
+/**
+ * An image to send with a message. Accepted: PNG, JPEG, GIF and WebP (the type is read from the
+ * bytes), at most 3.75 MB each (5 MB once encoded: the Messages API's limit), at most 10 images
+ * and 15 MB in all per message. Anything else is refused with INVALID_INPUT naming the image and
+ * the limit, and nothing is sent.
+ */
+export interface ImageAttachment {
+  /** The image's bytes, base64-encoded (no `data:` prefix). */
+  readonly data: string;
+  /** The type it came with; the bytes decide, so a PNG named "photo.jpg" goes as a PNG. */
+  readonly mediaType?: string;
+  /** A name for the messages (and for errors about it), e.g. the file name. */
+  readonly name?: string;
 }
 
 /**
@@ -228,6 +260,8 @@ export interface QueuedMessage {
   readonly agentId: string;
   readonly content: string;
   readonly queuedAt: string;
+  /** The images it carries, sent before its text (`agents.getImage` reads one). */
+  readonly images?: readonly MessageImage[];
 }
 
 export interface MessagePage {
@@ -290,9 +324,13 @@ export interface AgentsApi {
    * While a turn is under way (or earlier messages are queued), the message is queued instead and
    * this resolves at once with `queued: true`: it is sent when the turn ends, after those queued
    * before it, each as a turn of its own, and is stored under `messageId` then. See
-   * `getQueuedMessages`; `onDidChangeQueuedMessages` tells when it leaves the queue.
+   * `getQueuedMessages`; `onDidChangeQueuedMessages` tells when it leaves the queue. `images` go
+   * before the text, as image blocks of the user message (see `ImageAttachment` for what is
+   * accepted); they are checked before anything is sent (or queued).
    */
-  sendMessage(id: string, content: string): Promise<{ messageId: string; queued?: boolean }>;
+  sendMessage(id: string, content: string, options?: { images?: readonly ImageAttachment[] }): Promise<{ messageId: string; queued?: boolean }>;
+  /** An image of one of the agent's messages (`Message.images`), its bytes base64-encoded. NOT_FOUND when it is not kept. */
+  getImage(id: string, imageId: string): Promise<{ mediaType: string; data: string }>;
   /**
    * The agent's queued messages, first to be sent first. They wait while a turn runs; after a
    * failed turn or while the agent is stopped they wait until it runs again (its start sends

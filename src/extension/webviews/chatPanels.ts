@@ -4,11 +4,12 @@ import { ClaudeManagerError } from '../../services/errors';
 import { FILE_TOOLS } from '../../services/agents/fileTools';
 import { rankPaths } from '../../services/agents/pathCompletion';
 import { previewOf, ProposedChanges } from '../../services/agents/proposedChange';
+import type { MessageImage } from '../../services/storage/imageFiles';
 import type { MessagePage, StoredMessage } from '../../services/storage/messageStore';
 import type { ChatAgent, ChatChange, ChatMessage, ChatOpened, RequestParams, RequestResult } from '../../webview/protocol';
 import { ProposedDiffs } from '../commands/proposedDiffs';
 import type { Services } from '../services';
-import { queueRequests } from './chatQueue';
+import { chatQueued, queueRequests } from './chatQueue';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
 import { followPanel, protocol, WebviewHost } from './webviewHost';
 
@@ -38,13 +39,16 @@ interface FileChanges {
   gone: Set<string>;
 }
 
+/** Where the webview loads an image from (its file, through `asWebviewUri`); undefined when it cannot. */
+type ImageSrc = (image: MessageImage) => string | undefined;
+
 /** A page as the panel sends it: each message with whether its file change can be shown. */
-function chatPageOf(page: MessagePage, fileChanges: FileChanges): RequestResult<'chatPage'> {
-  return { messages: page.messages.map((m) => chatMessage(m, fileChanges)), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+function chatPageOf(page: MessagePage, fileChanges: FileChanges, src?: ImageSrc): RequestResult<'chatPage'> {
+  return { messages: page.messages.map((m) => chatMessage(m, fileChanges, src)), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
-/** The panel's view of a message: the documented fields, nothing of the store's bookkeeping. */
-function chatMessage(m: StoredMessage, fileChanges?: FileChanges): ChatMessage {
+/** The panel's view of a message: the documented fields, nothing of the store's bookkeeping; its images as references to their files. */
+function chatMessage(m: StoredMessage, fileChanges?: FileChanges, src?: ImageSrc): ChatMessage {
   return {
     id: m.id,
     role: m.role,
@@ -54,6 +58,7 @@ function chatMessage(m: StoredMessage, fileChanges?: FileChanges): ChatMessage {
     ...(m.toolInput !== undefined ? { toolInput: m.toolInput } : {}),
     ...(m.toolOutput !== undefined ? { toolOutput: m.toolOutput } : {}),
     ...(m.isError !== undefined ? { isError: m.isError } : {}),
+    ...(m.images?.length ? { images: m.images.map((image) => ({ ...image, ...(src && { src: src(image) }) })) } : {}),
     isComplete: m.isComplete,
     createdAt: m.createdAt,
     ...(fileChanges?.kept.has(m.id) ? { fileChange: true } : fileChanges?.gone.has(m.id) ? { fileChange: 'gone' as const } : {}),
@@ -86,6 +91,8 @@ export class ChatPanel implements vscode.Disposable {
   private readonly proposed = new ProposedChanges(() => this.worktreePath());
   /** The agent's changes for the webview, in the order they happened (each waits for its file tools' changes). */
   private agentViews: Promise<void> = Promise.resolve();
+  /** The webview URIs of the agent's images, once the panel may load them (see `allowImages`). */
+  private imageSrc: ImageSrc | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -107,7 +114,7 @@ export class ChatPanel implements vscode.Disposable {
         chatPage: async (p) => {
           const services = await deps.services();
           const [page, changes] = await Promise.all([services.runtime.getMessages(mine(p).agentId, { before: p.before, ...(p.limit ? { limit: p.limit } : {}) }), this.changes(services)]);
-          return chatPageOf(page, changes);
+          return chatPageOf(page, changes, this.imageSrc);
         },
         chatSetModel: async (p) => {
           await (await deps.services()).runtime.update(mine(p).agentId, { model: p.model });
@@ -142,7 +149,7 @@ export class ChatPanel implements vscode.Disposable {
           return { paths: rankPaths(await this.files.paths, p.query) };
         },
         chatFind: async (p) => (await deps.services()).runtime.searchMessages(mine(p).agentId, p.query),
-        chatSend: async (p) => (await deps.services()).runtime.sendMessage(mine(p).agentId, p.text),
+        chatSend: async (p) => (await deps.services()).runtime.sendMessage(mine(p).agentId, p.text, p.images ? { images: p.images } : {}),
         ...queueRequests(deps.services, mine),
         chatInterrupt: async (p) => {
           await (await deps.services()).runtime.interrupt(mine(p).agentId);
@@ -247,6 +254,7 @@ export class ChatPanel implements vscode.Disposable {
     try {
       const services = await this.deps.services();
       if (this.disposed) return;
+      this.allowImages(services);
       this.offs.push(
         services.runtime.onDidChangeAgent((a) => {
           if (a.id !== this.agentId) return;
@@ -267,15 +275,15 @@ export class ChatPanel implements vscode.Disposable {
                 // Keeping this one may have dropped older ones (the agent's cap): read again.
                 this.fileChanges = undefined;
                 if (change.after) (await this.changes(services)).kept.add(m.id);
-                if (!this.disposed) this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, await this.changes(services)) });
+                if (!this.disposed) this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, await this.changes(services), this.imageSrc) });
               },
-              () => !this.disposed && this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) }),
+              () => !this.disposed && this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, undefined, this.imageSrc) }),
             );
             return;
           }
-          this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m) });
+          this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, undefined, this.imageSrc) });
         }),
-        services.runtime.queue.onDidChange((e) => e.agentId === this.agentId && this.host.notify('chatQueue', e)),
+        services.runtime.queue.onDidChange((e) => e.agentId === this.agentId && this.host.notify('chatQueue', { agentId: e.agentId, messages: chatQueued(e.messages) })),
       );
       void services.runtime.get(this.agentId).then(
         (a) => this.title(a),
@@ -289,6 +297,21 @@ export class ChatPanel implements vscode.Disposable {
     } catch (error) {
       this.deps.log.warn(`Chat ${this.agentId}: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Lets the webview load the agent's images, and nothing else of the store: its folder of images
+   * joins the resource roots, and each image is shown from its file's webview URI (a page of the
+   * conversation carries only the references, however large the images).
+   */
+  private allowImages(services: Services): void {
+    const images = services.runtime.images;
+    const folder = vscode.Uri.file(images.agentDir(this.agentId));
+    this.panel.webview.options = { enableScripts: true, localResourceRoots: [...webviewResourceRoots(this.deps.context.extensionUri), folder] };
+    this.imageSrc = (image) => {
+      const path = images.pathOf(this.agentId, image);
+      return path ? this.panel.webview.asWebviewUri(vscode.Uri.file(path)).toString() : undefined;
+    };
   }
 
   private changes(services: Services): Promise<FileChanges> {
@@ -391,8 +414,8 @@ export class ChatPanel implements vscode.Disposable {
     const commands = (session?.data as { slashCommands?: unknown } | undefined)?.slashCommands;
     return {
       agent: await this.view(services, agent),
-      page: chatPageOf(page, changes),
-      queued,
+      page: chatPageOf(page, changes, this.imageSrc),
+      queued: chatQueued(queued),
       slashCommands: Array.isArray(commands) ? commands.filter((c): c is string => typeof c === 'string') : [],
       contextWarningThreshold: services.runtime.contextWarningThreshold(),
       models: MODELS,

@@ -1,3 +1,5 @@
+import type { QueuedMessage } from '../../services/agents/messageQueue';
+import type { ChatQueued } from '../../webview/protocol';
 import type { Services } from '../services';
 import type { RequestHandlers } from './webviewHost';
 
@@ -21,4 +23,9 @@ export function queueRequests(services: () => Promise<Services>, mine: <P extend
       return {};
     },
   };
+}
+
+/** The chat's view of queued messages: their text, and how many images each carries. */
+export function chatQueued(messages: readonly QueuedMessage[]): ChatQueued[] {
+  return messages.map((m) => ({ id: m.id, content: m.content, queuedAt: m.queuedAt, ...(m.images?.length ? { images: m.images.length } : {}) }));
 }

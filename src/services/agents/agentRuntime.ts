@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ClaudeManagerError, untrustedWorkspaceError } from '../errors';
 import type { Logger } from '../logger';
+import { ImageFiles, IMAGES_FOLDER, type MessageImage } from '../storage/imageFiles';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
@@ -9,6 +10,7 @@ import { checkExtraArgs, cliConfigDir, PERMISSION_MODE, SNAPSHOT_HOOKS, storedAg
 import { CliProcess, type SpawnFn } from './cliProcess';
 import { type FileChange, FileSnapshots } from './fileSnapshots';
 import { HookServer } from './hookServer';
+import { type ImageInput, type PreparedImage, prepareImages } from './images';
 import { type Agent, AgentCatalog } from './agentCatalog';
 import { MessageQueue } from './messageQueue';
 import { AgentWrites } from './agentWrites';
@@ -54,6 +56,8 @@ export interface AgentRuntimeOptions {
   trusted?: () => boolean;
   /** Where the files that file tools change are kept, before and after, for diffs (none kept without it). */
   snapshotsDir?: string;
+  /** Where the images of messages are kept (default: the store's `images` folder, which goes with an agent's messages). */
+  imagesDir?: string;
   /** The user's other windows on this store: an agent one of them runs is used through it. */
   otherWindows?: OtherWindowsLink;
 }
@@ -100,10 +104,14 @@ export class AgentRuntime {
   /** Files as file tools found and left them (see `snapshotsDir`). */
   readonly snapshots: FileSnapshots | undefined;
 
+  /** The images the user sent and tools' results carried, one file each (see `imagesDir`). */
+  readonly images: ImageFiles;
+
   constructor(private readonly options: AgentRuntimeOptions) {
     this.store = options.store;
     this.logger = options.logger;
     this.snapshots = options.snapshotsDir ? new FileSnapshots(options.snapshotsDir) : undefined;
+    this.images = new ImageFiles(options.imagesDir ?? join(options.store.dir, IMAGES_FOLDER));
     this.events.setMaxListeners(0);
     this.limitsBook = new UsageLimitsBook(options.store);
     this.slots = new StartQueue(
@@ -118,13 +126,13 @@ export class AgentRuntime {
       this.remote = new RemoteAgents(options.otherWindows, { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce, queue: (agentId, messages) => this.queue.remoteChanged(agentId, messages) }, this.logger);
       options.store.onDidChange(() => this.remote?.othersWrote());
     }
-    this.host = new AgentWrites(options.store, options.logger, this.snapshots, this.catalog, this.events, this.limitsBook, (id) => this.live.get(id), (live) => {
+    this.host = new AgentWrites(options.store, options.logger, this.snapshots, this.images, this.catalog, this.events, this.limitsBook, (id) => this.live.get(id), (live) => {
       if (this.live.get(live.agentId) !== live) return;
       this.live.delete(live.agentId);
       this.slots.release(live.agentId);
       if (live.process.pid !== undefined) this.options.watchdog?.remove(live.process.pid);
     }, () => this.contextWarningThreshold());
-    this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what), elsewhere: (id) => this.elsewhere(id), call: (owner, method, params) => this.options.otherWindows!.call(owner, method, params) });
+    this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what), readImages: async (id, refs) => prepareImages((await this.images.readAll(id, refs)).map((data, i) => ({ data: data.toString('base64'), name: refs[i]!.name }))), dropImages: (id, refs) => this.images.remove(id, refs), elsewhere: (id) => this.elsewhere(id), call: (owner, method, params) => this.options.otherWindows!.call(owner, method, params) });
   }
 
   onDidChangeAgent(listener: (agent: Agent) => void): () => void {
@@ -293,14 +301,32 @@ export class AgentRuntime {
     return this.get(id);
   }
 
-  /** Sends a user message (an agent without a live process is started first); resolves once the CLI has it, or at once with `queued: true` during a turn. */
-  async sendMessage(id: string, content: string): Promise<{ messageId: string; queued?: true }> {
+  /**
+   * Sends a user message, with `images` before its text (checked first: see `prepareImages`); an
+   * agent without a live process is started (resumed) first. Resolves once the CLI has it, or at
+   * once with `queued: true` while a turn is under way (see `MessageQueue`).
+   */
+  async sendMessage(id: string, content: string, options: { images?: readonly ImageInput[]; keptImages?: readonly MessageImage[] } = {}): Promise<{ messageId: string; queued?: true }> {
     if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'The message is empty.');
+    // `keptImages`: those another window of this store kept for the message (read back, checked again).
+    const kept = options.keptImages;
+    const prepared = prepareImages(kept ? (await this.images.readAll(id, kept)).map((data, i) => ({ data: data.toString('base64'), name: kept[i]!.name })) : (options.images ?? []));
     if (!this.starting.has(id)) {
       const owner = await this.elsewhere(id);
-      if (owner) return (await this.options.otherWindows!.call(owner, 'sendMessage', { agentId: id, content })) as { messageId: string };
+      if (owner) return this.sendThrough(owner, id, content, prepared);
     }
-    return this.accept(id, content);
+    return this.accept(id, content, prepared, kept);
+  }
+
+  /** A message to an agent another window runs goes through that window, its images as files of the store both share (the channel carries only references). */
+  private async sendThrough(owner: string, id: string, content: string, images: readonly PreparedImage[]): Promise<{ messageId: string }> {
+    const kept = await this.images.save(id, images);
+    try {
+      return (await this.options.otherWindows!.call(owner, 'sendMessage', { agentId: id, content, ...(kept.length ? { images: kept } : {}) })) as { messageId: string };
+    } catch (error) {
+      await this.images.remove(id, kept).catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -336,10 +362,17 @@ export class AgentRuntime {
     return [...(this.live.get(id)?.pending ?? [])];
   }
 
-  /** Accepts a message: delivered in order, or queued while the agent works (see `MessageQueue`). */
-  private accept(id: string, content: string): Promise<{ messageId: string; queued?: true }> {
+  /**
+   * Accepts a message: delivered in order, or queued while the agent works (see `MessageQueue`).
+   * Its images are kept as files meanwhile (the queue holds their references), and dropped if it is given back.
+   */
+  private accept(id: string, content: string, images: readonly PreparedImage[] = [], keptAlready?: readonly MessageImage[]): Promise<{ messageId: string; queued?: true }> {
     this.catalog.nameFromFirstMessage(id, content, this.options.logger);
-    return this.queue.send(id, content);
+    const kept = keptAlready ? Promise.resolve([...keptAlready]) : images.length ? this.images.save(id, images) : undefined;
+    kept?.catch(() => undefined);
+    const sent = this.queue.send(id, content, kept && { refs: kept, prepared: images });
+    if (kept) sent.catch(() => kept.then((refs) => this.images.remove(id, refs)).catch(() => undefined));
+    return sent;
   }
 
   private beginStart(id: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../logger';
+import type { ImageFiles } from '../storage/imageFiles';
 import type { AgentStatus, TaskItem } from '../storage/records';
 import type { Store } from '../storage/store';
 import type { AgentCatalog } from './agentCatalog';
@@ -20,6 +21,7 @@ export class AgentWrites implements AgentHost {
     private readonly store: Store,
     readonly logger: Logger,
     readonly snapshots: FileSnapshots | undefined,
+    readonly images: ImageFiles,
     private readonly catalog: AgentCatalog,
     private readonly events: EventEmitter,
     private readonly limitsBook: UsageLimitsBook,

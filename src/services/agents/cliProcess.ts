@@ -3,7 +3,7 @@ import { ClaudeManagerError } from '../errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
 import { killProcessTree, processIsAlive, type SpawnFn, spawnHere } from '../processRunner';
-import { type CliLine, type ControlRequestLine, parseCliLine, toCli } from './cliProtocol';
+import { type CliLine, type ControlRequestLine, parseCliLine, toCli, type UserContent } from './cliProtocol';
 import type { SpawnedChild } from '../spawn/spawnHost';
 import { LineSplitter, type OversizedLine } from './lineSplitter';
 
@@ -181,7 +181,7 @@ export class CliProcess extends EventEmitter<{ line: [CliLine]; request: [Contro
     this.child.stdin.write(`${line}\n`);
   }
 
-  sendUser(content: string): void {
+  sendUser(content: UserContent): void {
     this.write(toCli.user(content));
   }
 

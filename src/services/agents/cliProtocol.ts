@@ -223,9 +223,12 @@ export function parseCliLine(text: string): CliLine {
   return { kind: type, line: parsed.data } as CliLine;
 }
 
+/** A user message's content as the CLI takes it: text, or content blocks (images, then the text). */
+export type UserContent = string | readonly ({ type: 'text'; text: string } | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } })[];
+
 /** What the app writes to the CLI's stdin. */
 export const toCli = {
-  user(content: string): string {
+  user(content: UserContent): string {
     return JSON.stringify({ type: 'user', message: { role: 'user', content } });
   },
   control(requestId: string, request: Record<string, unknown>): string {

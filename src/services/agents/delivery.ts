@@ -1,15 +1,15 @@
 import { ClaudeManagerError } from '../errors';
 
 /** The agent a message is delivered to, as delivery sees it. */
-export interface DeliveryTarget {
+export interface DeliveryTarget<T = string> {
   /** Whether the agent's process runs and answered `initialize` (a message written before could overtake the first prompt). */
   ready(): boolean;
   /** A start under way, if any. */
   starting(): Promise<void> | undefined;
   /** Begins a start (or joins the one under way). */
   start(): Promise<void>;
-  /** Writes the message to the CLI; returns its stored id. */
-  write(content: string): string;
+  /** Writes the message to the CLI (once what it carries is ready: its images kept); returns its stored id. */
+  write(content: T): string | Promise<string>;
 }
 
 /**
@@ -28,7 +28,7 @@ export class MessageDelivery {
     return (this.waiting.get(agentId) ?? 0) > 0;
   }
 
-  accept(agentId: string, content: string, target: DeliveryTarget): Promise<{ messageId: string }> {
+  accept<T>(agentId: string, content: T, target: DeliveryTarget<T>): Promise<{ messageId: string }> {
     this.waiting.set(agentId, (this.waiting.get(agentId) ?? 0) + 1);
     const previous = this.last.get(agentId) ?? Promise.resolve();
     const delivery = previous
@@ -37,7 +37,7 @@ export class MessageDelivery {
         await target.starting();
         if (!target.ready()) await target.start();
         if (!target.ready()) throw new ClaudeManagerError('NOT_RUNNING', 'The agent stopped before the message could be sent. Send it again.');
-        return { messageId: target.write(content) };
+        return { messageId: await target.write(content) };
       })
       .finally(() => {
         const left = (this.waiting.get(agentId) ?? 1) - 1;

@@ -5,9 +5,11 @@ import type { Logger } from '../logger';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentStatus, TaskItem } from '../storage/records';
 import type { CliExit, DroppedLine } from './cliProcess';
-import type { CliLine, ControlRequestLine, RateLimitEventLine } from './cliProtocol';
+import type { ImageFiles, MessageImage } from '../storage/imageFiles';
+import type { CliLine, ControlRequestLine, RateLimitEventLine, UserContent } from './cliProtocol';
 import { FILE_TOOLS, type FileSnapshots, toolFilePath } from './fileSnapshots';
 import type { HookEvent } from './hookServer';
+import { type InlineImage, keepable, type PreparedImage, userContent } from './images';
 import { type PermissionAnswer, type PermissionRequest, permissionResponse } from './permissions';
 import { type SessionInit, StreamTranslator, type TranslatorEffect, type UsageEntry } from './streamTranslator';
 import type { TerminalSession } from './terminalSession';
@@ -19,7 +21,7 @@ export interface AgentProcess {
   on(event: 'line', listener: (line: CliLine) => void): unknown;
   on(event: 'request', listener: (request: ControlRequestLine) => void): unknown;
   on(event: 'exit', listener: (exit: CliExit) => void): unknown;
-  sendUser(content: string): void;
+  sendUser(content: UserContent): void;
   respond(requestId: string, response: Record<string, unknown>): void;
   /** Refuses a control request with an error (only the stream-json CLI has requests to refuse). */
   respondError?(requestId: string, error: string): void;
@@ -31,6 +33,8 @@ export interface AgentProcess {
 export interface AgentHost {
   readonly logger: Logger;
   readonly snapshots: FileSnapshots | undefined;
+  /** Where the images of messages are kept (a tool result's images are dropped without it). */
+  readonly images?: ImageFiles | undefined;
   /** Records the status (this window is the only writer of a running agent's status) and announces it. */
   setStatus(agentId: string, status: AgentStatus, reason: string): Promise<void>;
   /** Stores a message version without waiting for durability (the store applies writes in order). */
@@ -128,7 +132,7 @@ export class LiveAgent {
       // them they are applied at once, in order, without a step of the chain each.
       if (this.queued === 0) {
         const effects = this.translator.line(line);
-        if (effects.every((e) => e.kind !== 'status' && e.kind !== 'permissionsChanged')) this.applyNow(effects);
+        if (effects.every((e) => e.kind !== 'status' && e.kind !== 'permissionsChanged' && !(e.kind === 'message' && e.images))) this.applyNow(effects);
         else this.enqueue(() => this.apply(effects));
       } else this.enqueue(() => this.apply(this.translator.line(line)));
       // Told once the turn's end is applied (its status stored).
@@ -200,12 +204,17 @@ export class LiveAgent {
     return true;
   }
 
-  /** Writes a user message to the CLI (under `id`, if given); stored and announced in order with what the CLI says. Returns its id. */
-  sendUser(content: string, id = newId('msg')): string {
-    this.process.sendUser(content);
+  /**
+   * Writes a user message to the CLI (under `id`, if given), its images (kept already as `refs`)
+   * before its text; stored and announced in order with what the CLI says. Returns its id.
+   */
+  sendUser(content: string, images: readonly PreparedImage[] = [], refs: readonly MessageImage[] = [], id = newId('msg')): string {
+    this.process.sendUser(userContent(content, images));
     if (this.inTurn) this.heldByCli++;
     else this.inTurn = true;
-    this.enqueue(() => this.apply(this.translator.userMessage(content, { id }).effects));
+    const effects = this.translator.userMessage(content, { id }).effects;
+    const stored = refs.length ? effects.map((e) => (e.kind === 'message' && e.message.id === id ? { ...e, message: { ...e.message, images: [...refs] } } : e)) : effects;
+    this.enqueue(() => this.apply(stored));
     return id;
   }
 
@@ -241,6 +250,8 @@ export class LiveAgent {
         this.announceStreamed();
         if (effect.kind === 'status') await this.host.setStatus(this.agentId, effect.status, effect.reason);
         else await this.host.agentChanged(this.agentId);
+      } else if (effect.kind === 'message' && effect.images) {
+        this.applyOne({ kind: 'message', message: await this.keepImages(effect.message, effect.images) });
       } else this.applyOne(effect);
     }
   }
@@ -289,6 +300,20 @@ export class LiveAgent {
       case 'log':
         this.host.logger[effect.level](`Agent ${this.agentId}: ${effect.text}`);
         break;
+    }
+  }
+
+  /** A tool result's images kept as files, the message holding their references; a failure is logged and the message kept without them. */
+  private async keepImages(message: StoredMessage, images: readonly InlineImage[]): Promise<StoredMessage> {
+    const { keep, skipped } = keepable(images);
+    if (skipped) this.host.logger.warn(`Agent ${this.agentId}: ${skipped} image(s) of ${message.content} not kept (of no type the chat shows, or past 100)`);
+    try {
+      if (!this.host.images) return message;
+      const refs = await this.host.images.save(this.agentId, keep);
+      return refs.length ? { ...message, images: refs } : message;
+    } catch (error) {
+      this.host.logger.warn(`Agent ${this.agentId}: the images of ${message.content} could not be kept: ${(error as Error).message}`);
+      return message;
     }
   }
 

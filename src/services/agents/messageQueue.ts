@@ -3,9 +3,11 @@ import * as z from 'zod';
 import { ClaudeManagerError } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
+import type { MessageImage } from '../storage/imageFiles';
 import type { AgentStatus } from '../storage/records';
 import type { Store } from '../storage/store';
 import { type DeliveryTarget, MessageDelivery } from './delivery';
+import type { PreparedImage } from './images';
 
 /** A message the user sent while the agent worked, waiting to be written to its CLI. */
 export interface QueuedMessage {
@@ -14,6 +16,14 @@ export interface QueuedMessage {
   content: string;
   /** When it was queued (ISO-8601). */
   queuedAt: string;
+  /** The images it carries (kept as files: see ImageFiles), sent before its text. */
+  images?: MessageImage[];
+}
+
+/** A message's images as it is taken: their files' references once kept, and their data when at hand. */
+export interface Attached {
+  refs: Promise<MessageImage[]>;
+  prepared?: readonly PreparedImage[];
 }
 
 /** What the queue reads of an agent's live process. */
@@ -25,7 +35,7 @@ export interface QueueAgent {
   readonly inTurn: boolean;
   readonly terminal: unknown;
   readonly lastStatus: { status: AgentStatus } | undefined;
-  sendUser(content: string, id?: string): string;
+  sendUser(content: string, images: readonly PreparedImage[], refs: readonly MessageImage[], id: string): string;
 }
 
 /** What the queue needs of the runtime. */
@@ -35,6 +45,10 @@ export interface QueueHost {
   starting(agentId: string): Promise<void> | undefined;
   /** Begins a start, or joins the one under way. */
   start(agentId: string): Promise<void>;
+  /** The images of a message read back from their files (and checked again), to be sent. */
+  readImages(agentId: string, images: readonly MessageImage[]): Promise<PreparedImage[]>;
+  /** A queued message with images was removed: their files go. */
+  dropImages(agentId: string, images: readonly MessageImage[]): Promise<void>;
   /** Keeps a store write until it is durable (`settled` waits for it). */
   track(agentId: string, write: Promise<unknown>, what: string): void;
   /** The other window that runs the agent, if another does: it holds the agent's queue, and is asked. */
@@ -43,7 +57,14 @@ export interface QueueHost {
   call?(windowId: string, method: string, params: unknown): Promise<unknown>;
 }
 
-const queuedSchema = z.array(z.object({ id: z.string(), content: z.string(), queuedAt: z.string() }));
+const queuedSchema = z.array(
+  z.object({
+    id: z.string(),
+    content: z.string(),
+    queuedAt: z.string(),
+    images: z.array(z.object({ id: z.string(), mediaType: z.enum(['image/png', 'image/jpeg', 'image/gif', 'image/webp']), bytes: z.number(), name: z.string().optional() })).optional(),
+  }),
+);
 const keyOf = (agentId: string) => `agents.queue.${agentId}`;
 
 /**
@@ -63,6 +84,8 @@ export class MessageQueue {
   private readonly loads = new Map<string, Promise<void>>();
   private readonly delivery = new MessageDelivery();
   private readonly events = new EventEmitter();
+  /** The images of queued messages still being kept as files, by message id. */
+  private readonly keeping = new Map<string, Attached>();
   /** This window's operations under way on an agent's queue (while there are some, its queue is not read afresh). */
   private readonly ops = new Map<string, number>();
 
@@ -117,20 +140,35 @@ export class MessageQueue {
    * a message is on its way, or earlier messages wait. A queued message's id is the one it is
    * stored under once delivered.
    */
-  send(agentId: string, content: string): Promise<{ messageId: string; queued?: true }> {
-    return this.working(agentId, () => this.sendHere(agentId, content));
+  send(agentId: string, content: string, attached?: Attached): Promise<{ messageId: string; queued?: true }> {
+    return this.working(agentId, () => this.sendHere(agentId, content, attached));
   }
 
-  private async sendHere(agentId: string, content: string): Promise<{ messageId: string; queued?: true }> {
+  private async sendHere(agentId: string, content: string, attached: Attached | undefined): Promise<{ messageId: string; queued?: true }> {
     const list = this.listOf(agentId);
     const live = this.host.live(agentId);
     const running = Boolean(live?.process.alive);
     const busy = list.length > 0 || this.delivery.has(agentId) || Boolean(running && live!.inTurn);
     // A terminal holding the session refuses the message (through the start, saying where to type).
-    if (!busy || live?.terminal) return this.deliver(agentId, content, newId('msg'), { start: true });
+    if (!busy || live?.terminal) return this.deliver(agentId, content, newId('msg'), { start: true, attached });
     const message: QueuedMessage = { id: newId('msg'), content, queuedAt: new Date().toISOString() };
     list.push(message);
     this.changed(agentId);
+    if (attached) {
+      // Delivered with these (they are awaited); recorded with the message once kept.
+      this.keeping.set(message.id, attached);
+      void attached.refs.then(
+        (refs) => {
+          this.keeping.delete(message.id);
+          message.images = refs;
+          if (this.listOf(agentId).includes(message)) this.changed(agentId);
+        },
+        (error: Error) => {
+          this.keeping.delete(message.id);
+          this.logger.warn(`Agent ${agentId}: the images of a queued message could not be kept; it goes without them: ${error.message}`);
+        },
+      );
+    }
     if (!running && !this.host.starting(agentId) && !this.delivery.has(agentId)) {
       // Nothing runs the agent (it stopped with messages queued): its start delivers them. A start
       // that fails gives this message back to its sender; those queued before it stay.
@@ -162,8 +200,10 @@ export class MessageQueue {
     const owner = await this.host.elsewhere?.(agentId);
     if (owner) return void (await this.host.call!(owner, 'removeQueued', { agentId, messageId }));
     return this.working(agentId, async () => {
-      this.find(agentId, messageId);
+      const message = this.find(agentId, messageId);
       this.take(agentId, messageId);
+      const images = await (this.keeping.get(messageId)?.refs ?? Promise.resolve(message.images ?? [])).catch(() => []);
+      if (images.length) await this.host.dropImages(agentId, images).catch((error: Error) => this.logger.warn(`Agent ${agentId}: the images of a removed message stay: ${error.message}`));
     });
   }
 
@@ -185,7 +225,7 @@ export class MessageQueue {
     const [message] = list.splice(at, 1);
     this.changed(agentId);
     try {
-      return await this.deliver(agentId, message!.content, message!.id, { start: true });
+      return await this.deliver(agentId, message!.content, message!.id, { start: true, attached: this.attachedOf(message!) });
     } catch (error) {
       list.splice(Math.min(at, list.length), 0, message!);
       this.changed(agentId);
@@ -226,20 +266,32 @@ export class MessageQueue {
     const next = list.shift()!;
     this.changed(agentId);
     // Written only to the process running now: an agent stopped meanwhile keeps the message queued.
-    this.deliver(agentId, next.content, next.id, { start: false }).catch((error: unknown) => {
+    this.deliver(agentId, next.content, next.id, { start: false, attached: this.attachedOf(next) }).catch((error: unknown) => {
       this.listOf(agentId).unshift(next);
       this.changed(agentId);
       this.logger.warn(`Agent ${agentId}: a queued message stays queued: ${(error as Error).message}`);
     });
   }
 
-  private deliver(agentId: string, content: string, id: string, options: { start: boolean }): Promise<{ messageId: string }> {
+  /** A queued message's images: being kept still, or their files (read back when it is written). */
+  private attachedOf(message: QueuedMessage): Attached | undefined {
+    return this.keeping.get(message.id) ?? (message.images?.length ? { refs: Promise.resolve(message.images) } : undefined);
+  }
+
+  private deliver(agentId: string, content: string, id: string, options: { start: boolean; attached?: Attached | undefined }): Promise<{ messageId: string }> {
     const live = () => this.host.live(agentId);
     const target: DeliveryTarget = {
       ready: () => Boolean(live()?.process.alive && live()?.ready),
       starting: () => this.host.starting(agentId),
       start: () => (options.start ? this.host.start(agentId) : Promise.reject(new ClaudeManagerError('NOT_RUNNING', 'The agent stopped before its queued message could be sent.'))),
-      write: (text) => live()!.sendUser(text, id),
+      write: async (text) => {
+        // A message's images go with it: those at hand, else read back from their files.
+        const refs = options.attached ? await options.attached.refs : [];
+        const images = options.attached?.prepared?.length ? options.attached.prepared : refs.length ? await this.host.readImages(agentId, refs) : [];
+        const agent = live();
+        if (!agent?.process.alive) throw new ClaudeManagerError('NOT_RUNNING', 'The agent stopped before the message could be sent. Send it again.');
+        return agent.sendUser(text, images, refs, id);
+      },
     };
     return this.delivery.accept(agentId, content, target);
   }

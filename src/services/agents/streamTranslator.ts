@@ -4,6 +4,7 @@ import type { StoredMessage } from '../storage/messageStore';
 import type { AgentStatus, TaskItem } from '../storage/records';
 import { versionWarning } from './cliArgs';
 import type { AssistantLine, CliLine, ContentBlock, ControlRequestLine, RateLimitEventLine, ResultLine, StreamEventLine, SystemLine, UserLine } from './cliProtocol';
+import { type InlineImage, splitImages } from './images';
 import { PendingRequests } from './pendingRequests';
 import { type PermissionRequest, waitingReason } from './permissions';
 import { Subagents } from './subagents';
@@ -27,7 +28,7 @@ export interface SessionInit {
  * second), a final one is stored at once and supersedes any streaming copy not yet stored.
  */
 export type TranslatorEffect =
-  | { kind: 'message'; message: StoredMessage; streaming?: boolean }
+  | { kind: 'message'; message: StoredMessage; streaming?: boolean; images?: InlineImage[] }
   | { kind: 'status'; status: AgentStatus; reason: string }
   | { kind: 'session'; init: SessionInit }
   | { kind: 'initialized'; sessionId: string }
@@ -62,7 +63,8 @@ const INTERRUPTED = /^\[Request interrupted by user/;
 
 /** A tool result block's text and error flag, as its call's message keeps them. */
 function resultOf(block: ContentBlock): { toolOutput: string; isError: boolean } {
-  return { toolOutput: contentToText('content' in block ? block.content : undefined), isError: Boolean('is_error' in block && block.is_error) };
+  // Images (a Read of a PNG) are not text: the live agent keeps them as files (see `onUser`).
+  return { toolOutput: contentToText(splitImages('content' in block ? block.content : undefined).rest), isError: Boolean('is_error' in block && block.is_error) };
 }
 
 function contentToText(content: unknown): string {
@@ -445,7 +447,8 @@ export class StreamTranslator {
       if (!message) continue;
       this.toolMessages.delete(toolUseId);
       const done: StoredMessage = { ...message, ...resultOf(block), isComplete: true };
-      this.out.push({ kind: 'message', message: this.subagents.version(toolUseId, done) });
+      const { images } = splitImages('content' in block ? block.content : undefined);
+      this.out.push({ kind: 'message', message: this.subagents.version(toolUseId, done), ...(images.length ? { images } : {}) });
       if (!done.isError && done.toolName && TASK_TOOLS.has(done.toolName)) this.taskCall(done, results === 1 ? (line.tool_use_result ?? line.toolUseResult) : undefined);
     }
     if (this.pending.length === 0 && !this.options.terminal) this.status('running', 'thinking');

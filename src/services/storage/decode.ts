@@ -102,6 +102,21 @@ export function jsonListOf<const T extends string>(values: readonly T[]): Check<
   };
 }
 
+/** A list of values each of which passes `check`, at most `max` of them. */
+export function listOf<T>(check: Check<T>, max = Number.MAX_SAFE_INTEGER): Check<T[]> {
+  return (v) => {
+    if (!Array.isArray(v)) return fail(`expected a list, got ${describe(v)}`);
+    if (v.length > max) return fail(`expected at most ${max} items, got ${v.length}`);
+    const out: T[] = [];
+    for (const [i, item] of v.entries()) {
+      const checked = check(item);
+      if (checked instanceof Failure) return new Failure(checked.issues.map((issue) => ({ path: issue.path ? `${i}.${issue.path}` : `${i}`, message: issue.message })));
+      out.push(checked);
+    }
+    return out;
+  };
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;

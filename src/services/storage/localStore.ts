@@ -4,6 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger';
 import { importDatabase, type ImportReport } from './importer';
+import { IMAGES_FOLDER } from './imageFiles';
 import { MessageStore } from './messageStore';
 import { MetaStore } from './metaStore';
 import { readMigrations } from './migrations';
@@ -75,7 +76,7 @@ export class LocalStore {
       now,
       ...(options.compactAfterBytes !== undefined ? { compactAfterBytes: options.compactAfterBytes } : {}),
     });
-    const store = new LocalStore(await engine, meta, new MessageStore(join(options.dir, 'messages')), options.dir, options.logger, now);
+    const store = new LocalStore(await engine, meta, new MessageStore(join(options.dir, 'messages'), join(options.dir, IMAGES_FOLDER)), options.dir, options.logger, now);
     store.follow(options.followIntervalMs ?? 1000);
     return store;
   }

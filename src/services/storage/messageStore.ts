@@ -2,7 +2,8 @@ import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaudeManagerError } from '../errors';
 import { AppendLog, scanLog } from './appendLog';
-import { boolean, type Check, decode, Failure, fields, int, matching, oneOf, optional, record, string } from './decode';
+import { boolean, type Check, decode, Failure, fields, int, listOf, matching, oneOf, optional, record, string } from './decode';
+import { imageCheck, type MessageImage } from './imageFiles';
 
 /** A message as the API describes it (docs: API.md, Message). */
 export interface StoredMessage {
@@ -16,6 +17,8 @@ export interface StoredMessage {
   toolInput?: Record<string, unknown> | undefined;
   toolOutput?: string | undefined;
   isError?: boolean | undefined;
+  /** The images the user sent with the message, or a tool's result carried: references to their files (see `ImageFiles`). */
+  images?: MessageImage[] | undefined;
   isComplete: boolean;
   createdAt: string;
   /**
@@ -52,6 +55,7 @@ export const messageCheck: Check<StoredMessage> = fields<StoredMessage>({
   isError: optional(boolean),
   parentId: optional(matching(/^msg_[A-Za-z0-9_-]+$/)),
   subagent: optional(fields<SubagentState>({ status: oneOf(subagentStatuses), background: optional(boolean), result: optional(string) })),
+  images: optional(listOf(imageCheck, 100)),
   // Last: a record ends with its createdAt, which indexing reads in place (`recordId`).
   isComplete: boolean,
   createdAt: string,
@@ -204,7 +208,11 @@ export class MessageStore {
   private readonly indexes = new Map<string, MessageIndex>();
   private readonly refreshing = new Map<string, Promise<MessageIndex>>();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    /** Where the messages' images are kept (`ImageFiles`): an agent's go with its messages. */
+    private readonly imagesDir?: string,
+  ) {}
 
   private logPath(agentId: string): string {
     if (!/^ag_[A-Za-z0-9_-]+$/.test(agentId)) throw new ClaudeManagerError('INVALID_INPUT', `"${agentId}" is not an agent id.`);
@@ -347,6 +355,7 @@ export class MessageStore {
     this.logs.delete(agentId);
     this.indexes.delete(agentId);
     await rm(this.logPath(agentId), { force: true });
+    if (this.imagesDir) await rm(join(this.imagesDir, agentId), { recursive: true, force: true });
   }
 
   /** Waits for every write to be durable and closes the files. */

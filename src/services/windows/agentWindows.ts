@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { ClaudeManagerError } from '../errors';
 import type { Logger } from '../logger';
+import { MAX_IMAGES_PER_MESSAGE } from '../agents/images';
+import type { MessageImage } from '../storage/imageFiles';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode } from '../storage/records';
 import type { MessageQueue } from '../agents/messageQueue';
@@ -18,7 +20,8 @@ export { socketFolder, storeSecret } from './windowChannel';
 export interface ServedAgents {
   isRunning(id: string): boolean;
   pendingPermissions(id: string): Promise<PermissionRequest[]>;
-  sendMessage(id: string, content: string): Promise<{ messageId: string }>;
+  /** `keptImages`: the message's images, kept by the asking window as files of the store both share. */
+  sendMessage(id: string, content: string, options?: { keptImages?: readonly MessageImage[] }): Promise<{ messageId: string }>;
   interrupt(id: string): Promise<void>;
   respondToPermission(id: string, requestId: string, answer: PermissionAnswer): Promise<void>;
   setMode(id: string, mode: AgentMode): Promise<unknown>;
@@ -39,6 +42,9 @@ const answer = z.object({
   answers: z.record(z.string().max(10_000), z.union([z.string().max(10_000), z.array(z.string().max(10_000)).max(100)])).optional(),
 });
 
+/** An image the asking window kept for a message (a reference: the channel carries no image bytes). */
+const keptImage = z.object({ id: z.string().regex(/^img_[A-Za-z0-9_-]{1,80}$/), mediaType: z.string().max(100), bytes: z.number().int().min(0), name: z.string().max(255).optional() });
+
 /** A method about one agent this window runs: refused with NOT_RUNNING for any other. */
 function about<P extends { agentId: string }>(agents: ServedAgents, params: z.ZodType<P>, run: (p: P) => Promise<unknown>): ChannelMethod {
   return channelMethod(params, async (p) => {
@@ -52,7 +58,7 @@ export function agentMethods(agents: ServedAgents): Record<string, ChannelMethod
   return {
     ping: channelMethod(z.object({}), async () => 'pong'),
     pendingPermissions: about(agents, z.object({ agentId }), (p) => agents.pendingPermissions(p.agentId)),
-    sendMessage: about(agents, z.object({ agentId, content: z.string().min(1).max(1_000_000) }), (p) => agents.sendMessage(p.agentId, p.content)),
+    sendMessage: about(agents, z.object({ agentId, content: z.string().min(1).max(1_000_000), images: z.array(keptImage).max(MAX_IMAGES_PER_MESSAGE).optional() }), (p) => agents.sendMessage(p.agentId, p.content, p.images ? { keptImages: p.images } : {})),
     interrupt: about(agents, z.object({ agentId }), (p) => agents.interrupt(p.agentId)),
     respondToPermission: about(agents, z.object({ agentId, requestId: z.string().min(1).max(200), answer }), (p) => agents.respondToPermission(p.agentId, p.requestId, p.answer as PermissionAnswer)),
     setMode: about(agents, z.object({ agentId, mode: z.enum(['auto', 'plan', 'regular']) }), async (p) => void (await agents.setMode(p.agentId, p.mode))),

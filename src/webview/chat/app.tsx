@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ChatAgent, ChatMessage, ChatOpened, ChatQueued } from '../protocol';
+import type { ChatAgent, ChatImageUpload, ChatMessage, ChatOpened, ChatQueued } from '../protocol';
 import type { Boot } from './boot';
 import { Composer } from './composer';
 import { Conversation } from './conversation';
@@ -71,7 +71,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
     if (agent.status === 'running') client.request('chatInterrupt', { agentId }).catch(fail);
   };
   const answered = (request: Promise<unknown>) => request.then(() => undefined, fail);
-  const send = (text: string) => client.request('chatSend', { agentId, text });
+  const send = (text: string, images: readonly ChatImageUpload[] = []) => client.request('chatSend', { agentId, text, ...(images.length ? { images: [...images] } : {}) });
 
   return (
     <div class="chat">

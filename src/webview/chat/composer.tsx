@@ -1,4 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
+import type { ChatImageUpload } from '../protocol';
+import { type Attachment, AttachmentRow, Attachments, imageFilesOf } from './images';
 import { insertMention, mentionAt } from './mention';
 
 /** The open completion list: slash commands or worktree paths, the one picked, and what it replaces. */
@@ -96,8 +98,8 @@ export interface ComposerProps {
   /** The draft kept across reloads. */
   draft: string;
   saveDraft: (draft: string) => void;
-  /** Sends the message: resolves once the host has taken it, rejects when it did not. */
-  send: (text: string) => Promise<unknown>;
+  /** Sends the message with the images attached to it: resolves once the host has taken it, rejects when it did not. */
+  send: (text: string, images: ChatImageUpload[]) => Promise<unknown>;
   interrupt: () => void;
   /** Worktree paths for an `@` completion, best first. */
   files: (query: string) => Promise<{ paths: string[] }>;
@@ -120,10 +122,16 @@ export function Composer(props: ComposerProps) {
   const latest = useRef(props);
   latest.current = props;
   const model = useRef<Draft | undefined>(undefined);
-  model.current ??= new Draft(props.draft, (text) => latest.current.send(text), {
+  // Images pasted or dropped on the composer go with the draft, and are cleared with it.
+  const attached = useRef<Attachments | undefined>(undefined);
+  const attachments = (attached.current ??= new Attachments({ change: () => redraw((n) => n + 1), error: (message) => latest.current.onError(message) }));
+  model.current ??= new Draft(props.draft, (text) => latest.current.send(text, attachments.uploads()), {
     change: () => redraw((n) => n + 1),
     save: (text) => latest.current.saveDraft(text),
-    sent: (text) => sent.current.unshift(text),
+    sent: (text) => {
+      sent.current.unshift(text);
+      attachments.clear();
+    },
     failed: (message) => latest.current.onError(message),
   });
   const draftModel = model.current;
@@ -214,6 +222,13 @@ export function Composer(props: ComposerProps) {
       draft={draft}
       completion={completion}
       sending={sending}
+      attachments={attachments.items}
+      onAttach={(files) => {
+        if (sending || props.disabledReason) return false;
+        void attachments.add(files);
+        return true;
+      }}
+      onRemoveAttachment={(key) => attachments.remove(key)}
       disabledReason={props.disabledReason}
       running={props.running}
       areaRef={area}
@@ -242,14 +257,27 @@ export function ComposerView(props: {
   onBlur: () => void;
   onKeyDown: (event: KeyboardEvent) => void;
   onAccept: (item: string) => void;
+  /** Images attached to the draft, shown above the text box. */
+  attachments?: readonly Attachment[];
+  /** Image files pasted or dropped on the composer; whether they are taken (not while sending). */
+  onAttach?: (files: File[]) => boolean;
+  onRemoveAttachment?: (key: number) => void;
 }) {
   const { completion, disabledReason: disabled, sending } = props;
+  const attachments = props.attachments ?? [];
   return (
     <form
       class="composer"
       onSubmit={(e) => {
         e.preventDefault();
         props.onSubmit();
+      }}
+      onDragOver={(e) => e.dataTransfer?.types.includes('Files') && e.preventDefault()}
+      onDrop={(e) => {
+        const files = imageFilesOf(e.dataTransfer);
+        if (files.length === 0) return;
+        e.preventDefault();
+        props.onAttach?.(files);
       }}
     >
       {completion && (
@@ -261,6 +289,7 @@ export function ComposerView(props: {
           ))}
         </ul>
       )}
+      <AttachmentRow items={attachments} sending={sending} onRemove={(key) => props.onRemoveAttachment?.(key)} />
       <textarea
         ref={props.areaRef}
         aria-label="Message to the agent"
@@ -269,7 +298,7 @@ export function ComposerView(props: {
         aria-controls={completion ? 'completions' : undefined}
         aria-activedescendant={completion ? `completion-${completion.active}` : undefined}
         aria-busy={sending}
-        placeholder={disabled ?? (props.running ? 'Message the agent: it waits until this turn ends (Enter queues it, Esc interrupts)' : 'Message the agent (Enter sends, Shift+Enter for a new line, Esc interrupts)')}
+        placeholder={disabled ?? (attachments.length ? 'Say what to do with the images (Enter sends)' : props.running ? 'Message the agent: it waits until this turn ends (Enter queues it, Esc interrupts, paste or drop images)' : 'Message the agent (Enter sends, Shift+Enter for a new line, Esc interrupts, paste or drop images)')}
         disabled={Boolean(disabled)}
         readOnly={sending}
         value={props.draft}
@@ -280,6 +309,11 @@ export function ComposerView(props: {
         }}
         onBlur={props.onBlur}
         onKeyDown={props.onKeyDown}
+        onPaste={(e) => {
+          // Text pasted with the images (a document's) still goes in the box.
+          const files = imageFilesOf(e.clipboardData);
+          if (files.length && props.onAttach?.(files) && !e.clipboardData?.types.includes('text/plain')) e.preventDefault();
+        }}
       />
       <div class="composer-actions">
         {disabled && <span class="hint">{disabled}</span>}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatAgent, ChatMessage } from '../protocol';
 import { RequestDetails } from './changePreview';
 import { highlighterGeneration, onHighlighterChange } from './highlight/loader';
+import { Thumbnails } from './images';
 import { renderMarkdown } from './markdown';
 
 export type Permission = ChatAgent['pendingPermissions'][number];
@@ -77,6 +78,7 @@ export function ToolCard({ message, onOpenDiff }: { message: ChatMessage; onOpen
           </span>
         )}
       </div>
+      {message.images?.length ? <Thumbnails images={message.images} /> : null}
       {open && (
         <div class="tool-body">
           <div class="tool-label">{message.toolName === 'Bash' ? 'Command' : 'Input'}</div>
@@ -115,6 +117,7 @@ export function MessageView({ message, onCopy, onOpenDiff }: { message: ChatMess
     return (
       <div class="message user" data-testid="user-message">
         <div class="who">You</div>
+        {message.images?.length ? <Thumbnails images={message.images} /> : null}
         <div class="user-text">{message.content}</div>
       </div>
     );

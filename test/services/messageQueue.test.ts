@@ -15,7 +15,9 @@ import type { Store } from '../../src/services/storage/store';
 import { recordReliability } from '../helpers/reliability';
 import { runtimeSuite } from '../helpers/runtimeSuite';
 import { quiet } from '../helpers/storage';
-import { errorReply, lastUserText, type MockAnthropicApi, textReply } from '../mocks/anthropicApi';
+import { errorReply, imageBlocks, lastUserBlocks, lastUserText, type MockAnthropicApi, textReply } from '../mocks/anthropicApi';
+import { makePng } from '../helpers/images';
+import { existsSync, readdirSync } from 'node:fs';
 
 const TEST = 'test/services/messageQueue.test.ts';
 
@@ -29,7 +31,8 @@ const nextTick = () => new Promise((resolve) => setImmediate(resolve));
  * CLI took during a turn come joined by a single newline, so a join shows.
  */
 function asked(request: { body?: Parameters<typeof lastUserText>[0] }): string {
-  return lastUserText(request.body).split('\n\n').at(-1)!.trim();
+  // (After a message's text the CLI notes where it put each of its images: "[Image: source: …]".)
+  return lastUserText(request.body).split('\n\n').filter((part) => !part.startsWith('[Image: ')).at(-1)!.trim();
 }
 
 describe('Messages sent while the agent works (real CLI, mock API)', () => {
@@ -214,6 +217,35 @@ describe('Messages sent while the agent works (real CLI, mock API)', () => {
     assert.equal(sent.queued, true, 'it waits behind the message queued before it');
     await done;
     assert.deepEqual(requests.slice(-2), ['queued before the stop', 'sent after the stop']);
+    await runtime.stop(agent.id);
+  });
+
+  it('a queued message keeps its images as files and sends them when it goes; a removed one\'s files go with it', async () => {
+    const { agent, requests, open } = await inTurn('pictures');
+    const files = () => (existsSync(runtime.images.agentDir(agent.id)) ? readdirSync(runtime.images.agentDir(agent.id)) : []);
+    const picture = makePng(6, 4, { seed: 3 });
+    const kept = await runtime.sendMessage(agent.id, 'with a picture', { images: [{ data: picture.toString('base64'), name: 'shot.png' }] });
+    const dropped = await runtime.sendMessage(agent.id, 'another picture', { images: [{ data: makePng(3, 3, { seed: 4 }).toString('base64'), name: 'other.png' }] });
+    assert.equal(kept.queued, true);
+    await runtime.settled(agent.id);
+    assert.deepEqual((await runtime.queue.list(agent.id)).map((m) => m.images?.map((i) => i.name)), [['shot.png'], ['other.png']]);
+    assert.equal(files().length, 2);
+    await runtime.queue.remove(agent.id, dropped.messageId);
+    assert.equal(files().length, 1, 'the removed message\'s image is gone');
+
+    const withPicture = (text: string) => text === 'with a picture';
+    const done = until(agent.id, (a) => waitingForMessage(a) && requests.some(withPicture), 'the queued message answered');
+    open();
+    await done;
+    await runtime.settled(agent.id);
+    const request = api.mainRequests.find((r) => withPicture(asked(r)));
+    const sent = imageBlocks(lastUserBlocks(request?.body));
+    assert.equal(sent.length, 1);
+    assert.ok(sent[0]!.data.equals(picture), 'its bytes reached the API');
+    const stored = (await store.messages.page(agent.id)).messages.find((m) => m.id === kept.messageId);
+    assert.deepEqual(stored?.images?.map((i) => i.name), ['shot.png']);
+    assert.ok((await runtime.images.find(agent.id, stored!.images![0]!.id)).data.equals(picture));
+    assert.ok(!requests.includes('another picture'));
     await runtime.stop(agent.id);
   });
 

@@ -157,6 +157,7 @@ export class MessageQueue {
     if (attached) {
       // Delivered with these (they are awaited); recorded with the message once kept.
       this.keeping.set(message.id, attached);
+      this.host.track(agentId, attached.refs, 'keeping the images of a queued message');
       void attached.refs.then(
         (refs) => {
           this.keeping.delete(message.id);

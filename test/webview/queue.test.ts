@@ -41,6 +41,13 @@ describe('the chat\'s queued messages', () => {
     assert.ok(!html.includes('<b>'), html);
   });
 
+  it('says how many images a queued message carries', () => {
+    const card = (images?: number) => renderToString(h(QueuedCardView, { message: { ...queued[0]!, ...(images ? { images } : {}) }, position: 1, total: 1, editing: undefined, busy: false, disabled: false, on: cardHandlers }));
+    assert.match(card(1), /With an image/);
+    assert.match(card(3), /With 3 images/);
+    assert.ok(!/With /.test(card()));
+  });
+
   it('draws nothing when nothing is queued', () => {
     assert.equal(renderToString(h(QueuedMessages, { queued: [], note: '', disabled: false, actions, onError: noop, onDone: noop })), '');
   });
@@ -104,7 +111,7 @@ describe('the chat\'s header and composer while a turn runs', () => {
   it('says in the composer that a message sent now waits for the turn to end', () => {
     const view = (running: boolean) =>
       renderToString(h(ComposerView, { draft: '', completion: undefined, sending: false, running, onSubmit: noop, onInput: noop, onBlur: noop, onKeyDown: noop, onAccept: noop }));
-    assert.match(view(true), /placeholder="Message the agent: it waits until this turn ends \(Enter queues it, Esc interrupts\)"/);
+    assert.match(view(true), /placeholder="Message the agent: it waits until this turn ends \(Enter queues it, Esc interrupts, paste or drop images\)"/);
     assert.match(view(false), /placeholder="Message the agent \(Enter sends/);
     assert.deepEqual(buttons(view(true)), ['Send (disabled)'], 'Interrupt is the header\'s');
   });

@@ -160,6 +160,7 @@ export function QueuedCardView(props: {
           }}
         />
       )}
+      {message.images ? <div class="hint">With {message.images === 1 ? 'an image' : `${message.images} images`}</div> : null}
       <div class="queued-actions">
         {editing === undefined ? (
           <>

@@ -6,15 +6,16 @@ import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
 import { join } from 'node:path';
-import { checkExtraArgs, cliConfigDir, PERMISSION_MODE, SNAPSHOT_HOOKS, storedAgentArgs } from './cliArgs';
-import { CliProcess, type SpawnFn } from './cliProcess';
+import { checkExtraArgs, PERMISSION_MODE } from './cliArgs';
+import type { SpawnFn } from './cliProcess';
 import { type FileChange, FileSnapshots } from './fileSnapshots';
 import { HookServer } from './hookServer';
 import { type ImageInput, type PreparedImage, prepareImages } from './images';
 import { type Agent, AgentCatalog } from './agentCatalog';
 import { MessageQueue } from './messageQueue';
 import { AgentWrites } from './agentWrites';
-import { LiveAgent } from './liveAgent';
+import type { LiveAgent } from './liveAgent';
+import { agentCliArgs, type Launcher, launchAgent } from './launch';
 import { reconcileOrphans, startHeartbeat } from './orphans';
 import type { PermissionAnswer, PermissionRequest } from './permissions';
 import { StartQueue } from './startQueue';
@@ -418,52 +419,19 @@ export class AgentRuntime {
 
   /** Starts the process and answers nothing before `initialize` is answered. */
   private async launch(id: string): Promise<void> {
-    const [record] = await Promise.all([this.store.agents.get(id), this.queue.loadForStart(id)]);
-    const worktree = await this.store.worktrees.get(record.worktreeId);
-    let binary: string;
-    let args: string[];
-    try {
-      binary = await this.options.locateCli();
-      args = [...(await this.cliArgs(record)).args, ...checkExtraArgs(this.options.extraArgs?.() ?? [])];
-    } catch (error) {
-      await this.host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
-      throw error;
-    }
-    const env = this.options.env();
-    const process = new CliProcess({ binary, args, cwd: worktree.path, env, logger: this.logger, label: `Agent ${record.name}`, ...(this.options.spawn ? { spawn: this.options.spawn } : {}) });
-    await this.host.setStatus(id, 'running', 'starting');
-    try {
-      await process.start();
-    } catch (error) {
-      await this.host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
-      throw error;
-    }
-    const live = new LiveAgent(id, record.worktreeId, worktree.workspaceId, worktree.path, process, this.host, { planDir: join(cliConfigDir(env), 'plans'), tasks: record.tasks, onTurnEnd: () => this.queue.turnEnded(id) });
-    process.on('oversized', (line) => live.oversized(line));
-    this.live.set(id, live);
-    if (process.pid !== undefined) this.options.watchdog?.add(process.pid);
-    const now = new Date().toISOString();
-    // Sent now, durable a moment later (the write is applied at once: reads see it).
-    this.host.updateAgent(id, { pid: process.pid, ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined }, 'recording its process');
-    try {
-      await process.request({ subtype: 'initialize', ...(this.snapshots ? { hooks: SNAPSHOT_HOOKS } : {}) }, this.options.startTimeoutMs ?? 30_000);
-    } catch (error) {
-      const exit = await process.stop({ force: true });
-      // A CLI that refused to start says why on stderr (e.g. bypassing permissions as root).
-      const why = exit.stderrTail.split('\n').filter(Boolean).pop();
-      if (why && !process.alive) throw new ClaudeManagerError('NOT_RUNNING', `The CLI stopped as it started: ${why}`, { cause: error });
-      throw error;
-    }
-    live.ready = true;
-    // The CLI announces its session with the first turn's output; without a message waiting it waits.
-    if (!this.queue.started(id)) await this.host.setStatus(id, 'waiting', 'waiting for your message');
+    await this.queue.loadForStart(id);
+    const register = (live: LiveAgent) => void this.live.set(id, Object.assign(live, { onTurnEnd: () => this.queue.turnEnded(id) }));
+    return launchAgent(this.launcher, id, register, () => this.queue.started(id));
   }
 
   /** The agent's CLI flags; a new session's id is recorded at once, so the agent has its session the moment it starts. */
-  private async cliArgs(record: AgentRecord): Promise<{ args: string[]; sessionId: string; resumed: boolean }> {
-    const result = await storedAgentArgs(this.store, record, await this.bypassing(record.id));
-    if (!record.sessionId) this.host.updateAgent(record.id, { sessionId: result.sessionId }, 'recording its session');
-    return result;
+  private cliArgs(record: AgentRecord): Promise<{ args: string[]; sessionId: string; resumed: boolean }> {
+    return agentCliArgs(this.launcher, record);
+  }
+
+  /** What starting an agent's CLI needs of this runtime. */
+  private get launcher(): Launcher {
+    return { options: this.options, host: this.host, snapshots: this.snapshots, bypassing: (id) => this.bypassing(id) };
   }
 
   /** The subscription's usage limits as the CLI last reported them. */

@@ -78,7 +78,8 @@ export class LiveAgent {
   inTurn = false;
   /** Messages written during the turn: the CLI runs them after it, as one more turn it begins itself. */
   private heldByCli = 0;
-  private readonly onTurnEnd: (() => void) | undefined;
+  /** Told when a turn ends that no other follows at once (its result applied): the queue goes on. */
+  onTurnEnd: (() => void) | undefined;
   readonly translator: StreamTranslator;
   readonly initialized: Promise<string>;
   private initResolve!: (sessionId: string) => void;
@@ -103,9 +104,8 @@ export class LiveAgent {
     readonly cwd: string,
     readonly process: AgentProcess,
     private readonly host: AgentHost,
-    options: { terminal?: (translator: StreamTranslator, apply: (effects: TranslatorEffect[]) => Promise<void>) => TerminalSession; planDir?: string; tasks?: readonly TaskItem[] | undefined; onTurnEnd?: () => void } = {},
+    options: { terminal?: (translator: StreamTranslator, apply: (effects: TranslatorEffect[]) => Promise<void>) => TerminalSession; planDir?: string; tasks?: readonly TaskItem[] | undefined } = {},
   ) {
-    this.onTurnEnd = options.onTurnEnd;
     this.translator = new StreamTranslator({
       agentId,
       cwd,

@@ -7,6 +7,7 @@ import { ClaudeManagerError } from '../errors';
 import type { Logger } from '../logger';
 import { AppendLog, readLog } from './appendLog';
 import { applyMigrations, type Migration } from './migrations';
+import { Statements } from './statements';
 
 /** A column value as the journal carries it. */
 export type Cell = string | number | null;
@@ -35,8 +36,6 @@ const SNAPSHOT = 'meta.sqlite';
 /** Compaction vacuums when free pages are over both of these. */
 const VACUUM_MIN_FREE_BYTES = 1 << 20;
 const VACUUM_MIN_FREE_SHARE = 0.1;
-/** How many prepared reads are kept (see `readStatement`). */
-const MAX_READ_STATEMENTS = 64;
 const journalName = (generation: number): string => `meta-${generation}.log`;
 
 export interface MetaStoreOptions {
@@ -120,9 +119,8 @@ export class MetaStore {
    * flight: those may come after it in the file, so they are applied again as they are read back.
    */
   private reapplyOwn = false;
-  private readonly statements = new Map<string, Statement>();
-  /** Prepared reads, least recently used first. */
-  private readonly reads = new Map<string, { statement: Statement; names: string[] }>();
+  /** The prepared statements of `db`, kept. */
+  private statements!: Statements;
   /** The compaction under way, if any. */
   private compacting: Promise<unknown> | undefined;
   /** Set by `close`: no compaction starts after it. */
@@ -197,6 +195,7 @@ export class MetaStore {
     const migrated = applyMigrations(db, migrations, this.now);
     db.run('CREATE TABLE IF NOT EXISTS store_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, journal_offset INTEGER NOT NULL)');
     this.db = db;
+    this.statements = new Statements(db);
     this.applied = offset;
     const migratedAt = performance.now();
     this.report.replayed = await this.catchUp();
@@ -304,14 +303,8 @@ export class MetaStore {
     return next;
   }
 
-  /** A prepared statement, kept: replaying a journal runs the same few shapes thousands of times. */
   private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.write(sql);
   }
 
   private apply(change: Change): void {
@@ -377,44 +370,7 @@ export class MetaStore {
 
   /** Runs a read-only query on this process's copy. */
   query(sql: string, params: SqlValue[] = []): Row[] {
-    const { statement, names } = this.readStatement(sql);
-    try {
-      statement.bind(params);
-      const rows: Row[] = [];
-      // The column names once per statement, not per row (getAsObject reads them from the engine
-      // for every row and builds each object from entries, which cost ~0.25 ms a row of the agents table).
-      while (statement.step()) {
-        const values = statement.get();
-        const row: Row = {};
-        for (let i = 0; i < names.length; i++) row[names[i]!] = values[i] as Cell;
-        rows.push(row);
-      }
-      return rows;
-    } finally {
-      statement.reset();
-    }
-  }
-
-  /**
-   * A prepared read, kept: the same few queries run for every status and announcement, and
-   * preparing one cost about as much as running it. The least recently used go past
-   * `MAX_READ_STATEMENTS` (queries with lists in their text would otherwise pile up).
-   */
-  private readStatement(sql: string): { statement: Statement; names: string[] } {
-    let read = this.reads.get(sql);
-    if (read) this.reads.delete(sql);
-    else {
-      const statement = this.db.prepare(sql);
-      // The schema changes only while the store opens (migrations), before any read is kept.
-      read = { statement, names: statement.getColumnNames() };
-      if (this.reads.size >= MAX_READ_STATEMENTS) {
-        const [oldest, old] = this.reads.entries().next().value!;
-        old.statement.free();
-        this.reads.delete(oldest);
-      }
-    }
-    this.reads.set(sql, read);
-    return read;
+    return this.statements.query(sql, params);
   }
 
   /**
@@ -503,9 +459,7 @@ export class MetaStore {
       }
     }
     await this.journal?.close();
-    for (const statement of [...this.statements.values(), ...[...this.reads.values()].map((r) => r.statement)]) statement.free();
-    this.statements.clear();
-    this.reads.clear();
+    this.statements.free();
     this.db.close();
   }
 }

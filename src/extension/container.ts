@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { createExtensionApi, publishedAgent } from './api/api';
+import { createExtensionApi, publishedAgent, publishedQueued } from './api/api';
 import type { ClaudeManagerExtension } from './api/claudeManager';
 import { registerCommand } from './commands/registerCommand';
 import { EditorRepositories } from './git/editorGit';
@@ -14,7 +14,7 @@ import { currentWindowId } from '../services/agents/windowId';
 import { startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
-import type { Agent, Message, PermissionRequest, Workspace } from './api/claudeManager';
+import type { Agent, Message, PermissionRequest, QueuedMessage, Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
 import { registerAgentCommands } from './commands/agentCommands';
 import { registerEditorCommands } from './commands/editorCommands';
@@ -62,13 +62,14 @@ export class Container implements vscode.Disposable {
   private readonly messageReceived = new vscode.EventEmitter<{ agentId: string; message: Message }>();
   private readonly permissionRequested = new vscode.EventEmitter<{ agentId: string; request: PermissionRequest }>();
   private readonly usageChanged = new vscode.EventEmitter<{ agentId: string }>();
+  private readonly queueChanged = new vscode.EventEmitter<{ agentId: string; messages: readonly QueuedMessage[] }>();
   /** Identifies this window's agents among those other windows run. */
   readonly windowId = currentWindowId();
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Claude Manager', { log: true }));
     this.repositories = this.own(new EditorRepositories(this.log));
-    for (const emitter of [this.workspacesChanged, this.worktreesChanged, this.agentChanged, this.messageReceived, this.permissionRequested, this.usageChanged]) this.own(emitter);
+    for (const emitter of [this.workspacesChanged, this.worktreesChanged, this.agentChanged, this.messageReceived, this.permissionRequested, this.usageChanged, this.queueChanged]) this.own(emitter);
     this.agentsTree = this.own(
       new AgentsTreeProvider(
         this.repositories,
@@ -110,6 +111,7 @@ export class Container implements vscode.Disposable {
       onDidReceiveMessage: this.messageReceived.event,
       onDidRequestPermission: this.permissionRequested.event,
       onDidChangeUsage: this.usageChanged.event,
+      onDidChangeQueuedMessages: this.queueChanged.event,
     });
   }
 
@@ -283,6 +285,7 @@ export class Container implements vscode.Disposable {
               runtime.onDidReceiveMessage((e) => this.messageReceived.fire(e)),
               runtime.onDidRequestPermission((e) => this.permissionRequested.fire(e)),
               runtime.onDidChangeUsage((e) => this.usageChanged.fire(e)),
+              runtime.queue.onDidChange((e) => this.queueChanged.fire({ agentId: e.agentId, messages: e.messages.map((m) => publishedQueued(e.agentId, m)) })),
             ];
             return [
               { dispose: () => offs.forEach((off) => off()) },

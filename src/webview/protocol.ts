@@ -147,6 +147,9 @@ const chatPage = z.strictObject({ messages: z.array(chatMessage), hasMore: z.boo
 /** One of the CLI's slash commands: its name (without the `/`), what it does, how its arguments are written. */
 const slashCommand = z.strictObject({ name: z.string(), description: z.optional(z.string()), argumentHint: z.optional(z.string()) });
 export type SlashCommand = z.infer<typeof slashCommand>;
+/** A message sent while the agent worked, not yet written to its CLI: editable and removable until then. Its id is the one it is stored under once sent. */
+const chatQueued = z.strictObject({ id: z.string(), content: z.string(), queuedAt: z.string(), /** How many images it carries. */ images: z.optional(z.number()) });
+export type ChatQueued = z.infer<typeof chatQueued>;
 
 /**
  * A chat as it opens, put by the host in the chat's page (the only way its first page comes):
@@ -157,6 +160,8 @@ export const chatOpened = z.strictObject({
   page: chatPage,
   /** The CLI's slash commands, in its order (none before the agent's first start). */
   slashCommands: z.array(slashCommand),
+  /** The messages waiting for the agent's turn to end, first to be sent first. */
+  queued: z.array(chatQueued),
   contextWarningThreshold: z.number(),
   /** The models the selector offers (the CLI's aliases); the webview adds the agent's own when it is another. */
   models: z.array(z.string()),
@@ -169,11 +174,17 @@ const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max))
 export const requestSchemas = {
   /** An older page of the conversation. */
   chatPage: { params: z.strictObject({ agentId, before: text(200), limit: z.optional(z.int().check(z.minimum(1), z.maximum(500))) }), result: chatPage },
-  /** Sends a message, with the images attached to it (before its text); an agent without a live process is started (resumed) with it. */
+  /** Sends a message, with the images attached to it (before its text); an agent without a live process is started (resumed) with it; during a turn it is queued (`queued`). */
   chatSend: {
     params: z.strictObject({ agentId, text: text(1_000_000), images: z.optional(z.array(chatImageUpload).check(z.maxLength(CHAT_IMAGE_LIMITS.maxPerMessage))) }),
-    result: z.strictObject({ messageId: z.string() }),
+    result: z.strictObject({ messageId: z.string(), queued: z.optional(z.boolean()) }),
   },
+  /** Changes the text of a queued message (refused once it was sent or removed). */
+  chatQueueEdit: { params: z.strictObject({ agentId, messageId: text(200), text: text(1_000_000) }), result: empty },
+  /** Takes a message out of the queue: it is never sent. */
+  chatQueueRemove: { params: z.strictObject({ agentId, messageId: text(200) }), result: empty },
+  /** Writes a queued message to the CLI now: during a turn the CLI runs it right after that turn. */
+  chatQueueSendNow: { params: z.strictObject({ agentId, messageId: text(200) }), result: empty },
   /** Ends the running turn, keeping the process. */
   chatInterrupt: { params: z.strictObject({ agentId }), result: empty },
   /** Answers a permission request: allow (once, with one of the CLI's rules, or the whole tool), or deny with a reason. */
@@ -256,6 +267,8 @@ export const notificationSchemas = {
   chatMessage: z.strictObject({ agentId, message: chatMessage }),
   /** The CLI's slash commands became known (the agent started), or changed. */
   chatCommands: z.strictObject({ agentId, commands: z.array(slashCommand) }),
+  /** The agent's queued messages changed (the whole queue, first to be sent first). */
+  chatQueue: z.strictObject({ agentId, messages: z.array(chatQueued) }),
   /** `claudeManager.claudePath` changed: the CLI the extension would run now. */
   didChangeCli: cliInfo,
 } as const;

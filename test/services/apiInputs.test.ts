@@ -8,6 +8,7 @@ import type { Services } from '../../src/extension/services';
 const WS = 'ws_0m3k2x9a1b2c3d4e5f6a7b8c';
 const WT = 'wt_0m3k2x9a1b2c3d4e5f6a7b8c';
 const AG = 'ag_0m3k2x9a1b2c3d4e5f6a7b8c';
+const MSG = 'msg_0m3k2x9a1b2c3d4e5f6a7b8c';
 
 /** A valid call of each method: it must pass the check and reach the services. */
 const valid: Record<ApiMethod, unknown[]> = {
@@ -39,6 +40,10 @@ const valid: Record<ApiMethod, unknown[]> = {
   'agents.takeOver': [AG, { initialPrompt: 'go on' }],
   'agents.sendMessage': [AG, '    indented code', { images: [{ data: 'iVBORw0KGgo=', mediaType: 'image/png', name: 'shot.png' }] }],
   'agents.getImage': [AG, 'img_0m3k2x9a1b2c3d4e5f6a7b8c'],
+  'agents.getQueuedMessages': [AG],
+  'agents.editQueuedMessage': [AG, MSG, '  keeps its indentation'],
+  'agents.removeQueuedMessage': [AG, MSG],
+  'agents.sendQueuedMessageNow': [AG, MSG],
   'agents.getMessages': [AG, { limit: 500, before: 'cursor' }],
   'agents.fork': [AG, { name: 'copy' }],
   'agents.respondToPermission': [AG, 'req_1', { behavior: 'deny', message: 'no', always: false }],
@@ -93,7 +98,7 @@ describe('the public API checks every input before it does anything', () => {
     for (const [method, args] of Object.entries(valid) as [ApiMethod, unknown[]][]) {
       const params = apiInputs()[method] as readonly (readonly [string, unknown])[];
       for (const [i, [name]] of params.entries()) {
-        for (const value of /^(id|workspaceId|worktreeId)$/.test(name) ? [...wrong, ...wrongIds] : wrong) {
+        for (const value of /^(id|workspaceId|worktreeId|messageId)$/.test(name) ? [...wrong, ...wrongIds] : wrong) {
           // Leaving out an optional parameter is allowed: undefined is not among the wrong values.
           const h = harness();
           const bad = [...args];
@@ -127,6 +132,7 @@ describe('the public API checks every input before it does anything', () => {
       ['workspaces.list', ['extra'], /^workspaces\.list takes no arguments; it was given 1\.$/],
       ['agents.get', [AG, 'extra'], /^agents\.get takes 1 argument \(id\); it was given 2\.$/],
       ['agents.get', [], /^agents\.get: id: expected an agent id \("ag_…"\)\.$/],
+      ['agents.removeQueuedMessage', [AG, AG], /^agents\.removeQueuedMessage: messageId: expected a message id \("msg_…"\)\.$/],
       ['agents.answerQuestion', [AG, 'req_1', { 'Which one?': 7 }], /^agents\.answerQuestion: answers\.Which one\?: expected an answer \(a string\) or a list of them\.$/],
     ];
     for (const [method, args, message] of cases) {

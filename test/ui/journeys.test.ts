@@ -560,7 +560,7 @@ describe('a window on a git repository', () => {
     await newAgentByKeyboard(page, 'Take your time');
     const chat = webviewFrame(page);
     const slow = chat.locator('[data-testid="assistant-message"]', { hasText: 'slow0' });
-    // Under way: the reply streams in, and the composer offers to interrupt.
+    // Under way: the reply streams in, and the header offers to interrupt.
     await chat.locator('[data-testid="assistant-message"].streaming', { hasText: 'slow0' }).waitFor({ timeout: 60_000 });
     await chat.locator('[data-testid="status"]', { hasText: /^running/ }).waitFor({ timeout: 30_000 });
     await chat.getByRole('button', { name: 'Interrupt', exact: true }).waitFor({ timeout: 10_000 });
@@ -611,6 +611,70 @@ describe('a window on a git repository', () => {
     const order = ['Take your time', 'slow0', 'Go on, quickly', 'as promised.'].map((text) => turns.findIndex((turn) => turn.includes(text)));
     assert.ok(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!)), `in order: ${turns.join(' | ')}`);
     await stopAndCloseChats(page, agent);
+  });
+
+  it('queues a message sent during a slow turn as a card to edit or remove, and sends it when the turn ends', async () => {
+    const page = wb.page;
+    api.clearQueue();
+    const asked = api.mainRequests.length;
+    // The first turn lasts until the journey lets it go; the queued message's turn answers what it was asked.
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    api.enqueue(
+      async () => {
+        await held;
+        return textReply('The summary is written, piece by piece.', { chunks: 8, chunkDelayMs: 100 });
+      },
+      (request) => textReply(`Done: ${lastUserText(request.body).split('\n\n').at(-1)}`),
+    );
+    try {
+      const view = await showAgentsView(page);
+      await newAgentByKeyboard(page, 'Write the summary');
+      const chat = webviewFrame(page);
+      await chat.locator('[data-testid="status"]', { hasText: /^running/ }).waitFor({ timeout: 60_000 });
+      await chat.locator('.chat-header').getByRole('button', { name: 'Interrupt', exact: true }).waitFor({ timeout: 10_000 });
+      const agent = await chatAgentName(chat);
+      const composer = chat.getByLabel('Message to the agent', { exact: true });
+      // Two messages while the agent works: each waits as a card, out of the conversation.
+      await composer.fill('Then add a changelog entry');
+      await composer.press('Enter');
+      const cards = chat.locator('[data-testid="queued-card"]');
+      await cards.filter({ hasText: 'Then add a changelog entry' }).waitFor({ timeout: 10_000 });
+      assert.equal(await composer.inputValue(), '', 'the draft went once the host took the message');
+      await composer.fill('And bump the version');
+      await composer.press('Enter');
+      await cards.filter({ hasText: 'And bump the version' }).waitFor({ timeout: 10_000 });
+      assert.equal(await chat.locator('[data-testid="user-message"]', { hasText: 'changelog' }).count(), 0, 'not in the conversation while queued');
+      // The first edited from the keyboard, the second removed.
+      await cards.first().getByRole('button', { name: 'Edit', exact: true }).focus();
+      await page.keyboard.press('Enter');
+      const box = chat.getByLabel('Edit the queued message (Enter saves, Escape cancels)');
+      await box.waitFor({ timeout: 10_000 });
+      await box.fill('Then add a changelog entry for 1.2');
+      await box.press('Enter');
+      await cards.filter({ hasText: 'Then add a changelog entry for 1.2' }).getByRole('button', { name: 'Edit', exact: true }).waitFor({ timeout: 10_000 });
+      await cards.filter({ hasText: 'And bump the version' }).getByRole('button', { name: 'Remove', exact: true }).click();
+      await cards.filter({ hasText: 'And bump the version' }).waitFor({ state: 'detached', timeout: 10_000 });
+      assert.equal(await cards.count(), 1);
+      await chat.locator('.queued-note', { hasText: '1 queued' }).waitFor({ timeout: 10_000 });
+      await wb.screenshot('13-chat-queued-message');
+      assert.equal(api.mainRequests.length - asked, 1, 'the CLI asked nothing more while the message was queued');
+      // The turn ends: the queued message goes, as its own turn, and is answered.
+      letGo();
+      await chat.locator('[data-testid="user-message"]', { hasText: 'Then add a changelog entry for 1.2' }).waitFor({ timeout: 60_000 });
+      await chat.locator('[data-testid="assistant-message"]:not(.streaming)', { hasText: 'Done: Then add a changelog entry for 1.2' }).waitFor({ timeout: 60_000 });
+      await cards.first().waitFor({ state: 'detached', timeout: 10_000 });
+      await view.locator('.monaco-list-row', { hasText: agent }).last().locator('.label-description', { hasText: /^waiting for your message/ }).waitFor({ timeout: 60_000 });
+      await wb.screenshot('13-chat-queued-message-sent');
+      assert.equal(api.mainRequests.length - asked, 2, 'the first turn, then the queued message\'s');
+      assert.ok(!JSON.stringify(api.mainRequests.map((r) => r.body)).includes('bump the version'), 'the removed message never reached the agent');
+      const turns = await chat.locator('[data-testid="user-message"], [data-testid="assistant-message"]').allInnerTexts();
+      const order = ['Write the summary', 'piece by piece', 'changelog entry for 1.2', 'Done: Then add'].map((text) => turns.findIndex((turn) => turn.includes(text)));
+      assert.ok(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!)), `in order: ${turns.join(' | ')}`);
+      await stopAndCloseChats(page, agent);
+    } finally {
+      letGo();
+    }
   });
 
   it('allows an Edit in the chat, then shows the file before and after in the diff editor; finds in the conversation and completes a path from the keyboard', async () => {

@@ -94,7 +94,6 @@ describe('the chat\'s composer', () => {
           onBlur: () => undefined,
           onKeyDown: () => undefined,
           onAccept: () => undefined,
-          onInterrupt: () => undefined,
         }),
       );
     const sending = view(true);

@@ -49,7 +49,7 @@ async function openPage(opened: Partial<ChatOpened> = {}): Promise<HTMLElement> 
   uiState = undefined;
   const root = doc.createElement('div');
   root.id = 'root';
-  const full: ChatOpened = { agent: agent(), page: { messages: [], hasMore: false }, slashCommands: [], contextWarningThreshold: 80, models: ['opus'], ...opened };
+  const full: ChatOpened = { agent: agent(), page: { messages: [], hasMore: false }, slashCommands: [], queued: [], contextWarningThreshold: 80, models: ['opus'], ...opened };
   root.dataset.init = JSON.stringify({ agentId, openedAt: 1, opened: full });
   doc.body.append(root);
   await act(() => render(h(App, { boot: new Boot() }), root));

@@ -16,6 +16,7 @@ import type {
   Permission,
   PermissionRequest,
   ImageAttachment,
+  QueuedMessage,
   QuestionAnswers,
   UsageFilter,
   Workspace,
@@ -97,6 +98,11 @@ function validated<G extends object>(group: string, methods: G): Readonly<G> {
   return Object.freeze(out) as Readonly<G>;
 }
 
+/** The published shape of a queued message. */
+export function publishedQueued(agentId: string, m: { id: string; content: string; queuedAt: string; images?: QueuedMessage['images'] }): QueuedMessage {
+  return { id: m.id, agentId, content: m.content, queuedAt: m.queuedAt, ...(m.images?.length ? { images: m.images.map((i) => ({ ...i })) } : {}) };
+}
+
 export interface ApiEvents {
   onDidChangeWorkspaces: vscode.Event<Workspace[]>;
   onDidChangeWorktrees: vscode.Event<{ workspaceId: string }>;
@@ -104,6 +110,7 @@ export interface ApiEvents {
   onDidReceiveMessage: vscode.Event<{ agentId: string; message: Message }>;
   onDidRequestPermission: vscode.Event<{ agentId: string; request: PermissionRequest }>;
   onDidChangeUsage: vscode.Event<{ agentId: string }>;
+  onDidChangeQueuedMessages: vscode.Event<{ agentId: string; messages: readonly QueuedMessage[] }>;
 }
 
 /** Builds the object `activate()` returns. Every member is backed by the services the views use. */
@@ -153,6 +160,10 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
         const { mediaType, data } = await (await rt()).images.find(id, imageId);
         return { mediaType, data: data.toString('base64') };
       },
+      getQueuedMessages: async (id: string) => (await (await rt()).queue.list(id)).map((m) => publishedQueued(id, m)),
+      editQueuedMessage: async (id: string, messageId: string, content: string) => publishedQueued(id, await (await rt()).queue.edit(id, messageId, content)),
+      removeQueuedMessage: async (id: string, messageId: string) => (await rt()).queue.remove(id, messageId),
+      sendQueuedMessageNow: async (id: string, messageId: string) => (await rt()).queue.sendNow(id, messageId),
       getMessages: async (id: string, options?: { limit?: number; before?: string }) => (await rt()).getMessages(id, options ?? {}),
       fork: async (id: string, options?: { name?: string }) => publishedAgent(await (await rt()).fork(id, options ?? {})),
       respondToPermission: async (id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number; answers?: QuestionAnswers }) =>
@@ -173,6 +184,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
     onDidReceiveMessage: events.onDidReceiveMessage,
     onDidRequestPermission: events.onDidRequestPermission,
     onDidChangeUsage: events.onDidChangeUsage,
+    onDidChangeQueuedMessages: events.onDidChangeQueuedMessages,
   });
   return {
     getAPI(version: number): ClaudeManagerApi {

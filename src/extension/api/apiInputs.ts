@@ -16,11 +16,12 @@ type Param = readonly [name: string, schema: z.ZodType];
  * that activation should not pay.
  */
 function buildInputs() {
-  const id = (prefix: 'ws' | 'wt' | 'ag', what: string) =>
+  const id = (prefix: 'ws' | 'wt' | 'ag' | 'msg', what: string) =>
     z.string({ error: `expected ${what} id ("${prefix}_…")` }).regex(new RegExp(`^${prefix}_[0-9a-z]{1,64}$`), { error: `expected ${what} id ("${prefix}_…")` });
   const workspaceId = id('ws', 'a workspace');
   const worktreeId = id('wt', 'a worktree');
   const agentId = id('ag', 'an agent');
+  const messageId = id('msg', 'a message');
   /** A string with something in it besides spaces; passed on as given (a message keeps its indentation). */
   const text = (what: string, max = 1000) =>
     z
@@ -104,6 +105,10 @@ function buildInputs() {
       ],
     ],
     'agents.getImage': [['id', agentId], ['imageId', z.string({ error: 'expected an image id ("img_…")' }).regex(/^img_[A-Za-z0-9_-]{1,64}$/, { error: 'expected an image id ("img_…")' })]],
+    'agents.getQueuedMessages': [['id', agentId]],
+    'agents.editQueuedMessage': [['id', agentId], ['messageId', messageId], ['content', text('content', 1_000_000)]],
+    'agents.removeQueuedMessage': [['id', agentId], ['messageId', messageId]],
+    'agents.sendQueuedMessageNow': [['id', agentId], ['messageId', messageId]],
     'agents.getMessages': [
       ['id', agentId],
       ['options', options({ limit: z.int({ error: 'expected a whole number' }).min(1, { error: 'must be at least 1' }).max(500, { error: 'must be at most 500' }).optional(), before: text('before', 200).optional() }).optional()],

@@ -250,6 +250,20 @@ export interface ImageAttachment {
   readonly name?: string;
 }
 
+/**
+ * A message sent while the agent worked, waiting to be written to its CLI: it can be edited or
+ * removed until then. Once written it is an ordinary user message, stored under the same `id`.
+ */
+export interface QueuedMessage {
+  /** "msg_…": the id the message is stored under once it is sent. */
+  readonly id: string;
+  readonly agentId: string;
+  readonly content: string;
+  readonly queuedAt: string;
+  /** The images it carries, sent before its text (`agents.getImage` reads one). */
+  readonly images?: readonly MessageImage[];
+}
+
 export interface MessagePage {
   /** Newest first. */
   readonly messages: readonly Message[];
@@ -307,12 +321,33 @@ export interface AgentsApi {
   takeOver(id: string, options?: { initialPrompt?: string }): Promise<Agent>;
   /**
    * Resolves once written to the CLI; an agent without a process is started (resumed) first.
-   * `images` go before the text, as image blocks of the user message (see `ImageAttachment` for
-   * what is accepted); they are checked before anything is sent.
+   * While a turn is under way (or earlier messages are queued), the message is queued instead and
+   * this resolves at once with `queued: true`: it is sent when the turn ends, after those queued
+   * before it, each as a turn of its own, and is stored under `messageId` then. See
+   * `getQueuedMessages`; `onDidChangeQueuedMessages` tells when it leaves the queue. `images` go
+   * before the text, as image blocks of the user message (see `ImageAttachment` for what is
+   * accepted); they are checked before anything is sent (or queued).
    */
-  sendMessage(id: string, content: string, options?: { images?: readonly ImageAttachment[] }): Promise<{ messageId: string }>;
+  sendMessage(id: string, content: string, options?: { images?: readonly ImageAttachment[] }): Promise<{ messageId: string; queued?: boolean }>;
   /** An image of one of the agent's messages (`Message.images`), its bytes base64-encoded. NOT_FOUND when it is not kept. */
   getImage(id: string, imageId: string): Promise<{ mediaType: string; data: string }>;
+  /**
+   * The agent's queued messages, first to be sent first. They wait while a turn runs; after a
+   * failed turn or while the agent is stopped they wait until it runs again (its start sends
+   * them), or until `sendQueuedMessageNow`. For an agent another window runs, that window (which
+   * holds its queue) is asked, for these methods as for `sendMessage`.
+   */
+  getQueuedMessages(id: string): Promise<QueuedMessage[]>;
+  /** Changes a queued message's text; NOT_FOUND once it was sent or removed. */
+  editQueuedMessage(id: string, messageId: string, content: string): Promise<QueuedMessage>;
+  /** Takes a message out of the queue without sending it; NOT_FOUND once it was sent or removed. */
+  removeQueuedMessage(id: string, messageId: string): Promise<void>;
+  /**
+   * Writes a queued message to the CLI now, ahead of the rest of the queue: during a turn the CLI
+   * keeps it and runs it right after that turn (with anything else written meanwhile, as one turn);
+   * an agent without a process is started. Resolves once written; NOT_FOUND once it was sent or removed.
+   */
+  sendQueuedMessageNow(id: string, messageId: string): Promise<{ messageId: string }>;
   getMessages(id: string, options?: { limit?: number; before?: string }): Promise<MessagePage>;
   /** A new agent (not started) continuing a copy of this one's conversation. */
   fork(id: string, options?: { name?: string }): Promise<Agent>;
@@ -374,6 +409,8 @@ export interface ClaudeManagerApi {
   readonly onDidReceiveMessage: Event<{ agentId: string; message: Message }>;
   readonly onDidRequestPermission: Event<{ agentId: string; request: PermissionRequest }>;
   readonly onDidChangeUsage: Event<{ agentId: string }>;
+  /** An agent's queued messages changed: queued, edited, removed, or sent (the whole queue). */
+  readonly onDidChangeQueuedMessages: Event<{ agentId: string; messages: readonly QueuedMessage[] }>;
 }
 
 /** What `activate()` returns. */

@@ -9,6 +9,7 @@ import type { MessagePage, StoredMessage } from '../../services/storage/messageS
 import type { ChatAgent, ChatChange, ChatMessage, ChatOpened, RequestParams, RequestResult } from '../../webview/protocol';
 import { ProposedDiffs } from '../commands/proposedDiffs';
 import type { Services } from '../services';
+import { chatQueued, queueRequests } from './chatQueue';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
 import { followPanel, protocol, WebviewHost } from './webviewHost';
 
@@ -149,6 +150,7 @@ export class ChatPanel implements vscode.Disposable {
         },
         chatFind: async (p) => (await deps.services()).runtime.searchMessages(mine(p).agentId, p.query),
         chatSend: async (p) => (await deps.services()).runtime.sendMessage(mine(p).agentId, p.text, p.images ? { images: p.images } : {}),
+        ...queueRequests(deps.services, mine),
         chatInterrupt: async (p) => {
           await (await deps.services()).runtime.interrupt(mine(p).agentId);
           return {};
@@ -283,6 +285,7 @@ export class ChatPanel implements vscode.Disposable {
           }
           this.host.notify('chatMessage', { agentId: m.agentId, message: chatMessage(m, undefined, this.imageSrc) });
         }),
+        services.runtime.queue.onDidChange((e) => e.agentId === this.agentId && this.host.notify('chatQueue', { agentId: e.agentId, messages: chatQueued(e.messages) })),
       );
       void services.runtime.get(this.agentId).then(
         (a) => this.title(a),
@@ -402,16 +405,18 @@ export class ChatPanel implements vscode.Disposable {
 
   private async open(agentId: string, prefetched?: ReturnType<Services['runtime']['getMessages']>, limit?: number): Promise<ChatOpened> {
     const services = await this.deps.services();
-    const [page, slashCommands, changes] = await Promise.all([
+    const [page, slashCommands, changes, queued] = await Promise.all([
       prefetched ?? services.runtime.getMessages(agentId, limit ? { limit } : {}),
       services.runtime.slashCommands(agentId),
       this.changes(services),
+      services.runtime.queue.list(agentId),
     ]);
     // The agent last, so that its state is as new as it can be when the answer goes.
     const agent = await services.runtime.get(agentId);
     return {
       agent: await this.view(services, agent),
       page: chatPageOf(page, changes, this.imageSrc),
+      queued: chatQueued(queued),
       slashCommands,
       contextWarningThreshold: services.runtime.contextWarningThreshold(),
       models: MODELS,

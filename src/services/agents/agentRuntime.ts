@@ -12,7 +12,7 @@ import { type FileChange, FileSnapshots } from './fileSnapshots';
 import { HookServer } from './hookServer';
 import { type ImageInput, type PreparedImage, prepareImages } from './images';
 import { type Agent, AgentCatalog } from './agentCatalog';
-import { MessageDelivery } from './delivery';
+import { MessageQueue } from './messageQueue';
 import { AgentWrites } from './agentWrites';
 import type { LiveAgent } from './liveAgent';
 import { agentCliArgs, type Launcher, launchAgent } from './launch';
@@ -30,6 +30,7 @@ import { AgentCommands, commandsOfSession, type SlashCommand } from './slashComm
 export type { Agent, AgentUsage } from './agentCatalog';
 export { compareVersions, MIN_TESTED_CLI_VERSION, PERMISSION_TOOLS } from './cliArgs';
 export type { SlashCommand } from './slashCommands';
+export type { QueuedMessage } from './messageQueue';
 export type { PermissionAnswer, PermissionRequest, PermissionSuggestion, Question, QuestionOption } from './permissions';
 export type { UsageLimit, UsageLimits } from './usageLimits';
 
@@ -90,7 +91,6 @@ export class AgentRuntime {
   private readonly live = new Map<string, LiveAgent>();
   /** Starts under way: the process started and `initialize` answered (a first prompt is a message like any other). */
   private readonly starting = new Map<string, Promise<void>>();
-  private readonly delivery = new MessageDelivery();
   private readonly slots: StartQueue;
   private readonly limitsBook: UsageLimitsBook;
   private readonly events = new EventEmitter();
@@ -103,6 +103,8 @@ export class AgentRuntime {
   private readonly remote: RemoteAgents | undefined;
   readonly store: Store;
   readonly logger: Logger;
+  /** Messages sent while the agent works, until they are written to its CLI (see `MessageQueue`). */
+  readonly queue: MessageQueue;
 
   /** Files as file tools found and left them (see `snapshotsDir`). */
   readonly snapshots: FileSnapshots | undefined;
@@ -126,7 +128,7 @@ export class AgentRuntime {
     this.catalog = new AgentCatalog(options.store, this.snapshots, options.windowId, (id) => this.live.get(id) ?? this.remote?.pendingOf(id), (agent) => this.events.emit('agent', agent));
     if (options.otherWindows) {
       const announce = (id: string) => void this.catalog.announce(id).catch((error: Error) => this.logger.debug(`Agent ${id}: ${error.message}`));
-      this.remote = new RemoteAgents(options.otherWindows, { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce }, this.logger);
+      this.remote = new RemoteAgents(options.otherWindows, { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce, queue: (agentId, messages) => this.queue.remoteChanged(agentId, messages) }, this.logger);
       options.store.onDidChange(() => this.remote?.othersWrote());
     }
     this.host = new AgentWrites(options.store, options.logger, this.snapshots, this.images, this.catalog, this.events, this.limitsBook, (id) => this.live.get(id), (live) => {
@@ -135,6 +137,7 @@ export class AgentRuntime {
       this.slots.release(live.agentId);
       if (live.process.pid !== undefined) this.options.watchdog?.remove(live.process.pid);
     }, () => this.contextWarningThreshold(), this.commands);
+    this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what), readImages: async (id, refs) => prepareImages((await this.images.readAll(id, refs)).map((data, i) => ({ data: data.toString('base64'), name: refs[i]!.name }))), dropImages: (id, refs) => this.images.remove(id, refs), elsewhere: (id) => this.elsewhere(id), call: (owner, method, params) => this.options.otherWindows!.call(owner, method, params) });
   }
 
   onDidChangeAgent(listener: (agent: Agent) => void): () => void {
@@ -269,7 +272,7 @@ export class AgentRuntime {
     if (this.isRunning(id)) await this.stop(id);
     if (options.archive === false) {
       await this.store.agents.delete(id);
-      await this.snapshots?.deleteAgent(id);
+      await Promise.all([this.snapshots?.deleteAgent(id), this.queue.forget(id)]);
       this.commands.forget(id);
     } else {
       await this.store.agents.archive(id);
@@ -311,9 +314,9 @@ export class AgentRuntime {
     }
     if (!this.starting.has(id) && this.isRunning(id)) this.refuseRunning(await this.store.agents.get(id));
     // Accepted now, in this order: a message sent after this call is delivered after the prompt.
-    const sent = this.accept(id, prompt);
-    const { messageId } = await sent;
+    const { messageId } = await this.accept(id, prompt);
     options.onSent?.(messageId);
+    await this.starting.get(id);
     const live = this.live.get(id);
     if (live) await live.waitForSession(this.options.startTimeoutMs ?? 30_000);
     return this.get(id);
@@ -321,9 +324,10 @@ export class AgentRuntime {
 
   /**
    * Sends a user message, with `images` before its text (checked first: see `prepareImages`); an
-   * agent without a live process is started (resumed) first. Resolves once the CLI has it.
+   * agent without a live process is started (resumed) first. Resolves once the CLI has it, or at
+   * once with `queued: true` while a turn is under way (see `MessageQueue`).
    */
-  async sendMessage(id: string, content: string, options: { images?: readonly ImageInput[]; keptImages?: readonly MessageImage[] } = {}): Promise<{ messageId: string }> {
+  async sendMessage(id: string, content: string, options: { images?: readonly ImageInput[]; keptImages?: readonly MessageImage[] } = {}): Promise<{ messageId: string; queued?: true }> {
     if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'The message is empty.');
     // `keptImages`: those another window of this store kept for the message (read back, checked again).
     const kept = options.keptImages;
@@ -379,24 +383,16 @@ export class AgentRuntime {
     return [...(this.live.get(id)?.pending ?? [])];
   }
 
-  /** Accepts a message for delivery in order (see `MessageDelivery`); its images are kept as files meanwhile, and dropped if it cannot go. */
-  private accept(id: string, content: string, images: readonly PreparedImage[] = [], keptAlready?: readonly MessageImage[]): Promise<{ messageId: string }> {
+  /**
+   * Accepts a message: delivered in order, or queued while the agent works (see `MessageQueue`).
+   * Its images are kept as files meanwhile (the queue holds their references), and dropped if it is given back.
+   */
+  private accept(id: string, content: string, images: readonly PreparedImage[] = [], keptAlready?: readonly MessageImage[]): Promise<{ messageId: string; queued?: true }> {
     this.catalog.nameFromFirstMessage(id, content, this.options.logger);
-    const live = () => this.live.get(id);
-    const kept = keptAlready ? Promise.resolve([...keptAlready]) : this.images.save(id, images);
-    kept.catch(() => undefined);
-    const sent = this.delivery.accept(id, content, {
-      ready: () => Boolean(live()?.process.alive && live()?.ready),
-      starting: () => this.starting.get(id),
-      start: () => this.starting.get(id) ?? this.beginStart(id),
-      write: async (text) => {
-        const refs = images.length ? await kept : [];
-        const agent = live();
-        if (!agent?.process.alive) throw new ClaudeManagerError('NOT_RUNNING', 'The agent stopped before the message could be sent. Send it again.');
-        return agent.sendUser(text, images, refs);
-      },
-    });
-    if (images.length) sent.catch(() => kept.then((refs) => this.images.remove(id, refs)).catch(() => undefined));
+    const kept = keptAlready ? Promise.resolve([...keptAlready]) : images.length ? this.images.save(id, images) : undefined;
+    kept?.catch(() => undefined);
+    const sent = this.queue.send(id, content, kept && { refs: kept, prepared: images });
+    if (kept) sent.catch(() => kept.then((refs) => this.images.remove(id, refs)).catch(() => undefined));
     return sent;
   }
 
@@ -442,8 +438,10 @@ export class AgentRuntime {
   }
 
   /** Starts the process and answers nothing before `initialize` is answered. */
-  private launch(id: string): Promise<void> {
-    return launchAgent(this.launcher, id, (live) => this.live.set(id, live), () => this.delivery.has(id));
+  private async launch(id: string): Promise<void> {
+    await this.queue.loadForStart(id);
+    const register = (live: LiveAgent) => void this.live.set(id, Object.assign(live, { onTurnEnd: () => this.queue.turnEnded(id) }));
+    return launchAgent(this.launcher, id, register, () => this.queue.started(id));
   }
 
   /** The agent's CLI flags; a new session's id is recorded at once, so the agent has its session the moment it starts. */

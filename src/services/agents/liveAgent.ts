@@ -74,6 +74,12 @@ export class LiveAgent {
   lastStatus: { status: AgentStatus; statusReason: string } | undefined;
   /** Whether `initialize` was answered: a message written before could overtake the first prompt. */
   ready = false;
+  /** A turn is under way: from a message written (or the CLI's own start of a turn) to its result. */
+  inTurn = false;
+  /** Messages written during the turn: the CLI runs them after it, as one more turn it begins itself. */
+  private heldByCli = 0;
+  /** Told when a turn ends that no other follows at once (its result applied): the queue goes on. */
+  onTurnEnd: (() => void) | undefined;
   readonly translator: StreamTranslator;
   readonly initialized: Promise<string>;
   private initResolve!: (sessionId: string) => void;
@@ -121,6 +127,7 @@ export class LiveAgent {
       this.transcriptTimer.unref();
     }
     process.on('line', (line) => {
+      const turnOver = this.followTurn(line);
       // Most lines (content deltas) make effects that need no waiting: with nothing queued before
       // them they are applied at once, in order, without a step of the chain each.
       if (this.queued === 0) {
@@ -128,6 +135,8 @@ export class LiveAgent {
         if (effects.every((e) => e.kind !== 'status' && e.kind !== 'permissionsChanged' && !(e.kind === 'message' && e.images))) this.applyNow(effects);
         else this.enqueue(() => this.apply(effects));
       } else this.enqueue(() => this.apply(this.translator.line(line)));
+      // Told once the turn's end is applied (its status stored).
+      if (turnOver) this.enqueue(() => this.onTurnEnd?.());
     });
     process.on('request', (request) => this.enqueue(() => this.onRequest(request)));
     process.on('exit', (exit) => {
@@ -181,13 +190,28 @@ export class LiveAgent {
     this.translator.markInterrupted();
   }
 
+  /** Whether the line ends a turn that no other follows at once (see `heldByCli`). */
+  private followTurn(line: CliLine): boolean {
+    if (this.terminal) return false;
+    if (line.kind === 'system' && line.line.subtype === 'init') this.inTurn = true;
+    if (line.kind !== 'result') return false;
+    if (this.heldByCli > 0) {
+      // Checked with the real CLI, after an interrupt too: what it held begins the next turn.
+      this.heldByCli = 0;
+      return false;
+    }
+    this.inTurn = false;
+    return true;
+  }
+
   /**
-   * Writes a user message to the CLI, its images (kept already as `refs`) before its text; stored
-   * and announced in order with what the CLI says. Returns its id.
+   * Writes a user message to the CLI (under `id`, if given), its images (kept already as `refs`)
+   * before its text; stored and announced in order with what the CLI says. Returns its id.
    */
-  sendUser(content: string, images: readonly PreparedImage[] = [], refs: readonly MessageImage[] = []): string {
-    const id = newId('msg');
+  sendUser(content: string, images: readonly PreparedImage[] = [], refs: readonly MessageImage[] = [], id = newId('msg')): string {
     this.process.sendUser(userContent(content, images));
+    if (this.inTurn) this.heldByCli++;
+    else this.inTurn = true;
     const effects = this.translator.userMessage(content, { id }).effects;
     const stored = refs.length ? effects.map((e) => (e.kind === 'message' && e.message.id === id ? { ...e, message: { ...e.message, images: [...refs] } } : e)) : effects;
     this.enqueue(() => this.apply(stored));

@@ -11,7 +11,7 @@ export interface OtherWindowsLink {
   call(windowId: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown>;
   answers(windowId: string, timeoutMs?: number): Promise<boolean>;
   /** Streams an agent of that window: its messages and permission requests, until the returned function is called or `onEnd`. */
-  watch(windowId: string, agentId: string, onEvent: (event: 'message' | 'permission', data: unknown) => void, onEnd: (error: Error) => void): Promise<() => void>;
+  watch(windowId: string, agentId: string, onEvent: (event: 'message' | 'permission' | 'queue', data: unknown) => void, onEnd: (error: Error) => void): Promise<() => void>;
 }
 
 /** The window that runs the agent's process, when it is another window that still lives. */

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger';
 import type { StoredMessage } from '../storage/messageStore';
 import type { OtherWindowsLink } from './ownership';
+import type { QueuedMessage } from './messageQueue';
 import type { PermissionRequest } from './permissions';
 
 /** What this window learns of an agent another window runs while it watches it. */
@@ -9,6 +10,8 @@ export interface RemoteEvents {
   permission(agentId: string, request: PermissionRequest): void;
   /** Its pending requests changed: the agent is announced again. */
   changed(agentId: string): void;
+  /** Its queued messages changed (the whole queue). */
+  queue(agentId: string, messages: QueuedMessage[]): void;
 }
 
 interface Watch {
@@ -54,6 +57,7 @@ export class RemoteAgents {
           id,
           (event, data) => {
             if (event === 'message') this.events.message(id, data as StoredMessage);
+            else if (event === 'queue') this.events.queue(id, data as QueuedMessage[]);
             else {
               current.pending = [...current.pending.filter((p) => p.requestId !== (data as PermissionRequest).requestId), data as PermissionRequest];
               this.events.permission(id, data as PermissionRequest);

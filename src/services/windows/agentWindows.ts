@@ -5,6 +5,7 @@ import { MAX_IMAGES_PER_MESSAGE } from '../agents/images';
 import type { MessageImage } from '../storage/imageFiles';
 import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode } from '../storage/records';
+import type { MessageQueue } from '../agents/messageQueue';
 import type { PermissionAnswer, PermissionRequest } from '../agents/permissions';
 import { ChannelClient, type ChannelMethod, ChannelServer, channelAddress, channelMethod } from './windowChannel';
 
@@ -27,9 +28,12 @@ export interface ServedAgents {
   stop(id: string, options: { force?: boolean }): Promise<unknown>;
   onDidReceiveMessage(listener: (e: { agentId: string; message: StoredMessage }) => void): () => void;
   onDidRequestPermission(listener: (e: { agentId: string; request: PermissionRequest }) => void): () => void;
+  /** The messages sent to its agents while they work (its own queue of each). */
+  readonly queue: Pick<MessageQueue, 'list' | 'edit' | 'remove' | 'sendNow' | 'onDidChange'>;
 }
 
 const agentId = z.string().min(1).max(200);
+const messageId = z.string().min(1).max(200);
 const answer = z.object({
   behavior: z.enum(['allow', 'deny']),
   message: z.string().max(10_000).optional(),
@@ -59,11 +63,16 @@ export function agentMethods(agents: ServedAgents): Record<string, ChannelMethod
     respondToPermission: about(agents, z.object({ agentId, requestId: z.string().min(1).max(200), answer }), (p) => agents.respondToPermission(p.agentId, p.requestId, p.answer as PermissionAnswer)),
     setMode: about(agents, z.object({ agentId, mode: z.enum(['auto', 'plan', 'regular']) }), async (p) => void (await agents.setMode(p.agentId, p.mode))),
     stop: about(agents, z.object({ agentId, force: z.boolean().optional() }), async (p) => void (await agents.stop(p.agentId, p.force ? { force: true } : {}))),
+    queuedMessages: about(agents, z.object({ agentId }), (p) => agents.queue.list(p.agentId)),
+    editQueued: about(agents, z.object({ agentId, messageId, content: z.string().min(1).max(1_000_000) }), (p) => agents.queue.edit(p.agentId, p.messageId, p.content)),
+    removeQueued: about(agents, z.object({ agentId, messageId }), async (p) => void (await agents.queue.remove(p.agentId, p.messageId))),
+    sendQueuedNow: about(agents, z.object({ agentId, messageId }), (p) => agents.queue.sendNow(p.agentId, p.messageId)),
     // The conversation as it streams, and the agent's permission requests: pushed until the asker goes.
     watch: channelMethod(z.object({ agentId }), async (p, connection) => {
       const offs = [
         agents.onDidReceiveMessage((e) => e.agentId === p.agentId && connection.push('message', e.message)),
         agents.onDidRequestPermission((e) => e.agentId === p.agentId && connection.push('permission', e.request)),
+        agents.queue.onDidChange((e) => e.agentId === p.agentId && connection.push('queue', e.messages)),
       ];
       connection.onClose(() => offs.forEach((off) => off()));
       return null;
@@ -95,10 +104,10 @@ export class OtherWindows {
     }
   }
 
-  /** Streams an agent of another window: `onEvent` gets its messages and permission requests until the returned function is called. */
-  async watch(windowId: string, id: string, onEvent: (event: 'message' | 'permission', data: unknown) => void, onEnd: (error: Error) => void): Promise<() => void> {
+  /** Streams an agent of another window: `onEvent` gets its messages, permission requests and queue until the returned function is called. */
+  async watch(windowId: string, id: string, onEvent: (event: 'message' | 'permission' | 'queue', data: unknown) => void, onEnd: (error: Error) => void): Promise<() => void> {
     const client = await ChannelClient.connect(this.address(windowId), this.options.secret, this.options.connectTimeoutMs);
-    client.on('event', (event: string, data: unknown) => (event === 'message' || event === 'permission') && onEvent(event, data));
+    client.on('event', (event: string, data: unknown) => (event === 'message' || event === 'permission' || event === 'queue') && onEvent(event, data));
     let ended = false;
     client.on('close', (error: Error) => !ended && onEnd(error));
     await client.call('watch', { agentId: id });

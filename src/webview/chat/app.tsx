@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ChatAgent, ChatMessage, ChatOpened, SlashCommand } from '../protocol';
+import type { ChatAgent, ChatImageUpload, ChatMessage, ChatOpened, ChatQueued, SlashCommand } from '../protocol';
 import type { Boot } from './boot';
 import { Composer, type ComposerControl } from './composer';
 import { Conversation } from './conversation';
@@ -7,6 +7,7 @@ import { EmptyChat } from './emptyChat';
 import { focusWhenShown } from './focus';
 import { Header } from './header';
 import { PermissionCard, PlanCard } from './messages';
+import { QueuedMessages, queueNote } from './queue';
 import { QuestionCard } from './questionCard';
 import { TaskChecklist } from './tasks';
 
@@ -43,6 +44,7 @@ export function App({ boot }: { boot: Boot }) {
 function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: ChatOpened }) {
   const { client } = boot;
   const [agent, setAgent] = useState<ChatAgent>(opened.agent);
+  const [queued, setQueued] = useState<readonly ChatQueued[]>(opened.queued);
   const [error, setError] = useState<string | undefined>();
   const [finding, setFinding] = useState(false);
   const [bottomToken, setBottomToken] = useState(0);
@@ -56,6 +58,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
   useEffect(() => client.on('chatCommands', (e) => e.agentId === agentId && setCommands(e.commands)), [agentId]);
   // The cursor is in the composer when the chat opens with the focus, and when it gets it back.
   useEffect(() => focusWhenShown(() => composer.current), []);
+  useEffect(() => client.on('chatQueue', (q) => q.agentId === agentId && setQueued(q.messages)), [agentId]);
 
   // Ctrl+F / Cmd+F opens the find bar (the whole history is searched, not only the rows drawn).
   useEffect(() => {
@@ -75,6 +78,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
     if (agent.status === 'running') client.request('chatInterrupt', { agentId }).catch(fail);
   };
   const answered = (request: Promise<unknown>) => request.then(() => undefined, fail);
+  const send = (text: string, images: readonly ChatImageUpload[] = []) => client.request('chatSend', { agentId, text, ...(images.length ? { images: [...images] } : {}) });
 
   return (
     <div class="chat">
@@ -85,6 +89,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         onMode={(mode) => client.request('chatSetMode', { agentId, mode }).catch(fail)}
         onModel={(model) => client.request('chatSetModel', { agentId, model }).catch(fail)}
         onFind={() => setFinding(true)}
+        onInterrupt={interrupt}
       />
       <TaskChecklist tasks={agent.tasks} />
       <Conversation
@@ -138,6 +143,19 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
           />
         ),
       )}
+      <QueuedMessages
+        queued={queued}
+        note={queueNote(agent.status)}
+        disabled={Boolean(disabled)}
+        actions={{
+          edit: (messageId, text) => client.request('chatQueueEdit', { agentId, messageId, text }),
+          remove: (messageId) => client.request('chatQueueRemove', { agentId, messageId }),
+          sendNow: (messageId) => client.request('chatQueueSendNow', { agentId, messageId }),
+          send,
+        }}
+        onError={setError}
+        onDone={() => composer.current?.focus()}
+      />
       <Composer
         disabledReason={disabled}
         running={agent.status === 'running'}
@@ -145,7 +163,7 @@ function Chat({ boot, agentId, opened }: { boot: Boot; agentId: string; opened: 
         history={history}
         draft={boot.draft}
         saveDraft={(draft) => boot.save({ draft })}
-        send={(text, images) => client.request('chatSend', { agentId, text, ...(images.length ? { images } : {}) })}
+        send={send}
         interrupt={interrupt}
         files={(query) => client.request('chatFiles', { agentId, query })}
         onSend={() => setBottomToken((n) => n + 1)}

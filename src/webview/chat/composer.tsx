@@ -91,7 +91,7 @@ export class Draft {
 export interface ComposerProps {
   /** Why the agent cannot take a message now (another window, a terminal, archived…), if it cannot. */
   disabledReason?: string | undefined;
-  /** The agent is in a turn: Interrupt is offered. */
+  /** The agent is in a turn: a message sent now is queued. */
   running: boolean;
   slashCommands: readonly SlashCommand[];
   /** The user's messages of the conversation, newest first: Up recalls the last one (or the last sent from here). */
@@ -261,7 +261,6 @@ export function Composer(props: ComposerProps) {
       onBlur={closeCompletion}
       onKeyDown={onKeyDown}
       onAccept={accept}
-      onInterrupt={props.interrupt}
     />
   );
 }
@@ -279,7 +278,6 @@ export function ComposerView(props: {
   onBlur: () => void;
   onKeyDown: (event: KeyboardEvent) => void;
   onAccept: (item: string) => void;
-  onInterrupt: () => void;
   /** Images attached to the draft, shown above the text box. */
   attachments?: readonly Attachment[];
   /** Image files pasted or dropped on the composer; whether they are taken (not while sending). */
@@ -321,7 +319,7 @@ export function ComposerView(props: {
         aria-controls={completion ? 'completions' : undefined}
         aria-activedescendant={completion ? `completion-${completion.active}` : undefined}
         aria-busy={sending}
-        placeholder={disabled ?? (attachments.length ? 'Say what to do with the images (Enter sends)' : 'Message the agent (Enter sends, Shift+Enter for a new line, Esc interrupts, paste or drop images)')}
+        placeholder={disabled ?? (attachments.length ? 'Say what to do with the images (Enter sends)' : props.running ? 'Message the agent: it waits until this turn ends (Enter queues it, Esc interrupts, paste or drop images)' : 'Message the agent (Enter sends, Shift+Enter for a new line, Esc interrupts, paste or drop images)')}
         disabled={Boolean(disabled)}
         readOnly={sending}
         value={props.draft}
@@ -344,11 +342,6 @@ export function ComposerView(props: {
           <span class="hint" role="status">
             Sending…
           </span>
-        )}
-        {props.running && (
-          <button type="button" class="secondary" onClick={props.onInterrupt}>
-            Interrupt
-          </button>
         )}
         <button type="submit" disabled={Boolean(disabled) || sending || !props.draft.trim()}>
           Send

@@ -24,7 +24,7 @@ function formatCost(usd: number): string {
   return `$${usd.toFixed(usd < 1 ? 3 : 2)}`;
 }
 
-/** The chat's header: the agent, its status, mode, model, context and cost, and Find. */
+/** The chat's header: the agent, its status, Interrupt while a turn runs, mode, model, context and cost, and Find. */
 export function Header(props: {
   agent: ChatAgent;
   threshold: number;
@@ -32,6 +32,7 @@ export function Header(props: {
   onMode: (mode: ChatAgent['mode']) => void;
   onModel: (model: string) => void;
   onFind: () => void;
+  onInterrupt: () => void;
 }) {
   const { agent, threshold } = props;
   const u = agent.usage;
@@ -45,6 +46,11 @@ export function Header(props: {
         <span class="status" data-testid="status">
           {agent.status}: {agent.statusReason}
         </span>
+        {agent.status === 'running' && !agent.inputDisabledReason && (
+          <button type="button" class="secondary" title="End this turn (Esc in the message box); queued messages go on after it" onClick={props.onInterrupt}>
+            Interrupt
+          </button>
+        )}
       </div>
       <div class="facts">
         <label>

@@ -145,13 +145,14 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
     await assert.rejects(runtime.interrupt(agent.id), withCode('NOT_RUNNING', /Esc/));
     await assert.rejects(runtime.start(agent.id), withCode('ALREADY_RUNNING'));
 
-    const turnOver = until(agent.id, (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message in the terminal', 'the end of the terminal turn');
+    const turnOver = until(agent.id, (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message in the terminal', 'the end of the terminal turn', 120_000);
     await term.waitFor(/Doyouwanttocreate/, 'the CLI\'s own permission question');
     // "1. Yes". Pressed again while the status still says the CLI asks: an Enter that arrives while
     // the prompt is still being drawn is not taken (seen with 2.1.332 on a loaded machine).
     let answered = false;
     void turnOver.then(() => (answered = true), () => undefined);
-    for (let tries = 0; tries < 5 && !answered; tries++) {
+    // (A loaded machine has taken more than five tries of 3 s: pressed until the prompt is gone, for a minute at most.)
+    for (let tries = 0; tries < 20 && !answered; tries++) {
       term.pty.write('\r');
       const deadline = Date.now() + 3000;
       while (!answered && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -1,6 +1,7 @@
-import { chmod, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { PrivateFolder } from '../privateFolder';
 import { ClaudeManagerError } from '../errors';
 import { readSide, type SnapshotSide } from './worktreeFiles';
 
@@ -47,13 +48,14 @@ export class FileSnapshots {
   /** Per agent, what it keeps (read from its folder on first use), and the chain its writes wait in. */
   private readonly kept = new Map<string, Promise<Kept>>();
   private readonly queues = new Map<string, Promise<unknown>>();
-  private rootReady: Promise<void> | undefined;
+  private readonly folders: PrivateFolder;
 
   constructor(
     private readonly dir: string,
     options: { maxAgentBytes?: number } = {},
   ) {
     this.maxAgentBytes = options.maxAgentBytes ?? MAX_AGENT_SNAPSHOT_BYTES;
+    this.folders = new PrivateFolder(dir);
   }
 
   private agentDir(agentId: string): string {
@@ -80,19 +82,7 @@ export class FileSnapshots {
 
   /** The folders exist and are the user's alone (also those an earlier version made 0755). */
   private async ready(agentId: string): Promise<void> {
-    this.rootReady ??= (async () => {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await chmod(this.dir, 0o700);
-    })().catch((error: unknown) => {
-      this.rootReady = undefined;
-      throw error;
-    });
-    await this.rootReady;
-    const dir = this.agentDir(agentId);
-    await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-    await chmod(dir, 0o700);
+    await this.folders.ready(this.agentDir(agentId));
   }
 
   /** What the agent keeps, oldest first, read from its folder once. */

@@ -1,5 +1,6 @@
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PrivateFolder } from '../privateFolder';
 import { ClaudeManagerError } from '../errors';
 import { newId } from '../ids';
 import { type Check, fields, int, matching, optional, string } from './decode';
@@ -55,9 +56,11 @@ export interface ImageToKeep {
  * folder goes when its messages are deleted for good (`MessageStore.deleteAgent`).
  */
 export class ImageFiles {
-  private rootReady: Promise<void> | undefined;
+  private readonly folders: PrivateFolder;
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    this.folders = new PrivateFolder(dir);
+  }
 
   /** The folder of an agent's images. */
   agentDir(agentId: string): string {
@@ -72,19 +75,7 @@ export class ImageFiles {
   }
 
   private async ready(agentId: string): Promise<string> {
-    this.rootReady ??= (async () => {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await chmod(this.dir, 0o700);
-    })().catch((error: unknown) => {
-      this.rootReady = undefined;
-      throw error;
-    });
-    await this.rootReady;
-    const dir = this.agentDir(agentId);
-    await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-    return dir;
+    return this.folders.ready(this.agentDir(agentId));
   }
 
   /** Keeps images for an agent's message; resolves with their references once every file is written. */

@@ -4,17 +4,15 @@ import { ClaudeManagerError } from '../../services/errors';
 import { FILE_TOOLS } from '../../services/agents/fileTools';
 import { rankPaths } from '../../services/agents/pathCompletion';
 import { previewOf, ProposedChanges } from '../../services/agents/proposedChange';
-import type { MessageImage } from '../../services/storage/imageFiles';
-import type { MessagePage, StoredMessage } from '../../services/storage/messageStore';
-import type { ChatAgent, ChatChange, ChatMessage, ChatOpened, RequestParams, RequestResult } from '../../webview/protocol';
+import type { ChatAgent, ChatChange, ChatOpened, RequestParams } from '../../webview/protocol';
 import { ProposedDiffs } from '../commands/proposedDiffs';
 import type { Services } from '../services';
+import { chatMessage, chatPageOf, type FileChanges, type ImageSrc } from './chatMessages';
 import { chatQueued, queueRequests } from './chatQueue';
 import { buildWebviewHtml, webviewResourceRoots } from './webviewHtml';
 import { followPanel, protocol, WebviewHost } from './webviewHost';
 
 const VIEW_TYPE = 'claudeManager.chat';
-
 
 export interface ChatPanelsDeps {
   context: vscode.ExtensionContext;
@@ -32,40 +30,6 @@ const FIRST_PAGE_LIMITS = [undefined, 10, 1] as const;
 
 /** How long a worktree's file list is reused for `@` completions. */
 const FILES_TTL_MS = 10_000;
-
-/** The agent's tool messages whose file change was kept, and those whose kept copies were dropped since. */
-interface FileChanges {
-  kept: Set<string>;
-  gone: Set<string>;
-}
-
-/** Where the webview loads an image from (its file, through `asWebviewUri`); undefined when it cannot. */
-type ImageSrc = (image: MessageImage) => string | undefined;
-
-/** A page as the panel sends it: each message with whether its file change can be shown. */
-function chatPageOf(page: MessagePage, fileChanges: FileChanges, src?: ImageSrc): RequestResult<'chatPage'> {
-  return { messages: page.messages.map((m) => chatMessage(m, fileChanges, src)), hasMore: page.hasMore, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
-}
-
-/** The panel's view of a message: the documented fields, nothing of the store's bookkeeping; its images as references to their files. */
-function chatMessage(m: StoredMessage, fileChanges?: FileChanges, src?: ImageSrc): ChatMessage {
-  return {
-    id: m.id,
-    role: m.role,
-    kind: m.kind,
-    content: m.content,
-    ...(m.toolName !== undefined ? { toolName: m.toolName } : {}),
-    ...(m.toolInput !== undefined ? { toolInput: m.toolInput } : {}),
-    ...(m.toolOutput !== undefined ? { toolOutput: m.toolOutput } : {}),
-    ...(m.isError !== undefined ? { isError: m.isError } : {}),
-    ...(m.images?.length ? { images: m.images.map((image) => ({ ...image, ...(src && { src: src(image) }) })) } : {}),
-    isComplete: m.isComplete,
-    createdAt: m.createdAt,
-    ...(fileChanges?.kept.has(m.id) ? { fileChange: true } : fileChanges?.gone.has(m.id) ? { fileChange: 'gone' as const } : {}),
-    ...(m.parentId !== undefined ? { parentId: m.parentId } : {}),
-    ...(m.subagent !== undefined ? { subagent: { status: m.subagent.status, ...(m.subagent.background ? { background: true } : {}), ...(m.subagent.result !== undefined ? { result: m.subagent.result } : {}) } } : {}),
-  };
-}
 
 /** One agent's chat: its panel, the message host that serves it, and its agent's events. */
 export class ChatPanel implements vscode.Disposable {

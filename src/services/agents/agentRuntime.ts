@@ -6,10 +6,8 @@ import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
 import { join } from 'node:path';
-import { checkExtraArgs, PERMISSION_MODE } from './cliArgs';
-import type { SpawnFn } from './cliProcess';
+import { PERMISSION_MODE } from './cliArgs';
 import { type FileChange, FileSnapshots } from './fileSnapshots';
-import { HookServer } from './hookServer';
 import { type ImageInput, type PreparedImage, prepareImages } from './images';
 import { type Agent, AgentCatalog } from './agentCatalog';
 import { MessageQueue } from './messageQueue';
@@ -19,12 +17,11 @@ import { agentCliArgs, type Launcher, launchAgent } from './launch';
 import { reconcileOrphans, startHeartbeat } from './orphans';
 import type { PermissionAnswer, PermissionRequest } from './permissions';
 import { StartQueue } from './startQueue';
-import { TerminalProcess } from './terminalProcess';
-import { openTerminalAgent } from './terminalSession';
+import { TerminalHandoff } from './terminalHandoff';
 import { UsageLimitsBook, type UsageLimits } from './usageLimits';
-import type { AgentWatchdog } from './watchdog';
-import { type OtherWindowsLink, otherOwner, releaseForTakeOver } from './ownership';
-import { RemoteAgents } from './remoteAgents';
+import { otherOwner } from './ownership';
+import { AgentsElsewhere } from './elsewhere';
+import type { AgentRuntimeOptions, StartOptions, TerminalLaunch } from './runtimeOptions';
 import { AgentCommands, commandsOfSession, type SlashCommand } from './slashCommands';
 
 export type { Agent, AgentUsage } from './agentCatalog';
@@ -33,53 +30,7 @@ export type { SlashCommand } from './slashCommands';
 export type { QueuedMessage } from './messageQueue';
 export type { PermissionAnswer, PermissionRequest, PermissionSuggestion, Question, QuestionOption } from './permissions';
 export type { UsageLimit, UsageLimits } from './usageLimits';
-
-export interface AgentRuntimeOptions {
-  store: Store;
-  logger: Logger;
-  /** This window's id: the owner recorded on the agents it runs. */
-  windowId: string;
-  /** The CLI to run (claudeManager.claudePath, PATH, install locations); rejects with CLI_NOT_FOUND. */
-  locateCli: () => Promise<string>;
-  /** The CLI's environment: the extension host's plus the configured extra variables. */
-  env: () => NodeJS.ProcessEnv;
-  /** Extra CLI arguments from the settings (refused when they hold a flag the product sets itself). */
-  extraArgs?: () => readonly string[];
-  /** How long `start` waits for `system/init`. */
-  startTimeoutMs?: number;
-  /** Ends the agents' process groups if this process dies without stopping them. */
-  watchdog?: AgentWatchdog;
-  /** A notice is added when the context fills past this percentage (`claudeManager.contextWarningThreshold`, default 80). */
-  contextWarningThreshold?: () => number;
-  /** At most this many agents run at once (`claudeManager.maxConcurrentAgents`, default 8); later starts queue. */
-  maxConcurrent?: () => number;
-  /** Starts the CLI processes (the extension: `SpawnHost`, from a worker thread; default: on this thread). */
-  spawn?: SpawnFn;
-  /** Whether the editor trusts the workspace (default: yes). Agents run tools: none starts in an untrusted one. */
-  trusted?: () => boolean;
-  /** Where the files that file tools change are kept, before and after, for diffs (none kept without it). */
-  snapshotsDir?: string;
-  /** Where the images of messages are kept (default: the store's `images` folder, which goes with an agent's messages). */
-  imagesDir?: string;
-  /** The user's other windows on this store: an agent one of them runs is used through it. */
-  otherWindows?: OtherWindowsLink;
-}
-
-export interface StartOptions {
-  /** The first user message, sent once the process runs (before any message sent after this call). */
-  initialPrompt?: string;
-  /** Told the stored id of that message. */
-  onSent?: (messageId: string) => void;
-}
-
-/** How to run an agent's session in a terminal: the CLI's interactive UI, reporting through hooks. */
-export interface TerminalLaunch {
-  name: string;
-  binary: string;
-  args: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-}
+export type { AgentRuntimeOptions, StartOptions, TerminalLaunch } from './runtimeOptions';
 
 /**
  * Owns the agents' CLI processes in this window: starts (resuming the agent's session when it has
@@ -98,9 +49,9 @@ export class AgentRuntime {
   private readonly commands = new AgentCommands((agentId, commands) => this.events.emit('commands', { agentId, commands }));
   private readonly host: AgentWrites;
   private readonly catalog: AgentCatalog;
-  private hookServer: HookServer | undefined;
-  /** Agents of other windows shown here live (see `watch`). */
-  private readonly remote: RemoteAgents | undefined;
+  private readonly terminals: TerminalHandoff;
+  /** Agents other windows run (see `watch`). */
+  private readonly elsewhere: AgentsElsewhere;
   readonly store: Store;
   readonly logger: Logger;
   /** Messages sent while the agent works, until they are written to its CLI (see `MessageQueue`). */
@@ -125,40 +76,45 @@ export class AgentRuntime {
         for (const [i, id] of queued.entries()) void this.host.setStatus(id, 'finished', `queued: ${i + 1} in line (at most ${max} agents run at once)`).catch(() => undefined);
       },
     );
-    this.catalog = new AgentCatalog(options.store, this.snapshots, options.windowId, (id) => this.live.get(id) ?? this.remote?.pendingOf(id), (agent) => this.events.emit('agent', agent));
-    if (options.otherWindows) {
-      const announce = (id: string) => void this.catalog.announce(id).catch((error: Error) => this.logger.debug(`Agent ${id}: ${error.message}`));
-      this.remote = new RemoteAgents(options.otherWindows, { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce, queue: (agentId, messages) => this.queue.remoteChanged(agentId, messages) }, this.logger);
-      options.store.onDidChange(() => this.remote?.othersWrote());
-    }
+    this.catalog = new AgentCatalog(options.store, this.snapshots, options.windowId, (id) => this.live.get(id) ?? this.elsewhere.pendingOf(id), (agent) => this.events.emit('agent', agent));
+    const announce = (id: string) => void this.catalog.announce(id).catch((error: Error) => this.logger.debug(`Agent ${id}: ${error.message}`));
+    this.elsewhere = new AgentsElsewhere({
+      store: options.store, windowId: options.windowId, link: options.otherWindows, logger: options.logger, images: this.images, isLive: (id) => this.live.has(id),
+      events: { message: (agentId, message) => this.events.emit('message', { agentId, message }), permission: (agentId, request) => this.events.emit('permission', { agentId, request }), changed: announce, queue: (agentId, messages) => this.queue.remoteChanged(agentId, messages) },
+    });
     this.host = new AgentWrites(options.store, options.logger, this.snapshots, this.images, this.catalog, this.events, this.limitsBook, (id) => this.live.get(id), (live) => {
       if (this.live.get(live.agentId) !== live) return;
       this.live.delete(live.agentId);
       this.slots.release(live.agentId);
       if (live.process.pid !== undefined) this.options.watchdog?.remove(live.process.pid);
     }, () => this.contextWarningThreshold(), this.commands);
-    this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what), readImages: async (id, refs) => prepareImages((await this.images.readAll(id, refs)).map((data, i) => ({ data: data.toString('base64'), name: refs[i]!.name }))), dropImages: (id, refs) => this.images.remove(id, refs), elsewhere: (id) => this.elsewhere(id), call: (owner, method, params) => this.options.otherWindows!.call(owner, method, params) });
+    this.terminals = new TerminalHandoff({
+      options, store: options.store, logger: options.logger, host: this.host, live: this.live,
+      requireStartable: (id) => this.requireStartable(id),
+      cliArgs: (record) => this.cliArgs(record),
+      stopStreamJson: async (id) => {
+        await this.starting.get(id)?.catch(() => undefined);
+        if (this.live.get(id)?.process.alive || this.slots.isQueued(id)) await this.stop(id);
+      },
+    });
+    this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what), readImages: async (id, refs) => prepareImages((await this.images.readAll(id, refs)).map((data, i) => ({ data: data.toString('base64'), name: refs[i]!.name }))), dropImages: (id, refs) => this.images.remove(id, refs), elsewhere: (id) => this.elsewhere.owner(id), call: (owner, method, params) => this.elsewhere.call(owner, method, params) });
   }
 
   onDidChangeAgent(listener: (agent: Agent) => void): () => void {
-    this.events.on('agent', listener);
-    return () => this.events.off('agent', listener);
+    return this.listen('agent', listener);
   }
 
   onDidReceiveMessage(listener: (e: { agentId: string; message: StoredMessage }) => void): () => void {
-    this.events.on('message', listener);
-    return () => this.events.off('message', listener);
+    return this.listen('message', listener);
   }
 
   onDidRequestPermission(listener: (e: { agentId: string; request: PermissionRequest }) => void): () => void {
-    this.events.on('permission', listener);
-    return () => this.events.off('permission', listener);
+    return this.listen('permission', listener);
   }
 
   /** The slash commands an agent's CLI offers changed (learnt as it started, or from a turn's `system/init`). */
   onDidChangeCommands(listener: (e: { agentId: string; commands: SlashCommand[] }) => void): () => void {
-    this.events.on('commands', listener);
-    return () => this.events.off('commands', listener);
+    return this.listen('commands', listener);
   }
 
   /**
@@ -171,8 +127,7 @@ export class AgentRuntime {
   }
 
   onDidChangeUsage(listener: (e: { agentId: string }) => void): () => void {
-    this.events.on('usage', listener);
-    return () => this.events.off('usage', listener);
+    return this.listen('usage', listener);
   }
 
   /** The agent with what only this window's process knows. */
@@ -333,21 +288,10 @@ export class AgentRuntime {
     const kept = options.keptImages;
     const prepared = prepareImages(kept ? (await this.images.readAll(id, kept)).map((data, i) => ({ data: data.toString('base64'), name: kept[i]!.name })) : (options.images ?? []));
     if (!this.starting.has(id)) {
-      const owner = await this.elsewhere(id);
-      if (owner) return this.sendThrough(owner, id, content, prepared);
+      const owner = await this.elsewhere.owner(id);
+      if (owner) return this.elsewhere.sendThrough(owner, id, content, prepared);
     }
     return this.accept(id, content, prepared, kept);
-  }
-
-  /** A message to an agent another window runs goes through that window, its images as files of the store both share (the channel carries only references). */
-  private async sendThrough(owner: string, id: string, content: string, images: readonly PreparedImage[]): Promise<{ messageId: string }> {
-    const kept = await this.images.save(id, images);
-    try {
-      return (await this.options.otherWindows!.call(owner, 'sendMessage', { agentId: id, content, ...(kept.length ? { images: kept } : {}) })) as { messageId: string };
-    } catch (error) {
-      await this.images.remove(id, kept).catch(() => undefined);
-      throw error;
-    }
   }
 
   /**
@@ -355,15 +299,8 @@ export class AgentRuntime {
    * announced, its pending requests known) until the returned function is called. Nothing to do
    * for this window's own agents.
    */
-  async watch(id: string): Promise<() => void> {
-    const owner = await this.elsewhere(id);
-    return owner && this.remote ? this.remote.hold(id, owner) : () => undefined;
-  }
-
-  /** The other window that runs the agent, when this one does not (this window then asks it). */
-  private async elsewhere(id: string): Promise<string | undefined> {
-    if (this.live.has(id) || !this.options.otherWindows) return undefined;
-    return otherOwner(await this.store.agents.get(id), this.options.windowId);
+  watch(id: string): Promise<() => void> {
+    return this.elsewhere.watch(id);
   }
 
   /**
@@ -371,15 +308,15 @@ export class AgentRuntime {
    * is ended (a turn under way stops; what was stored of it stays), and it resumes its session here.
    */
   async takeOver(id: string, options: StartOptions = {}): Promise<Agent> {
-    if (!this.live.has(id)) await releaseForTakeOver(this.store, await this.store.agents.get(id), this.options.windowId, this.options.otherWindows);
+    await this.elsewhere.release(id);
     await this.host.agentChanged(id);
     return this.start(id, options);
   }
 
   /** The permission requests waiting for an answer: this window's, or asked of the window that runs the agent. */
   async pendingPermissions(id: string): Promise<PermissionRequest[]> {
-    const owner = await this.elsewhere(id);
-    if (owner) return (await this.options.otherWindows!.call(owner, 'pendingPermissions', { agentId: id })) as PermissionRequest[];
+    const forwarded = await this.elsewhere.forward(id, 'pendingPermissions', {});
+    if (forwarded) return forwarded.result as PermissionRequest[];
     return [...(this.live.get(id)?.pending ?? [])];
   }
 
@@ -460,61 +397,29 @@ export class AgentRuntime {
   }
 
   /**
-   * Hands the agent's session to a terminal: the CLI's own interactive UI (`--resume`, or a new
-   * or forked session as `start` would), run by the caller in an integrated terminal in the
-   * worktree. One writer per session: a stream-json process of the agent is stopped first, and
-   * none is started while the terminal holds the session. The CLI reports through HTTP hooks
-   * (passed with `--settings`) to this window, which sets the status; the history is read from
-   * the session's transcript. Report the terminal's process with `terminalStarted` and its end
-   * with `terminalClosed`.
+   * Hands the agent's session to a terminal (see `TerminalHandoff`): the CLI's own interactive UI,
+   * run by the caller in an integrated terminal in the worktree. Report the terminal's process
+   * with `terminalStarted` and its end with `terminalClosed`.
    */
-  async openInTerminal(id: string): Promise<TerminalLaunch> {
-    let record = await this.requireStartable(id);
-    if (this.inTerminal(id)) throw new ClaudeManagerError('ALREADY_RUNNING', `${record.name} is open in a terminal already.`);
-    await this.starting.get(id)?.catch(() => undefined);
-    if (this.live.get(id)?.process.alive || this.slots.isQueued(id)) await this.stop(id);
-    const binary = await this.options.locateCli();
-    const extra = checkExtraArgs(this.options.extraArgs?.() ?? []);
-    record = await this.store.agents.get(id);
-    const worktree = await this.store.worktrees.get(record.worktreeId);
-    const { args, sessionId, resumed } = await this.cliArgs(record);
-    const env = this.options.env();
-    this.hookServer ??= new HookServer(this.logger);
-    const { live, settingsArgs } = await openTerminalAgent({ agentId: id, name: record.name, worktree, sessionId, resumed, env: () => this.options.env(), hookServer: this.hookServer, store: this.store, host: this.host, tasks: record.tasks, setStatus: (status, reason) => this.host.setStatus(id, status, reason) });
-    args.push(...settingsArgs, ...extra);
-    this.live.set(id, live);
-    const now = new Date().toISOString();
-    await this.store.agents.update(id, { ownerWindow: this.options.windowId, ownerHeartbeatAt: now, startedAt: now, stoppedAt: undefined, status: 'waiting', statusReason: 'waiting for your message in the terminal' });
-    await this.host.agentChanged(id);
-    return { name: `Claude: ${record.name}`, binary, args, cwd: worktree.path, env };
+  openInTerminal(id: string): Promise<TerminalLaunch> {
+    return this.terminals.open(id);
   }
 
-  /** The terminal's process for the agent (its pid, for stop and for other windows to see it runs). */
-  async terminalStarted(id: string, pid: number): Promise<void> {
-    const live = this.live.get(id);
-    if (!(live?.process instanceof TerminalProcess)) return;
-    live.process.pid = pid;
-    await this.store.agents.update(id, { pid });
-    await this.host.agentChanged(id);
+  terminalStarted(id: string, pid: number): Promise<void> {
+    return this.terminals.started(id, pid);
   }
 
-  /** The terminal holding the agent's session closed or its process exited (`code` undefined when the terminal was closed). */
-  async terminalClosed(id: string, code?: number): Promise<void> {
-    const live = this.live.get(id);
-    if (!(live?.process instanceof TerminalProcess)) return;
-    live.process.ended(code ?? null);
-    await live.settled();
+  terminalClosed(id: string, code?: number): Promise<void> {
+    return this.terminals.closed(id, code);
   }
 
   /** Whether the agent's session is held by a terminal of this window. */
   inTerminal(id: string): boolean {
-    const live = this.live.get(id);
-    return Boolean(live?.terminal && live.process.alive);
+    return this.terminals.holds(id);
   }
 
   async interrupt(id: string): Promise<void> {
-    const owner = await this.elsewhere(id);
-    if (owner) return void (await this.options.otherWindows!.call(owner, 'interrupt', { agentId: id }));
+    if (await this.elsewhere.forward(id, 'interrupt', {})) return;
     const live = this.requireLive(id);
     live.markInterrupted();
     await live.process.request({ subtype: 'interrupt' });
@@ -526,8 +431,7 @@ export class AgentRuntime {
    * session (`always`), or deny with a reason the agent reads.
    */
   async respondToPermission(id: string, requestId: string, answer: PermissionAnswer): Promise<void> {
-    const owner = await this.elsewhere(id);
-    if (owner) return void (await this.options.otherWindows!.call(owner, 'respondToPermission', { agentId: id, requestId, answer }));
+    if (await this.elsewhere.forward(id, 'respondToPermission', { requestId, answer })) return;
     const live = this.requireLive(id);
     if (live.terminal) throw new ClaudeManagerError('NOT_RUNNING', 'This agent is open in a terminal: answer there.');
     await live.answer(requestId, answer);
@@ -538,11 +442,7 @@ export class AgentRuntime {
   }
 
   async setMode(id: string, mode: AgentMode): Promise<Agent> {
-    const owner = await this.elsewhere(id);
-    if (owner) {
-      await this.options.otherWindows!.call(owner, 'setMode', { agentId: id, mode });
-      return this.get(id);
-    }
+    if (await this.elsewhere.forward(id, 'setMode', { mode })) return this.get(id);
     // Choosing a mode ends a bypass: the mode is what the agent runs in from now on.
     if (await this.bypassing(id)) await this.setBypassPermissions(id, false);
     const live = this.live.get(id);
@@ -566,7 +466,7 @@ export class AgentRuntime {
       const record = await this.store.agents.get(id);
       const owner = otherOwner(record, this.options.windowId);
       if (owner && this.options.otherWindows) {
-        await this.options.otherWindows.call(owner, 'stop', { agentId: id, ...(options.force ? { force: true } : {}) }, 15_000);
+        await this.elsewhere.call(owner, 'stop', { agentId: id, ...(options.force ? { force: true } : {}) }, 15_000);
         return this.get(id);
       }
       if (owner) throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} runs in another window; stop it there.`);
@@ -589,9 +489,13 @@ export class AgentRuntime {
       }),
     );
     await Promise.all(all.map((l) => l.settled()));
-    this.hookServer?.close();
-    this.hookServer = undefined;
-    this.remote?.dispose();
+    this.terminals.dispose();
+    this.elsewhere.dispose();
+  }
+
+  private listen<T>(event: string, listener: (e: T) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
   }
 
   private requireLive(id: string): LiveAgent {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ClaudeManagerError } from '../errors';
 import type { AgentRecord } from '../storage/records';
 import type { AgentWrites } from './agentWrites';
-import type { AgentRuntimeOptions } from './agentRuntime';
+import type { AgentRuntimeOptions } from './runtimeOptions';
 import { checkExtraArgs, cliConfigDir, SNAPSHOT_HOOKS, storedAgentArgs } from './cliArgs';
 import { CliProcess } from './cliProcess';
 import type { FileSnapshots } from './fileSnapshots';

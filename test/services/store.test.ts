@@ -57,6 +57,21 @@ describe('LocalStore and its repositories', () => {
     await store.close();
   });
 
+  it('worktrees keep their base branch and pull request, and forget them when told (null)', async () => {
+    const store = await open();
+    const { ws } = await seedWorktree(store);
+    const a = await store.worktrees.create({ workspaceId: ws.id, name: 'a', branch: 'feature/a', path: '/r-wt/a', baseBranch: 'develop' });
+    const b = await store.worktrees.create({ workspaceId: ws.id, name: 'b', branch: 'feature/b', path: '/r-wt/b' });
+    assert.equal(a.baseBranch, 'develop');
+    assert.equal(b.baseBranch, undefined, 'made elsewhere: none recorded');
+    await store.worktrees.update(a.id, { pullRequestUrl: 'https://example.test/pr/7' });
+    await store.worktrees.update(a.id, { name: 'renamed' });
+    assert.deepEqual([store.worktrees.get(a.id).baseBranch, store.worktrees.get(a.id).pullRequestUrl], ['develop', 'https://example.test/pr/7'], 'another change keeps both');
+    await store.worktrees.update(a.id, { baseBranch: null, pullRequestUrl: null });
+    assert.deepEqual([store.worktrees.get(a.id).baseBranch, store.worktrees.get(a.id).pullRequestUrl], [undefined, undefined]);
+    await store.close();
+  });
+
   it('agents: defaults, updates, archive and restore, hard delete with messages, reorder, forks', async () => {
     const store = await open();
     const { wt } = await seedWorktree(store);

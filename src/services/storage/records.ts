@@ -58,6 +58,10 @@ export interface WorktreeRecord {
   isMain: boolean;
   sortMode: SortMode;
   displayOrder: number;
+  /** The branch its work goes back to, when recorded (see migration 005); else the repository's default. */
+  baseBranch?: string | undefined;
+  /** The pull request opened for its branch, once one is. */
+  pullRequestUrl?: string | undefined;
   createdAt: string;
   updatedAt: string;
 }
@@ -71,6 +75,8 @@ interface WorktreeRow {
   sort_mode: SortMode;
   display_order: number;
   is_main: boolean;
+  base_branch: string | undefined;
+  pull_request_url: string | undefined;
   created_at: string;
   updated_at: string;
 }
@@ -85,6 +91,8 @@ export const worktreeRow: Check<WorktreeRecord> = map(
     sort_mode: oneOf(sortModes),
     display_order: int(),
     is_main: flag,
+    base_branch: nullAsUndefined(string),
+    pull_request_url: nullAsUndefined(string),
     created_at: isoTime,
     updated_at: isoTime,
   }),
@@ -97,6 +105,8 @@ export const worktreeRow: Check<WorktreeRecord> = map(
     isMain: r.is_main,
     sortMode: r.sort_mode,
     displayOrder: r.display_order,
+    ...(r.base_branch !== undefined ? { baseBranch: r.base_branch } : {}),
+    ...(r.pull_request_url !== undefined ? { pullRequestUrl: r.pull_request_url } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }),
@@ -284,6 +294,8 @@ export function worktreeToRow(w: WorktreeRecord): Record<string, string | number
     sort_mode: w.sortMode,
     display_order: w.displayOrder,
     is_main: w.isMain ? 1 : 0,
+    base_branch: w.baseBranch ?? null,
+    pull_request_url: w.pullRequestUrl ?? null,
     created_at: w.createdAt,
     updated_at: w.updatedAt,
   };

@@ -132,7 +132,7 @@ export class WorktreesRepository {
     return this.select('WHERE path = ?', [path])[0];
   }
 
-  async create(input: { workspaceId: string; name: string; branch: string | null; path: string; isMain?: boolean }): Promise<WorktreeRecord> {
+  async create(input: { workspaceId: string; name: string; branch: string | null; path: string; isMain?: boolean; baseBranch?: string }): Promise<WorktreeRecord> {
     const existing = this.findByPath(input.path);
     if (existing) return existing;
     const last = this.meta.query('SELECT coalesce(max(display_order), -1) AS n FROM worktrees WHERE workspace_id = ?', [input.workspaceId])[0];
@@ -146,6 +146,7 @@ export class WorktreesRepository {
       isMain: input.isMain ?? false,
       sortMode: 'free',
       displayOrder: Number(last?.n ?? -1) + 1,
+      ...(input.baseBranch ? { baseBranch: input.baseBranch } : {}),
       createdAt: t,
       updatedAt: t,
     };
@@ -153,9 +154,14 @@ export class WorktreesRepository {
     return this.get(record.id);
   }
 
-  async update(id: string, patch: { name?: string; branch?: string | null; sortMode?: SortMode }): Promise<WorktreeRecord> {
+  /** `baseBranch` / `pullRequestUrl` null: forgotten. */
+  async update(id: string, patch: { name?: string; branch?: string | null; sortMode?: SortMode; baseBranch?: string | null; pullRequestUrl?: string | null }): Promise<WorktreeRecord> {
     const current = this.get(id);
-    await this.meta.put('worktrees', worktreeToRow({ ...current, ...patch, updatedAt: this.now() }));
+    const { baseBranch, pullRequestUrl, ...rest } = patch;
+    const next: WorktreeRecord = { ...current, ...rest, updatedAt: this.now() };
+    if (baseBranch !== undefined) next.baseBranch = baseBranch ?? undefined;
+    if (pullRequestUrl !== undefined) next.pullRequestUrl = pullRequestUrl ?? undefined;
+    await this.meta.put('worktrees', worktreeToRow(next));
     return this.get(id);
   }
 

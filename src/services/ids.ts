@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Prefixes of the ids the API hands out. */
-export type IdPrefix = 'ws' | 'wt' | 'ag' | 'msg' | 'img';
+export type IdPrefix = 'ws' | 'wt' | 'ag' | 'msg' | 'img' | 'grp' | 'att';
 
 /**
  * A new id such as `msg_0m3k2x9a1b2c3d4e5f6a7b8c`: the prefix names the kind of object; the time

@@ -46,7 +46,7 @@ describe('migrations', () => {
     assert.equal(migrations[0]?.file, '001_initial_schema.sql');
     const db = new SQL.Database();
     assert.deepEqual(applyMigrations(db, migrations, () => '2026-01-01T00:00:00.000Z'), migrations.map((m) => m.version));
-    assert.deepEqual(tables(db), ['agent_sessions', 'agent_tasks', 'agents', 'schema_migrations', 'settings', 'usage_ledger', 'workspaces', 'worktrees']);
+    assert.deepEqual(tables(db), ['agent_sessions', 'agent_tasks', 'agents', 'attempt_groups', 'attempts', 'schema_migrations', 'settings', 'usage_ledger', 'workspaces', 'worktrees']);
     const [row] = db.exec('SELECT checksum, applied_at FROM schema_migrations WHERE version = 1')[0]?.values ?? [];
     assert.equal(row?.[0], migrations[0]?.checksum);
     assert.match(String(row?.[0]), /^[0-9a-f]{64}$/);

@@ -72,6 +72,31 @@ describe('LocalStore and its repositories', () => {
     await store.close();
   });
 
+  it('attempt groups keep their prompt, base and attempts; a removed worktree or deleted agent leaves the attempt without it', async () => {
+    const store = await open();
+    const { ws } = await seedWorktree(store);
+    const made = await Promise.all([1, 2].map(async (i) => {
+      const wt = await store.worktrees.create({ workspaceId: ws.id, name: `try-${i}`, branch: `try-${i}`, path: `/r-wt/try-${i}`, baseBranch: 'main' });
+      const agent = await store.agents.create({ worktreeId: wt.id, name: `try ${i}` });
+      return { branch: `try-${i}`, worktreeId: wt.id, agentId: agent.id, model: i === 1 ? 'haiku' : undefined };
+    }));
+    const group = await store.attemptGroups.create({ workspaceId: ws.id, name: 'try', prompt: 'Fix it', baseBranch: 'main', baseCommit: 'a'.repeat(40), attempts: made });
+    assert.match(group.id, /^grp_/);
+    assert.deepEqual(group.attempts.map((a) => [a.position, a.branch, a.worktreeId, a.agentId, a.model]), made.map((m, i) => [i + 1, m.branch, m.worktreeId, m.agentId, m.model]));
+    assert.deepEqual((await store.attemptGroups.list(ws.id)).map((g) => g.id), [group.id]);
+    assert.equal(store.attemptGroups.findByWorktree(made[1]!.worktreeId)?.id, group.id);
+    const kept = await store.attemptGroups.keep(group.id, group.attempts[1]!.id);
+    assert.equal(kept.keptAttemptId, group.attempts[1]!.id);
+    await assert.rejects(store.attemptGroups.keep(group.id, 'att_nope'), (e: Error & { code?: string }) => e.code === 'NOT_FOUND');
+    await store.agents.delete(made[1]!.agentId);
+    await store.worktrees.delete(made[0]!.worktreeId);
+    const after = store.attemptGroups.get(group.id);
+    assert.deepEqual(after.attempts.map((a) => [a.worktreeId, a.agentId]), [[undefined, undefined], [made[1]!.worktreeId, undefined]]);
+    await store.workspaces.delete(ws.id);
+    assert.throws(() => store.attemptGroups.get(group.id), (e: Error & { code?: string }) => e.code === 'NOT_FOUND');
+    await store.close();
+  });
+
   it('agents: defaults, updates, archive and restore, hard delete with messages, reorder, forks', async () => {
     const store = await open();
     const { wt } = await seedWorktree(store);

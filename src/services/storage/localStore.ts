@@ -3,6 +3,7 @@ import type { SqlJsStatic } from 'sql.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger';
+import { AttemptGroupsRepository } from './attemptGroups';
 import { importDatabase, type ImportReport } from './importer';
 import { IMAGES_FOLDER } from './imageFiles';
 import { MessageStore } from './messageStore';
@@ -40,6 +41,8 @@ export class LocalStore {
   readonly settings: SettingsRepository;
   readonly usage: UsageRepository;
   readonly sessions: AgentSessionsRepository;
+  /** Best of N: worktrees and agents started from one prompt. */
+  readonly attemptGroups: AttemptGroupsRepository;
   private readonly events = new EventEmitter();
   private timer: NodeJS.Timeout | undefined;
 
@@ -57,6 +60,7 @@ export class LocalStore {
     this.settings = new SettingsRepository(meta, now);
     this.usage = new UsageRepository(meta, () => new Date(now()));
     this.sessions = new AgentSessionsRepository(meta, now);
+    this.attemptGroups = new AttemptGroupsRepository(meta, now);
   }
 
   static async open(options: LocalStoreOptions): Promise<LocalStore> {

@@ -30,6 +30,8 @@ const TABLES: Record<string, string> = {
   settings: 'key',
   agent_sessions: 'id',
   agent_tasks: 'agent_id',
+  attempt_groups: 'id',
+  attempts: 'id',
 };
 
 const SNAPSHOT = 'meta.sqlite';

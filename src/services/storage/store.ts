@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { ZodType } from 'zod';
 import { ClaudeManagerError } from '../errors';
 import type { Logger } from '../logger';
+import type { AttemptGroupsRepository } from './attemptGroups';
 import type { ImportReport } from './importer';
 import type { LocalStore } from './localStore';
 import type { MessageStore } from './messageStore';
@@ -49,7 +50,7 @@ interface Pending {
  * or writes whole rows and records by their own ids (a message, a usage row, an agent's fields),
  * so doing it again, in the same order, leaves what doing it once would.
  */
-const NOT_REPEATABLE: ReadonlySet<string> = new Set(['agents.create', 'store.importDatabase']);
+const NOT_REPEATABLE: ReadonlySet<string> = new Set(['agents.create', 'attemptGroups.create', 'store.importDatabase']);
 /** Deletes repeated after a worker died: "not found" then means the first one was done. */
 const DELETES: ReadonlySet<string> = new Set(['workspaces.delete', 'worktrees.delete', 'agents.delete']);
 /** Workers that die one after another without answering anything: then the calls waiting fail. */
@@ -74,6 +75,7 @@ export class Store {
   readonly usage: Remote<UsageRepository>;
   readonly sessions: Remote<AgentSessionsRepository>;
   readonly messages: Remote<MessageStore>;
+  readonly attemptGroups: Remote<AttemptGroupsRepository>;
   readonly dir: string;
   /** What opening found and did (files moved aside, records replayed). */
   report: OpenReport = { movedAside: [], replayed: 0 };
@@ -101,6 +103,7 @@ export class Store {
     this.usage = this.remote('usage');
     this.sessions = this.remote('sessions');
     this.messages = this.remote('messages');
+    this.attemptGroups = this.remote('attemptGroups');
   }
 
   /** Starts the worker and resolves once it has opened the store (or rejects with why it could not). */

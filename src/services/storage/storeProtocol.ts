@@ -8,7 +8,7 @@ import type { OpenReport } from './metaStore';
  */
 
 /** The repositories the worker serves, by the name both ends use. */
-export const REPOSITORIES = ['workspaces', 'worktrees', 'agents', 'settings', 'usage', 'sessions', 'messages'] as const;
+export const REPOSITORIES = ['workspaces', 'worktrees', 'agents', 'settings', 'usage', 'sessions', 'messages', 'attemptGroups'] as const;
 export type RepositoryName = (typeof REPOSITORIES)[number];
 
 /** Methods of the store itself that the worker answers. */

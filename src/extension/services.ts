@@ -1,6 +1,7 @@
 import type { AgentRuntime } from '../services/agents/agentRuntime';
 import type { GitService } from '../services/git/gitService';
 import type { Store } from '../services/storage/store';
+import type { BestOfN } from '../services/workspaces/bestOfN';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
 import type { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
 
@@ -11,4 +12,6 @@ export interface Services {
   workspaces: WorkspaceService;
   monitor: WorktreeMonitor;
   runtime: AgentRuntime;
+  /** Agents started from one prompt, compared, one kept. */
+  bestOfN: BestOfN;
 }

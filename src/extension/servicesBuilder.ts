@@ -9,6 +9,7 @@ import type * as AgentWindowsModule from '../services/windows/agentWindows';
 import type { Store } from '../services/storage/store';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import { makeBestOfN } from './bestOfNParts';
 import type { Services } from './services';
 import { ClaudeManagerError } from '../services/errors';
 import type { OtherWindowsLink } from '../services/agents/ownership';
@@ -134,7 +135,7 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       worktreesRoot: parts.worktreesRoot,
     });
     const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));
-    const services: Services = { store, git, workspaces, monitor, runtime };
+    const services: Services = { store, git, workspaces, monitor, runtime, bestOfN: makeBestOfN({ store, git, workspaces, runtime, logger }) };
     for (const d of parts.attach(services)) own(d);
     // The editor's repositories are saved as workspaces before anything uses the services, so
     // that a command run at once finds them.

@@ -9,6 +9,8 @@ const WS = 'ws_0m3k2x9a1b2c3d4e5f6a7b8c';
 const WT = 'wt_0m3k2x9a1b2c3d4e5f6a7b8c';
 const AG = 'ag_0m3k2x9a1b2c3d4e5f6a7b8c';
 const MSG = 'msg_0m3k2x9a1b2c3d4e5f6a7b8c';
+const GRP = 'grp_0m3k2x9a1b2c3d4e5f6a7b8c';
+const ATT = 'att_0m3k2x9a1b2c3d4e5f6a7b8c';
 
 /** A valid call of each method: it must pass the check and reach the services. */
 const valid: Record<ApiMethod, unknown[]> = {
@@ -53,6 +55,12 @@ const valid: Record<ApiMethod, unknown[]> = {
   'usage.get': ['weekly', '2026-11-23', { workspaceId: WS }],
   'usage.history': [{ period: 'monthly', from: '2026-01-01', worktreeId: WT }],
   'usage.limits': [],
+  'attempts.start': [{ workspaceId: WS, name: 'try', prompt: 'Fix the bug', models: ['sonnet', null, 'haiku'], baseBranch: 'main', mode: 'auto', permissions: ['read', 'write'] }],
+  'attempts.list': [WS],
+  'attempts.get': [GRP],
+  'attempts.compare': [GRP],
+  'attempts.keep': [GRP, ATT, { commitMessage: 'Keep try 2' }],
+  'attempts.discardOthers': [GRP, { removeWorktrees: true }],
 };
 
 /** Values that are wrong for every parameter of the API (no parameter is typed "anything"). */
@@ -81,7 +89,7 @@ function call(api: ReturnType<typeof harness>['api'], method: string, args: unkn
 describe('the public API checks every input before it does anything', () => {
   it('has a schema for exactly the methods it publishes', () => {
     const { api } = harness();
-    const published = ['workspaces', 'worktrees', 'agents', 'usage'].flatMap((g) => Object.keys(api[g]!).map((m) => `${g}.${m}`)).sort();
+    const published = ['workspaces', 'worktrees', 'agents', 'usage', 'attempts'].flatMap((g) => Object.keys(api[g]!).map((m) => `${g}.${m}`)).sort();
     assert.deepEqual(published, Object.keys(apiInputs()).sort());
   });
 
@@ -98,7 +106,7 @@ describe('the public API checks every input before it does anything', () => {
     for (const [method, args] of Object.entries(valid) as [ApiMethod, unknown[]][]) {
       const params = apiInputs()[method] as readonly (readonly [string, unknown])[];
       for (const [i, [name]] of params.entries()) {
-        for (const value of /^(id|workspaceId|worktreeId|messageId)$/.test(name) ? [...wrong, ...wrongIds] : wrong) {
+        for (const value of /^(id|workspaceId|worktreeId|messageId|attemptId)$/.test(name) ? [...wrong, ...wrongIds] : wrong) {
           // Leaving out an optional parameter is allowed: undefined is not among the wrong values.
           const h = harness();
           const bad = [...args];
@@ -132,6 +140,9 @@ describe('the public API checks every input before it does anything', () => {
       ['workspaces.list', ['extra'], /^workspaces\.list takes no arguments; it was given 1\.$/],
       ['agents.get', [AG, 'extra'], /^agents\.get takes 1 argument \(id\); it was given 2\.$/],
       ['agents.get', [], /^agents\.get: id: expected an agent id \("ag_…"\)\.$/],
+      ['attempts.start', [{ workspaceId: WS, name: 'try', prompt: 'go', count: 6 }], /^attempts\.start: input\.count: must be at most 5\.$/],
+      ['attempts.start', [{ workspaceId: WS, name: 'try', prompt: 'go', models: ['sonnet'] }], /^attempts\.start: input\.models: give at least 2\.$/],
+      ['attempts.keep', [GRP, AG], /^attempts\.keep: attemptId: expected an attempt id \("att_…"\)\.$/],
       ['agents.removeQueuedMessage', [AG, AG], /^agents\.removeQueuedMessage: messageId: expected a message id \("msg_…"\)\.$/],
       ['agents.answerQuestion', [AG, 'req_1', { 'Which one?': 7 }], /^agents\.answerQuestion: answers\.Which one\?: expected an answer \(a string\) or a list of them\.$/],
     ];

@@ -4,6 +4,7 @@ import type * as ApiInputsModule from './apiInputs';
 type ApiMethod = ApiInputsModule.ApiMethod;
 import type { Worktree as ServiceWorktree } from '../../services/workspaces/workspaceService';
 import type { Services } from '../services';
+import { attemptsMethods } from './attemptsApi';
 import type { Agent as ServiceAgent } from '../../services/agents/agentRuntime';
 import type { UsageFilter as ServiceUsageFilter } from '../../services/storage/usageRepository';
 import type {
@@ -178,6 +179,7 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
         (await store()).usage.history({ period: options.period, ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}), ...usageFilter(options) }),
       limits: async () => (await rt()).limits(),
     }),
+    attempts: validated('attempts', attemptsMethods(services)),
     onDidChangeWorkspaces: events.onDidChangeWorkspaces,
     onDidChangeWorktrees: events.onDidChangeWorktrees,
     onDidChangeAgent: events.onDidChangeAgent,

@@ -16,12 +16,14 @@ type Param = readonly [name: string, schema: z.ZodType];
  * that activation should not pay.
  */
 function buildInputs() {
-  const id = (prefix: 'ws' | 'wt' | 'ag' | 'msg', what: string) =>
+  const id = (prefix: 'ws' | 'wt' | 'ag' | 'msg' | 'grp' | 'att', what: string) =>
     z.string({ error: `expected ${what} id ("${prefix}_…")` }).regex(new RegExp(`^${prefix}_[0-9a-z]{1,64}$`), { error: `expected ${what} id ("${prefix}_…")` });
   const workspaceId = id('ws', 'a workspace');
   const worktreeId = id('wt', 'a worktree');
   const agentId = id('ag', 'an agent');
   const messageId = id('msg', 'a message');
+  const groupId = id('grp', 'an attempt group');
+  const attemptId = id('att', 'an attempt');
   /** A string with something in it besides spaces; passed on as given (a message keeps its indentation). */
   const text = (what: string, max = 1000) =>
     z
@@ -125,6 +127,27 @@ function buildInputs() {
     'usage.get': [['period', period], ['date', localDate.optional()], ['filter', options(usageShape).optional()]],
     'usage.history': [['options', options({ period, from: localDate.optional(), to: localDate.optional(), ...usageShape })]],
     'usage.limits': [],
+    // Best of N: one prompt to several agents, each in its own new worktree.
+    'attempts.start': [
+      [
+        'input',
+        options({
+          workspaceId,
+          name: text('name', 200),
+          prompt: text('prompt', 1_000_000),
+          count: z.int({ error: 'expected a whole number' }).min(2, { error: 'must be at least 2' }).max(5, { error: 'must be at most 5' }).optional(),
+          models: z.array(z.union([text('model', 200), z.null()], { error: 'expected a model (a string) or null for the default' }), { error: 'expected a list of models' }).min(2, { error: 'give at least 2' }).max(5, { error: 'give at most 5' }).optional(),
+          baseBranch: text('baseBranch', 250).optional(),
+          mode: mode.optional(),
+          permissions: permissions.optional(),
+        }),
+      ],
+    ],
+    'attempts.list': [['workspaceId', workspaceId]],
+    'attempts.get': [['id', groupId]],
+    'attempts.compare': [['id', groupId]],
+    'attempts.keep': [['id', groupId], ['attemptId', attemptId], ['options', options({ commitMessage: text('commitMessage', 10_000).optional() }).optional()]],
+    'attempts.discardOthers': [['id', groupId], ['options', options({ removeWorktrees: flag.optional() }).optional()]],
   } as const satisfies Record<string, readonly Param[]>;
 }
 

@@ -394,6 +394,102 @@ export interface UsageApi {
   limits(): Promise<UsageLimits>;
 }
 
+/** One attempt of a group: its own worktree (branch `<name>-<position>`) and agent. */
+export interface Attempt {
+  readonly id: string;
+  readonly position: number;
+  readonly branch: string;
+  /** Absent once the worktree was removed. */
+  readonly worktreeId?: string;
+  /** Absent once the agent was deleted for good. */
+  readonly agentId?: string;
+  readonly model?: string;
+}
+
+/** Agents started from one prompt, each in a new worktree off the same commit of `baseBranch`. */
+export interface AttemptGroup {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly prompt: string;
+  readonly baseBranch: string;
+  readonly baseCommit: string;
+  readonly keptAttemptId?: string;
+  readonly keptAt?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly attempts: readonly Attempt[];
+}
+
+/** A file an attempt changed since the merge-base with its base (committed or not; untracked files as added). */
+export interface AttemptFile {
+  readonly path: string;
+  /** "A", "M", "D", "R" or "T". */
+  readonly status: string;
+  /** Absent for a binary file. */
+  readonly added?: number;
+  readonly deleted?: number;
+  readonly oldPath?: string;
+}
+
+/** An attempt as compared: its agent's status, turns and cost, its changes, its last message. */
+export interface AttemptResult extends Omit<Attempt, 'agentId'> {
+  readonly agentId?: string;
+  readonly worktreePath?: string;
+  readonly worktreeGone: boolean;
+  readonly agentName?: string;
+  readonly status?: AgentStatus;
+  readonly statusReason?: string;
+  /** The model's turns so far (API requests). */
+  readonly turns: number;
+  readonly costUsd: number;
+  readonly files: readonly AttemptFile[];
+  readonly added: number;
+  readonly deleted: number;
+  readonly lastMessage?: string;
+  /** Why the changes could not be read. */
+  readonly changesError?: string;
+  readonly kept: boolean;
+}
+
+export interface AttemptComparison {
+  readonly group: Omit<AttemptGroup, 'attempts'>;
+  readonly attempts: readonly AttemptResult[];
+}
+
+/** Conflicts are a result: the merge stays in progress in the worktree named, to be resolved or aborted there. */
+export type KeepAttemptResult =
+  | { readonly status: 'clean'; readonly group: AttemptGroup }
+  | { readonly status: 'conflicts'; readonly worktreeId: string; readonly files: readonly string[]; readonly group: AttemptGroup };
+
+/** Best of N: one prompt, 2–5 agents, each in its own new worktree; compare them, keep one. */
+export interface AttemptsApi {
+  /**
+   * Makes `count` (2–5; default the number of `models`, else 2) worktrees off the current commit
+   * of `baseBranch` (default the main worktree's branch) on new branches `<name>-1` … `<name>-N`,
+   * an agent in each (`models[i]`, null for the default), and sends each `prompt`. Resolves once
+   * the prompts are sent. Everything is checked first (INVALID_INPUT for a branch that exists or
+   * a name git refuses, NOT_FOUND for an unknown base); a failure while making them removes
+   * what was made.
+   */
+  start(input: { workspaceId: string; name: string; prompt: string; count?: number; models?: (string | null)[]; baseBranch?: string; mode?: AgentMode; permissions?: Permission[] }): Promise<AttemptGroup>;
+  /** A repository's groups, newest first. */
+  list(workspaceId: string): Promise<AttemptGroup[]>;
+  get(id: string): Promise<AttemptGroup>;
+  compare(id: string): Promise<AttemptComparison>;
+  /**
+   * Merges the attempt's branch into the group's base (a merge commit). Its uncommitted work is
+   * committed first with `commitMessage`; without one such an attempt is refused (INVALID_INPUT,
+   * naming the files). AGENTS_RUNNING while its agent works.
+   */
+  keep(id: string, attemptId: string, options?: { commitMessage?: string }): Promise<KeepAttemptResult>;
+  /**
+   * After `keep`: archives the other attempts' agents and, with `removeWorktrees`, removes their
+   * worktrees and branches (their agents go with them). Resolves with what could not be done.
+   */
+  discardOthers(id: string, options?: { removeWorktrees?: boolean }): Promise<{ archived: string[]; removed: string[]; failed: { branch: string; reason: string }[] }>;
+}
+
 /** Version 1 of the API. */
 export interface ClaudeManagerApi {
   /** Always 1 for this interface. */
@@ -404,6 +500,7 @@ export interface ClaudeManagerApi {
   readonly onDidChangeWorktrees: Event<{ workspaceId: string }>;
   readonly agents: AgentsApi;
   readonly usage: UsageApi;
+  readonly attempts: AttemptsApi;
   readonly onDidChangeAgent: Event<Agent>;
   /** A streaming message is sent again under the same id as it grows. */
   readonly onDidReceiveMessage: Event<{ agentId: string; message: Message }>;

@@ -27,6 +27,9 @@ import type { Services } from './services';
 import { type BuiltServices, buildServices } from './servicesBuilder';
 import { ManagerPanels } from './webviews/managerPanel';
 import { ChatPanels } from './webviews/chatPanels';
+import { ComparePanels } from './webviews/comparePanels';
+import { keepAttempt, openAttemptDiff } from './commands/attemptActions';
+import { registerBestOfNCommands } from './commands/bestOfNCommands';
 
 /** Context key of the "CLI not found" welcome view. */
 const CLI_MISSING_CONTEXT = 'claudeManager.cliMissing';
@@ -45,6 +48,8 @@ export class Container implements vscode.Disposable {
   readonly api: ClaudeManagerExtension;
   readonly panels: ManagerPanels;
   readonly chats: ChatPanels;
+  /** Best of N's Compare panels, one per group of agents started from one prompt. */
+  readonly compare: ComparePanels;
   private storeOpening: Promise<Store> | undefined;
   /** A notice that the store's worker died is on screen: another death does not add a second. */
   private storeLossShown = false;
@@ -103,6 +108,16 @@ export class Container implements vscode.Disposable {
       new ManagerPanels({ context, log: this.log, sqliteVersion: async () => (await this.store()).sqliteVersion() }),
     );
     this.chats = this.own(new ChatPanels({ context, log: this.log, services: () => this.services() }));
+    this.compare = this.own(
+      new ComparePanels({
+        context,
+        log: this.log,
+        services: () => this.services(),
+        openChat: (agentId) => this.chats.open(agentId),
+        keep: async (groupId, attemptId) => keepAttempt(await this.services(), groupId, attemptId),
+        openDiff: async (params) => openAttemptDiff(await this.services(), params),
+      }),
+    );
     this.registerCommands();
     this.api = createExtensionApi(() => this.services(), {
       onDidChangeWorkspaces: this.workspacesChanged.event,
@@ -129,6 +144,7 @@ export class Container implements vscode.Disposable {
     for (const d of registerAgentCommands(this.log, () => this.services(), (agentId) => this.chats.open(agentId), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     for (const d of registerEditorCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerFileChangeCommands(this.log, () => this.services(), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
+    for (const d of registerBestOfNCommands(this.log, () => this.services(), this.compare, this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     this.own(
       registerCommand('claudeManager.openPanel', this.log, () => {
         const panel = this.panels.show();

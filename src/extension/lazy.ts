@@ -9,3 +9,4 @@ export { SpawnHost } from '../services/spawn/spawnHost';
 export { OtherWindows, serveAgents, socketFolder, storeSecret } from '../services/windows/agentWindows';
 export { checkInput } from './api/apiInputs';
 export { chatOpened, commandSchemas, isCommandName, isRequestMethod, notificationSchemas, requestSchemas, webviewMessageEnvelope } from '../webview/protocol';
+export { compareCommandSchemas, compareNotificationSchemas, compareRequestSchemas } from '../webview/compareProtocol';

@@ -28,7 +28,7 @@ function requireTrust(): void {
 }
 
 /** The modes, the current one first and marked. */
-async function pickMode(title: string, current: AgentMode): Promise<AgentMode | undefined> {
+export async function pickMode(title: string, current: AgentMode): Promise<AgentMode | undefined> {
   const modes = [
     { label: 'Regular', description: 'asks before each tool that is not allowed already', mode: 'regular' as const },
     { label: 'Plan', description: 'plans first, changes nothing until the plan is approved', mode: 'plan' as const },

@@ -42,6 +42,9 @@ export const commandIds = [
   'claudeManager.bypassAgentPermissions',
   'claudeManager.sendSelectionToAgent',
   'claudeManager.askAgentAboutFile',
+  // Best of N
+  'claudeManager.newAgentsFromOnePrompt',
+  'claudeManager.compareAttempts',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

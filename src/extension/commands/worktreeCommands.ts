@@ -18,7 +18,7 @@ function requireGit(what: string): void {
 }
 
 /** The repository a command applies to: its tree row, an `{ workspaceId }` argument, or one the user picks. */
-async function pickWorkspace(services: Services, arg: Arg, title: string): Promise<WorkspaceRecord | undefined> {
+export async function pickWorkspace(services: Services, arg: Arg, title: string): Promise<WorkspaceRecord | undefined> {
   if (arg instanceof RepositoryNode) {
     if (arg.workspace) return arg.workspace;
     // A row drawn before the store opened: the workspace for its folder.

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ZodMiniType } from 'zod/mini';
 import type * as ProtocolModule from '../../webview/protocol';
 import type {
   CommandName,
@@ -21,6 +22,19 @@ export function protocol(): typeof ProtocolModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (loaded ??= require('../../webview/protocol') as typeof ProtocolModule);
 }
+
+/**
+ * The schemas a panel's messages are checked against: protocol.ts's for the chat and the manager
+ * panel; a panel with a protocol file of its own (the Compare panel's) gives its tables. The
+ * envelopes are protocol.ts's for every panel.
+ */
+export interface WebviewContract {
+  requestSchemas: Readonly<Record<string, { params: ZodMiniType; result: ZodMiniType }>>;
+  commandSchemas: Readonly<Record<string, ZodMiniType>>;
+  notificationSchemas: Readonly<Record<string, ZodMiniType>>;
+}
+
+const has = (table: object, name: string): boolean => Object.prototype.hasOwnProperty.call(table, name);
 
 /** One message from the webview and the response it got, if it was a request or was refused. */
 export interface HandledMessage {
@@ -63,11 +77,17 @@ export class WebviewHost implements vscode.Disposable {
     private readonly requests: RequestHandlers,
     private readonly commands: PanelCommandHandlers,
     private readonly log: vscode.LogOutputChannel,
+    /** The panel's own schemas, loaded on first use; protocol.ts's when not given. */
+    private readonly ownContract?: () => WebviewContract,
   ) {
     this.subscription = webview.onDidReceiveMessage(async (raw: unknown) => {
       const response = await this.handleMessage(raw);
       this.handledEmitter.fire({ message: raw, response });
     });
+  }
+
+  private contract(): WebviewContract {
+    return this.ownContract?.() ?? protocol();
   }
 
   get ready(): boolean {
@@ -85,7 +105,7 @@ export class WebviewHost implements vscode.Disposable {
    * a bug of the host's, logged, and not sent.
    */
   notify<N extends NotificationMethod>(method: N, params: NotificationParams<N>): void {
-    const checked = protocol().notificationSchemas[method].safeParse(params);
+    const checked = this.contract().notificationSchemas[method]!.safeParse(params);
     if (!checked.success) {
       this.log.error(`webview notification ${method} does not match the protocol, not sent: ${describeIssues(checked.error)}`);
       return;
@@ -98,7 +118,8 @@ export class WebviewHost implements vscode.Disposable {
    * and tests can see exactly what the webview was told.
    */
   async handleMessage(raw: unknown): Promise<HostMessageEnvelope | undefined> {
-    const { webviewMessageEnvelope, isCommandName, commandSchemas } = protocol();
+    const { webviewMessageEnvelope } = protocol();
+    const { commandSchemas, requestSchemas } = this.contract();
     const envelope = webviewMessageEnvelope.safeParse(raw);
     if (!envelope.success) {
       const id = typeof raw === 'object' && raw !== null && Number.isInteger((raw as { id?: unknown }).id)
@@ -108,20 +129,20 @@ export class WebviewHost implements vscode.Disposable {
     }
     const message = envelope.data;
     if (message.kind === 'command') {
-      if (!isCommandName(message.command) || (message.command !== 'ready' && !this.commands[message.command])) {
+      if (!has(commandSchemas, message.command) || (message.command !== 'ready' && !this.commands[message.command as Exclude<CommandName, 'ready'>])) {
         return this.fail(null, 'UNKNOWN_METHOD', `Unknown command from the webview: ${message.command}`);
       }
-      const params = commandSchemas[message.command].safeParse(message.params ?? {});
+      const params = commandSchemas[message.command]!.safeParse(message.params ?? {});
       if (!params.success) {
         return this.fail(null, 'INVALID_PARAMS', `Invalid parameters for ${message.command}: ${describeIssues(params.error)}`);
       }
-      this.runCommand(message.command, params.data);
+      this.runCommand(message.command as CommandName, params.data);
       return undefined;
     }
-    if (!protocol().isRequestMethod(message.method) || !this.requests[message.method]) {
+    if (!has(requestSchemas, message.method) || !this.requests[message.method as RequestMethod]) {
       return this.fail(message.id, 'UNKNOWN_METHOD', `Unknown request from the webview: ${message.method}`);
     }
-    return this.answer(message.id, message.method, message.params);
+    return this.answer(message.id, message.method as RequestMethod, message.params);
   }
 
   private runCommand(command: CommandName, params: unknown): void {
@@ -136,7 +157,7 @@ export class WebviewHost implements vscode.Disposable {
   }
 
   private async answer(id: number, method: RequestMethod, rawParams: unknown): Promise<HostMessageEnvelope> {
-    const schema = protocol().requestSchemas[method];
+    const schema = this.contract().requestSchemas[method]!;
     const params = schema.params.safeParse(rawParams ?? {});
     if (!params.success) {
       return this.fail(id, 'INVALID_PARAMS', `Invalid parameters for ${method}: ${describeIssues(params.error)}`);

@@ -10,7 +10,7 @@ import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { lastUserBlocks, MockAnthropicApi, type MockRequestInfo, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { showAgentsView } from './actions';
-import { openWorkbench, webviewFrame, type Workbench } from './workbench';
+import { openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 
 const PROMPT = 'Improve the README';
 
@@ -110,7 +110,9 @@ describe('best of N: one prompt to three agents, compared, one kept', () => {
     const firsts = api.mainRequests.filter((r) => !lastUserBlocks(r.body).some((b) => b.type === 'tool_result'));
     assert.deepEqual(firsts.map((r) => /\.worktrees\/(try-\d)/.exec(r.rawBody)?.[1]).sort(), ['try-1', 'try-2', 'try-3']);
     assert.ok(firsts.every((r) => r.rawBody.includes(PROMPT)));
-    await page.mouse.move(0, 0);
+    // The agents' "waiting for your message" notifications are not part of the picture.
+    await runFromPalette(page, 'Notifications: Clear All Notifications');
+    await page.mouse.move(1200, 400);
     await wb.screenshot('bestofn-01-compare-panel');
     await wb.screenshotOf(page.locator('.part.editor'), 'readme-compare-panel', { height: 640 });
 
@@ -133,12 +135,14 @@ describe('best of N: one prompt to three agents, compared, one kept', () => {
     await offer.waitFor({ timeout: 60_000 });
     await wb.screenshot('bestofn-03-kept');
     await offer.locator('.monaco-button', { hasText: 'Remove Worktrees' }).click();
-    await panel.locator('section.attempt[data-attempt="try-1"] .gone').waitFor({ timeout: 60_000 });
-    await panel.locator('section.attempt[data-attempt="try-3"] .gone').waitFor({ timeout: 60_000 });
+    await panel.locator('section.attempt[data-attempt="try-1"] .gone', { hasText: 'Put away' }).waitFor({ timeout: 60_000 });
+    await panel.locator('section.attempt[data-attempt="try-3"] .gone', { hasText: 'Put away' }).waitFor({ timeout: 60_000 });
     await panel.locator('section.attempt[data-attempt="try-2"] .kept-badge').waitFor({ timeout: 30_000 });
     assert.match(readFileSync(join(repo.repo, 'README.md'), 'utf8'), /## Install/, 'the kept work is on main');
     assert.equal(git('log', '-1', '--format=%s'), 'Merge branch \'try-2\' into main');
     assert.deepEqual(git('branch', '--list', 'try-*').split('\n').map((b) => b.replace(/^[*+ ]+/, '')), ['try-2']);
+    await panel.locator('section.attempt[data-attempt="try-2"]', { hasText: 'Merged into main' }).waitFor({ timeout: 30_000 });
+    await runFromPalette(page, 'Notifications: Clear All Notifications');
     await wb.screenshot('bestofn-04-others-removed');
   });
 });

@@ -37,14 +37,14 @@ describe('the Compare panel', () => {
     assert.deepEqual(cards(html), ['try-1', 'try-2', 'try-3']);
     assert.match(html, /3 agents off <code>main<\/code> \(01234567\)/);
     assert.match(html, /Make the &lt;b>README&lt;\/b> better/);
-    assert.deepEqual([...html.matchAll(/data-stat="turns">(\d+)</g)].map((m) => m[1]), ['2', '1', '0']);
-    assert.deepEqual([...html.matchAll(/data-stat="cost">([^<]+)</g)].map((m) => m[1]), ['$0.01', '$0.50', '$0']);
+    assert.deepEqual([...html.matchAll(/data-stat="turns">(\d+)</g)].map((m) => m[1]), ['2', '1'], 'a put-away attempt shows no figures');
+    assert.deepEqual([...html.matchAll(/data-stat="cost">([^<]+)</g)].map((m) => m[1]), ['$0.01', '$0.50']);
     assert.match(html, /aria-label="README.md, modified: Open diff against main"/);
     assert.match(html, /aria-label="3 lines added">\+3<\/span> <span class="deleted" aria-label="1 lines deleted">−1</);
     assert.match(html, /logo.png<\/span><span class="counts binary">binary/);
     assert.match(html, /Done &lt;script>alert\(1\)&lt;\/script>/, 'the last message is text, not markup');
     assert.match(html, /Working<\/span><span class="reason"> · running Write: README.md/);
-    assert.match(html, /The worktree was removed\./);
+    assert.match(html, /Put away: its worktree was removed, with its agent\./);
   });
 
   it('offers Keep This One only for an attempt that can be kept', () => {
@@ -56,6 +56,8 @@ describe('the Compare panel', () => {
     assert.match(html, /try-1<span class="badge kept-badge">Kept<\/span>/);
     assert.match(html, /role="status" aria-live="polite">Kept try-1: merged into main\./);
     assert.match(html, /, try-1 kept/);
+    const merged: CompareData = { ...kept, attempts: kept.attempts.map((a) => (a.kept ? { ...a, files: [], added: 0 } : a)) };
+    assert.match(renderToString(h(CompareView, { ...props, data: merged })), /Merged into main: no changes left beyond it\./);
   });
 
   it('lists the files either of two attempts changed, for a diff between them', () => {

@@ -66,30 +66,36 @@ function AttemptCard({ attempt, group, keeping, onDiff, onKeep, onOpenChat }: { 
         <span class="status-word">{attempt.status ? STATUS_WORDS[attempt.status] : 'No agent'}</span>
         {attempt.statusReason && <span class="reason"> · {attempt.statusReason}</span>}
       </p>
-      <dl class="stats">
-        <dt>Turns</dt>
-        <dd data-stat="turns">{attempt.turns}</dd>
-        <dt>Cost</dt>
-        <dd data-stat="cost">{formatCost(attempt.costUsd)}</dd>
-        <dt>Changes</dt>
-        <dd data-stat="changes">
-          {attempt.files.length} file{attempt.files.length === 1 ? '' : 's'} {counts(attempt)}
-        </dd>
-      </dl>
-      {attempt.changesError && <p class="error">{attempt.changesError}</p>}
-      {attempt.worktreeGone ? (
-        <p class="gone">The worktree was removed.</p>
-      ) : attempt.files.length > 0 ? (
-        <ul class="files" aria-label={`Files ${attempt.branch} changed`}>
-          {attempt.files.map((f) => (
-            <FileRow key={f.path} file={f} label={`Open diff against ${group.baseBranch}`} onOpen={() => onDiff(f.path, { base: true }, { attemptId: attempt.id })} />
-          ))}
-        </ul>
+      {attempt.worktreeGone && !attempt.agentId ? (
+        <p class="gone">Put away: its worktree was removed, with its agent.</p>
       ) : (
-        <p class="none">No changes yet.</p>
+        <>
+          <dl class="stats">
+            <dt>Turns</dt>
+            <dd data-stat="turns">{attempt.turns}</dd>
+            <dt>Cost</dt>
+            <dd data-stat="cost">{formatCost(attempt.costUsd)}</dd>
+            <dt>Changes</dt>
+            <dd data-stat="changes">
+              {attempt.files.length} file{attempt.files.length === 1 ? '' : 's'} {counts(attempt)}
+            </dd>
+          </dl>
+          {attempt.changesError && <p class="error">{attempt.changesError}</p>}
+          {attempt.worktreeGone ? (
+            <p class="gone">The worktree was removed.</p>
+          ) : attempt.files.length > 0 ? (
+            <ul class="files" aria-label={`Files ${attempt.branch} changed`}>
+              {attempt.files.map((f) => (
+                <FileRow key={f.path} file={f} label={`Open diff against ${group.baseBranch}`} onOpen={() => onDiff(f.path, { base: true }, { attemptId: attempt.id })} />
+              ))}
+            </ul>
+          ) : (
+            <p class="none">{attempt.kept ? `Merged into ${group.baseBranch}: no changes left beyond it.` : 'No changes yet.'}</p>
+          )}
+          <h3 class="last-title">Last message</h3>
+          <blockquote class="last">{attempt.lastMessage ?? <em>Nothing yet.</em>}</blockquote>
+        </>
       )}
-      <h3 class="last-title">Last message</h3>
-      <blockquote class="last">{attempt.lastMessage ?? <em>Nothing yet.</em>}</blockquote>
       <div class="actions">
         <button type="button" class="primary" disabled={why !== undefined || keeping !== undefined} title={why} onClick={() => onKeep(attempt.id)}>
           {keeping === attempt.id ? 'Keeping…' : 'Keep This One'}

@@ -134,7 +134,7 @@ describe('Best of N with the real claude CLI and the mock API', () => {
 
     const comparison = await bestOf.compare(group.id);
     assert.deepEqual(
-      comparison.attempts.map((a) => ({ branch: a.branch, status: a.status, turns: a.turns, files: a.files.map((f) => [f.path, f.status, f.added, f.deleted]), added: a.added, deleted: a.deleted, last: a.lastMessage, kept: a.kept })),
+      comparison.attempts.map((a) => ({ branch: a.branch, status: a.status, turns: a.turns, files: a.files.map((f) => [f.path, f.status, f.insertions, f.deletions]), added: a.added, deleted: a.deleted, last: a.lastMessage, kept: a.kept })),
       [
         { branch: 'try-1', status: 'waiting', turns: 2, files: [['feature.txt', 'A', 2, 0]], added: 2, deleted: 0, last: 'Attempt 1 is done.', kept: false },
         { branch: 'try-2', status: 'waiting', turns: 2, files: [['README.md', 'M', 3, 0]], added: 3, deleted: 0, last: 'Attempt 2 is done.', kept: false },
@@ -148,7 +148,7 @@ describe('Best of N with the real claude CLI and the mock API', () => {
     git(second.worktreePath!, 'rm', '--quiet', 'src/app.txt');
     git(second.worktreePath!, '-c', 'user.name=T', '-c', 'user.email=t@example.invalid', 'commit', '--quiet', '-m', 'drop app');
     const after = (await bestOf.compare(group.id)).attempts[1]!;
-    assert.deepEqual(after.files.map((f) => [f.path, f.status, f.added, f.deleted]), [['README.md', 'M', 3, 0], ['src/app.txt', 'D', 0, 3]]);
+    assert.deepEqual(after.files.map((f) => [f.path, f.status, f.insertions, f.deletions]), [['README.md', 'M', 3, 0], ['src/app.txt', 'D', 0, 3]]);
 
     // Keep This One: its uncommitted work needs a message, then it is committed and merged into main.
     await assert.rejects(bestOf.keep(group.id, second.id), withCode('INVALID_INPUT', /uncommitted changes \(README\.md\)/));

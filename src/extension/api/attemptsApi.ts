@@ -46,7 +46,7 @@ function publishedResult(a: AttemptView): AttemptResult {
     ...(a.statusReason !== undefined ? { statusReason: a.statusReason } : {}),
     turns: a.turns,
     costUsd: a.costUsd,
-    files: a.files.map((f) => ({ path: f.path, status: f.status, ...(f.added !== undefined ? { added: f.added } : {}), ...(f.deleted !== undefined ? { deleted: f.deleted } : {}), ...(f.oldPath ? { oldPath: f.oldPath } : {}) })),
+    files: a.files.map((f) => ({ path: f.path, status: f.status, ...(f.insertions !== undefined ? { added: f.insertions } : {}), ...(f.deletions !== undefined ? { deleted: f.deletions } : {}), ...(f.oldPath ? { oldPath: f.oldPath } : {}) })),
     added: a.added,
     deleted: a.deleted,
     ...(a.lastMessage !== undefined ? { lastMessage: a.lastMessage } : {}),

@@ -4,14 +4,17 @@ import { ClaudeManagerError } from '../errors';
 import type { GitService } from '../git/gitService';
 import type { Store } from '../storage/store';
 
-/** A file that differs between a worktree and its base, as a reviewer sees it. */
+/**
+ * A file that differs between a worktree and its base, as a reviewer sees it (the shape of
+ * `ChangedFile` in src/services/git/changeList.ts, so that `WorktreeChanges` fits as it is).
+ */
 export interface ChangedFile {
   path: string;
-  /** git's letter: A added (untracked files too), M modified, D deleted, R renamed, T type changed. */
+  /** git's letter: A added (untracked files too), M modified, D deleted, R renamed, C copied, T type changed. */
   status: string;
-  /** Lines added and deleted; undefined for a binary file (or an untracked one too large to count). */
-  added?: number | undefined;
-  deleted?: number | undefined;
+  /** Lines added and deleted; absent for a binary file (or an untracked one too large to count). */
+  insertions?: number | undefined;
+  deletions?: number | undefined;
   /** A rename's old path. */
   oldPath?: string | undefined;
 }
@@ -67,16 +70,16 @@ function parseNameStatus(out: string): Map<string, { status: string; oldPath?: s
 }
 
 /** `git diff --numstat -z` → path → counts ("-" for binary files: none). */
-function parseNumstat(out: string): Map<string, { added?: number; deleted?: number }> {
+function parseNumstat(out: string): Map<string, { insertions?: number; deletions?: number }> {
   const parts = out.split('\0');
-  const result = new Map<string, { added?: number; deleted?: number }>();
+  const result = new Map<string, { insertions?: number; deletions?: number }>();
   for (let i = 0; i < parts.length; ) {
     const entry = parts[i++] ?? '';
     if (!entry) continue;
     const [added = '-', deleted = '-', path = ''] = entry.split('\t');
     // A rename: the path is empty here, and the old and new paths follow.
     const name = path === '' ? (i++, parts[i++] ?? '') : path;
-    result.set(name, added === '-' ? {} : { added: Number(added), deleted: Number(deleted) });
+    result.set(name, added === '-' ? {} : { insertions: Number(added), deletions: Number(deleted) });
   }
   return result;
 }
@@ -115,8 +118,8 @@ export class GitWorktreeChanges implements WorktreeChangesSource {
       ...(oldPath !== undefined ? { oldPath } : {}),
     }));
     for (const path of untracked.split('\0').filter(Boolean)) {
-      const added = await countLines(join(wt.path, path));
-      files.push({ path, status: 'A', ...(added !== undefined ? { added, deleted: 0 } : {}) });
+      const lines = await countLines(join(wt.path, path));
+      files.push({ path, status: 'A', ...(lines !== undefined ? { insertions: lines, deletions: 0 } : {}) });
     }
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { files };

@@ -5,10 +5,14 @@ import type { Store } from '../storage/store';
 
 export type MergeStrategy = 'merge' | 'squash' | 'rebase';
 
-/** A merge's result: conflicts are a result, not an error (the merge stays in progress where it ran). */
+/**
+ * A merge's result: conflicts are a result, not an error (the merge stays in progress where it
+ * ran: `worktreeId` names that worktree). The part of `MergeResult` (merge.ts) Keep This One reads,
+ * so that `MergeService` fits as it is.
+ */
 export type MergeOutcome =
-  | { status: 'clean'; worktreeId: string }
-  | { status: 'conflicts'; worktreeId: string; operation: MergeStrategy; files: string[] };
+  | { status: 'merged' | 'up-to-date'; worktreeId: string }
+  | { status: 'conflicts'; worktreeId: string; files: string[] };
 
 /**
  * What Keep This One needs of merging a worktree's branch into its base. `MergeService`
@@ -57,8 +61,8 @@ export class GitMergeIntoBase implements MergeIntoBase {
     } catch (error) {
       const conflicted = (await this.git.status(where)).conflicted;
       if (conflicted.length === 0) throw error;
-      return { status: 'conflicts', worktreeId: targetRow?.id ?? worktreeId, operation: 'merge', files: conflicted };
+      return { status: 'conflicts', worktreeId: targetRow?.id ?? worktreeId, files: conflicted };
     }
-    return { status: 'clean', worktreeId };
+    return { status: 'merged', worktreeId };
   }
 }

@@ -7,7 +7,7 @@ import type { AttemptGroupRecord, AttemptRecord } from '../storage/attemptGroups
 import type { AgentMode, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
 import type { ChangedFile, WorktreeChangesSource } from './attemptChanges';
-import type { MergeIntoBase, MergeOutcome, MergeStrategy } from './attemptMerge';
+import type { MergeIntoBase, MergeStrategy } from './attemptMerge';
 import type { WorkspaceService } from './workspaceService';
 
 export const MIN_ATTEMPTS = 2;
@@ -82,7 +82,8 @@ export interface Comparison {
   attempts: AttemptView[];
 }
 
-export type KeepOutcome = MergeOutcome & { group: AttemptGroupRecord };
+/** Kept (merged, or the base had it all already), or stopped on conflicts in the worktree named. */
+export type KeepOutcome = { status: 'clean'; group: AttemptGroupRecord } | { status: 'conflicts'; worktreeId: string; files: string[]; group: AttemptGroupRecord };
 
 const LAST_MESSAGE_CHARS = 2000;
 
@@ -221,8 +222,8 @@ export class BestOfN {
       if (wt && !wt.missing) {
         try {
           view.files = (await this.options.changes.changes(wt.id)).files;
-          view.added = view.files.reduce((n, f) => n + (f.added ?? 0), 0);
-          view.deleted = view.files.reduce((n, f) => n + (f.deleted ?? 0), 0);
+          view.added = view.files.reduce((n, f) => n + (f.insertions ?? 0), 0);
+          view.deleted = view.files.reduce((n, f) => n + (f.deletions ?? 0), 0);
         } catch (error) {
           view.changesError = (error as Error).message;
         }
@@ -276,10 +277,14 @@ export class BestOfN {
       await this.options.git.run(wt.path, ['commit', '--quiet', '--message', message], `Committing ${wt.name}'s changes`);
     }
     const outcome = await this.options.merge.merge(wt.id, { strategy: options.strategy ?? 'merge' });
-    const updated = outcome.status === 'clean' ? await this.store.attemptGroups.keep(groupId, attemptId) : group;
-    if (outcome.status === 'clean') this.options.logger.info(`Best of N: kept ${attempt.branch} (merged into ${group.baseBranch})`);
+    if (outcome.status === 'conflicts') {
+      this.events.emit('group', { workspaceId: group.workspaceId, groupId });
+      return { status: 'conflicts', worktreeId: outcome.worktreeId, files: outcome.files, group };
+    }
+    const updated = await this.store.attemptGroups.keep(groupId, attemptId);
+    this.options.logger.info(`Best of N: kept ${attempt.branch} (merged into ${group.baseBranch})`);
     this.events.emit('group', { workspaceId: group.workspaceId, groupId });
-    return { ...outcome, group: updated };
+    return { status: 'clean', group: updated };
   }
 
   /**

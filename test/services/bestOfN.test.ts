@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Agent, AgentRuntime } from '../../src/services/agents/agentRuntime';
@@ -166,5 +166,27 @@ describe('Best of N with the real claude CLI and the mock API', () => {
     const final = await bestOf.compare(group.id);
     assert.deepEqual(final.attempts.map((a) => [a.branch, a.worktreeGone, a.kept]), [['try-1', true, false], ['try-2', false, true], ['try-3', true, false]]);
     assert.equal((await runtime.get(second.agentId!)).deletedAt, undefined, 'the kept attempt\'s agent stays');
+  });
+
+  it('keeping a second attempt that conflicts with the first returns the conflicts, leaves the merge in progress in the base\'s worktree, and keeps the first as kept', { timeout: 120_000 }, async () => {
+    const turnsOver = new Map<string, Promise<Agent>>();
+    const off = runtime.onDidChangeAgent((a) => {
+      if (!turnsOver.has(a.id) && a.name.startsWith('clash ')) turnsOver.set(a.id, events.until(a.id, waitingForMessage, `the end of ${a.name}'s turn`));
+    });
+    // The mock's default reply: each agent answers and waits; the work is written here, as an agent would.
+    const group = await bestOf.start({ workspaceId, name: 'clash', prompt: 'Rewrite the title', count: 2 });
+    off();
+    await Promise.all(group.attempts.map((a) => turnsOver.get(a.agentId!)));
+    const [first, second] = await Promise.all(group.attempts.map(async (a) => ({ attempt: a, path: (await store.worktrees.get(a.worktreeId!)).path })));
+    writeFileSync(join(first!.path, 'title.txt'), 'Uno\n');
+    writeFileSync(join(second!.path, 'title.txt'), 'Eins\n');
+    assert.equal((await bestOf.keep(group.id, first!.attempt.id, { commitMessage: 'Spanish' })).status, 'clean');
+    const clash = await bestOf.keep(group.id, second!.attempt.id, { commitMessage: 'German' });
+    assert.equal(clash.status, 'conflicts');
+    assert.deepEqual(clash.status === 'conflicts' && [clash.files, clash.worktreeId], [['title.txt'], (await store.worktrees.findByPath(repo.path))?.id]);
+    assert.equal(clash.group.keptAttemptId, first!.attempt.id, 'the first stays the kept one');
+    assert.match(git(repo.path, 'status', '--porcelain'), /^AA title.txt$/m, 'the merge waits in the main worktree');
+    git(repo.path, 'merge', '--abort');
+    assert.equal(readFileSync(join(repo.path, 'title.txt'), 'utf8'), 'Uno\n');
   });
 });

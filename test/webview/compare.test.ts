@@ -67,6 +67,13 @@ describe('the Compare panel', () => {
     assert.deepEqual([...between.matchAll(/aria-label="([^"]+): open diff between try-1 and try-2"/g)].map((m) => m[1]), ['README.md', 'feature.txt', 'logo.png']);
   });
 
+  it('falls back to the sides still there once attempts were put away', () => {
+    const one: CompareData = { ...data, attempts: data.attempts.map((a) => (a.id === 'att_2' ? a : { ...a, worktreeGone: true, files: [] })) };
+    const between = renderToString(h(CompareView, { ...props, data: one })).split('Compare two attempts')[1]!;
+    assert.deepEqual([...between.matchAll(/<option([^>]*)value="([^"]+)"/g)].map((m) => `${m[2]}${/selected/.test(m[1]!) ? '*' : ''}`), ['base*', 'att_2', 'att_2*']);
+    assert.match(between, /aria-label="README.md: open diff between main and try-2"/);
+  });
+
   it('says costs as people read them', () => {
     assert.deepEqual([0, 0.004, 0.25, 12.5].map(formatCost), ['$0', '$0.0040', '$0.25', '$12.50']);
   });

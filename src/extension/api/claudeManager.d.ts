@@ -399,9 +399,8 @@ export interface Attempt {
   readonly id: string;
   readonly position: number;
   readonly branch: string;
-  /** Absent once the worktree was removed. */
+  /** Absent once the worktree was removed (`agentId`: once the agent was deleted for good). */
   readonly worktreeId?: string;
-  /** Absent once the agent was deleted for good. */
   readonly agentId?: string;
   readonly model?: string;
 }
@@ -424,17 +423,15 @@ export interface AttemptGroup {
 /** A file an attempt changed since the merge-base with its base (committed or not; untracked files as added). */
 export interface AttemptFile {
   readonly path: string;
-  /** "A", "M", "D", "R" or "T". */
+  /** "A", "M", "D", "R", "C" or "T". `added`/`deleted`: absent for a binary file. */
   readonly status: string;
-  /** Absent for a binary file. */
   readonly added?: number;
   readonly deleted?: number;
   readonly oldPath?: string;
 }
 
 /** An attempt as compared: its agent's status, turns and cost, its changes, its last message. */
-export interface AttemptResult extends Omit<Attempt, 'agentId'> {
-  readonly agentId?: string;
+export interface AttemptResult extends Attempt {
   readonly worktreePath?: string;
   readonly worktreeGone: boolean;
   readonly agentName?: string;
@@ -447,7 +444,6 @@ export interface AttemptResult extends Omit<Attempt, 'agentId'> {
   readonly added: number;
   readonly deleted: number;
   readonly lastMessage?: string;
-  /** Why the changes could not be read. */
   readonly changesError?: string;
   readonly kept: boolean;
 }
@@ -473,7 +469,7 @@ export interface AttemptsApi {
    * what was made.
    */
   start(input: { workspaceId: string; name: string; prompt: string; count?: number; models?: (string | null)[]; baseBranch?: string; mode?: AgentMode; permissions?: Permission[] }): Promise<AttemptGroup>;
-  /** A repository's groups, newest first. */
+  /** Newest first. */
   list(workspaceId: string): Promise<AttemptGroup[]>;
   get(id: string): Promise<AttemptGroup>;
   compare(id: string): Promise<AttemptComparison>;

@@ -62,10 +62,12 @@ function AttemptCard({ attempt, group, keeping, onDiff, onKeep, onOpenChat }: { 
         </h2>
         <span class="model">{attempt.model ?? 'default model'}</span>
       </header>
-      <p class={`status status-${attempt.status ?? 'none'}`}>
-        <span class="status-word">{attempt.status ? STATUS_WORDS[attempt.status] : 'No agent'}</span>
-        {attempt.statusReason && <span class="reason"> · {attempt.statusReason}</span>}
-      </p>
+      {!(attempt.worktreeGone && !attempt.agentId) && (
+        <p class={`status status-${attempt.status ?? 'none'}`}>
+          <span class="status-word">{attempt.status ? STATUS_WORDS[attempt.status] : 'No agent'}</span>
+          {attempt.statusReason && <span class="reason"> · {attempt.statusReason}</span>}
+        </p>
+      )}
       {attempt.worktreeGone && !attempt.agentId ? (
         <p class="gone">Put away: its worktree was removed, with its agent.</p>
       ) : (
@@ -113,8 +115,13 @@ function AttemptCard({ attempt, group, keeping, onDiff, onKeep, onOpenChat }: { 
 /** "Compare two attempts": the files either changed, each a diff between the two chosen sides. */
 function Between({ data, onDiff }: Pick<CompareViewProps, 'data' | 'onDiff'>) {
   const present = data.attempts.filter((a) => !a.worktreeGone);
-  const [left, setLeft] = useState<string>(present[0]?.id ?? 'base');
-  const [right, setRight] = useState<string>(present[1]?.id ?? present[0]?.id ?? '');
+  const [chosenLeft, setLeft] = useState<string>(present[0]?.id ?? 'base');
+  const [chosenRight, setRight] = useState<string>(present[1]?.id ?? present[0]?.id ?? '');
+  // A side whose worktree was removed since it was chosen is no side any more.
+  const isPresent = (id: string) => present.some((a) => a.id === id);
+  const right = isPresent(chosenRight) ? chosenRight : (present.find((a) => a.id !== chosenLeft)?.id ?? present[0]?.id ?? '');
+  const left = chosenLeft === 'base' || (isPresent(chosenLeft) && chosenLeft !== right) ? chosenLeft : (present.find((a) => a.id !== right)?.id ?? 'base');
+  if (present.length === 0) return null;
   const side = (id: string): DiffSide => (id === 'base' ? { base: true } : { attemptId: id });
   const files = new Map<string, CompareFile>();
   for (const id of [left, right]) for (const f of data.attempts.find((a) => a.id === id)?.files ?? []) files.set(f.path, files.get(f.path) ?? f);
@@ -138,9 +145,7 @@ function Between({ data, onDiff }: Pick<CompareViewProps, 'data' | 'onDiff'>) {
           Right <select value={right} onChange={(e) => setRight((e.target as HTMLSelectElement).value)}>{options(false)}</select>
         </label>
       </div>
-      {left === right ? (
-        <p class="none">Choose two different sides.</p>
-      ) : files.size === 0 ? (
+      {files.size === 0 ? (
         <p class="none">Neither changed a file.</p>
       ) : (
         <ul class="files" aria-label={`Files ${name(left)} or ${name(right)} changed`}>

@@ -1,4 +1,5 @@
 import type { AgentRuntime } from '../services/agents/agentRuntime';
+import type { WorktreeChangesService } from '../services/git/changes';
 import type { GitService } from '../services/git/gitService';
 import type { Store } from '../services/storage/store';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
@@ -11,4 +12,6 @@ export interface Services {
   workspaces: WorkspaceService;
   monitor: WorktreeMonitor;
   runtime: AgentRuntime;
+  /** Each worktree's changes since its base branch, and the files worktrees both changed. */
+  changes: WorktreeChangesService;
 }

@@ -42,6 +42,11 @@ export const commandIds = [
   'claudeManager.bypassAgentPermissions',
   'claudeManager.sendSelectionToAgent',
   'claudeManager.askAgentAboutFile',
+  // Changes since the base branch (changesCommands.ts)
+  'claudeManager.openWorktreeChange',
+  'claudeManager.reviewWorktreeChanges',
+  'claudeManager.setBaseBranch',
+  'claudeManager.compareWithWorktree',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

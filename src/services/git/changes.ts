@@ -162,12 +162,12 @@ export class WorktreeChangesService {
   }
 
   /**
-   * The collisions of a repository's active worktrees (linked, folder present), reading the
-   * changes of those not read yet.
+   * The collisions of a repository's active worktrees (linked, folder present), their changes
+   * read now (one git each; the tree's warnings come from the lists the monitor keeps fresh).
    */
   async collisions(workspaceId: string): Promise<Collision[]> {
     const worktrees = (await this.options.workspaces.listWorktrees(workspaceId)).filter((w) => !w.isMain && !w.missing);
-    await Promise.all(worktrees.filter((w) => !this.known.get(w.id)?.changes).map((w) => this.changes(w.id).catch(() => undefined)));
+    await Promise.all(worktrees.map((w) => this.changes(w.id).catch(() => undefined)));
     return this.computeCollisions(workspaceId);
   }
 
@@ -315,23 +315,29 @@ export class WorktreeChangesService {
    */
   private async workspacePassed(workspaceId: string): Promise<void> {
     if (this.disposed) return;
+    await this.refreshWorkspace(workspaceId, { onlyMoved: true }).catch((error: Error) => this.options.logger.warn(`Reading the changes of repository ${workspaceId} failed: ${error.message}`));
+  }
+
+  /**
+   * Reads again the changes of the repository's worktrees read before (the branches' tips once for
+   * all); with `onlyMoved`, only those whose HEAD or base moved, or that have uncommitted files.
+   * Resolves when every read has ended (a failed one is what is known of that worktree).
+   */
+  async refreshWorkspace(workspaceId: string, options: { onlyMoved?: boolean } = {}): Promise<void> {
     this.tips.delete(workspaceId);
-    const ids = [...this.known.keys()];
-    if (!ids.length) return;
-    try {
-      const worktrees = (await this.options.workspaces.knownWorktrees(workspaceId)).filter((w) => this.known.has(w.id));
-      if (!worktrees.length) return;
-      const tips = await this.refTips(workspaceId);
-      for (const wt of worktrees) {
-        const status = this.options.monitor?.status(wt.id)?.status;
-        const last = this.known.get(wt.id)?.changes;
-        const base = last ? resolveBase(tips, last.baseBranch) : undefined;
-        const moved = !last || !status || !base || this.mergeBases.get(wt.id)?.key !== `${status.head}:${base.sha}`;
-        if (moved || !status.isClean) this.refreshInBackground(wt.id);
-      }
-    } catch (error) {
-      this.options.logger.warn(`Reading the changes of repository ${workspaceId} failed: ${(error as Error).message}`);
+    if (!this.known.size) return;
+    const worktrees = (await this.options.workspaces.knownWorktrees(workspaceId)).filter((w) => this.known.has(w.id));
+    if (!worktrees.length) return;
+    const tips = await this.refTips(workspaceId);
+    const reads: Promise<unknown>[] = [];
+    for (const wt of worktrees) {
+      const status = this.options.monitor?.status(wt.id)?.status;
+      const last = this.known.get(wt.id)?.changes;
+      const base = last ? resolveBase(tips, last.baseBranch) : undefined;
+      const moved = !last || !status || !base || this.mergeBases.get(wt.id)?.key !== `${status.head}:${base.sha}`;
+      if (!options.onlyMoved || moved || !status.isClean) reads.push(this.changes(wt.id).catch(() => undefined));
     }
+    await Promise.all(reads);
   }
 
   /** Forgets a worktree's base-dependent state (its base branch was changed). */

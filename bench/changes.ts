@@ -39,9 +39,10 @@ async function main(): Promise<void> {
       const path = join(dirname(repo), 'trees', `wt${i}`);
       gitHere(repo, 'worktree', 'add', '--quiet', '-b', `b${i}`, path);
       // Work of its own: a commit of three files, two files edited and one new, not committed.
-      for (let f = 0; f < 3; f++) writeFileSync(join(path, `src/dir${f}/file${i * 3 + f}.ts`), `export const changed${i} = ${f};\n`);
+      const fileOf = (n: number) => `src/dir${n % 20}/file${n % 300}.ts`;
+      for (let f = 0; f < 3; f++) writeFileSync(join(path, fileOf(i * 3 + f)), `export const changed${i} = ${f};\n`);
       gitHere(path, 'commit', '--quiet', '-am', `work ${i}`);
-      for (let f = 3; f < 5; f++) writeFileSync(join(path, `src/dir${f}/file${(i * 5 + f) % 300}.ts`), `// edited\nexport const edited${i} = ${f};\n`);
+      for (let f = 0; f < 2; f++) writeFileSync(join(path, fileOf(150 + i * 2 + f)), `// edited\nexport const edited${i} = ${f};\n`);
       writeFileSync(join(path, `new-${i}.ts`), 'export const fresh = 1;\nexport const more = 2;\n');
       paths.push(path);
     }

@@ -7,6 +7,7 @@ import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
+import { findClaudeBinary } from '../helpers/claudeCli';
 import { clickRowAction, dismissHovers, showAgentsView } from './actions';
 import { openWorkbench, type Workbench } from './workbench';
 
@@ -40,7 +41,8 @@ describe('a worktree\'s changes since its base', () => {
     writeFileSync(join(feature, 'src/parser.test.ts'), 'import { rule3 } from "./parser";\nconsole.log(rule3);\n');
     writeFileSync(join(feature, 'README.md'), '# changes\n\nThe parser.\n');
     writeFileSync(join(other, 'README.md'), '# Changes\n');
-    wb = await openWorkbench({ folder: repo.repo });
+    // The CLI is there (no warning row above the tree); no agent runs in this journey.
+    wb = await openWorkbench({ folder: repo.repo, machineSettings: { 'claudeManager.claudePath': findClaudeBinary() } });
   });
   after(async () => {
     await wb?.close();
@@ -52,12 +54,14 @@ describe('a worktree\'s changes since its base', () => {
   it('shows Changes (N) under the worktree with +/− counts, warns of a file another worktree changed, and reviews all changes in the multi-file diff editor', async () => {
     const page = wb.page;
     const view = await showAgentsView(page);
-    const worktree = view.locator('.monaco-list-row', { hasText: 'feature/parser' }).first();
+    // A row by its label (another row's description may name it too).
+    const rowNamed = (name: string) => view.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`) }) }).first();
+    const worktree = rowNamed('feature/parser');
     // The row's counts: 1 + 2 committed, 2 + 2 + 2 not committed (parser.ts, its test, README.md) added; 1 + 1 removed.
     await worktree.locator('.label-description', { hasText: '+9 −2' }).waitFor({ timeout: 60_000 });
-    const description = await worktree.locator('.label-description').innerText();
-    assert.match(description, /⚠ 1 file also changed in fix\/readme/, description);
-    const otherRow = view.locator('.monaco-list-row', { hasText: 'fix/readme' }).first();
+    // The collisions follow the counts: both rows carry the warning.
+    await worktree.locator('.label-description', { hasText: /⚠ 1 file also changed in fix\/readme/ }).waitFor({ timeout: 30_000 });
+    const otherRow = rowNamed('fix/readme');
     await otherRow.locator('.label-description', { hasText: /⚠ 1 file also changed in feature\/parser/ }).waitFor({ timeout: 30_000 });
     // Open the worktree, then its "Changes (6)" row.
     if ((await worktree.getAttribute('aria-expanded')) !== 'true') {
@@ -70,21 +74,23 @@ describe('a worktree\'s changes since its base', () => {
       await dismissHovers(page);
       await changes.click();
     }
-    const files = ['new-name.ts', 'notes.md', 'parser.test.ts', 'parser.ts', 'README.md', 'tokens.ts'];
-    for (const name of files) await view.locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
-    const rows = await view.locator('.monaco-list-row').allInnerTexts();
-    const row = (name: string) => rows.find((r) => r.split('\n')[0] === name) ?? '';
-    assert.match(row('parser.ts'), /\+2 −1\s+M/, rows.join(' | '));
-    assert.match(row('new-name.ts'), /\+1 −0\s+R/);
-    assert.match(row('notes.md'), /\+0 −1\s+D/);
-    assert.match(row('parser.test.ts'), /\+2 −0\s+U/);
-    assert.match(row('README.md'), /\+2 −0\s+M\s+⚠/);
+    const described = async (name: string) => {
+      const row = rowNamed(name);
+      await row.waitFor({ timeout: 30_000 });
+      return row.locator('.label-description').innerText();
+    };
+    assert.match(await described('parser.ts'), /^src\s+\+2 −1\s+M$/);
+    assert.match(await described('new-name.ts'), /^src\s+\+1 −0\s+R$/);
+    assert.match(await described('tokens.ts'), /^src\s+\+2 −0\s+A$/);
+    assert.match(await described('notes.md'), /^docs\s+\+0 −1\s+D$/);
+    assert.match(await described('parser.test.ts'), /^src\s+\+2 −0\s+U$/);
+    assert.match(await described('README.md'), /^\+2 −0\s+M\s+⚠$/);
     await dismissHovers(page);
     await wb.screenshot('14-sidebar-changes');
     await wb.screenshotOf(page.locator('.part.sidebar'), 'readme-changes', { height: 330 });
 
     // A click on a file: merge-base ↔ working file.
-    await view.locator('.monaco-list-row', { hasText: 'parser.ts' }).filter({ hasNotText: 'test' }).first().click();
+    await rowNamed('parser.ts').click();
     await page.locator('.tabs-container .tab', { hasText: 'parser.ts (main ↔ working tree)' }).waitFor({ timeout: 30_000 });
     await page.locator('.editor-container .monaco-diff-editor').first().waitFor({ timeout: 30_000 });
     await wb.screenshot('14-file-diff');
@@ -96,6 +102,7 @@ describe('a worktree\'s changes since its base', () => {
     const multi = page.locator('.multiDiffEditor').first();
     await multi.waitFor({ timeout: 30_000 });
     for (const path of ['parser.ts', 'tokens.ts', 'notes.md']) await multi.locator('.multiDiffEntry', { hasText: path }).first().waitFor({ timeout: 30_000 });
+    await dismissHovers(page);
     await page.waitForTimeout(500);
     await wb.screenshot('14-review-all-changes');
     await wb.screenshotOf(page.locator('.part.editor'), 'readme-review-all-changes', { height: 520 });

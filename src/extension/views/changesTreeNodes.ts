@@ -1,6 +1,6 @@
 // The "Changes (N)" rows of a worktree, and the parts of its row that speak of its changes
 // (the +/− counts, the base branch, the files another worktree changed too).
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { ChangedFile, KnownChanges, WorktreeChanges } from '../../services/git/changes';
 import { ContextValues } from './contextValues';
@@ -107,8 +107,10 @@ export class ChangedFileNode {
     const f = this.file;
     const item = new vscode.TreeItem(basename(f.path), vscode.TreeItemCollapsibleState.None);
     item.id = `changedFile:${this.worktreeId}:${f.path}`;
-    // The file's own icon (by its name); no decoration of the editor's git: the uri is ours.
-    item.resourceUri = vscode.Uri.file(join(this.worktreePath, f.path));
+    // The file's own icon (by its name), from a uri of our own scheme: the editor's git decorates
+    // file uris with its own letter, which would stand beside ours (and only once it has opened
+    // the worktree).
+    item.resourceUri = vscode.Uri.from({ scheme: 'claude-manager-base', path: `/${this.worktreeId}/empty/${f.path}` });
     item.iconPath = vscode.ThemeIcon.File;
     const dir = dirname(f.path);
     const letter = f.untracked ? 'U' : f.status;

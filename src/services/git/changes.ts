@@ -187,7 +187,8 @@ export class WorktreeChangesService {
       this.remember(wt, { changes });
       return changes;
     } catch (error) {
-      if (wt) this.remember(wt, { error: (error as Error).message });
+      // The main worktree has no changes to show (it is read only when asked): nothing to remember.
+      if (wt && !wt.isMain) this.remember(wt, { error: (error as Error).message });
       throw error;
     }
   }

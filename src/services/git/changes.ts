@@ -48,6 +48,9 @@ export interface WorktreeChangesOptions {
   monitor?: ChangesMonitor;
 }
 
+/** Untracked files whose lines are counted, per worktree; those past it are listed without counts. */
+const MAX_COUNTED_FILES = 2000;
+
 /** The arguments of the one diff a worktree's tracked changes take. */
 export function diffArgs(mergeBase: string): string[] {
   return ['diff', '--raw', '--numstat', '-z', '-M', '--no-abbrev', '--no-ext-diff', '--no-textconv', '--no-color', mergeBase, '--'];
@@ -262,7 +265,8 @@ export class WorktreeChangesService {
       const out = await this.options.git.run(worktreePath, ['ls-files', '--others', '--exclude-standard', '-z', '--', ...folders.map((f) => `:(literal)${f}`)], 'Listing the new files');
       paths.push(...out.split('\0').filter(Boolean));
     }
-    return Promise.all(paths.map(async (path) => ({ path, status: 'A' as const, untracked: true as const, ...(await countFile(join(worktreePath, path))) })));
+    // A folder of thousands of new files (a build output not ignored) is listed, not read.
+    return Promise.all(paths.map(async (path, i) => ({ path, status: 'A' as const, untracked: true as const, ...(i < MAX_COUNTED_FILES ? await countFile(join(worktreePath, path)) : {}) })));
   }
 
   private remember(wt: Worktree, known: KnownChanges): void {

@@ -229,6 +229,10 @@ describe('WorktreeChangesService: what a worktree changed since its base', () =>
     // Content changes that leave the status as it was (the file stays untracked) are caught too.
     write(wt.path, { 'one.txt': '1\n2\n3\n' });
     await until('more lines in the same file', () => counts()?.insertions === 3);
+    // Committed: HEAD moves, the file is the branch's now (no longer untracked), its count the same.
+    commit(wt.path, 'one', {});
+    await until('the commit', () => counts()?.head === git(wt.path, 'rev-parse', 'HEAD'));
+    assert.deepEqual(counts()!.files.map((f) => [f.path, f.status, f.untracked ?? false, f.insertions]), [['one.txt', 'A', false, 3]]);
     monitor.setPolling(false);
   });
 });

@@ -1,4 +1,5 @@
 import type { AgentRuntime } from '../services/agents/agentRuntime';
+import type { WorktreeChangesService } from '../services/git/changes';
 import type { GitService } from '../services/git/gitService';
 import type { Store } from '../services/storage/store';
 import type { BestOfN } from '../services/workspaces/bestOfN';
@@ -12,6 +13,8 @@ export interface Services {
   workspaces: WorkspaceService;
   monitor: WorktreeMonitor;
   runtime: AgentRuntime;
+  /** Each worktree's changes since its base branch, and the files worktrees both changed. */
+  changes: WorktreeChangesService;
   /** Agents started from one prompt, compared, one kept. */
   bestOfN: BestOfN;
 }

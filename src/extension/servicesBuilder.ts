@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
 import type { AgentRuntimeOptions } from '../services/agents/agentRuntime';
 import type { AgentWatchdog } from '../services/agents/watchdog';
+import { WorktreeChangesService } from '../services/git/changes';
 import { GitService } from '../services/git/gitService';
 import type { Logger } from '../services/logger';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
@@ -135,7 +136,9 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       worktreesRoot: parts.worktreesRoot,
     });
     const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));
-    const services: Services = { store, git, workspaces, monitor, runtime, bestOfN: makeBestOfN({ store, git, workspaces, runtime, logger }) };
+    // Read again as the monitor sees worktrees change (git in child processes, never on this thread).
+    const changes = own(new WorktreeChangesService({ git, workspaces, logger, monitor }));
+    const services: Services = { store, git, workspaces, monitor, runtime, changes, bestOfN: makeBestOfN({ store, git, workspaces, runtime, logger, changes }) };
     for (const d of parts.attach(services)) own(d);
     // The editor's repositories are saved as workspaces before anything uses the services, so
     // that a command run at once finds them.

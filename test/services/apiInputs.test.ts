@@ -22,13 +22,15 @@ const valid: Record<ApiMethod, unknown[]> = {
   'worktrees.list': [WS],
   'worktrees.get': [WT],
   'worktrees.create': [{ workspaceId: WS, branch: 'feature/x', newBranch: true, baseRef: 'main' }],
-  'worktrees.update': [WT, { sortMode: 'name' }],
+  'worktrees.update': [WT, { sortMode: 'name', baseBranch: 'main' }],
   'worktrees.delete': [WT, { force: true }],
   'worktrees.checkoutBranch': [WT, 'main', { create: false }],
   'worktrees.reorder': [WS, [WT]],
   'worktrees.gitStatus': [WT],
   'worktrees.listBranches': [WT],
   'worktrees.prune': [WS],
+  'worktrees.changes': [WT],
+  'worktrees.collisions': [WS],
   'agents.list': [{ worktreeId: WT, includeDeleted: true }],
   'agents.get': [AG],
   'agents.create': [{ worktreeId: WT, name: 'fixer', mode: 'plan', permissions: ['read', 'write'], model: 'sonnet' }],
@@ -136,6 +138,8 @@ describe('the public API checks every input before it does anything', () => {
       ['agents.getImage', [AG, 'msg_0m3k2x9a1b2c3d4e5f6a7b8c'], /^agents\.getImage: imageId: expected an image id \("img_…"\)\.$/],
       ['agents.create', [{ worktreeId: WT, permissions: ['read', 'root'] }], /^agents\.create: input\.permissions\.1: expected "read", "write" or "execute"\.$/],
       ['worktrees.reorder', [WS, [WT, AG]], /^worktrees\.reorder: orderedIds\.1: expected a worktree id \("wt_…"\)\.$/],
+      ['worktrees.update', [WT, { baseBranch: '  ' }], /^worktrees\.update: patch\.baseBranch: baseBranch cannot be empty\.$/],
+      ['worktrees.update', [WT, { base: 'main' }], /^worktrees\.update: patch: unknown key "base"\.$/],
       ['usage.get', ['daily', '24/11/2026'], /^usage\.get: date: expected a date \(YYYY-MM-DD\)\.$/],
       ['workspaces.list', ['extra'], /^workspaces\.list takes no arguments; it was given 1\.$/],
       ['agents.get', [AG, 'extra'], /^agents\.get takes 1 argument \(id\); it was given 2\.$/],
@@ -150,6 +154,12 @@ describe('the public API checks every input before it does anything', () => {
       await assert.rejects(call(api, method, args), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT' && message.test(e.message), `${method}: ${message}`);
     }
     assert.equal(reached(), 0);
+  });
+
+  it('takes null for a worktree\'s base branch (the repository\'s default again)', async () => {
+    const h = harness();
+    await assert.rejects(call(h.api, 'worktrees.update', [WT, { baseBranch: null }]), (e: Error & { code?: string }) => e.code === 'REACHED');
+    assert.equal(h.reached(), 1);
   });
 
   it('refuses an API version it does not have', () => {

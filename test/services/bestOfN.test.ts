@@ -3,9 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Agent, AgentRuntime } from '../../src/services/agents/agentRuntime';
+import { WorktreeChangesService } from '../../src/services/git/changes';
 import { GitService } from '../../src/services/git/gitService';
 import type { Store } from '../../src/services/storage/store';
-import { GitWorktreeChanges } from '../../src/services/workspaces/attemptChanges';
 import { GitMergeIntoBase } from '../../src/services/workspaces/attemptMerge';
 import { BestOfN } from '../../src/services/workspaces/bestOfN';
 import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
@@ -28,6 +28,7 @@ describe('Best of N with the real claude CLI and the mock API', () => {
   let runtime: AgentRuntime;
   let workspaces: WorkspaceService;
   let bestOf: BestOfN;
+  let changes: WorktreeChangesService;
   let workspaceId: string;
   const events = agentStatuses(() => runtime);
 
@@ -50,13 +51,14 @@ describe('Best of N with the real claude CLI and the mock API', () => {
       git: gitService,
       workspaces,
       agents: runtime,
-      // The stand-ins for WorktreeChanges and MergeService: real git, through GitService.
-      changes: new GitWorktreeChanges(store, gitService, async () => 'main'),
+      changes: (changes = new WorktreeChangesService({ git: gitService, workspaces, logger: quiet })),
+      // The stand-in for MergeService: real git (git merge --no-ff), through GitService.
       merge: new GitMergeIntoBase(store, gitService),
       logger: quiet,
     });
   });
   after(async () => {
+    changes.dispose();
     await runtime.stopAll(500);
     await api.close();
     await store.close();

@@ -42,6 +42,11 @@ export const commandIds = [
   'claudeManager.bypassAgentPermissions',
   'claudeManager.sendSelectionToAgent',
   'claudeManager.askAgentAboutFile',
+  // Changes since the base branch (changesCommands.ts)
+  'claudeManager.openWorktreeChange',
+  'claudeManager.reviewWorktreeChanges',
+  'claudeManager.setBaseBranch',
+  'claudeManager.compareWithWorktree',
   // Best of N
   'claudeManager.newAgentsFromOnePrompt',
   'claudeManager.compareAttempts',

@@ -3,31 +3,14 @@ import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CompareRequestParams, CompareRequestResult } from '../../webview/compareProtocol';
 import type { Services } from '../services';
-
-/** Read-only documents of a file as a commit has it (empty when it has none): the base side of an attempt's diff. */
-export const BASE_FILE_SCHEME = 'claude-manager-base';
-
-/** `claude-manager-base:/<path in the repository>?<repository, commit>`: the path gives the editor the language. */
-function baseUri(repo: string, commit: string | null, path: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: BASE_FILE_SCHEME, path: `/${path}`, query: JSON.stringify({ repo, commit }) });
-}
+import { BASE_SCHEME } from './changesCommands';
 
 /**
- * Serves `claude-manager-base:` documents: `git show <commit>:<path>` through GitService (so
- * never in an untrusted window); a file the commit does not have reads as empty.
+ * A base version of a file, as the Changes commands' read-only documents name it
+ * (`claude-manager-base:/<worktreeId>/<commit | "empty">/<path>`, served by changesCommands.ts).
  */
-export function registerBaseFiles(services: () => Promise<Services>): vscode.Disposable {
-  return vscode.workspace.registerTextDocumentContentProvider(BASE_FILE_SCHEME, {
-    provideTextDocumentContent: async (uri) => {
-      const { repo, commit } = JSON.parse(uri.query) as { repo: string; commit: string | null };
-      if (!commit) return '';
-      const path = uri.path.slice(1);
-      const git = (await services()).git;
-      const listed = await git.run(repo, ['ls-tree', '--name-only', '-z', commit, '--', path], `Reading ${path} at ${commit.slice(0, 8)}`);
-      if (!listed.split('\0').includes(path)) return '';
-      return git.run(repo, ['show', `${commit}:${path}`], `Reading ${path} at ${commit.slice(0, 8)}`);
-    },
-  });
+function baseUri(worktreeId: string, commit: string | 'empty', path: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: BASE_SCHEME, path: `/${worktreeId}/${commit}/${path}` });
 }
 
 /**
@@ -37,13 +20,18 @@ export function registerBaseFiles(services: () => Promise<Services>): vscode.Dis
 export async function openAttemptDiff(s: Services, params: CompareRequestParams<'compareOpenDiff'>): Promise<void> {
   const group = await s.bestOfN.get(params.groupId);
   const workspace = await s.workspaces.getWorkspace(group.workspaceId);
+  // The base's blob is read through a worktree of the repository: the main one.
+  const main = (await s.workspaces.knownWorktrees(group.workspaceId)).find((w) => w.isMain);
+  if (!main) throw new Error(`${workspace.name} has no main worktree recorded: refresh the repository.`);
+  const listed = await s.git.run(workspace.path, ['ls-tree', '--name-only', '-z', group.baseCommit, '--', params.path], `Looking for ${params.path} at ${group.baseCommit.slice(0, 8)}`);
+  const atBase = listed.split('\0').includes(params.path);
   const sideOf = async (side: CompareRequestParams<'compareOpenDiff'>['left']): Promise<{ uri: vscode.Uri; label: string }> => {
-    if ('base' in side) return { uri: baseUri(workspace.path, group.baseCommit, params.path), label: group.baseBranch };
+    if ('base' in side) return { uri: baseUri(main.id, atBase ? group.baseCommit : 'empty', params.path), label: group.baseBranch };
     const attempt = group.attempts.find((a) => a.id === side.attemptId);
     if (!attempt?.worktreeId) throw new Error(`That attempt's worktree was removed: its files are gone.`);
     const wt = await s.workspaces.getWorktree(attempt.worktreeId);
     const file = join(wt.path, params.path);
-    return { uri: existsSync(file) ? vscode.Uri.file(file) : baseUri(workspace.path, null, params.path), label: attempt.branch };
+    return { uri: existsSync(file) ? vscode.Uri.file(file) : baseUri(main.id, 'empty', params.path), label: attempt.branch };
   };
   const [left, right] = await Promise.all([sideOf(params.left), sideOf(params.right)]);
   await vscode.commands.executeCommand('vscode.diff', left.uri, right.uri, `${basename(params.path)} (${left.label} ↔ ${right.label})`, { preview: true });

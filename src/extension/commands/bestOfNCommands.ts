@@ -7,7 +7,6 @@ import type { Services } from '../services';
 import { RepositoryNode, WorktreeNode } from '../views/agentsView';
 import type { ComparePanels } from '../webviews/comparePanels';
 import { pickMode } from './agentCommands';
-import { registerBaseFiles } from './attemptActions';
 import { registerCommand } from './registerCommand';
 import { pickWorkspace } from './worktreeCommands';
 
@@ -51,10 +50,9 @@ async function askModels(count: number): Promise<(string | undefined)[] | undefi
   return same.each ? picks : Array.from({ length: count }, () => picks[0]);
 }
 
-/** "New Agents from One Prompt…" and "Compare Attempts…", and the base files their diffs read. */
+/** "New Agents from One Prompt…" and "Compare Attempts…". */
 export function registerBestOfNCommands(log: vscode.LogOutputChannel, services: () => Promise<Services>, compare: ComparePanels, testMode: boolean): vscode.Disposable[] {
   return [
-    registerBaseFiles(services),
     registerCommand('claudeManager.newAgentsFromOnePrompt', log, async (arg?: RepositoryNode | WorktreeNode | NewAttemptsArgs) => {
       if (!vscode.workspace.isTrusted) throw untrustedGitError('Starting agents from one prompt');
       const s = await services();

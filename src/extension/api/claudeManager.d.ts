@@ -31,11 +31,23 @@ export type ErrorCode =
   | 'OWNED_BY_OTHER_WINDOW'
   | 'NO_PENDING_PERMISSION'
   | 'UNTRUSTED_WORKSPACE'
-  | 'STORAGE_FAILED';
+  | 'STORAGE_FAILED'
+  /** The worktree, or the base branch's worktree, has uncommitted changes: the message names them. */
+  | 'DIRTY_WORKTREE'
+  | 'NOTHING_TO_COMMIT'
+  /** A git hook refused (commit, merge, push); `detail` holds its output. */
+  | 'HOOK_FAILED'
+  /** A merge or rebase already waits for its conflicts to be resolved there. */
+  | 'MERGE_IN_PROGRESS'
+  | 'NO_MERGE_IN_PROGRESS'
+  /** The repository has no remote to push to. */
+  | 'NO_REMOTE';
 
 /** An error from the API: `message` says what failed and what to do. */
 export interface ClaudeManagerApiError extends Error {
   readonly code: ErrorCode;
+  /** What a program said at length, when there is more than the message (a refusing hook's output). */
+  readonly detail?: string;
 }
 
 /** Something to stop listening with (a `vscode.Disposable`). */

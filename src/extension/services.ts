@@ -3,6 +3,8 @@ import type { GitService } from '../services/git/gitService';
 import type { Store } from '../services/storage/store';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
 import type { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import type { MergeService } from '../services/workspaces/merge';
+import type { PublishService } from '../services/workspaces/publish';
 
 /** The services behind the views, the commands and the API, made once the store is open. */
 export interface Services {
@@ -11,4 +13,8 @@ export interface Services {
   workspaces: WorkspaceService;
   monitor: WorktreeMonitor;
   runtime: AgentRuntime;
+  /** Commit, merge back, continue or abort a merge (docs/merge.md). */
+  merges: MergeService;
+  /** Push and pull requests. */
+  publish: PublishService;
 }

@@ -9,6 +9,8 @@ import type * as AgentWindowsModule from '../services/windows/agentWindows';
 import type { Store } from '../services/storage/store';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import { MergeService } from '../services/workspaces/merge';
+import { PublishService } from '../services/workspaces/publish';
 import type { Services } from './services';
 import { ClaudeManagerError } from '../services/errors';
 import type { OtherWindowsLink } from '../services/agents/ownership';
@@ -134,7 +136,10 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       worktreesRoot: parts.worktreesRoot,
     });
     const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));
-    const services: Services = { store, git, workspaces, monitor, runtime };
+    // Bringing work back: commit, merge, push, pull requests (docs/merge.md).
+    const merges = new MergeService({ store, git, workspaces, logger, worktreesRoot: parts.worktreesRoot });
+    const publish = new PublishService({ store, git, workspaces, logger, baseBranch: (id) => merges.baseBranch(id), spawn: spawnHost.spawn });
+    const services: Services = { store, git, workspaces, monitor, runtime, merges, publish };
     for (const d of parts.attach(services)) own(d);
     // The editor's repositories are saved as workspaces before anything uses the services, so
     // that a command run at once finds them.

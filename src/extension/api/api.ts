@@ -16,6 +16,7 @@ import type {
   Permission,
   PermissionRequest,
   ImageAttachment,
+  MergeStrategy,
   QueuedMessage,
   QuestionAnswers,
   UsageFilter,
@@ -42,6 +43,7 @@ function worktree(w: ServiceWorktree): Worktree {
     missing: w.missing,
     sortMode: w.sortMode,
     displayOrder: w.displayOrder,
+    ...(w.pullRequestUrl ? { pullRequestUrl: w.pullRequestUrl } : {}),
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
   };
@@ -142,6 +144,12 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       gitStatus: async (id: string) => (await ws()).gitStatus(id),
       listBranches: async (id: string) => (await ws()).listBranches(id),
       prune: async (workspaceId: string) => (await ws()).prune(workspaceId),
+      // Bringing work back (docs/merge.md): conflicts are a result, not an error.
+      commit: async (id: string, message: string) => (await services()).merges.commit(id, message),
+      merge: async (id: string, options: { strategy: MergeStrategy }) => (await services()).merges.merge(id, options),
+      continueMerge: async (id: string) => (await services()).merges.continueMerge(id),
+      abortMerge: async (id: string) => (await services()).merges.abortMerge(id),
+      push: async (id: string) => (await services()).publish.push(id),
     }),
     agents: validated('agents', {
       list: async (filter?: { worktreeId?: string; includeDeleted?: boolean }) => (await (await rt()).list(filter ?? {})).map(publishedAgent),

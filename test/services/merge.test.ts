@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ClaudeManagerError } from '../../src/services/errors';
+import type { ClaudeManagerError } from '../../src/services/errors';
 import { GitService } from '../../src/services/git/gitService';
 import { operationOf } from '../../src/services/git/operation';
 import type { Store } from '../../src/services/storage/store';

@@ -42,6 +42,13 @@ export const commandIds = [
   'claudeManager.bypassAgentPermissions',
   'claudeManager.sendSelectionToAgent',
   'claudeManager.askAgentAboutFile',
+  // Bringing work back (mergeCommands.ts).
+  'claudeManager.commitAll',
+  'claudeManager.mergeIntoBase',
+  'claudeManager.continueMerge',
+  'claudeManager.abortMerge',
+  'claudeManager.openConflicts',
+  'claudeManager.pushAndOpenPullRequest',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

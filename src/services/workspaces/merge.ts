@@ -58,7 +58,6 @@ const NON_INTERACTIVE = { GIT_EDITOR: 'true', GIT_MERGE_AUTOEDIT: 'no' } as cons
 const COMMIT_HOOKS = ['pre-commit', 'prepare-commit-msg', 'commit-msg'];
 const MERGE_HOOKS = ['pre-merge-commit', ...COMMIT_HOOKS];
 const MAX_HOOK_OUTPUT = 8000;
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * The branch a worktree's work goes back to: the one recorded for it, else the repository's

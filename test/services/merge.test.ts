@@ -9,6 +9,7 @@ import { operationOf } from '../../src/services/git/operation';
 import type { Store } from '../../src/services/storage/store';
 import { MergeService } from '../../src/services/workspaces/merge';
 import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
+import { WorktreeMonitor } from '../../src/services/workspaces/worktreeMonitor';
 import { withCode } from '../helpers/errors';
 import { commit, git, repository, write } from '../helpers/git';
 import { RecordedAgents } from '../helpers/recordedAgents';
@@ -158,10 +159,20 @@ describe('MergeService: commit, merge back (merge, squash, rebase), conflicts, c
     assert.equal(await operationOf(repo), 'merge', 'the merge stays in progress in the base\'s worktree');
     assert.match(readFileSync(join(repo, 'README.md'), 'utf8'), /^<<<<<<< /m);
     assert.deepEqual(await merges.state(main.id), { operation: 'merge', conflicted: ['README.md'] });
+    // What the tree draws ("merging (1 conflict)"): the monitor reads it with the status.
+    const monitor = new WorktreeMonitor({ service: workspaces, git: new GitService({ logger: quiet }), logger: quiet });
+    after(() => monitor.dispose());
+    await monitor.refreshWorktree(main.id);
+    assert.equal(monitor.status(main.id)?.operation, 'merge');
+    assert.deepEqual(monitor.status(main.id)?.status?.conflicted, ['README.md']);
+    await monitor.refreshWorktree(wt.id);
+    assert.equal(monitor.status(wt.id)?.operation, undefined, 'nothing waits in the worktree being merged');
     await assert.rejects(merges.merge(wt.id, { strategy: 'merge' }), withCode('MERGE_IN_PROGRESS'));
 
     await merges.abortMerge(main.id);
     assert.deepEqual(snapshot(repo), before, 'same HEAD, same index, same files');
+    await monitor.refreshWorktree(main.id);
+    assert.equal(monitor.status(main.id)?.operation, undefined);
     assert.equal(await operationOf(repo), undefined);
     await assert.rejects(merges.abortMerge(main.id), withCode('NO_MERGE_IN_PROGRESS'));
 

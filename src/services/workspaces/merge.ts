@@ -424,7 +424,7 @@ export class MergeService {
       if (hasConflictMarkers(text)) unresolved.push(file);
     }
     if (unresolved.length) return this.conflictResult(wt.path, pending ?? {}, unresolved);
-    if (status.conflicted.length) await this.git.run(wt.path, ['add', '--', ...status.conflicted], 'Staging the resolved files');
+    if (status.conflicted.length) await this.git.run(wt.path, ['add', '--all', '--', ...status.conflicted], 'Staging the resolved files');
     if (operation === 'rebase') {
       try {
         await this.git.run(wt.path, ['rebase', '--continue'], `Continuing the rebase in ${wt.name}`, { long: true, env: NON_INTERACTIVE });

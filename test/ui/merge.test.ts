@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
+import { findClaudeBinary } from '../helpers/claudeCli';
 import { clickRowAction, showAgentsView, until } from './actions';
 import { openWorkbench, type Workbench } from './workbench';
 
@@ -21,7 +22,8 @@ describe('merging a worktree back: a conflict in the merge editor, then aborted'
     git(feat, 'commit', '-qam', 'Feature edits the readme');
     writeFileSync(join(repo.repo, 'README.md'), '# merge journey\n\nline one, as main has it\n');
     git(repo.repo, 'commit', '-qam', 'Main edits the readme');
-    wb = await openWorkbench({ folder: repo.repo });
+    // (The CLI is found, so no warning row sits above the repository in the pictures.)
+    wb = await openWorkbench({ folder: repo.repo, machineSettings: { 'claudeManager.claudePath': findClaudeBinary() } });
   });
   after(async () => {
     await wb?.close();
@@ -52,7 +54,9 @@ describe('merging a worktree back: a conflict in the merge editor, then aborted'
     // The conflicted file opens in VS Code's merge editor ("Merging: README.md").
     const tab = page.locator('.tabs-container .tab', { hasText: 'Merging: README.md' });
     await tab.waitFor({ timeout: 60_000 });
-    await page.locator('.merge-editor').first().waitFor({ timeout: 30_000 });
+    // Drawn once it has read both sides: main's line and the feature's.
+    await page.locator('.merge-editor .view-line', { hasText: 'as main has it' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.merge-editor .view-line', { hasText: 'as the feature has it' }).first().waitFor({ timeout: 30_000 });
     const toast = page.locator('.notification-toast', { hasText: 'stopped on 1 conflict' });
     await toast.waitFor({ timeout: 30_000 });
     assert.match(await toast.innerText(), /Continue Merge[\s\S]*Abort Merge/);
@@ -75,6 +79,7 @@ describe('merging a worktree back: a conflict in the merge editor, then aborted'
     assert.equal(git(repo.repo, 'rev-parse', 'HEAD'), headBefore, 'same HEAD');
     assert.equal(readFileSync(join(repo.repo, 'README.md'), 'utf8'), readmeBefore, 'same file');
     assert.equal(git(repo.repo, 'status', '--porcelain'), '', 'same (clean) index and tree');
+    await tab.waitFor({ state: 'detached', timeout: 30_000 });
     await wb.screenshot('merge-04-aborted');
   });
 });

@@ -1,6 +1,6 @@
 // Bringing a worktree's work back (docs/merge.md): Commit All, Merge into Base, Continue and
 // Abort Merge, the conflicts in the merge editor, Push and Open Pull Request.
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import { ClaudeManagerError, isClaudeManagerError, untrustedGitError } from '../../services/errors';
@@ -55,6 +55,21 @@ async function openConflicts(path: string, files: readonly string[], operation: 
       await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
     }
   }
+}
+
+/** Closes the merge editors of a worktree's files (they show a merge that is gone); one with unsaved edits stays. */
+function closeMergeEditors(path: string): void {
+  const inside = (uri: vscode.Uri) => uri.fsPath === path || uri.fsPath.startsWith(path.endsWith(sep) ? path : path + sep);
+  // A merge editor's tab input has base, input1, input2 and result uris (its class is not in the stable API's typings).
+  const resultOf = (input: unknown) => {
+    const m = input as { result?: unknown; input1?: unknown } | undefined;
+    return m && m.input1 instanceof vscode.Uri && m.result instanceof vscode.Uri ? m.result : undefined;
+  };
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => {
+    const result = resultOf(t.input);
+    return result !== undefined && inside(result) && !t.isDirty;
+  });
+  if (tabs.length) void vscode.window.tabGroups.close(tabs, true);
 }
 
 /** Says what a merge left waiting, opens its files, and offers Continue and Abort. */
@@ -287,6 +302,7 @@ export function registerMergeCommands(log: vscode.LogOutputChannel, services: ()
         if (isClaudeManagerError(error) && error.code === 'HOOK_FAILED') return showHookFailure(error);
         throw error;
       }
+      if (result.status === 'merged') closeMergeEditors(wt.path);
       await showResult(s, result, log);
       return result;
     }),
@@ -303,6 +319,7 @@ export function registerMergeCommands(log: vscode.LogOutputChannel, services: ()
         if (!confirm) return false;
       }
       await s.merges.abortMerge(wt.id);
+      closeMergeEditors(wt.path);
       vscode.window.setStatusBarMessage(`$(discard) Aborted the ${what} in ${wt.name}`, 5000);
       return true;
     }),

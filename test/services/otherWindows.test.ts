@@ -140,6 +140,33 @@ describe('Agents of another window', () => {
     assert.deepEqual(texts, ['write the file', 'and now?']);
   });
 
+  it('a chat open in window B follows an agent that window A starts after the chat opened, and stops following when released', async () => {
+    const agent = await storeA.agents.create({ worktreeId, name: 'started later', mode: 'regular' });
+    await until(() => storeB.agents.get(agent.id).then(() => true, () => false), Boolean, 'the agent, in window B');
+    const seen: StoredMessage[] = [];
+    const off = runtimeB.onDidReceiveMessage((e) => e.agentId === agent.id && seen.push(e.message));
+    // Watched while nobody runs it: nothing to stream yet.
+    const stopWatching = await runtimeB.watch(agent.id);
+    api.enqueue(textReply('first answer, from window A'), textReply('second answer, not watched'));
+    const waiting = (after: number) => until(() => storeA.agents.get(agent.id), (a) => a.status === 'waiting' && a.statusReason === 'waiting for your message' && api.requests.length >= after, 'the end of the turn');
+    const asked = api.requests.length;
+    await runtimeA.start(agent.id, { initialPrompt: 'begin' });
+    await waiting(asked + 1);
+    await runtimeA.settled(agent.id);
+    await until(async () => seen, (list) => list.some((m) => m.role === 'assistant' && m.content === 'first answer, from window A' && m.isComplete), 'the answer, streamed to window B');
+    stopWatching();
+    const count = seen.length;
+    await runtimeA.sendMessage(agent.id, 'again');
+    await waiting(asked + 2);
+    await runtimeA.settled(agent.id);
+    // Window A's writes reach B's store within its follow interval; anything streamed would have come by then.
+    await until(() => storeB.agents.get(agent.id), (a) => a.status === 'waiting' && a.updatedAt >= (seen.at(-1)?.createdAt ?? ''), 'the second turn, in window B');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(seen.length, count, 'released: the second turn is not streamed to window B');
+    off();
+    await runtimeA.stop(agent.id);
+  });
+
   it('window B sends an image to an agent window A runs: B keeps its file in the store they share, A sends its bytes', async () => {
     const agent = await storeA.agents.create({ worktreeId, name: 'pictured', mode: 'regular' });
     api.enqueue(textReply('send it'), textReply('a small gradient'));

@@ -11,8 +11,19 @@ import { RemoteAgents, type RemoteEvents } from './remoteAgents';
  * calls forwarded to it, messages sent through it, and the agents watched live from here (see
  * `RemoteAgents`). Without a link to other windows, every agent is this window's to run.
  */
+/** An agent shown here (an open chat, say) that is streamed from its window whenever another window runs it. */
+interface Wanted {
+  holders: number;
+  /** The window it is streamed from, and how to stop that. */
+  owner?: string;
+  release?: () => void;
+  /** Follows one after another: a hold never starts twice at once. */
+  chain: Promise<void>;
+}
+
 export class AgentsElsewhere {
   private readonly remote: RemoteAgents | undefined;
+  private readonly wanted = new Map<string, Wanted>();
 
   constructor(
     private readonly o: {
@@ -28,7 +39,11 @@ export class AgentsElsewhere {
   ) {
     if (o.link) {
       this.remote = new RemoteAgents(o.link, o.events, o.logger);
-      o.store.onDidChange(() => this.remote?.othersWrote());
+      o.store.onDidChange(() => {
+        this.remote?.othersWrote();
+        // An agent shown here may have been started, or taken over, by another window since.
+        for (const [id, wanted] of this.wanted) this.follow(id, wanted).catch((error: Error) => o.logger.debug(`Agent ${id}: its window cannot be reached: ${error.message}`));
+      });
     }
   }
 
@@ -61,10 +76,56 @@ export class AgentsElsewhere {
     }
   }
 
-  /** Streams an agent another window runs until the returned function is called (nothing to do for this window's own). */
+  /**
+   * Streams the agent from the window that runs it, whenever that is another window, until the
+   * returned function is called: now if another window runs it, and later if another window starts
+   * or takes it over (learnt from that window's writes to the store). Rejects, following nothing,
+   * when the window that runs it now cannot be reached.
+   */
   async watch(id: string): Promise<() => void> {
-    const owner = await this.owner(id);
-    return owner && this.remote ? this.remote.hold(id, owner) : () => undefined;
+    let wanted = this.wanted.get(id);
+    if (!wanted) {
+      wanted = { holders: 0, chain: Promise.resolve() };
+      this.wanted.set(id, wanted);
+    }
+    const held = wanted;
+    held.holders++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (--held.holders > 0) return;
+      if (this.wanted.get(id) === held) this.wanted.delete(id);
+      held.release?.();
+      held.release = undefined;
+    };
+    try {
+      await this.follow(id, held);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+
+  /** Streams the wanted agent from the window that runs it now, if that is another one (and it is not streamed from it already). */
+  private follow(id: string, wanted: Wanted): Promise<void> {
+    const next = wanted.chain.then(async () => {
+      if (!this.remote || this.wanted.get(id) !== wanted) return;
+      const owner = await this.owner(id);
+      const streaming = wanted.release && wanted.owner === owner && this.remote.pendingOf(id);
+      if (streaming) return;
+      wanted.release?.();
+      wanted.release = undefined;
+      wanted.owner = owner;
+      if (!owner) return;
+      const release = await this.remote.hold(id, owner);
+      // Released while the hold was made: let it go at once.
+      if (this.wanted.get(id) === wanted) wanted.release = release;
+      else release();
+    });
+    wanted.chain = next.catch(() => undefined);
+    return next;
   }
 
   /** The permission requests of a watched agent of another window, as last learnt. */
@@ -78,6 +139,7 @@ export class AgentsElsewhere {
   }
 
   dispose(): void {
+    this.wanted.clear();
     this.remote?.dispose();
   }
 }

@@ -79,7 +79,6 @@ describe('merging a worktree back: a conflict in the merge editor, then aborted'
     assert.equal(git(repo.repo, 'rev-parse', 'HEAD'), headBefore, 'same HEAD');
     assert.equal(readFileSync(join(repo.repo, 'README.md'), 'utf8'), readmeBefore, 'same file');
     assert.equal(git(repo.repo, 'status', '--porcelain'), '', 'same (clean) index and tree');
-    await tab.waitFor({ state: 'detached', timeout: 30_000 });
     await wb.screenshot('merge-04-aborted');
   });
 });

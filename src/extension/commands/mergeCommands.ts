@@ -1,11 +1,12 @@
 // Bringing a worktree's work back (docs/merge.md): Commit All, Merge into Base, Continue and
 // Abort Merge, the conflicts in the merge editor, Push and Open Pull Request.
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import { ClaudeManagerError, isClaudeManagerError, untrustedGitError } from '../../services/errors';
 import type { MergeResult, MergeStrategy } from '../../services/workspaces/merge';
 import type { Worktree } from '../../services/workspaces/workspaceService';
+import { askForCommitMessage } from '../../services/workspaces/commitMessage';
 import type { Services } from '../services';
 import { AgentNode, WorktreeNode } from '../views/agentsView';
 import { registerCommand } from './registerCommand';
@@ -55,21 +56,6 @@ async function openConflicts(path: string, files: readonly string[], operation: 
       await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
     }
   }
-}
-
-/** Closes the merge editors of a worktree's files (they show a merge that is gone); one with unsaved edits stays. */
-function closeMergeEditors(path: string): void {
-  const inside = (uri: vscode.Uri) => uri.fsPath === path || uri.fsPath.startsWith(path.endsWith(sep) ? path : path + sep);
-  // A merge editor's tab input has base, input1, input2 and result uris (its class is not in the stable API's typings).
-  const resultOf = (input: unknown) => {
-    const m = input as { result?: unknown; input1?: unknown } | undefined;
-    return m && m.input1 instanceof vscode.Uri && m.result instanceof vscode.Uri ? m.result : undefined;
-  };
-  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => {
-    const result = resultOf(t.input);
-    return result !== undefined && inside(result) && !t.isDirty;
-  });
-  if (tabs.length) void vscode.window.tabGroups.close(tabs, true);
 }
 
 /** Says what a merge left waiting, opens its files, and offers Continue and Abort. */
@@ -149,32 +135,8 @@ async function askAgentForMessage(services: Services, wt: Worktree, token: { can
     agent = picked?.agent;
   }
   if (!agent) return undefined;
-  if (agent.status === 'running') {
-    void vscode.window.showInformationMessage(`${agent.name} is working. Ask again when its turn ends.`);
-    return undefined;
-  }
-  const id = agent.id;
-  const replied = new Promise<void>((resolve) => {
-    let seenRunning = false;
-    const off = services.runtime.onDidChangeAgent((a) => {
-      if (a.id !== id) return;
-      if (a.status === 'running') seenRunning = true;
-      else if (seenRunning || a.status === 'error') {
-        off();
-        resolve();
-      }
-    });
-  });
-  const sent = await services.runtime.sendMessage(id, 'Summarise the uncommitted changes in this worktree as a one-line git commit message (imperative, under 72 characters). Reply with that line only.');
-  if (sent.queued) {
-    void vscode.window.showInformationMessage(`${agent.name} is busy; your request is queued. Ask again when it answered.`);
-    return undefined;
-  }
-  await replied;
+  const line = await askForCommitMessage(services.runtime, agent.id);
   if (token.cancelled) return undefined;
-  const page = await services.runtime.getMessages(id, { limit: 10 });
-  const reply = page.messages.find((m) => m.role === 'assistant' && m.kind === 'text' && m.createdAt >= (page.messages.find((x) => x.id === sent.messageId)?.createdAt ?? ''));
-  const line = reply?.content.split('\n').map((l) => l.trim().replace(/^[`"']+|[`"']+$/g, '')).find(Boolean);
   if (!line) void vscode.window.showWarningMessage(`${agent.name} gave no message. Write it yourself.`);
   return line;
 }
@@ -302,7 +264,6 @@ export function registerMergeCommands(log: vscode.LogOutputChannel, services: ()
         if (isClaudeManagerError(error) && error.code === 'HOOK_FAILED') return showHookFailure(error);
         throw error;
       }
-      if (result.status === 'merged') closeMergeEditors(wt.path);
       await showResult(s, result, log);
       return result;
     }),
@@ -319,7 +280,6 @@ export function registerMergeCommands(log: vscode.LogOutputChannel, services: ()
         if (!confirm) return false;
       }
       await s.merges.abortMerge(wt.id);
-      closeMergeEditors(wt.path);
       vscode.window.setStatusBarMessage(`$(discard) Aborted the ${what} in ${wt.name}`, 5000);
       return true;
     }),

@@ -1,3 +1,4 @@
+// Runs before extension.test.ts (files run in name order), whose last test deactivates the extension.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';

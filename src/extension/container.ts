@@ -19,6 +19,7 @@ import { registerStorageCommands } from './commands/storageCommands';
 import { registerAgentCommands } from './commands/agentCommands';
 import { registerEditorCommands } from './commands/editorCommands';
 import { registerFileChangeCommands } from './commands/fileChangeCommands';
+import { registerChangesCommands } from './commands/changesCommands';
 import { AgentStatus } from './views/agentStatus';
 import { OtherWindowAgents } from './views/otherWindowAgents';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
@@ -131,6 +132,7 @@ export class Container implements vscode.Disposable {
     for (const d of registerAgentCommands(this.log, () => this.services(), (agentId) => this.chats.open(agentId), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     for (const d of registerEditorCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerFileChangeCommands(this.log, () => this.services(), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
+    for (const d of registerChangesCommands(this.log, () => this.services(), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     this.own(
       registerCommand('claudeManager.openPanel', this.log, () => {
         const panel = this.panels.show();

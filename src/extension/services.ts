@@ -1,4 +1,5 @@
 import type { AgentRuntime } from '../services/agents/agentRuntime';
+import type { WorktreeChangesService } from '../services/git/changes';
 import type { GitService } from '../services/git/gitService';
 import type { Store } from '../services/storage/store';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
@@ -17,4 +18,6 @@ export interface Services {
   merges: MergeService;
   /** Push and pull requests. */
   publish: PublishService;
+  /** Each worktree's changes since its base branch, and the files worktrees both changed. */
+  changes: WorktreeChangesService;
 }

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
 import type { AgentRuntimeOptions } from '../services/agents/agentRuntime';
 import type { AgentWatchdog } from '../services/agents/watchdog';
+import { WorktreeChangesService } from '../services/git/changes';
 import { GitService } from '../services/git/gitService';
 import type { Logger } from '../services/logger';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
@@ -136,10 +137,12 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       worktreesRoot: parts.worktreesRoot,
     });
     const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));
+    // Read again as the monitor sees worktrees change (git in child processes, never on this thread).
+    const changes = own(new WorktreeChangesService({ git, workspaces, logger, monitor }));
     // Bringing work back: commit, merge, push, pull requests (docs/merge.md).
     const merges = new MergeService({ store, git, workspaces, logger, worktreesRoot: parts.worktreesRoot });
     const publish = new PublishService({ store, git, workspaces, logger, baseBranch: (id) => merges.baseBranch(id), spawn: spawnHost.spawn });
-    const services: Services = { store, git, workspaces, monitor, runtime, merges, publish };
+    const services: Services = { store, git, workspaces, monitor, runtime, changes, merges, publish };
     for (const d of parts.attach(services)) own(d);
     // The editor's repositories are saved as workspaces before anything uses the services, so
     // that a command run at once finds them.

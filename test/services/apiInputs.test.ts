@@ -20,7 +20,7 @@ const valid: Record<ApiMethod, unknown[]> = {
   'worktrees.list': [WS],
   'worktrees.get': [WT],
   'worktrees.create': [{ workspaceId: WS, branch: 'feature/x', newBranch: true, baseRef: 'main' }],
-  'worktrees.update': [WT, { sortMode: 'name' }],
+  'worktrees.update': [WT, { sortMode: 'name', baseBranch: 'main' }],
   'worktrees.delete': [WT, { force: true }],
   'worktrees.checkoutBranch': [WT, 'main', { create: false }],
   'worktrees.reorder': [WS, [WT]],
@@ -32,6 +32,8 @@ const valid: Record<ApiMethod, unknown[]> = {
   'worktrees.continueMerge': [WT],
   'worktrees.abortMerge': [WT],
   'worktrees.push': [WT],
+  'worktrees.changes': [WT],
+  'worktrees.collisions': [WS],
   'agents.list': [{ worktreeId: WT, includeDeleted: true }],
   'agents.get': [AG],
   'agents.create': [{ worktreeId: WT, name: 'fixer', mode: 'plan', permissions: ['read', 'write'], model: 'sonnet' }],
@@ -135,6 +137,8 @@ describe('the public API checks every input before it does anything', () => {
       ['worktrees.reorder', [WS, [WT, AG]], /^worktrees\.reorder: orderedIds\.1: expected a worktree id \("wt_…"\)\.$/],
       ['worktrees.merge', [WT, { strategy: 'octopus' }], /^worktrees\.merge: options\.strategy: expected "merge", "squash" or "rebase"\.$/],
       ['worktrees.merge', [WT], /^worktrees\.merge: options: expected an object\.$/],
+      ['worktrees.update', [WT, { baseBranch: '  ' }], /^worktrees\.update: patch\.baseBranch: baseBranch cannot be empty\.$/],
+      ['worktrees.update', [WT, { base: 'main' }], /^worktrees\.update: patch: unknown key "base"\.$/],
       ['usage.get', ['daily', '24/11/2026'], /^usage\.get: date: expected a date \(YYYY-MM-DD\)\.$/],
       ['workspaces.list', ['extra'], /^workspaces\.list takes no arguments; it was given 1\.$/],
       ['agents.get', [AG, 'extra'], /^agents\.get takes 1 argument \(id\); it was given 2\.$/],
@@ -146,6 +150,12 @@ describe('the public API checks every input before it does anything', () => {
       await assert.rejects(call(api, method, args), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT' && message.test(e.message), `${method}: ${message}`);
     }
     assert.equal(reached(), 0);
+  });
+
+  it('takes null for a worktree\'s base branch (the repository\'s default again)', async () => {
+    const h = harness();
+    await assert.rejects(call(h.api, 'worktrees.update', [WT, { baseBranch: null }]), (e: Error & { code?: string }) => e.code === 'REACHED');
+    assert.equal(h.reached(), 1);
   });
 
   it('refuses an API version it does not have', () => {

@@ -3,6 +3,7 @@ import { ClaudeManagerError, type ErrorCode } from '../../services/errors';
 import type * as ApiInputsModule from './apiInputs';
 type ApiMethod = ApiInputsModule.ApiMethod;
 import type { Worktree as ServiceWorktree } from '../../services/workspaces/workspaceService';
+import type { WorktreeChanges as ServiceWorktreeChanges } from '../../services/git/changes';
 import type { Services } from '../services';
 import type { Agent as ServiceAgent } from '../../services/agents/agentRuntime';
 import type { UsageFilter as ServiceUsageFilter } from '../../services/storage/usageRepository';
@@ -22,6 +23,7 @@ import type {
   UsageFilter,
   Workspace,
   Worktree,
+  WorktreeChanges,
 } from './claudeManager';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -46,6 +48,28 @@ function worktree(w: ServiceWorktree): Worktree {
     ...(w.pullRequestUrl ? { pullRequestUrl: w.pullRequestUrl } : {}),
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
+    ...(w.baseBranch ? { baseBranch: w.baseBranch } : {}),
+  };
+}
+
+/** The published shape of a worktree's changes: the documented fields of each file. */
+function publishedChanges(c: ServiceWorktreeChanges): WorktreeChanges {
+  return {
+    worktreeId: c.worktreeId,
+    baseBranch: c.baseBranch,
+    baseRecorded: c.baseRecorded,
+    mergeBase: c.mergeBase,
+    head: c.head,
+    files: c.files.map((f) => ({
+      path: f.path,
+      ...(f.oldPath !== undefined ? { oldPath: f.oldPath } : {}),
+      status: f.status,
+      ...(f.untracked ? { untracked: true as const } : {}),
+      ...(f.insertions !== undefined ? { insertions: f.insertions, deletions: f.deletions ?? 0 } : {}),
+      ...(f.binary ? { binary: true as const } : {}),
+    })),
+    insertions: c.insertions,
+    deletions: c.deletions,
   };
 }
 
@@ -137,7 +161,16 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       list: async (workspaceId: string) => (await (await ws()).listWorktrees(workspaceId)).map(worktree),
       get: async (id: string) => worktree(await (await ws()).getWorktree(id)),
       create: async (input: { workspaceId: string; branch: string; newBranch?: boolean; baseRef?: string; path?: string }) => worktree(await (await ws()).createWorktree(input)),
-      update: async (id: string, patch: { name?: string; sortMode?: 'free' | 'status' | 'name' }) => worktree(await (await ws()).updateWorktree(id, patch)),
+      update: async (id: string, patch: { name?: string; sortMode?: 'free' | 'status' | 'name'; baseBranch?: string | null }) => {
+        const { baseBranch, ...rest } = patch;
+        const s = await services();
+        // The base first: it is the part that can be refused (a branch that does not exist).
+        if (baseBranch !== undefined) {
+          await s.workspaces.setBaseBranch(id, baseBranch);
+          s.changes.refreshInBackground(id);
+        }
+        return worktree(await s.workspaces.updateWorktree(id, rest));
+      },
       delete: async (id: string, options?: { force?: boolean; deleteBranch?: boolean }) => (await ws()).deleteWorktree(id, options ?? {}),
       checkoutBranch: async (id: string, branch: string, options?: { create?: boolean }) => worktree(await (await ws()).checkoutBranch(id, branch, options ?? {})),
       reorder: async (workspaceId: string, orderedIds: readonly string[]) => (await (await ws()).reorderWorktrees(workspaceId, orderedIds)).map(worktree),
@@ -150,6 +183,8 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       continueMerge: async (id: string) => (await services()).merges.continueMerge(id),
       abortMerge: async (id: string) => (await services()).merges.abortMerge(id),
       push: async (id: string) => (await services()).publish.push(id),
+      changes: async (id: string) => publishedChanges(await (await services()).changes.changes(id)),
+      collisions: async (workspaceId: string) => (await (await services()).changes.collisions(workspaceId)).map((c) => ({ worktreeIds: c.worktreeIds, files: c.files })),
     }),
     agents: validated('agents', {
       list: async (filter?: { worktreeId?: string; includeDeleted?: boolean }) => (await (await rt()).list(filter ?? {})).map(publishedAgent),

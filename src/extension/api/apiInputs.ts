@@ -64,7 +64,7 @@ function buildInputs() {
         }),
       ],
     ],
-    'worktrees.update': [['id', worktreeId], ['patch', options({ name: text('name', 200).optional(), sortMode: sortMode.optional() })]],
+    'worktrees.update': [['id', worktreeId], ['patch', options({ name: text('name', 200).optional(), sortMode: sortMode.optional(), baseBranch: text('baseBranch', 250).nullable().optional() })]],
     'worktrees.delete': [['id', worktreeId], ['options', options({ force: flag.optional(), deleteBranch: flag.optional() }).optional()]],
     'worktrees.checkoutBranch': [['id', worktreeId], ['branch', text('branch', 250)], ['options', options({ create: flag.optional() }).optional()]],
     'worktrees.reorder': [['workspaceId', workspaceId], ['orderedIds', ids(worktreeId, 'worktree ids')]],
@@ -77,6 +77,8 @@ function buildInputs() {
     'worktrees.continueMerge': [['id', worktreeId]],
     'worktrees.abortMerge': [['id', worktreeId]],
     'worktrees.push': [['id', worktreeId]],
+    'worktrees.changes': [['id', worktreeId]],
+    'worktrees.collisions': [['workspaceId', workspaceId]],
     'agents.list': [['filter', options({ worktreeId: worktreeId.optional(), includeDeleted: flag.optional() }).optional()]],
     'agents.get': [['id', agentId]],
     'agents.create': [

@@ -92,6 +92,47 @@ export interface Worktree {
   readonly displayOrder: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The branch its work goes back to, when one is recorded (else `changes()` uses the repository's default). */
+  readonly baseBranch?: string;
+}
+
+/** Git's letter for a changed file: added, modified, deleted, renamed, copied, type changed. */
+export type ChangeStatus = 'A' | 'M' | 'D' | 'R' | 'C' | 'T';
+
+/** A file that differs between a worktree's merge-base with its base branch and its working folder. */
+export interface ChangedFile {
+  /** Relative to the worktree, with "/" (a deleted file: where it was). */
+  readonly path: string;
+  /** Renamed or copied: where it came from. */
+  readonly oldPath?: string;
+  readonly status: ChangeStatus;
+  /** Not known to git yet (counted as added). */
+  readonly untracked?: true;
+  /** Lines added and removed, as `git diff --numstat` counts them; absent for a binary file. */
+  readonly insertions?: number;
+  readonly deletions?: number;
+  readonly binary?: true;
+}
+
+/** What a worktree changed since its base: committed and uncommitted together. */
+export interface WorktreeChanges {
+  readonly worktreeId: string;
+  readonly baseBranch: string;
+  /** Whether the base was recorded for the worktree (else it is the repository's default: origin/HEAD, main, master). */
+  readonly baseRecorded: boolean;
+  /** The commit compared with: the merge-base of the base branch and HEAD. */
+  readonly mergeBase: string;
+  readonly head: string;
+  /** Sorted by path. */
+  readonly files: readonly ChangedFile[];
+  readonly insertions: number;
+  readonly deletions: number;
+}
+
+/** Two worktrees of a repository that changed the same files (each in its own way). */
+export interface Collision {
+  readonly worktreeIds: readonly [string, string];
+  readonly files: readonly string[];
 }
 
 export interface GitStatus {
@@ -132,7 +173,8 @@ export interface WorktreesApi {
    * local branch; else a remote branch "remote/name", checked out as local "name" tracking it.
    */
   create(input: { workspaceId: string; branch: string; newBranch?: boolean; baseRef?: string; path?: string }): Promise<Worktree>;
-  update(id: string, patch: { name?: string; sortMode?: SortMode }): Promise<Worktree>;
+  /** `baseBranch`: the branch its work goes back to (local, or "remote/name"); null uses the repository's default again. */
+  update(id: string, patch: { name?: string; sortMode?: SortMode; baseBranch?: string | null }): Promise<Worktree>;
   /**
    * Refuses the main worktree; a locked one (LOCKED); one with running agents unless `force`
    * (AGENTS_RUNNING; `force` stops them); and, unless `force`, one whose removal loses work
@@ -171,6 +213,14 @@ export interface WorktreesApi {
   abortMerge(id: string): Promise<void>;
   /** `git push --set-upstream` of its branch, to its upstream's remote, else "origin", else the only one (NO_REMOTE when none). */
   push(id: string): Promise<{ remote: string; branch: string; upstream: string }>;
+  /**
+   * The files a linked worktree changed since the merge-base with its base branch, committed,
+   * uncommitted and untracked together, with +/− counts. INVALID_INPUT for the main worktree;
+   * NOT_FOUND when its folder or its base branch is gone.
+   */
+  changes(id: string): Promise<WorktreeChanges>;
+  /** The files two active linked worktrees of the repository both changed (the same change in both is not one). */
+  collisions(workspaceId: string): Promise<Collision[]>;
 }
 
 export type MergeStrategy = 'merge' | 'squash' | 'rebase';

@@ -49,6 +49,11 @@ export const commandIds = [
   'claudeManager.abortMerge',
   'claudeManager.openConflicts',
   'claudeManager.pushAndOpenPullRequest',
+  // Changes since the base branch (changesCommands.ts)
+  'claudeManager.openWorktreeChange',
+  'claudeManager.reviewWorktreeChanges',
+  'claudeManager.setBaseBranch',
+  'claudeManager.compareWithWorktree',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

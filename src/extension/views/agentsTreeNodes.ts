@@ -9,6 +9,7 @@ import type { KnownStatus } from '../../services/workspaces/worktreeMonitor';
 import type { Worktree } from '../../services/workspaces/workspaceService';
 import { orderAgents } from '../../services/workspaces/order';
 import { ContextValues } from './contextValues';
+import { appendChangesTooltip, type ChangedFileNode, ChangesNode, changesDescription, type WorktreeChangeInfo } from './changesTreeNodes';
 
 const home = homedir();
 
@@ -103,6 +104,35 @@ export class WorktreeNode {
     this.item = undefined;
   }
 
+  // ── its changes since its base (changesTreeNodes.ts) ──
+  private changeInfo: WorktreeChangeInfo | undefined;
+
+  get changes(): WorktreeChangeInfo | undefined {
+    return this.changeInfo;
+  }
+
+  /** Takes what is known of its changes; its item and rows are made again when next asked for. */
+  setChanges(info: WorktreeChangeInfo | undefined): void {
+    this.changeInfo = info;
+    this.item = undefined;
+    this.rows = undefined;
+  }
+
+  /** Whether it has a "Changes (N)" row. */
+  get hasChanges(): boolean {
+    return !this.worktree.isMain && (this.changeInfo?.known?.changes?.files.length ?? 0) > 0;
+  }
+
+  private changesNode(): ChangesNode[] {
+    const c = this.hasChanges ? this.changeInfo?.known?.changes : undefined;
+    if (!c || !this.changeInfo) return [];
+    const shared = new Map<string, { worktreeId: string; name: string }[]>();
+    for (const other of this.changeInfo.collisions) {
+      for (const path of other.files) shared.set(path, [...(shared.get(path) ?? []), { worktreeId: other.worktreeId, name: this.changeInfo.nameOf(other.worktreeId) }]);
+    }
+    return [new ChangesNode(this.worktree.id, this.worktree.path, c, shared)];
+  }
+
   /** Its agents in its sort mode, and its archived ones by name (sorted on first use). */
   private get lists(): { agents: readonly Agent[]; archived: readonly Agent[] } {
     return (this.sorted ??= { agents: orderAgents(this.unsorted.agents, this.worktree.sortMode), archived: orderAgents(this.unsorted.archived, 'name') });
@@ -128,7 +158,7 @@ export class WorktreeNode {
 
   /** Its rows: its agents, then the "Archived" node if it has archived ones. Made once, when the tree first asks. */
   get children(): AgentsViewNode[] {
-    return (this.rows ??= [...this.agents.map((a) => new AgentNode(a)), ...(this.archived.length ? [new ArchivedNode(this.worktree.id, this.archived)] : [])]);
+    return (this.rows ??= [...this.changesNode(), ...this.agents.map((a) => new AgentNode(a)), ...(this.archived.length ? [new ArchivedNode(this.worktree.id, this.archived)] : [])]);
   }
 
   /** Its tree item, made once (again after a status change): the first draw's timing and the tree take the same one. */
@@ -139,7 +169,7 @@ export class WorktreeNode {
   private makeTreeItem(): vscode.TreeItem {
     const wt = this.worktree;
     const label = wt.branch ?? `detached at ${wt.head.slice(0, 7) || '?'}`;
-    const parent = this.unsorted.agents.length > 0 || this.unsorted.archived.length > 0;
+    const parent = this.unsorted.agents.length > 0 || this.unsorted.archived.length > 0 || this.hasChanges;
     // Open once one of its agents works or waits on the user in this window; a worktree of idle
     // agents starts closed, so that a repository of many worktrees is not a wall of rows.
     const opened = this.wasActive || this.active;
@@ -151,7 +181,7 @@ export class WorktreeNode {
     item.id = !parent ? `worktree:${wt.id}:leaf` : opened ? `worktree:${wt.id}:open` : `worktree:${wt.id}`;
     const summary = statusSummary(this.known);
     const where = wt.isMain ? 'main worktree' : wt.name !== label.replace(/\//g, '-') ? wt.name : '';
-    item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', mergingText(this.known), summary, where].filter(Boolean).join(' · ');
+    item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', mergingText(this.known), summary, changesDescription(this.changeInfo), where].filter(Boolean).join(' · ');
     item.iconPath = wt.missing
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : wt.locked
@@ -189,6 +219,7 @@ export class WorktreeNode {
     if (this.known?.operation) md.appendMarkdown(`\n\n$(git-merge) ${escapeMd(mergingText(this.known))}: resolve the conflicts, then Continue Merge, or Abort Merge`);
     if (wt.pullRequestUrl) md.appendMarkdown(`\n\n$(git-pull-request) [Pull request](${wt.pullRequestUrl.replace(/[()\s]/g, encodeURIComponent)})`);
     if (wt.head) md.appendMarkdown(`\n\nHEAD ${wt.head.slice(0, 12)}`);
+    appendChangesTooltip(md, wt.id, this.changeInfo);
     return md;
   }
 }
@@ -374,4 +405,4 @@ export class CliMissingNode {
   }
 }
 
-export type AgentsViewNode = CliMissingNode | InboxNode | RepositoryNode | WorktreeNode | AgentNode | ArchivedNode;
+export type AgentsViewNode = CliMissingNode | InboxNode | RepositoryNode | WorktreeNode | AgentNode | ArchivedNode | ChangesNode | ChangedFileNode;

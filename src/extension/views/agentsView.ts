@@ -4,9 +4,11 @@ import type { KnownStatus } from '../../services/workspaces/worktreeMonitor';
 import type { EditorRepositories } from '../git/editorGit';
 import type { Services } from '../services';
 import { AgentNode, type AgentsViewNode, ArchivedNode, buildWorktreeNodes, CliMissingNode, HAS_REPOSITORIES_CONTEXT, InboxNode, RepositoryNode, WorktreeNode } from './agentsTreeNodes';
+import { ChangesNode, type WorktreeChangeInfo } from './changesTreeNodes';
 
 // The rows (nodes) are drawn by their own classes; the commands and views import them from here too.
 export * from './agentsTreeNodes';
+export * from './changesTreeNodes';
 
 /**
  * The `claudeManager.agents` tree: repositories → worktrees (→ agents, with the agent runtime).
@@ -45,6 +47,8 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
       services.workspaces.onDidChangeWorktrees(() => this.refresh()),
       services.monitor.onDidChangeStatus((worktreeId) => this.statusChanged(worktreeId, services.monitor.status(worktreeId))),
       services.runtime.onDidChangeAgent(() => this.refresh()),
+      services.changes.onDidChangeChanges((worktreeId) => this.changesChanged(services, worktreeId)),
+      services.changes.onDidChangeCollisions(({ worktreeIds }) => worktreeIds.forEach((id) => this.changesChanged(services, id))),
     ];
     this.subscriptions.push({ dispose: () => offs.forEach((off) => off()) });
   }
@@ -63,6 +67,32 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
     const drawn = this.drawnRows.get(worktreeId);
     if (!drawn || drawn.sortMode === 'status') return this.refresh();
     drawn.node.setKnown(known);
+    this.changedRows.add(drawn.node);
+    this.schedule();
+  }
+
+  /** What a worktree row shows of its changes, from what the changes service knows. */
+  private changeInfo(services: Services, worktreeId: string, workspaceId: string): WorktreeChangeInfo {
+    return {
+      known: services.changes.knownChanges(worktreeId),
+      collisions: services.changes.collisionsOf(worktreeId, workspaceId),
+      nameOf: (id) => {
+        const w = this.drawnRows.get(id)?.node.worktree;
+        return w ? (w.branch ?? w.name) : 'another worktree';
+      },
+    };
+  }
+
+  /**
+   * A worktree's changes (or its collisions) changed: its row is redrawn alone, unless it gains
+   * or loses its "Changes" row (its id changes with that: the whole tree is redrawn).
+   */
+  private changesChanged(services: Services, worktreeId: string): void {
+    const drawn = this.drawnRows.get(worktreeId);
+    if (!drawn) return;
+    const had = drawn.node.hasChanges;
+    drawn.node.setChanges(this.changeInfo(services, worktreeId, drawn.node.worktree.workspaceId));
+    if (had !== drawn.node.hasChanges) return this.refresh();
     this.changedRows.add(drawn.node);
     this.schedule();
   }
@@ -190,6 +220,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
           const nodes = buildWorktreeNodes(worktrees, agents, (id) => services.monitor.status(id), this.opened);
           for (const [id, drawn] of this.drawnRows) if (drawn.node.worktree.workspaceId === workspace.id) this.drawnRows.delete(id);
           for (const node of nodes) this.drawnRows.set(node.worktree.id, { node, sortMode });
+          for (const node of nodes) node.setChanges(this.changeInfo(services, node.worktree.id, workspace.id));
           if (!this.timed.has(workspace.id)) {
             // The first draw of each repository in a window is timed, once (the benchmark reads it):
             // the rows and their items the tree takes now are made now, and are the ones it takes:
@@ -224,6 +255,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
       }
       if (node instanceof WorktreeNode) return node.children;
       if (node instanceof ArchivedNode) return node.agents.map((a) => new AgentNode(a));
+      if (node instanceof ChangesNode) return node.children;
       return [];
     } catch (error) {
       this.log.error(`The Claude Manager tree could not be read: ${(error as Error).message}`);

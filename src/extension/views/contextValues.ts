@@ -37,4 +37,10 @@ export const enum ContextValues {
   CliMissing = 'claudeManager:cliMissing',
   /** The "Archived" node of a worktree. */
   Archived = 'claudeManager:archived',
+  /** The "Changes (N)" node of a worktree. */
+  Changes = 'claudeManager:changes',
+  /** A file a worktree changed since its base. */
+  ChangedFile = 'claudeManager:changedFile',
+  /** A changed file another worktree changed too: it can be compared with that one's. */
+  ChangedFileShared = 'claudeManager:changedFile:shared',
 }

@@ -3,6 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaudeManagerError, isClaudeManagerError } from '../errors';
 import { folderForBranch, type GitService, type GitStatus, worktreePathFor } from '../git/gitService';
+import { defaultBaseBranch, readRefTips } from '../git/baseBranch';
 import { type GitOperation, gitDirOf, hasConflictMarkers, operationOf } from '../git/operation';
 import type { Logger } from '../logger';
 import { ProcessError } from '../processRunner';
@@ -61,16 +62,13 @@ const MAX_HOOK_OUTPUT = 8000;
 
 /**
  * The branch a worktree's work goes back to: the one recorded for it, else the repository's
- * default (origin/HEAD's branch, else main, else master, else the main worktree's branch).
- * (One function, so that the base-branch resolution of docs/merge.md can take its place.)
+ * default (`defaultBaseBranch`: origin/HEAD's branch, main, master, the main worktree's branch),
+ * as the changes listing reads it (`WorktreeChangesService.baseBranch`).
  */
 export async function baseBranchOf(git: GitService, worktree: Pick<Worktree, 'baseBranch' | 'isMain'>, mainPath: string, mainBranch: string | null): Promise<string | undefined> {
   if (worktree.isMain) return undefined;
   if (worktree.baseBranch) return worktree.baseBranch;
-  const originHead = (await git.run(mainPath, ['for-each-ref', '--format=%(symref:short)', 'refs/remotes/origin/HEAD'], 'Reading the default branch')).trim();
-  const candidates = [originHead.startsWith('origin/') ? originHead.slice('origin/'.length) : '', 'main', 'master'].filter(Boolean);
-  for (const name of candidates) if (await git.hasLocalBranch(mainPath, name)) return name;
-  return mainBranch ?? undefined;
+  return defaultBaseBranch(await readRefTips(git, mainPath), mainBranch);
 }
 
 /** The changed files of a status that block a merge (untracked ones do not: git refuses to overwrite one by itself). */

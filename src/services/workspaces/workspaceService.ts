@@ -350,11 +350,53 @@ export class WorkspaceService {
     }
     const localName = remoteBranch ? branch.slice(branch.indexOf('/') + 1) : branch;
     const path = input.path?.trim() || worktreePathFor(workspace.path, localName, this.options.worktreesRoot(), basename(workspace.path)).path;
+    // The branch its work goes back to, found before the new worktree exists.
+    const baseBranch = await this.baseForNew(workspace.id, input.baseRef);
     await this.git.addWorktree(workspace.path, { path, branch, ...(input.newBranch ? { newBranch: true } : {}), ...(input.baseRef ? { baseRef: input.baseRef } : {}), remoteBranch });
     this.options.logger.info(`Created worktree ${path} on ${localName}`);
     await this.sync(input.workspaceId);
-    const row = await this.store.worktrees.findByPath(await real(path));
+    let row = await this.store.worktrees.findByPath(await real(path));
     if (!row) throw new ClaudeManagerError('GIT_FAILED', `git created ${path}, but does not list it as a worktree. Refresh the repository.`);
+    if (baseBranch && baseBranch !== localName) row = await this.store.worktrees.update(row.id, { baseBranch });
+    return this.withLive(row);
+  }
+
+  // ── base branch ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The base recorded for a new worktree: `baseRef` when it names a local branch, else the main
+   * worktree's branch (none when the main worktree is detached).
+   */
+  private async baseForNew(workspaceId: string, baseRef: string | undefined): Promise<string | undefined> {
+    const workspace = await this.store.workspaces.get(workspaceId);
+    const ref = baseRef?.trim().replace(/^refs\/heads\//, '');
+    if (ref && (await this.git.hasLocalBranch(workspace.path, ref))) return ref;
+    const main = (await this.knownWorktrees(workspaceId)).find((w) => w.isMain);
+    return main?.branch ?? undefined;
+  }
+
+  /**
+   * Records the branch a worktree's work goes back to (a local branch, or a remote one as
+   * "remote/name"); null forgets it, and the repository's default applies again.
+   */
+  async setBaseBranch(id: string, baseBranch: string | null): Promise<Worktree> {
+    const wt = await this.getWorktree(id);
+    if (wt.isMain) throw new ClaudeManagerError('INVALID_INPUT', `${wt.name} is the repository's main worktree: it has no base branch. Set the base of a linked worktree.`);
+    let value: string | null = null;
+    if (baseBranch !== null) {
+      value = baseBranch.trim();
+      if (!value) throw new ClaudeManagerError('INVALID_INPUT', 'A base branch cannot be empty: give a branch name, or null to use the repository\'s default.');
+      if (value === wt.branch) throw new ClaudeManagerError('INVALID_INPUT', `"${value}" is the branch of ${wt.name} itself. Choose the branch its work goes back to, e.g. main.`);
+      this.git.requireTrust('Setting the base branch');
+      const workspace = await this.store.workspaces.get(wt.workspaceId);
+      if (!(await this.git.hasLocalBranch(workspace.path, value))) {
+        const branches = await this.git.branches(workspace.path);
+        if (!branches.remote.includes(value)) throw new ClaudeManagerError('NOT_FOUND', `There is no branch "${value}" (local, or remote as "origin/name"). Choose one from the list.`);
+      }
+    }
+    const row = await this.store.worktrees.update(id, { baseBranch: value });
+    this.options.logger.info(value ? `The base branch of ${wt.name} is now ${value}` : `${wt.name} uses the repository's default base branch again`);
+    this.events.emit('worktrees', { workspaceId: row.workspaceId });
     return this.withLive(row);
   }
 

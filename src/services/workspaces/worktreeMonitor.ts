@@ -84,6 +84,16 @@ export class WorktreeMonitor {
     return () => this.events.off('status', listener);
   }
 
+  /**
+   * Called with a workspace id after each pass over its worktrees (a poll, or a change of its
+   * refs): what depends on more than each worktree's status (the changes since a base branch,
+   * whose tip may have moved) is read again then.
+   */
+  onDidRefreshWorkspace(listener: (workspaceId: string) => void): () => void {
+    this.events.on('workspace', listener);
+    return () => this.events.off('workspace', listener);
+  }
+
   status(worktreeId: string): KnownStatus | undefined {
     return this.statuses.get(worktreeId);
   }
@@ -167,6 +177,7 @@ export class WorktreeMonitor {
           return (before?.read ?? Promise.resolve()).then(() => this.refreshWorktree(w.id, w.path, w.missing));
         }),
       ]);
+      if (!this.disposed) this.events.emit('workspace', workspaceId);
     } catch (error) {
       this.options.logger.warn(`Refreshing repository ${workspaceId} failed: ${(error as Error).message}`);
     }

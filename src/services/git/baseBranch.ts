@@ -1,0 +1,65 @@
+import type { GitService } from './gitService';
+
+/** The branches' tips of a repository, read with one `git for-each-ref`. */
+export interface RefTips {
+  /** Full ref name ("refs/heads/main", "refs/remotes/origin/main") → commit. */
+  tips: Map<string, string>;
+  /** Where `refs/remotes/origin/HEAD` points ("refs/remotes/origin/main"), when the clone has it. */
+  originHead?: string;
+}
+
+const HEADS = 'refs/heads/';
+const REMOTES = 'refs/remotes/';
+
+/** Parses `for-each-ref --format=%(objectname)%00%(refname)%00%(symref)` (one ref a line). */
+export function parseRefTips(output: string): RefTips {
+  const tips = new Map<string, string>();
+  let originHead: string | undefined;
+  for (const line of output.split('\n')) {
+    if (!line) continue;
+    const [sha = '', ref = '', symref = ''] = line.split('\0');
+    if (ref === `${REMOTES}origin/HEAD`) {
+      if (symref) originHead = symref;
+      continue;
+    }
+    tips.set(ref, sha);
+  }
+  return { tips, ...(originHead ? { originHead } : {}) };
+}
+
+/** Reads the tips of every local and remote branch of the repository at `repoPath` (one git). */
+export async function readRefTips(git: GitService, repoPath: string): Promise<RefTips> {
+  return parseRefTips(await git.run(repoPath, ['for-each-ref', '--format=%(objectname)%00%(refname)%00%(symref)', 'refs/heads', 'refs/remotes'], `Reading the branches of ${repoPath}`));
+}
+
+/**
+ * The ref a base branch names: the local branch of that name, else the remote branch
+ * ("origin/main"). Undefined when neither exists.
+ */
+export function resolveBase(tips: RefTips, branch: string): { ref: string; sha: string } | undefined {
+  for (const ref of [`${HEADS}${branch}`, `${REMOTES}${branch}`]) {
+    const sha = tips.tips.get(ref);
+    if (sha) return { ref, sha };
+  }
+  return undefined;
+}
+
+/**
+ * A repository's default base branch, for worktrees that have none recorded: where
+ * `origin/HEAD` points (the local branch of that name if there is one, else the remote one), else
+ * `main`, else `master`, else the main worktree's branch. Undefined when none of these exists.
+ */
+export function defaultBaseBranch(tips: RefTips, mainBranch: string | null): string | undefined {
+  if (tips.originHead?.startsWith(`${REMOTES}origin/`)) {
+    const name = tips.originHead.slice(`${REMOTES}origin/`.length);
+    if (tips.tips.has(`${HEADS}${name}`)) return name;
+    if (tips.tips.has(tips.originHead)) return `origin/${name}`;
+  }
+  for (const name of ['main', 'master']) {
+    if (tips.tips.has(`${HEADS}${name}`)) return name;
+  }
+  for (const name of ['main', 'master']) {
+    if (tips.tips.has(`${REMOTES}origin/${name}`)) return `origin/${name}`;
+  }
+  return mainBranch && tips.tips.has(`${HEADS}${mainBranch}`) ? mainBranch : undefined;
+}

@@ -18,7 +18,7 @@ export function firstLine(text: string): string | undefined {
  * from what it did), and resolves with the first line of its reply once its turn has ended.
  * Refused (ALREADY_RUNNING) while a turn of its own runs: the request would wait in its queue.
  */
-export async function askForCommitMessage(runtime: Pick<AgentRuntime, 'get' | 'sendMessage' | 'onDidChangeAgent' | 'getMessages'>, agentId: string): Promise<string | undefined> {
+export async function askForCommitMessage(runtime: Pick<AgentRuntime, 'get' | 'sendMessage' | 'onDidChangeAgent' | 'getMessages' | 'settled'>, agentId: string): Promise<string | undefined> {
   const agent = await runtime.get(agentId);
   if (agent.status === 'running') throw new ClaudeManagerError('ALREADY_RUNNING', `${agent.name} is working. Ask again when its turn ends.`);
   let off = (): void => undefined;
@@ -34,6 +34,8 @@ export async function askForCommitMessage(runtime: Pick<AgentRuntime, 'get' | 's
     const sent = await runtime.sendMessage(agentId, COMMIT_MESSAGE_REQUEST);
     if (sent.queued) throw new ClaudeManagerError('ALREADY_RUNNING', `${agent.name} is busy; the request waits in its queue. Ask again once it has answered.`);
     await turnEnded;
+    // The reply is stored once what the turn wrote has settled.
+    await runtime.settled(agentId);
     const page = await runtime.getMessages(agentId, { limit: 20 });
     // Newest first: the assistant's text written after the request.
     const at = page.messages.findIndex((m) => m.id === sent.messageId);

@@ -3,23 +3,22 @@ import type { GitService } from '../services/git/gitService';
 import type { Logger } from '../services/logger';
 import type { Store } from '../services/storage/store';
 import type { WorktreeChangesSource } from '../services/workspaces/attemptChanges';
-import { GitMergeIntoBase } from '../services/workspaces/attemptMerge';
+import type { MergeIntoBase } from '../services/workspaces/attemptMerge';
 import { BestOfN } from '../services/workspaces/bestOfN';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
 
 /**
- * Best of N with what it needs of changes and merging: the changes are `WorktreeChangesService`'s
- * (src/services/git/changes.ts). Until `MergeService` (src/services/workspaces/merge.ts) is here,
- * its small stand-in (attemptMerge.ts) merges: replace it here.
+ * Best of N with what it needs of changes and merging: `WorktreeChangesService`
+ * (src/services/git/changes.ts) and `MergeService` (src/services/workspaces/merge.ts), as they are.
  */
-export function makeBestOfN(parts: { store: Store; git: GitService; workspaces: WorkspaceService; runtime: AgentRuntime; logger: Logger; changes: WorktreeChangesSource }): BestOfN {
+export function makeBestOfN(parts: { store: Store; git: GitService; workspaces: WorkspaceService; runtime: AgentRuntime; logger: Logger; changes: WorktreeChangesSource; merges: MergeIntoBase }): BestOfN {
   return new BestOfN({
     store: parts.store,
     git: parts.git,
     workspaces: parts.workspaces,
     agents: parts.runtime,
     changes: parts.changes,
-    merge: new GitMergeIntoBase(parts.store, parts.git),
+    merge: parts.merges,
     logger: parts.logger,
   });
 }

@@ -23,6 +23,7 @@ import { registerChangesCommands } from './commands/changesCommands';
 import { AgentStatus } from './views/agentStatus';
 import { OtherWindowAgents } from './views/otherWindowAgents';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
+import { registerMergeCommands } from './commands/mergeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
 import { type BuiltServices, buildServices } from './servicesBuilder';
@@ -142,6 +143,7 @@ export class Container implements vscode.Disposable {
       }),
     );
     for (const d of registerWorktreeCommands(this.log, () => this.services())) this.own(d);
+    for (const d of registerMergeCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerAgentCommands(this.log, () => this.services(), (agentId) => this.chats.open(agentId), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     for (const d of registerEditorCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerFileChangeCommands(this.log, () => this.services(), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);

@@ -5,6 +5,8 @@ import type { Store } from '../services/storage/store';
 import type { BestOfN } from '../services/workspaces/bestOfN';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
 import type { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import type { MergeService } from '../services/workspaces/merge';
+import type { PublishService } from '../services/workspaces/publish';
 
 /** The services behind the views, the commands and the API, made once the store is open. */
 export interface Services {
@@ -13,6 +15,10 @@ export interface Services {
   workspaces: WorkspaceService;
   monitor: WorktreeMonitor;
   runtime: AgentRuntime;
+  /** Commit, merge back, continue or abort a merge (docs/merge.md). */
+  merges: MergeService;
+  /** Push and pull requests. */
+  publish: PublishService;
   /** Each worktree's changes since its base branch, and the files worktrees both changed. */
   changes: WorktreeChangesService;
   /** Agents started from one prompt, compared, one kept. */

@@ -10,6 +10,8 @@ import type * as AgentWindowsModule from '../services/windows/agentWindows';
 import type { Store } from '../services/storage/store';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import { MergeService } from '../services/workspaces/merge';
+import { PublishService } from '../services/workspaces/publish';
 import { makeBestOfN } from './bestOfNParts';
 import type { Services } from './services';
 import { ClaudeManagerError } from '../services/errors';
@@ -138,7 +140,10 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));
     // Read again as the monitor sees worktrees change (git in child processes, never on this thread).
     const changes = own(new WorktreeChangesService({ git, workspaces, logger, monitor }));
-    const services: Services = { store, git, workspaces, monitor, runtime, changes, bestOfN: makeBestOfN({ store, git, workspaces, runtime, logger, changes }) };
+    // Bringing work back: commit, merge, push, pull requests (docs/merge.md).
+    const merges = new MergeService({ store, git, workspaces, logger, worktreesRoot: parts.worktreesRoot });
+    const publish = new PublishService({ store, git, workspaces, logger, baseBranch: (id) => merges.baseBranch(id), spawn: spawnHost.spawn });
+    const services: Services = { store, git, workspaces, monitor, runtime, changes, merges, publish, bestOfN: makeBestOfN({ store, git, workspaces, runtime, logger, changes, merges }) };
     for (const d of parts.attach(services)) own(d);
     // The editor's repositories are saved as workspaces before anything uses the services, so
     // that a command run at once finds them.

@@ -17,6 +17,13 @@ export const errorCodes = [
   'NO_PENDING_PERMISSION',
   'UNTRUSTED_WORKSPACE',
   'STORAGE_FAILED',
+  // Bringing a worktree's work back (docs/merge.md).
+  'DIRTY_WORKTREE',
+  'NOTHING_TO_COMMIT',
+  'HOOK_FAILED',
+  'MERGE_IN_PROGRESS',
+  'NO_MERGE_IN_PROGRESS',
+  'NO_REMOTE',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -36,13 +43,17 @@ export class ClaudeManagerError extends Error {
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 
+  /** What a program said at length (a refusing hook's output), beside the one-line message. */
+  readonly detail?: string;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
     super(message, options);
     Object.defineProperty(this, BRAND, { value: true });
+    if (options?.detail !== undefined) this.detail = options.detail;
   }
 }
 

@@ -73,6 +73,12 @@ function buildInputs() {
     'worktrees.gitStatus': [['id', worktreeId]],
     'worktrees.listBranches': [['id', worktreeId]],
     'worktrees.prune': [['workspaceId', workspaceId]],
+    // Bringing work back (docs/merge.md).
+    'worktrees.commit': [['id', worktreeId], ['message', text('message', 100_000)]],
+    'worktrees.merge': [['id', worktreeId], ['options', options({ strategy: z.enum(['merge', 'squash', 'rebase'], { error: 'expected "merge", "squash" or "rebase"' }) })]],
+    'worktrees.continueMerge': [['id', worktreeId]],
+    'worktrees.abortMerge': [['id', worktreeId]],
+    'worktrees.push': [['id', worktreeId]],
     'worktrees.changes': [['id', worktreeId]],
     'worktrees.collisions': [['workspaceId', workspaceId]],
     'agents.list': [['filter', options({ worktreeId: worktreeId.optional(), includeDeleted: flag.optional() }).optional()]],

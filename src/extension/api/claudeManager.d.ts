@@ -31,11 +31,23 @@ export type ErrorCode =
   | 'OWNED_BY_OTHER_WINDOW'
   | 'NO_PENDING_PERMISSION'
   | 'UNTRUSTED_WORKSPACE'
-  | 'STORAGE_FAILED';
+  | 'STORAGE_FAILED'
+  /** The worktree, or the base branch's worktree, has uncommitted changes: the message names them. */
+  | 'DIRTY_WORKTREE'
+  | 'NOTHING_TO_COMMIT'
+  /** A git hook refused (commit, merge, push); `detail` holds its output. */
+  | 'HOOK_FAILED'
+  /** A merge or rebase already waits for its conflicts to be resolved there. */
+  | 'MERGE_IN_PROGRESS'
+  | 'NO_MERGE_IN_PROGRESS'
+  /** The repository has no remote to push to. */
+  | 'NO_REMOTE';
 
 /** An error from the API: `message` says what failed and what to do. */
 export interface ClaudeManagerApiError extends Error {
   readonly code: ErrorCode;
+  /** What a program said at length, when there is more than the message (a refusing hook's output). */
+  readonly detail?: string;
 }
 
 /** Something to stop listening with (a `vscode.Disposable`). */
@@ -73,6 +85,8 @@ export interface Worktree {
   readonly locked: boolean;
   /** Its folder is gone from disk. */
   readonly missing: boolean;
+  /** The address of the pull request opened for its branch from Claude Manager, if any. */
+  readonly pullRequestUrl?: string;
   /** How its agents are sorted. */
   readonly sortMode: SortMode;
   readonly displayOrder: number;
@@ -174,6 +188,32 @@ export interface WorktreesApi {
   /** Forgets worktrees whose folders are gone. */
   prune(workspaceId: string): Promise<{ pruned: string[] }>;
   /**
+   * Stages everything (`git add -A`) and commits it. Hooks run as git runs them: one that refuses
+   * rejects with HOOK_FAILED, its output in `detail` (the changes stay, staged). NOTHING_TO_COMMIT
+   * when clean; MERGE_IN_PROGRESS while a merge or rebase waits there.
+   */
+  commit(id: string, message: string): Promise<{ commit: string; summary: string }>;
+  /**
+   * Merges the worktree's branch into its base branch: `merge` (a merge commit, `--no-ff`),
+   * `squash` (one commit listing the branch's commits) or `rebase` (the branch rebased onto the
+   * base in its own worktree, then the base fast-forwarded). Runs in the worktree where the base is
+   * checked out, else in a temporary worktree removed afterwards. Refused with DIRTY_WORKTREE when
+   * either worktree has uncommitted changes (untracked files do not count), MERGE_IN_PROGRESS when
+   * a merge already waits there. Conflicts resolve with `status: "conflicts"`: the merge stays in
+   * progress in `worktreeId`, to be continued or aborted.
+   */
+  merge(id: string, options: { strategy: MergeStrategy }): Promise<MergeResult>;
+  /**
+   * Goes on with a merge (or rebase) stopped on conflicts, given the worktree where it waits or the
+   * one being merged: resolved files (no conflict markers left) are staged and the merge committed;
+   * files still holding markers give the conflicts result again. NO_MERGE_IN_PROGRESS when none waits.
+   */
+  continueMerge(id: string): Promise<MergeResult>;
+  /** Aborts it with git's own abort: HEAD, index and files as they were before the merge. */
+  abortMerge(id: string): Promise<void>;
+  /** `git push --set-upstream` of its branch, to its upstream's remote, else "origin", else the only one (NO_REMOTE when none). */
+  push(id: string): Promise<{ remote: string; branch: string; upstream: string }>;
+  /**
    * The files a linked worktree changed since the merge-base with its base branch, committed,
    * uncommitted and untracked together, with +/− counts. INVALID_INPUT for the main worktree;
    * NOT_FOUND when its folder or its base branch is gone.
@@ -182,6 +222,35 @@ export interface WorktreesApi {
   /** The files two active linked worktrees of the repository both changed (the same change in both is not one). */
   collisions(workspaceId: string): Promise<Collision[]>;
 }
+
+export type MergeStrategy = 'merge' | 'squash' | 'rebase';
+
+/** How a merge ended; conflicts are a result, not an error. */
+export type MergeResult =
+  | {
+      readonly status: 'merged';
+      /** The worktree whose branch was merged. */
+      readonly worktreeId: string;
+      readonly strategy: MergeStrategy;
+      readonly baseBranch: string;
+      /** The base branch's commit after the merge. */
+      readonly commit: string;
+    }
+  /** The base already holds every commit of the branch. */
+  | { readonly status: 'up-to-date'; readonly worktreeId: string; readonly baseBranch: string }
+  | {
+      readonly status: 'conflicts';
+      /** Where the merge waits (the base's worktree; for a rebase, the worktree itself): continue or abort it with this id. */
+      readonly worktreeId: string;
+      /** The worktree being merged, when known. */
+      readonly sourceWorktreeId?: string;
+      readonly operation: 'merge' | 'squash' | 'rebase';
+      /** Conflicted files, relative to `path`. */
+      readonly files: readonly string[];
+      /** The folder where it waits. */
+      readonly path: string;
+      readonly baseBranch?: string;
+    };
 
 export type AgentStatus = 'running' | 'waiting' | 'error' | 'finished';
 export type AgentMode = 'auto' | 'plan' | 'regular';

@@ -42,6 +42,13 @@ export const commandIds = [
   'claudeManager.bypassAgentPermissions',
   'claudeManager.sendSelectionToAgent',
   'claudeManager.askAgentAboutFile',
+  // Bringing work back (mergeCommands.ts).
+  'claudeManager.commitAll',
+  'claudeManager.mergeIntoBase',
+  'claudeManager.continueMerge',
+  'claudeManager.abortMerge',
+  'claudeManager.openConflicts',
+  'claudeManager.pushAndOpenPullRequest',
   // Changes since the base branch (changesCommands.ts)
   'claudeManager.openWorktreeChange',
   'claudeManager.reviewWorktreeChanges',

@@ -71,6 +71,13 @@ export function statusSummary(known: KnownStatus | undefined): string {
   return parts.join(' ');
 }
 
+/** "merging (2 conflicts)", "rebasing (1 conflict)": what waits in a worktree; "" when nothing does. */
+export function mergingText(known: KnownStatus | undefined): string {
+  if (!known?.operation) return '';
+  const n = known.status?.conflicted.length ?? 0;
+  return `${known.operation === 'rebase' ? 'rebasing' : 'merging'} (${n} conflict${n === 1 ? '' : 's'})`;
+}
+
 /** A worktree row: branch, change marker, ahead/behind; the main worktree marked; its agents below. */
 export class WorktreeNode {
   readonly kind = 'worktree';
@@ -174,13 +181,14 @@ export class WorktreeNode {
     item.id = !parent ? `worktree:${wt.id}:leaf` : opened ? `worktree:${wt.id}:open` : `worktree:${wt.id}`;
     const summary = statusSummary(this.known);
     const where = wt.isMain ? 'main worktree' : wt.name !== label.replace(/\//g, '-') ? wt.name : '';
-    item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', summary, changesDescription(this.changeInfo), where].filter(Boolean).join(' · ');
+    item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', mergingText(this.known), summary, changesDescription(this.changeInfo), where].filter(Boolean).join(' · ');
     item.iconPath = wt.missing
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : wt.locked
         ? new vscode.ThemeIcon('lock')
         : new vscode.ThemeIcon(wt.isMain ? 'home' : wt.branch ? 'git-branch' : 'git-commit', this.known?.status?.conflicted.length ? new vscode.ThemeColor('list.errorForeground') : undefined);
     item.contextValue = wt.isMain ? ContextValues.WorktreeMain : wt.missing ? ContextValues.WorktreeMissing : wt.locked ? ContextValues.WorktreeLocked : ContextValues.Worktree;
+    if (this.known?.operation && !wt.missing) item.contextValue += ContextValues.MergingSuffix;
     // The tooltip is made when the row is hovered (resolveTreeItem), not for every row drawn.
     return item;
   }
@@ -208,6 +216,8 @@ export class WorktreeNode {
     } else if (this.known?.error) {
       md.appendMarkdown(`$(error) Status unavailable: `).appendText(this.known.error);
     }
+    if (this.known?.operation) md.appendMarkdown(`\n\n$(git-merge) ${escapeMd(mergingText(this.known))}: resolve the conflicts, then Continue Merge, or Abort Merge`);
+    if (wt.pullRequestUrl) md.appendMarkdown(`\n\n$(git-pull-request) [Pull request](${wt.pullRequestUrl.replace(/[()\s]/g, encodeURIComponent)})`);
     if (wt.head) md.appendMarkdown(`\n\nHEAD ${wt.head.slice(0, 12)}`);
     appendChangesTooltip(md, wt.id, this.changeInfo);
     return md;

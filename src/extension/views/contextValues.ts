@@ -9,6 +9,11 @@ export const enum ContextValues {
   WorktreeMissing = 'claudeManager:worktree:missing',
   /** A locked worktree: not removed until unlocked. */
   WorktreeLocked = 'claudeManager:worktree:locked',
+  /**
+   * Added to a worktree row's value while a merge, squash or rebase waits there (Continue, Abort):
+   * `claudeManager:worktree:merging`, `claudeManager:worktree:main:merging`, …
+   */
+  MergingSuffix = ':merging',
   /** Agents, by status: package.json menus match `^claudeManager:agent:`. */
   AgentRunning = 'claudeManager:agent:running',
   /** Waiting for a permission answer: allow / deny apply. */

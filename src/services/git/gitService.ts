@@ -118,16 +118,16 @@ export class GitService {
 
   /**
    * Runs `git <args>` in `cwd`; resolves with its stdout. `long`: the command writes a worktree's
-   * files, and gets the longer time limit.
+   * files, and gets the longer time limit. `env`: added to git's environment (e.g. `GIT_EDITOR`).
    */
-  async run(cwd: string, args: string[], what: string, options: { long?: boolean } = {}): Promise<string> {
+  async run(cwd: string, args: string[], what: string, options: { long?: boolean; env?: Readonly<Record<string, string>> } = {}): Promise<string> {
     this.requireTrust(what);
     const timeoutMs = options.long ? (this.options.longTimeoutMs ?? DEFAULT_LONG_TIMEOUT_MS) : (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     return this.limiter.run(async () => {
       // Again once a slot is free: trust can be taken back while a command waits.
       this.requireTrust(what);
       try {
-        const result = await runProcess(this.gitPath, ['--no-optional-locks', '-c', 'core.quotepath=off', ...args], { cwd, env: gitEnvironment(), timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES, logger: this.options.logger, spawn: this.options.spawn });
+        const result = await runProcess(this.gitPath, ['--no-optional-locks', '-c', 'core.quotepath=off', ...args], { cwd, env: options.env ? { ...gitEnvironment(), ...options.env } : gitEnvironment(), timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES, logger: this.options.logger, spawn: this.options.spawn });
         return result.stdout;
       } catch (error) {
         throw await this.mapError(error, what, cwd, args, timeoutMs);

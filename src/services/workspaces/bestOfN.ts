@@ -27,9 +27,9 @@ export interface BestOfNOptions {
   git: GitService;
   workspaces: WorkspaceService;
   agents: AttemptAgents;
-  /** A worktree's changed files with +/− (WorktreeChanges once it lands; see attemptChanges.ts). */
+  /** A worktree's changed files with +/− (WorktreeChangesService). */
   changes: WorktreeChangesSource;
-  /** Merges a worktree's branch into its base (MergeService once it lands; see attemptMerge.ts). */
+  /** Commits a worktree's work and merges its branch into its base (MergeService). */
   merge: MergeIntoBase;
   logger: Logger;
 }
@@ -273,8 +273,7 @@ export class BestOfN {
       if (!message) {
         throw new ClaudeManagerError('INVALID_INPUT', `${wt.name} has uncommitted changes (${uncommitted.slice(0, 10).join(', ')}${uncommitted.length > 10 ? ', …' : ''}). Give a commit message to commit them with the attempt, or commit them first.`);
       }
-      await this.options.git.run(wt.path, ['add', '--all'], `Committing ${wt.name}'s changes`);
-      await this.options.git.run(wt.path, ['commit', '--quiet', '--message', message], `Committing ${wt.name}'s changes`);
+      await this.options.merge.commit(wt.id, message);
     }
     const outcome = await this.options.merge.merge(wt.id, { strategy: options.strategy ?? 'merge' });
     if (outcome.status === 'conflicts') {

@@ -3,6 +3,7 @@ import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { GitService, GitStatus } from '../git/gitService';
+import { type GitOperation, operationOf } from '../git/operation';
 import type { Logger } from '../logger';
 import type { WorkspaceService } from './workspaceService';
 
@@ -20,9 +21,14 @@ export interface WorktreeMonitorOptions {
   debounceMs?: number;
 }
 
+/** A worktree's git files whose change means its status (or the merge under way there) changed. */
+const OPERATION_FILES = new Set(['HEAD', 'index', 'MERGE_HEAD', 'SQUASH_MSG', 'rebase-merge', 'rebase-apply']);
+
 /** What the monitor knows of a worktree's status. */
 export interface KnownStatus {
   status?: GitStatus;
+  /** A merge, squash or rebase under way there (waiting on its conflicts, or to be committed). */
+  operation?: GitOperation;
   /** Why the status could not be read. */
   error?: string;
 }
@@ -187,7 +193,12 @@ export class WorktreeMonitor {
         path = wt.path;
         missing = wt.missing;
       }
-      known = missing ? { error: 'its folder is missing' } : { status: await this.options.git.status(path) };
+      if (missing) known = { error: 'its folder is missing' };
+      else {
+        // (git's own files tell; no git runs for it)
+        const [status, operation] = await Promise.all([this.options.git.status(path), operationOf(path)]);
+        known = operation ? { status, operation } : { status };
+      }
     } catch (error) {
       known = { error: (error as Error).message };
     }
@@ -242,7 +253,7 @@ export class WorktreeMonitor {
     const all = () => this.debounce(`ws:${workspaceId}`, () => this.refreshWorkspace(workspaceId));
     keep(this.watchDir(commonDir, (file) => {
       if (file.endsWith('.lock')) return; // git at work; the rename that follows is what counts
-      if (file === 'HEAD' || file === 'index' || file === 'MERGE_HEAD') statusOfPath(mainPath);
+      if (OPERATION_FILES.has(file)) statusOfPath(mainPath);
       else if (file === 'packed-refs' || file === 'FETCH_HEAD' || file === 'worktrees' || file === '') all();
     }));
     keep(this.watchDir(join(commonDir, 'refs'), (file) => {
@@ -286,7 +297,7 @@ export class WorktreeMonitor {
       if (known?.gitDir === gitDir) continue;
       known?.watcher?.close();
       const watcher = this.watchDir(gitDir, (file) => {
-        if (file === 'HEAD' || file === 'index' || file === 'MERGE_HEAD') this.debounce(`path:${path}`, () => this.refreshPath(workspaceId, path));
+        if (OPERATION_FILES.has(file)) this.debounce(`path:${path}`, () => this.refreshPath(workspaceId, path));
       });
       target.linked.set(path, { gitDir, watcher });
     }

@@ -1,5 +1,5 @@
 import type { AttemptGroupRecord } from '../../services/storage/attemptGroups';
-import type { AttemptView, Comparison, KeepOutcome } from '../../services/workspaces/bestOfN';
+import { attemptSummary, type AttemptView, type Comparison, type KeepOutcome } from '../../services/workspaces/bestOfN';
 import type { Services } from '../services';
 import type { AgentMode, AttemptComparison, AttemptGroup, AttemptResult, KeepAttemptResult, Permission } from './claudeManager';
 
@@ -32,27 +32,7 @@ export function publishedGroup(g: Omit<AttemptGroupRecord, 'attempts'> & { attem
 }
 
 function publishedResult(a: AttemptView): AttemptResult {
-  return {
-    id: a.id,
-    position: a.position,
-    branch: a.branch,
-    ...(a.model ? { model: a.model } : {}),
-    ...(a.worktreeId ? { worktreeId: a.worktreeId } : {}),
-    ...(a.worktreePath ? { worktreePath: a.worktreePath } : {}),
-    worktreeGone: a.worktreeGone,
-    ...(a.agentId ? { agentId: a.agentId } : {}),
-    ...(a.agentName ? { agentName: a.agentName } : {}),
-    ...(a.status ? { status: a.status } : {}),
-    ...(a.statusReason !== undefined ? { statusReason: a.statusReason } : {}),
-    turns: a.turns,
-    costUsd: a.costUsd,
-    files: a.files.map((f) => ({ path: f.path, status: f.status, ...(f.insertions !== undefined ? { added: f.insertions } : {}), ...(f.deletions !== undefined ? { deleted: f.deletions } : {}), ...(f.oldPath ? { oldPath: f.oldPath } : {}) })),
-    added: a.added,
-    deleted: a.deleted,
-    ...(a.lastMessage !== undefined ? { lastMessage: a.lastMessage } : {}),
-    ...(a.changesError !== undefined ? { changesError: a.changesError } : {}),
-    kept: a.kept,
-  };
+  return { ...attemptSummary(a), ...(a.worktreeId ? { worktreeId: a.worktreeId } : {}), ...(a.worktreePath ? { worktreePath: a.worktreePath } : {}) };
 }
 
 function publishedComparison(c: Comparison): AttemptComparison {

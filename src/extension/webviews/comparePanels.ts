@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Comparison } from '../../services/workspaces/bestOfN';
+import { attemptSummary, type Comparison } from '../../services/workspaces/bestOfN';
 import type * as CompareProtocolModule from '../../webview/compareProtocol';
 import type { CompareData, CompareNotificationMethod, CompareNotificationParams, CompareRequestMethod, CompareRequestParams, CompareRequestResult } from '../../webview/compareProtocol';
 import type { Services } from '../services';
@@ -44,26 +44,7 @@ export function compareData(c: Comparison): CompareData {
     baseCommit: c.group.baseCommit,
     ...(c.group.keptAttemptId ? { keptAttemptId: c.group.keptAttemptId } : {}),
     createdAt: c.group.createdAt,
-    attempts: c.attempts.map((a) => ({
-      id: a.id,
-      position: a.position,
-      branch: a.branch,
-      ...(a.model ? { model: a.model } : {}),
-      ...(a.worktreeName ? { worktreeName: a.worktreeName } : {}),
-      worktreeGone: a.worktreeGone,
-      ...(a.agentId ? { agentId: a.agentId } : {}),
-      ...(a.agentName ? { agentName: a.agentName } : {}),
-      ...(a.status ? { status: a.status } : {}),
-      ...(a.statusReason !== undefined ? { statusReason: a.statusReason } : {}),
-      turns: a.turns,
-      costUsd: a.costUsd,
-      files: a.files.map((f) => ({ path: f.path, status: f.status, ...(f.insertions !== undefined ? { added: f.insertions } : {}), ...(f.deletions !== undefined ? { deleted: f.deletions } : {}), ...(f.oldPath ? { oldPath: f.oldPath } : {}) })),
-      added: a.added,
-      deleted: a.deleted,
-      ...(a.lastMessage !== undefined ? { lastMessage: a.lastMessage } : {}),
-      ...(a.changesError !== undefined ? { changesError: a.changesError } : {}),
-      kept: a.kept,
-    })),
+    attempts: c.attempts.map((a) => ({ ...attemptSummary(a), ...(a.worktreeName ? { worktreeName: a.worktreeName } : {}) })),
   };
 }
 

@@ -77,6 +77,29 @@ export interface AttemptView {
   kept: boolean;
 }
 
+/** What the API and the Compare panel both say of an attempt (each adds how it names the worktree): optional fields left out when unknown, files' counts as `added` / `deleted`. */
+export function attemptSummary(a: AttemptView) {
+  return {
+    id: a.id,
+    position: a.position,
+    branch: a.branch,
+    ...(a.model ? { model: a.model } : {}),
+    worktreeGone: a.worktreeGone,
+    ...(a.agentId ? { agentId: a.agentId } : {}),
+    ...(a.agentName ? { agentName: a.agentName } : {}),
+    ...(a.status ? { status: a.status } : {}),
+    ...(a.statusReason !== undefined ? { statusReason: a.statusReason } : {}),
+    turns: a.turns,
+    costUsd: a.costUsd,
+    files: a.files.map((f) => ({ path: f.path, status: f.status, ...(f.insertions !== undefined ? { added: f.insertions } : {}), ...(f.deletions !== undefined ? { deleted: f.deletions } : {}), ...(f.oldPath ? { oldPath: f.oldPath } : {}) })),
+    added: a.added,
+    deleted: a.deleted,
+    ...(a.lastMessage !== undefined ? { lastMessage: a.lastMessage } : {}),
+    ...(a.changesError !== undefined ? { changesError: a.changesError } : {}),
+    kept: a.kept,
+  };
+}
+
 export interface Comparison {
   group: Omit<AttemptGroupRecord, 'attempts'>;
   attempts: AttemptView[];

@@ -116,7 +116,7 @@ export class Container implements vscode.Disposable {
         log: this.log,
         services: () => this.services(),
         openChat: (agentId) => this.chats.open(agentId),
-        keep: async (groupId, attemptId) => keepAttempt(await this.services(), groupId, attemptId),
+        keep: async (groupId, attemptId) => keepAttempt(await this.services(), groupId, attemptId, this.log),
         openDiff: async (params) => openAttemptDiff(await this.services(), params),
       }),
     );

@@ -181,10 +181,13 @@ describe('Best of N with the real claude CLI and the mock API', () => {
     const [first, second] = await Promise.all(group.attempts.map(async (a) => ({ attempt: a, path: (await store.worktrees.get(a.worktreeId!)).path })));
     writeFileSync(join(first!.path, 'title.txt'), 'Uno\n');
     writeFileSync(join(second!.path, 'title.txt'), 'Eins\n');
-    assert.equal((await bestOf.keep(group.id, first!.attempt.id, { commitMessage: 'Spanish' })).status, 'clean');
+    // Kept as one squashed commit: no merge commit on main.
+    assert.equal((await bestOf.keep(group.id, first!.attempt.id, { commitMessage: 'Spanish', strategy: 'squash' })).status, 'clean');
+    assert.equal(git(repo.path, 'log', '-1', '--format=%P').split(' ').length, 1, 'a squash leaves a commit with one parent');
+    assert.equal(readFileSync(join(repo.path, 'title.txt'), 'utf8'), 'Uno\n');
     const clash = await bestOf.keep(group.id, second!.attempt.id, { commitMessage: 'German' });
     assert.equal(clash.status, 'conflicts');
-    assert.deepEqual(clash.status === 'conflicts' && [clash.files, clash.worktreeId], [['title.txt'], (await store.worktrees.findByPath(repo.path))?.id]);
+    assert.deepEqual(clash.status === 'conflicts' && [clash.files, clash.worktreeId, clash.operation, clash.path], [['title.txt'], (await store.worktrees.findByPath(repo.path))?.id, 'merge', repo.path]);
     assert.equal(clash.group.keptAttemptId, first!.attempt.id, 'the first stays the kept one');
     assert.match(git(repo.path, 'status', '--porcelain'), /^AA title.txt$/m, 'the merge waits in the main worktree');
     git(repo.path, 'merge', '--abort');

@@ -126,11 +126,15 @@ describe('best of N: one prompt to three agents, compared, one kept', () => {
     await wb.screenshot('bestofn-02-diff-against-base');
     await page.locator('.tabs-container .tab', { hasText: 'Compare: try' }).click();
 
-    // Keep This One: a commit message for the agent's work, the merge, then the others put away.
+    // Keep This One: a commit message for the agent's work, how to merge, then the others put away.
     await panel.locator('section.attempt[data-attempt="try-2"] button', { hasText: 'Keep This One' }).click();
     await title('Keep try-2');
     await input.fill('Better README (try 2)');
     await page.keyboard.press('Enter');
+    // How, as Merge into Base asks it.
+    const strategy = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Merge commit' }).first();
+    await strategy.waitFor({ timeout: 30_000 });
+    await strategy.click();
     const offer = page.locator('.notification-toast', { hasText: 'Kept try-2 (merged into main)' });
     await offer.waitFor({ timeout: 60_000 });
     await wb.screenshot('bestofn-03-kept');

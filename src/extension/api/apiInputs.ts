@@ -154,7 +154,7 @@ function buildInputs() {
     'attempts.list': [['workspaceId', workspaceId]],
     'attempts.get': [['id', groupId]],
     'attempts.compare': [['id', groupId]],
-    'attempts.keep': [['id', groupId], ['attemptId', attemptId], ['options', options({ commitMessage: text('commitMessage', 10_000).optional() }).optional()]],
+    'attempts.keep': [['id', groupId], ['attemptId', attemptId], ['options', options({ commitMessage: text('commitMessage', 10_000).optional(), strategy: z.enum(['merge', 'squash', 'rebase'], { error: 'expected "merge", "squash" or "rebase"' }).optional() }).optional()]],
     'attempts.discardOthers': [['id', groupId], ['options', options({ removeWorktrees: flag.optional() }).optional()]],
   } as const satisfies Record<string, readonly Param[]>;
 }

@@ -41,7 +41,7 @@ function publishedComparison(c: Comparison): AttemptComparison {
 
 function publishedKeep(k: KeepOutcome): KeepAttemptResult {
   const group = publishedGroup(k.group) as AttemptGroup;
-  return k.status === 'clean' ? { status: 'clean', group } : { status: 'conflicts', worktreeId: k.worktreeId, files: [...k.files], group };
+  return k.status === 'clean' ? { status: 'clean', group } : { status: 'conflicts', worktreeId: k.worktreeId, files: [...k.files], operation: k.operation, group };
 }
 
 /** The `attempts` methods of getAPI(1) (checked by `validated` in api.ts before they run). */
@@ -55,7 +55,7 @@ export function attemptsMethods(services: () => Promise<Services>) {
     list: async (workspaceId: string) => (await (await bestOf()).list(workspaceId)).map((g) => publishedGroup(g) as AttemptGroup),
     get: async (id: string) => publishedGroup(await (await bestOf()).get(id)) as AttemptGroup,
     compare: async (id: string) => publishedComparison(await (await bestOf()).compare(id)),
-    keep: async (id: string, attemptId: string, options?: { commitMessage?: string }) => publishedKeep(await (await bestOf()).keep(id, attemptId, options ?? {})),
+    keep: async (id: string, attemptId: string, options?: { commitMessage?: string; strategy?: 'merge' | 'squash' | 'rebase' }) => publishedKeep(await (await bestOf()).keep(id, attemptId, options ?? {})),
     discardOthers: async (id: string, options?: { removeWorktrees?: boolean }) => (await bestOf()).discardOthers(id, options ?? {}),
   };
 }

@@ -575,7 +575,7 @@ export interface AttemptComparison {
 /** Conflicts are a result: the merge stays in progress in the worktree named, to be resolved or aborted there. */
 export type KeepAttemptResult =
   | { readonly status: 'clean'; readonly group: AttemptGroup }
-  | { readonly status: 'conflicts'; readonly worktreeId: string; readonly files: readonly string[]; readonly group: AttemptGroup };
+  | { readonly status: 'conflicts'; readonly worktreeId: string; readonly files: readonly string[]; readonly operation: 'merge' | 'squash' | 'rebase'; readonly group: AttemptGroup };
 
 /** Best of N: one prompt, 2–5 agents, each in its own new worktree; compare them, keep one. */
 export interface AttemptsApi {
@@ -593,11 +593,13 @@ export interface AttemptsApi {
   get(id: string): Promise<AttemptGroup>;
   compare(id: string): Promise<AttemptComparison>;
   /**
-   * Merges the attempt's branch into the group's base (a merge commit). Its uncommitted work is
-   * committed first with `commitMessage`; without one such an attempt is refused (INVALID_INPUT,
-   * naming the files). AGENTS_RUNNING while its agent works.
+   * Merges the attempt's branch into the group's base, as `worktrees.merge` does (`strategy`,
+   * default a merge commit). Its uncommitted work is committed first with `commitMessage`; without
+   * one such an attempt is refused (INVALID_INPUT, naming the files). AGENTS_RUNNING while its
+   * agent works. Conflicts are a result: the merge waits in `worktreeId` (continue or abort it
+   * with `worktrees.continueMerge` / `abortMerge`).
    */
-  keep(id: string, attemptId: string, options?: { commitMessage?: string }): Promise<KeepAttemptResult>;
+  keep(id: string, attemptId: string, options?: { commitMessage?: string; strategy?: 'merge' | 'squash' | 'rebase' }): Promise<KeepAttemptResult>;
   /**
    * After `keep`: archives the other attempts' agents and, with `removeWorktrees`, removes their
    * worktrees and branches (their agents go with them). Resolves with what could not be done.

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { CompareRequestParams, CompareRequestResult } from '../../webview/compareProtocol';
 import type { Services } from '../services';
 import { BASE_SCHEME } from './changesCommands';
+import { pickMergeStrategy, showConflicts } from './mergeCommands';
 
 /**
  * A base version of a file, as the Changes commands' read-only documents name it
@@ -38,11 +39,13 @@ export async function openAttemptDiff(s: Services, params: CompareRequestParams<
 }
 
 /**
- * Keep This One: asks for a commit message when the attempt has uncommitted work (the box is the
- * confirmation), else confirms the merge; merges into the base; after a clean merge offers to
- * put the other attempts away (remove their worktrees and branches, or only archive their agents).
+ * Keep This One: asks for a commit message when the attempt has uncommitted work, then how to
+ * merge (merge commit, squash, or rebase then fast-forward: the pick is the confirmation); merges
+ * into the base. Conflicts open as Merge into Base opens them (merge editor, Continue, Abort);
+ * after a clean merge, offers to put the other attempts away (remove their worktrees and branches,
+ * or only archive their agents).
  */
-export async function keepAttempt(s: Services, groupId: string, attemptId: string): Promise<CompareRequestResult<'compareKeep'>> {
+export async function keepAttempt(s: Services, groupId: string, attemptId: string, log: vscode.LogOutputChannel): Promise<CompareRequestResult<'compareKeep'>> {
   const group = await s.bestOfN.get(groupId);
   const attempt = group.attempts.find((a) => a.id === attemptId);
   if (!attempt?.worktreeId) return { outcome: 'cancelled', message: 'That attempt\'s worktree was removed: there is nothing to keep.' };
@@ -56,16 +59,17 @@ export async function keepAttempt(s: Services, groupId: string, attemptId: strin
       validateInput: (v) => (v.trim() ? undefined : 'A commit needs a message.'),
     });
     if (!commitMessage) return { outcome: 'cancelled' };
-  } else {
-    const go = await vscode.window.showInformationMessage(`Merge ${attempt.branch} into ${group.baseBranch}?`, { modal: true }, 'Merge');
-    if (go !== 'Merge') return { outcome: 'cancelled' };
   }
+  // The pick is the confirmation: merge commit, squash, or rebase then fast-forward, as Merge into Base offers.
+  const strategy = await pickMergeStrategy(attempt.branch, group.baseBranch);
+  if (!strategy) return { outcome: 'cancelled' };
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Merging ${attempt.branch} into ${group.baseBranch}…` }, () =>
-    s.bestOfN.keep(groupId, attemptId, { ...(commitMessage ? { commitMessage } : {}) }),
+    s.bestOfN.keep(groupId, attemptId, { strategy, ...(commitMessage ? { commitMessage } : {}) }),
   );
   if (result.status === 'conflicts') {
-    const message = `Merging ${attempt.branch} into ${group.baseBranch} stopped on conflicts in ${result.files.length} file${result.files.length === 1 ? '' : 's'}: ${result.files.slice(0, 5).join(', ')}. Resolve them and commit in the base's worktree, or abort the merge there (git merge --abort).`;
-    void vscode.window.showWarningMessage(message);
+    const message = `Merging ${attempt.branch} into ${group.baseBranch} stopped on conflicts in ${result.files.length} file${result.files.length === 1 ? '' : 's'}: ${result.files.slice(0, 5).join(', ')}. Resolve them, then Continue Merge (or Abort Merge) on the worktree where it waits.`;
+    // Opened in the merge editor, with Continue and Abort, as Merge into Base does.
+    void showConflicts(s, result, log);
     return { outcome: 'conflicts', message };
   }
   const others = group.attempts.filter((a) => a.id !== attemptId && (a.worktreeId || a.agentId));

@@ -59,7 +59,7 @@ async function openConflicts(path: string, files: readonly string[], operation: 
 }
 
 /** Says what a merge left waiting, opens its files, and offers Continue and Abort. */
-async function showConflicts(services: Services, result: Extract<MergeResult, { status: 'conflicts' }>, log: vscode.LogOutputChannel): Promise<void> {
+export async function showConflicts(services: Services, result: Pick<Extract<MergeResult, { status: 'conflicts' }>, 'worktreeId' | 'files' | 'path' | 'operation'>, log: vscode.LogOutputChannel): Promise<void> {
   await openConflicts(result.path, result.files, result.operation, log);
   const where = (await services.workspaces.getWorktree(result.worktreeId).catch(() => undefined))?.name ?? result.path;
   const what = result.operation === 'rebase' ? 'The rebase' : 'The merge';
@@ -207,13 +207,16 @@ const STRATEGIES: (vscode.QuickPickItem & { strategy: MergeStrategy })[] = [
   { label: '$(git-commit) Rebase, then fast-forward', description: 'git rebase, git merge --ff-only', detail: 'Replays the branch on the base in this worktree, then moves the base to it: a straight history.', strategy: 'rebase' },
 ];
 
+/** How a branch's commits go into its base, as the user picks it (undefined: cancelled). */
+export async function pickMergeStrategy(branch: string, base: string | undefined): Promise<MergeStrategy | undefined> {
+  const picked = await vscode.window.showQuickPick(STRATEGIES, { title: `Merge ${branch} into ${base ?? 'its base'}`, placeHolder: 'How should its commits go into the base?' });
+  return picked?.strategy;
+}
+
 async function mergeFlow(services: Services, wt: Worktree, log: vscode.LogOutputChannel, strategy?: MergeStrategy): Promise<MergeResult | undefined> {
   const base = await services.merges.baseBranch(wt.id);
-  if (!strategy) {
-    const picked = await vscode.window.showQuickPick(STRATEGIES, { title: `Merge ${wt.branch ?? wt.name} into ${base ?? 'its base'}`, placeHolder: 'How should its commits go into the base?' });
-    if (!picked) return undefined;
-    strategy = picked.strategy;
-  }
+  strategy ??= await pickMergeStrategy(wt.branch ?? wt.name, base);
+  if (!strategy) return undefined;
   const chosen = strategy;
   let result: MergeResult;
   try {

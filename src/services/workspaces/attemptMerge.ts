@@ -1,3 +1,5 @@
+import type { GitOperation } from '../git/operation';
+
 export type MergeStrategy = 'merge' | 'squash' | 'rebase';
 
 /**
@@ -7,7 +9,7 @@ export type MergeStrategy = 'merge' | 'squash' | 'rebase';
  */
 export type MergeOutcome =
   | { status: 'merged' | 'up-to-date'; worktreeId: string }
-  | { status: 'conflicts'; worktreeId: string; files: string[] };
+  | { status: 'conflicts'; worktreeId: string; files: string[]; operation: GitOperation; path: string };
 
 /**
  * What Keep This One needs of bringing a worktree's work back: commit all of it, and merge its

@@ -8,6 +8,7 @@ import type { AgentMode, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
 import type { ChangedFile, WorktreeChangesSource } from './attemptChanges';
 import type { MergeIntoBase, MergeStrategy } from './attemptMerge';
+import type { GitOperation } from '../git/operation';
 import type { WorkspaceService } from './workspaceService';
 
 export const MIN_ATTEMPTS = 2;
@@ -106,7 +107,7 @@ export interface Comparison {
 }
 
 /** Kept (merged, or the base had it all already), or stopped on conflicts in the worktree named. */
-export type KeepOutcome = { status: 'clean'; group: AttemptGroupRecord } | { status: 'conflicts'; worktreeId: string; files: string[]; group: AttemptGroupRecord };
+export type KeepOutcome = { status: 'clean'; group: AttemptGroupRecord } | { status: 'conflicts'; worktreeId: string; files: string[]; operation: GitOperation; path: string; group: AttemptGroupRecord };
 
 const LAST_MESSAGE_CHARS = 2000;
 
@@ -301,7 +302,7 @@ export class BestOfN {
     const outcome = await this.options.merge.merge(wt.id, { strategy: options.strategy ?? 'merge' });
     if (outcome.status === 'conflicts') {
       this.events.emit('group', { workspaceId: group.workspaceId, groupId });
-      return { status: 'conflicts', worktreeId: outcome.worktreeId, files: outcome.files, group };
+      return { status: 'conflicts', worktreeId: outcome.worktreeId, files: outcome.files, operation: outcome.operation, path: outcome.path, group };
     }
     const updated = await this.store.attemptGroups.keep(groupId, attemptId);
     this.options.logger.info(`Best of N: kept ${attempt.branch} (merged into ${group.baseBranch})`);

@@ -57,11 +57,14 @@ describe('Row and record decoding', () => {
   });
 
   it('checks worktree and workspace rows: 0/1 flags, NULLs, prefixes, times, whole numbers', () => {
-    const wt = { id: 'wt_a', workspace_id: 'ws_a', name: 'a', branch: null, path: '/a', sort_mode: 'free', display_order: 0, is_main: 1, created_at: T, updated_at: T };
+    const wt = { id: 'wt_a', workspace_id: 'ws_a', name: 'a', branch: null, path: '/a', sort_mode: 'free', display_order: 0, is_main: 1, base_branch: null, pull_request_url: null, created_at: T, updated_at: T };
     const decoded = decode(worktreeRow, wt);
     assert.ok(decoded.ok);
     assert.equal(decoded.value.isMain, true);
     assert.equal(decoded.value.branch, null, 'a NULL branch stays null');
+    assert.ok(!('baseBranch' in decoded.value) && !('pullRequestUrl' in decoded.value), 'NULL base branch and pull request: no keys');
+    const withBase = decode(worktreeRow, { ...wt, base_branch: 'develop', pull_request_url: 'https://example.test/pr/1' });
+    assert.deepEqual(withBase.ok && [withBase.value.baseBranch, withBase.value.pullRequestUrl], ['develop', 'https://example.test/pr/1']);
     assert.deepEqual(issues(decode(worktreeRow, { ...wt, is_main: 2, sort_mode: 'size', created_at: '2026' })).map((i) => i.split(': ')[0]), ['sort_mode', 'is_main', 'created_at']);
     const ws = { id: 'ws_a', name: 'a', path: '/a', created_at: T, updated_at: T, worktree_count: 1, agent_count: 0 };
     assert.ok(decode(workspaceRow, ws).ok);

@@ -100,7 +100,15 @@ export async function showAgentsView(page: Page): Promise<Locator> {
 export async function chatAgentName(chat: FrameLocator): Promise<string> {
   const name = chat.locator('.chat-header .title strong');
   await name.waitFor({ timeout: 30_000 });
-  return (await name.innerText()).trim();
+  // A new agent given a prompt is named from it a moment after its chat opens ("Agent 14" first):
+  // the name it keeps is read, not the one it had for that moment.
+  const deadline = Date.now() + 10_000;
+  let text = (await name.innerText()).trim();
+  while (/^Agent \d+$/.test(text) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    text = (await name.innerText()).trim();
+  }
+  return text;
 }
 
 /** Polls `condition` until it holds (a state outside the page: the mock's requests, a file). */

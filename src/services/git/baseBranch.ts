@@ -63,3 +63,20 @@ export function defaultBaseBranch(tips: RefTips, mainBranch: string | null): str
   }
   return mainBranch && tips.tips.has(`${HEADS}${mainBranch}`) ? mainBranch : undefined;
 }
+
+/**
+ * A worktree's base: the branch recorded for it, else the repository's default
+ * (`defaultBaseBranch`, from what `repository` reads, only when it is needed). Undefined for the
+ * main worktree, or when the repository has none of these. The changes listing and the merge both
+ * ask here.
+ */
+export async function worktreeBase(
+  worktree: { baseBranch?: string | undefined; isMain: boolean },
+  repository: () => Promise<{ tips: RefTips; mainBranch: string | null }>,
+): Promise<{ branch: string; recorded: boolean } | undefined> {
+  if (worktree.isMain) return undefined;
+  if (worktree.baseBranch) return { branch: worktree.baseBranch, recorded: true };
+  const { tips, mainBranch } = await repository();
+  const branch = defaultBaseBranch(tips, mainBranch);
+  return branch ? { branch, recorded: false } : undefined;
+}

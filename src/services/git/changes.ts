@@ -5,7 +5,7 @@ import { ClaudeManagerError } from '../errors';
 import type { Logger } from '../logger';
 import type { KnownStatus } from '../workspaces/worktreeMonitor';
 import type { Worktree, WorkspaceService } from '../workspaces/workspaceService';
-import { defaultBaseBranch, readRefTips, type RefTips, resolveBase } from './baseBranch';
+import { readRefTips, type RefTips, resolveBase, worktreeBase } from './baseBranch';
 import { type ChangedFile, type Collision, countLines, findCollisions, MAX_COUNTED_BYTES, parseDiffRawNumstat, totals } from './changeList';
 import type { GitService, GitStatus } from './gitService';
 
@@ -128,13 +128,11 @@ export class WorktreeChangesService {
     return this.baseOf(await this.options.workspaces.getWorktree(worktreeId));
   }
 
-  private async baseOf(wt: Worktree): Promise<{ branch: string; recorded: boolean } | undefined> {
-    if (wt.isMain) return undefined;
-    if (wt.baseBranch) return { branch: wt.baseBranch, recorded: true };
-    const tips = await this.refTips(wt.workspaceId);
-    const main = (await this.options.workspaces.knownWorktrees(wt.workspaceId)).find((w) => w.isMain);
-    const branch = defaultBaseBranch(tips, main?.branch ?? null);
-    return branch ? { branch, recorded: false } : undefined;
+  private baseOf(wt: Worktree): Promise<{ branch: string; recorded: boolean } | undefined> {
+    return worktreeBase(wt, async () => ({
+      tips: await this.refTips(wt.workspaceId),
+      mainBranch: (await this.options.workspaces.knownWorktrees(wt.workspaceId)).find((w) => w.isMain)?.branch ?? null,
+    }));
   }
 
   /** The files the worktree changed since its base, read now (a read under way is shared). */

@@ -3,7 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaudeManagerError, isClaudeManagerError } from '../errors';
 import { folderForBranch, type GitService, type GitStatus, worktreePathFor } from '../git/gitService';
-import { defaultBaseBranch, readRefTips } from '../git/baseBranch';
+import { readRefTips, worktreeBase } from '../git/baseBranch';
 import { type GitOperation, gitDirOf, hasConflictMarkers, operationOf } from '../git/operation';
 import type { Logger } from '../logger';
 import { ProcessError } from '../processRunner';
@@ -60,17 +60,6 @@ const COMMIT_HOOKS = ['pre-commit', 'prepare-commit-msg', 'commit-msg'];
 const MERGE_HOOKS = ['pre-merge-commit', ...COMMIT_HOOKS];
 const MAX_HOOK_OUTPUT = 8000;
 
-/**
- * The branch a worktree's work goes back to: the one recorded for it, else the repository's
- * default (`defaultBaseBranch`: origin/HEAD's branch, main, master, the main worktree's branch),
- * as the changes listing reads it (`WorktreeChangesService.baseBranch`).
- */
-export async function baseBranchOf(git: GitService, worktree: Pick<Worktree, 'baseBranch' | 'isMain'>, mainPath: string, mainBranch: string | null): Promise<string | undefined> {
-  if (worktree.isMain) return undefined;
-  if (worktree.baseBranch) return worktree.baseBranch;
-  return defaultBaseBranch(await readRefTips(git, mainPath), mainBranch);
-}
-
 /** The changed files of a status that block a merge (untracked ones do not: git refuses to overwrite one by itself). */
 function blocking(status: GitStatus): string[] {
   return [...new Set([...status.conflicted, ...status.staged, ...status.modified])];
@@ -113,9 +102,12 @@ export class MergeService {
   /** The branch the worktree's work goes back to. */
   async baseBranch(id: string): Promise<string | undefined> {
     const wt = await this.options.workspaces.getWorktree(id);
-    const workspace = await this.options.workspaces.getWorkspace(wt.workspaceId);
-    const main = (await this.options.workspaces.knownWorktrees(wt.workspaceId)).find((w) => w.isMain);
-    return baseBranchOf(this.git, wt, workspace.path, main?.branch ?? null);
+    // The same rule as the changes listing's, with the branches read now.
+    const base = await worktreeBase(wt, async () => ({
+      tips: await readRefTips(this.git, (await this.options.workspaces.getWorkspace(wt.workspaceId)).path),
+      mainBranch: (await this.options.workspaces.knownWorktrees(wt.workspaceId)).find((w) => w.isMain)?.branch ?? null,
+    }));
+    return base?.branch;
   }
 
   /** Whether hooks of these names would run in `cwd` (core.hooksPath respected). */

@@ -173,6 +173,74 @@ describe('MetaStore', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('a record appended to a journal that another window\'s compaction had just retired still reaches every window', async () => {
+    const o = freshOptions();
+    const a = await MetaStore.open(o);
+    const b = await MetaStore.open(o);
+    const c = await MetaStore.open(o);
+    await a.put('workspaces', workspace('ws_1', '/r'));
+    await a.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    await Promise.all([b.follow(), c.follow()]);
+    // The interleaving two processes can produce: a has caught up and is about to append when c
+    // compacts (a new journal begins) and b reads the old journal to its end and moves on.
+    const journal = (a as unknown as { journal: { appendMany: (records: unknown[]) => Promise<void> } }).journal;
+    const append = journal.appendMany.bind(journal);
+    journal.appendMany = async (records) => {
+      journal.appendMany = append;
+      assert.equal(await c.compact(), true);
+      await b.follow();
+      await append(records);
+    };
+    await a.put('agents', agent('ag_1', 'wt_1', 'late'));
+    await b.follow();
+    assert.equal(b.query('SELECT name FROM agents WHERE id = ?', ['ag_1'])[0]?.name, 'late', 'b sees the record');
+    await Promise.all([a.close(), b.close(), c.close()]);
+    const again = await MetaStore.open(o);
+    assert.equal(again.query('SELECT name FROM agents WHERE id = ?', ['ag_1'])[0]?.name, 'late', 'a window opened later sees it');
+    await again.close();
+  });
+
+  it('a window that sees a new journal begin reads the retired one to its end first', async () => {
+    const o = freshOptions();
+    const a = await MetaStore.open(o);
+    const b = await MetaStore.open(o);
+    const c = await MetaStore.open(o);
+    await a.put('workspaces', workspace('ws_1', '/r'));
+    await a.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    await Promise.all([b.follow(), c.follow()]);
+    // b has read the journal; before it looks for a newer one, a appends (no newer one yet, so a
+    // appends once) and then c compacts.
+    const reader = b as unknown as { journalGenerations: () => Promise<number[]> };
+    const generations = reader.journalGenerations.bind(b);
+    let interleaved = false;
+    reader.journalGenerations = async () => {
+      if (!interleaved) {
+        interleaved = true;
+        await a.put('agents', agent('ag_1', 'wt_1', 'between'));
+        assert.equal(await c.compact(), true);
+      }
+      return generations();
+    };
+    await b.follow();
+    assert.ok(interleaved);
+    assert.equal(b.query('SELECT name FROM agents WHERE id = ?', ['ag_1'])[0]?.name, 'between', 'b sees the record');
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+
+  it('counts the other window\'s records it applied, whoever caught up: a compaction\'s catch-up too', async () => {
+    const o = freshOptions();
+    const a = await MetaStore.open(o);
+    const b = await MetaStore.open(o);
+    await b.follow();
+    const before = b.appliedRecords;
+    await a.put('workspaces', workspace('ws_1', '/r'));
+    await a.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    assert.equal(await b.compact(), true);
+    assert.equal(b.appliedRecords - before, 2);
+    assert.equal(await b.follow(), 0, 'the follow after it finds nothing new');
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('compacts the journal into a snapshot, atomically, and reopens from it', async () => {
     const o = freshOptions({ compactAfterBytes: 4_000 });
     const store = await MetaStore.open(o);

@@ -92,9 +92,14 @@ export class LocalStore {
   }
 
   private follow(intervalMs: number): void {
+    // Counted, not taken from this catch-up's result: a write's own catch-up may have applied
+    // another window's records since the last tick.
+    let announced = this.meta.appliedRecords;
     const tick = async (): Promise<void> => {
       try {
-        const applied = await this.meta.follow();
+        await this.meta.follow();
+        const applied = this.meta.appliedRecords - announced;
+        announced += applied;
         if (applied > 0) this.events.emit('change', applied);
       } catch (error) {
         this.logger.error(`Storage: reading other windows' changes failed: ${(error as Error).message}`);

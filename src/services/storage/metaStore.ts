@@ -39,6 +39,7 @@ const SNAPSHOT = 'meta.sqlite';
 const VACUUM_MIN_FREE_BYTES = 1 << 20;
 const VACUUM_MIN_FREE_SHARE = 0.1;
 const journalName = (generation: number): string => `meta-${generation}.log`;
+const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 export interface MetaStoreOptions {
   dir: string;
@@ -123,6 +124,13 @@ export class MetaStore {
   private reapplyOwn = false;
   /** The prepared statements of `db`, kept. */
   private statements!: Statements;
+  /**
+   * How many journal records this process has applied as it read them back, whoever asked for the
+   * catch-up (a write catches up too): what a follower compares to see that something changed.
+   */
+  appliedRecords = 0;
+  /** Where `exclusive` tasks wait their turn. */
+  private gate: Promise<void> = Promise.resolve();
   /** The compaction under way, if any. */
   private compacting: Promise<unknown> | undefined;
   /** Set by `close`: no compaction starts after it. */
@@ -241,7 +249,14 @@ export class MetaStore {
 
   /** Applies what the journals hold beyond what this process has applied, across generations. */
   private async catchUp(): Promise<number> {
+    const count = await this.readJournals();
+    this.appliedRecords += count;
+    return count;
+  }
+
+  private async readJournals(): Promise<number> {
     let count = 0;
+    let endRead = false;
     for (;;) {
       const read = await readLog<JournalRecord>(join(this.options.dir, journalName(this.generation)), this.applied);
       // This instance applied its own records when it wrote them. Applying them again is needed
@@ -282,6 +297,13 @@ export class MetaStore {
       // A newer generation means a compaction happened: its journal continues where this one ends.
       const newer = (await this.journalGenerations()).filter((g) => g > this.generation);
       if (newer.length === 0) return count;
+      // Read this one to its end once more first: a record appended after the read above but
+      // before the next journal began is here, and its writer will not append it again.
+      if (!endRead) {
+        endRead = true;
+        continue;
+      }
+      endRead = false;
       this.generation = Math.min(...newer);
       this.applied = 0;
       if (this.journal) {
@@ -303,6 +325,16 @@ export class MetaStore {
     this.nextFollow = next;
     this.following = next;
     return next;
+  }
+
+  /** Runs `task` when no other task given here runs (appends, and a compaction's change of journal). */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.gate.then(task);
+    this.gate = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   private statement(sql: string): Statement {
@@ -349,10 +381,26 @@ export class MetaStore {
     }
     this.ownInFlight += changes.length;
     try {
+      const records = changes.map((c) => ({ ...c, w: this.writer }));
       // Caught up before appending, so that the record goes to the newest generation's journal
       // (another window may have compacted), where every window will read it.
       await this.follow();
-      await this.journal!.appendMany(changes.map((c) => ({ ...c, w: this.writer })));
+      for (;;) {
+        // Not while this process's own compaction moves to a new journal (no record goes twice
+        // for that); another process's compaction is caught below.
+        const retired = await this.exclusive(async () => {
+          await this.journal!.appendMany(records);
+          return exists(join(this.options.dir, journalName(this.generation + 1)));
+        });
+        // Another window may have compacted between the catch-up and the append: a window that
+        // had read the retired journal to its end and moved on would never see the records. So
+        // they go again into the newest journal, which every window reads whole; applied twice,
+        // they leave the same state, in the same order for all. (A window reads a journal once
+        // more after it saw the next one begin: what was appended before that is not missed.)
+        if (!retired) break;
+        this.ownInFlight += changes.length;
+        await this.follow();
+      }
     } catch (error) {
       // Never read back: nothing to wait for. (The change stays applied here; the log says so.)
       this.ownInFlight = Math.max(0, this.ownInFlight - changes.length);
@@ -415,13 +463,15 @@ export class MetaStore {
       } finally {
         await handle.close();
       }
-      // Create the next journal before the snapshot names it, so that it always exists.
-      await (await open(join(dir, journalName(next)), 'a')).close();
-      await rename(tmp, join(dir, SNAPSHOT));
-      const folder = await open(dir, 'r');
-      await folder.sync().finally(() => folder.close());
-      // This process goes on in the next generation once it has applied the rest of this one.
-      await this.follow();
+      await this.exclusive(async () => {
+        // Create the next journal before the snapshot names it, so that it always exists.
+        await (await open(join(dir, journalName(next)), 'a')).close();
+        await rename(tmp, join(dir, SNAPSHOT));
+        const folder = await open(dir, 'r');
+        await folder.sync().finally(() => folder.close());
+        // This process goes on in the next generation once it has applied the rest of this one.
+        await this.follow();
+      });
       // Journals two generations back are covered by every snapshot a process could load now.
       for (const g of await this.journalGenerations()) if (g < previous) await rm(join(dir, journalName(g)), { force: true });
       return true;

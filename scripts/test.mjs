@@ -40,6 +40,16 @@ try {
   rmSync(`${reliabilityOut}.commit`, { force: true });
 }
 const timings = [];
+/** What each stage's failing tests printed, repeated at the end: a long run's log is often read from its tail. */
+const failures = [];
+
+/** Node's spec reporter repeats every failing test, with its error, after "✖ failing tests:". */
+function noteFailures(stage, out) {
+  const at = out.lastIndexOf('✖ failing tests:');
+  if (at < 0) return;
+  const text = out.slice(at);
+  failures.push(`--- ${stage} ---\n${text.length > 6000 ? `${text.slice(0, 6000)}\n… (${text.length - 6000} more characters above, in the stage's output)` : text}`);
+}
 
 function heading(text) {
   process.stdout.write(`\n=== ${text} ===\n`);
@@ -98,6 +108,7 @@ const stageRunners = {
     const files = findTests('test/services', '.test.ts');
     if (files.length === 0) throw new Error('No service tests found under test/services.');
     const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
+    noteFailures('unit', r.out);
     const counts = countNodeTests(r.out);
     if (r.code !== 0 && counts.failed === 0) counts.failed = 1;
     // The webview's Preact views, rendered under Node with the webview's compiler settings (JSX).
@@ -106,6 +117,7 @@ const stageRunners = {
     const w = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...views], {
       env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'test', 'webview', 'tsconfig.json') },
     });
+    noteFailures('unit (webview)', w.out);
     const viewCounts = countNodeTests(w.out);
     if (w.code !== 0 && viewCounts.failed === 0) viewCounts.failed = 1;
     return { passed: counts.passed + viewCounts.passed, failed: counts.failed + viewCounts.failed };
@@ -168,6 +180,7 @@ const stageRunners = {
       },
     });
     rmSync(installed, { recursive: true, force: true });
+    noteFailures('ui', r.out);
     const counts = countNodeTests(r.out);
     if (r.code !== 0 && counts.failed === 0) counts.failed = 1;
     return counts;
@@ -195,6 +208,10 @@ for (const stage of stages) {
   totals.failed += counts.failed;
 }
 
+if (failures.length) {
+  heading('failures');
+  process.stdout.write(`${failures.join('\n')}\n`);
+}
 heading('summary');
 for (const t of timings) {
   process.stdout.write(`${t.stage.padEnd(6)} ${t.seconds.toFixed(1).padStart(7)} s   ${t.passed} passed, ${t.failed} failed\n`);

@@ -83,10 +83,20 @@ describe('Terminal mode with the real claude CLI in a pty and the mock API', () 
         await new Promise((r) => setTimeout(r, 100));
       }
     };
-    /** Types like a person: the text, then Enter a moment later (a pasted "\r" is taken as a new line). */
+    /**
+     * Types like a person: the text, then Enter once the CLI has drawn it (an Enter read together
+     * with the text is taken as a pasted new line, which a slow, loaded machine makes likely).
+     */
     const type = async (text: string) => {
+      const before = screen().length;
       pty.write(text);
-      await new Promise((r) => setTimeout(r, 400));
+      const typed = text.replace(/\s+/g, '');
+      const deadline = Date.now() + 30_000;
+      while (!screen().slice(before).replace(/\s+/g, '').includes(typed)) {
+        if (Date.now() > deadline) throw new Error(`"${text}" was not drawn within 30 s; the screen shows: ${screen().slice(-600)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 200));
       pty.write('\r');
     };
     return { pty, exited, screen, waitFor, type };

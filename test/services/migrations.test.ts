@@ -26,16 +26,17 @@ function applied(db: Database): [number, string][] {
 
 describe('migrations', () => {
   let SQL: SqlJsStatic;
-  let dir: string;
+  const dirs: string[] = [];
   before(async () => {
     SQL = await loadSqlJs(wasmPath);
   });
   after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   function folder(files: Record<string, string>): string {
-    dir = mkdtempSync(join(tmpdir(), 'cm-migrations-'));
+    const dir = mkdtempSync(join(tmpdir(), 'cm-migrations-'));
+    dirs.push(dir);
     // Written in reverse so that directory order cannot stand in for version order.
     for (const [name, sql] of Object.entries(files).reverse()) writeFileSync(join(dir, name), sql);
     return dir;

@@ -3,16 +3,16 @@
 // an untracked file; the changes and +/− counts of all of them read again through the extension's
 // services (WorktreeChangesService → GitService, git started from the spawn worker as in the
 // editor, the status from the monitor, merge-bases kept) against a bare
-// `git diff --numstat <merge-base>` per worktree run the same way, side by side, alternating; and
+// `git diff --numstat <merge-base>` per worktree started the same way (from the spawn worker, 4 at a
+// time), side by side, alternating; and
 // the longest block of the event loop during our refresh.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WorktreeChangesService } from '../src/services/git/changes';
 import { GitService } from '../src/services/git/gitService';
-import { Limiter } from '../src/services/limiter';
 import { WorkspaceService } from '../src/services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../src/services/workspaces/worktreeMonitor';
 import { isolatedGitEnv, makeGitRepo } from '../scripts/lib/gitFixture.mjs';
@@ -20,6 +20,7 @@ import { RecordedAgents } from '../test/helpers/recordedAgents';
 import { spawnHost } from '../test/helpers/spawnWorker';
 import { quiet } from '../test/helpers/storage';
 import { openStore } from '../test/helpers/storeWorker';
+import { bareGit } from './bareGit';
 import { median } from './median';
 
 const WORKTREES = Number(process.env.CM_BENCH_WORKTREES ?? 50);
@@ -62,14 +63,9 @@ async function main(): Promise<void> {
     if (first.some((c) => c.files.length !== 6)) throw new Error(`expected 6 changed files in each worktree, found ${first.map((c) => c.files.length).join(', ')}`);
     const mergeBases = new Map(first.map((c) => [c.worktreeId, c.mergeBase]));
 
-    const limiter = new Limiter(CONCURRENCY);
-    const bareDiff = (cwd: string, rev: string) =>
-      limiter.run(
-        () =>
-          new Promise<void>((resolve, reject) => {
-            execFile('git', ['diff', '--numstat', rev], { cwd }, (error) => (error ? reject(error) : resolve()));
-          }),
-      );
+    // Started as ours is, from the spawn worker, 4 at a time (see bareGit).
+    const bareRun = bareGit(spawner, CONCURRENCY);
+    const bareDiff = (cwd: string, rev: string) => bareRun(cwd, ['diff', '--numstat', rev]);
     const bare: number[] = [];
     const ours: number[] = [];
     const blocks: number[] = [];
@@ -109,7 +105,7 @@ async function main(): Promise<void> {
         value: median(ours) / median(bare),
         target: 1.5,
         unit: '×',
-        note: `${median(ours).toFixed(1)} ms vs ${median(bare).toFixed(1)} ms per worktree, ${CONCURRENCY} at a time, ${ROUNDS} rounds alternating; ours reads the branches' tips once, one git diff --raw --numstat per worktree, and counts the untracked files' lines; the first read (finding each merge-base) took ${coldPer.toFixed(1)} ms per worktree`,
+        note: `${median(ours).toFixed(1)} ms vs ${median(bare).toFixed(1)} ms per worktree, both started from the spawn worker ${CONCURRENCY} at a time, ${ROUNDS} rounds alternating; ours reads the branches' tips once, one git diff --raw --numstat per worktree, and counts the untracked files' lines; the first read (finding each merge-base) took ${coldPer.toFixed(1)} ms per worktree`,
       },
       {
         metric: `longest event-loop block while the changes of ${WORKTREES} worktrees refresh`,

@@ -1,16 +1,15 @@
 // Git benchmark, run by scripts/bench.mjs (node --import tsx): prints one JSON line of rows.
 // A repository with 50 worktrees; the status refresh of all of them through the extension's
 // services (WorktreeMonitor → GitService, bounded concurrency, git started from the spawn worker as
-// in the editor) against a bare `git status --porcelain=v2 --branch` per worktree run the same way,
-// side by side, alternating; and the same refresh with git started on this thread, for the
-// longest block of the event loop each way.
-import { execFile, execFileSync } from 'node:child_process';
+// in the editor) against a bare `git status --porcelain=v2 --branch` per worktree started the
+// same way (from the spawn worker, 4 at a time), side by side, alternating; and the same refresh
+// with git started on this thread, for the longest block of the event loop each way.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { GitService } from '../src/services/git/gitService';
-import { Limiter } from '../src/services/limiter';
 import { RecordedAgents } from '../test/helpers/recordedAgents';
 import { WorkspaceService } from '../src/services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../src/services/workspaces/worktreeMonitor';
@@ -18,6 +17,7 @@ import { isolatedGitEnv, makeGitRepo } from '../scripts/lib/gitFixture.mjs';
 import { spawnHost } from '../test/helpers/spawnWorker';
 import { quiet } from '../test/helpers/storage';
 import { openStore } from '../test/helpers/storeWorker';
+import { bareGit } from './bareGit';
 import { median } from './median';
 
 /**
@@ -62,14 +62,9 @@ async function main(): Promise<void> {
     const serviceHere = new WorkspaceService({ store, git: gitHere, logger: quiet, agents: new RecordedAgents(store, 'bench'), worktreesRoot: () => undefined });
     const monitorHere = new WorktreeMonitor({ service: serviceHere, git: gitHere, logger: quiet, pollIntervalMs: 3_600_000 });
 
-    const limiter = new Limiter(CONCURRENCY);
-    const bareStatus = (cwd: string) =>
-      limiter.run(
-        () =>
-          new Promise<void>((resolve, reject) => {
-            execFile('git', ['status', '--porcelain=v2', '--branch'], { cwd }, (error) => (error ? reject(error) : resolve()));
-          }),
-      );
+    // Started as ours is, from the spawn worker, 4 at a time (see bareGit).
+    const bareRun = bareGit(spawner, CONCURRENCY);
+    const bareStatus = (cwd: string) => bareRun(cwd, ['status', '--porcelain=v2', '--branch']);
     /** A refresh of every worktree; resolves with the longest event-loop block during it, in ms. */
     const timedRefresh = async (m: WorktreeMonitor, per: number[], cpu: { onCpu: number[]; waiting: number[] }): Promise<number> => {
       const delay = monitorEventLoopDelay({ resolution: 1 });
@@ -116,7 +111,7 @@ async function main(): Promise<void> {
         value: median(ours) / median(bare),
         target: 1.5,
         unit: '×',
-        note: `${median(ours).toFixed(1)} ms vs ${median(bare).toFixed(1)} ms per worktree, ${CONCURRENCY} at a time, ${ROUNDS} rounds alternating; ours includes the worktree list and the store (${median(oursHere).toFixed(1)} ms with git started on this thread); ${watches} file watches`,
+        note: `${median(ours).toFixed(1)} ms vs ${median(bare).toFixed(1)} ms per worktree, both started from the spawn worker ${CONCURRENCY} at a time, ${ROUNDS} rounds alternating; ours includes the worktree list and the store (${median(oursHere).toFixed(1)} ms with git started on this thread); ${watches} file watches`,
       },
       {
         metric: `longest event-loop block during a refresh of ${WORKTREES} worktrees`,

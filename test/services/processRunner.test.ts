@@ -128,3 +128,27 @@ describe('runProcess from a spawn worker that stops', () => {
     }
   });
 });
+
+describe('the spawn worker\'s environments', () => {
+  it('gives each process the environment it was started with: one sent again by reference, a dozen others, and one after the worker was replaced', async () => {
+    const host = spawnHost(quiet);
+    const printEnv = (env: NodeJS.ProcessEnv) => runWith('node', ['-e', 'process.stdout.write(process.env.CM_PROBE ?? "none")'], { spawn: host.spawn, env });
+    try {
+      const shared = Object.freeze({ ...process.env, CM_PROBE: 'shared' });
+      const others = Array.from({ length: 12 }, (_, i) => ({ ...process.env, CM_PROBE: `other-${i}` }));
+      // The shared one between the others, so that it is sent by reference and evicted in turn.
+      const runs = await Promise.all([shared, ...others.slice(0, 6), shared, ...others.slice(6), shared].map(printEnv));
+      assert.deepEqual(
+        runs.map((r) => r.stdout),
+        ['shared', ...others.slice(0, 6).map((e) => e.CM_PROBE), 'shared', ...others.slice(6).map((e) => e.CM_PROBE), 'shared'],
+      );
+      // Sequentially too: past the number the worker keeps, the shared one comes back whole.
+      for (const env of others) assert.equal((await printEnv(env)).stdout, env.CM_PROBE);
+      assert.equal((await printEnv(shared)).stdout, 'shared');
+      await host.dispose();
+      assert.equal((await printEnv(shared)).stdout, 'shared', 'a new worker is sent the environment again');
+    } finally {
+      await host.dispose();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { open } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaudeManagerError } from '../errors';
 import type { Logger } from '../logger';
@@ -73,6 +73,10 @@ export class WorktreeChangesService {
   private readonly mergeBases = new Map<string, { key: string; sha: string }>();
   /** workspace id → its branches' tips, until the monitor's next pass. */
   private readonly tips = new Map<string, Promise<RefTips>>();
+  /** workspace id → its main worktree's branch, until the monitor's next pass. */
+  private readonly mainBranches = new Map<string, Promise<string | null>>();
+  /** worktree folder → its untracked files' counts by path, kept while a file's size and modification time stay. */
+  private readonly counted = new Map<string, Map<string, CountedFile>>();
   private readonly reading = new Map<string, Promise<WorktreeChanges>>();
   private readonly again = new Map<string, Promise<WorktreeChanges>>();
   /** workspace id → its collisions as last announced. */
@@ -129,27 +133,40 @@ export class WorktreeChangesService {
   }
 
   private baseOf(wt: Worktree): Promise<{ branch: string; recorded: boolean } | undefined> {
-    return worktreeBase(wt, async () => ({
-      tips: await this.refTips(wt.workspaceId),
-      mainBranch: (await this.options.workspaces.knownWorktrees(wt.workspaceId)).find((w) => w.isMain)?.branch ?? null,
-    }));
+    return worktreeBase(wt, async () => ({ tips: await this.refTips(wt.workspaceId), mainBranch: await this.mainBranch(wt.workspaceId) }));
+  }
+
+  /** The branch of the repository's main worktree, read once per pass (with the tips). */
+  private mainBranch(workspaceId: string): Promise<string | null> {
+    let branch = this.mainBranches.get(workspaceId);
+    if (!branch) {
+      branch = this.options.workspaces.knownWorktrees(workspaceId).then((all) => all.find((w) => w.isMain)?.branch ?? null);
+      this.mainBranches.set(workspaceId, branch);
+      branch.catch(() => this.mainBranches.get(workspaceId) === branch && this.mainBranches.delete(workspaceId));
+    }
+    return branch;
   }
 
   /** The files the worktree changed since its base, read now (a read under way is shared). */
   changes(worktreeId: string): Promise<WorktreeChanges> {
+    return this.changesOf(worktreeId);
+  }
+
+  /** `changes`, given the worktree when the caller has just read it (a pass over a repository). */
+  private changesOf(worktreeId: string, known?: Worktree): Promise<WorktreeChanges> {
     const running = this.reading.get(worktreeId);
     if (running) {
       let next = this.again.get(worktreeId);
       if (!next) {
         next = running.catch(() => undefined).then(() => {
           this.again.delete(worktreeId);
-          return this.changes(worktreeId);
+          return this.changesOf(worktreeId);
         });
         this.again.set(worktreeId, next);
       }
       return next;
     }
-    const read = this.read(worktreeId).finally(() => {
+    const read = this.read(worktreeId, known).finally(() => {
       if (this.reading.get(worktreeId) === read) this.reading.delete(worktreeId);
     });
     this.reading.set(worktreeId, read);
@@ -180,10 +197,10 @@ export class WorktreeChangesService {
     return this.options.git.run(cwd, ['show', '--no-textconv', `${rev}:${path}`], `Reading ${path} at ${rev.slice(0, 8)}`);
   }
 
-  private async read(worktreeId: string): Promise<WorktreeChanges> {
+  private async read(worktreeId: string, known?: Worktree): Promise<WorktreeChanges> {
     let wt: Worktree | undefined;
     try {
-      wt = await this.options.workspaces.getWorktree(worktreeId);
+      wt = known ?? (await this.options.workspaces.getWorktree(worktreeId));
       const changes = await this.readNow(wt);
       this.remember(wt, { changes });
       return changes;
@@ -222,6 +239,7 @@ export class WorktreeChangesService {
     if (!base) {
       // Made since the tips were read?
       this.tips.delete(wt.workspaceId);
+      this.mainBranches.delete(wt.workspaceId);
       tips = await this.refTips(wt.workspaceId);
       base = resolveBase(tips, baseBranch);
     }
@@ -263,8 +281,21 @@ export class WorktreeChangesService {
       const out = await this.options.git.run(worktreePath, ['ls-files', '--others', '--exclude-standard', '-z', '--', ...folders.map((f) => `:(literal)${f}`)], 'Listing the new files');
       paths.push(...out.split('\0').filter(Boolean));
     }
-    // A folder of thousands of new files (a build output not ignored) is listed, not read.
-    return Promise.all(paths.map(async (path, i) => ({ path, status: 'A' as const, untracked: true as const, ...(i < MAX_COUNTED_FILES ? await countFile(join(worktreePath, path)) : {}) })));
+    // A folder of thousands of new files (a build output not ignored) is listed, not read. A file
+    // counted before is read again only when its size or modification time changed.
+    const before = this.counted.get(worktreePath);
+    const now = new Map<string, CountedFile>();
+    const files = await Promise.all(
+      paths.map(async (path, i) => {
+        if (i >= MAX_COUNTED_FILES) return { path, status: 'A' as const, untracked: true as const };
+        const counted = await countFile(join(worktreePath, path), before?.get(path));
+        if (counted) now.set(path, counted);
+        return { path, status: 'A' as const, untracked: true as const, ...counted?.counts };
+      }),
+    );
+    if (now.size) this.counted.set(worktreePath, now);
+    else this.counted.delete(worktreePath);
+    return files;
   }
 
   private remember(wt: Worktree, known: KnownChanges): void {
@@ -328,6 +359,7 @@ export class WorktreeChangesService {
    */
   async refreshWorkspace(workspaceId: string, options: { onlyMoved?: boolean } = {}): Promise<void> {
     this.tips.delete(workspaceId);
+    this.mainBranches.delete(workspaceId);
     if (!this.known.size) return;
     const worktrees = (await this.options.workspaces.knownWorktrees(workspaceId)).filter((w) => this.known.has(w.id));
     if (!worktrees.length) return;
@@ -338,7 +370,7 @@ export class WorktreeChangesService {
       const last = this.known.get(wt.id)?.changes;
       const base = last ? resolveBase(tips, last.baseBranch) : undefined;
       const moved = !last || !status || !base || this.mergeBases.get(wt.id)?.key !== `${status.head}:${base.sha}`;
-      if (!options.onlyMoved || moved || !status.isClean) reads.push(this.changes(wt.id).catch(() => undefined));
+      if (!options.onlyMoved || moved || !status.isClean) reads.push(this.changesOf(wt.id, wt).catch(() => undefined));
     }
     await Promise.all(reads);
   }
@@ -356,20 +388,29 @@ export class WorktreeChangesService {
   }
 }
 
-/** Counts an untracked file's lines (binary, or larger than MAX_COUNTED_BYTES: no counts). */
-async function countFile(path: string): Promise<{ insertions: number; deletions: number } | { binary: true } | Record<string, never>> {
-  let handle;
+type Counts = { insertions: number; deletions: number } | { binary: true } | Record<string, never>;
+
+/** An untracked file's counts, and the size and modification time they were counted at. */
+interface CountedFile {
+  size: number;
+  mtimeMs: number;
+  counts: Counts;
+}
+
+/**
+ * Counts an untracked file's lines (binary, or larger than MAX_COUNTED_BYTES: no counts); the
+ * counts of `before` when the file's size and modification time are still those. Undefined when
+ * the file cannot be read (gone since git listed it, or not a regular file).
+ */
+async function countFile(path: string, before: CountedFile | undefined): Promise<CountedFile | undefined> {
   try {
-    handle = await open(path, 'r');
-    const size = (await handle.stat()).size;
-    if (size > MAX_COUNTED_BYTES) return {};
-    const content = await handle.readFile();
-    const lines = countLines(content);
-    return lines === undefined ? { binary: true } : { insertions: lines, deletions: 0 };
+    const info = await stat(path);
+    if (!info.isFile()) return undefined;
+    if (before && before.size === info.size && before.mtimeMs === info.mtimeMs) return before;
+    if (info.size > MAX_COUNTED_BYTES) return { size: info.size, mtimeMs: info.mtimeMs, counts: {} };
+    const lines = countLines(await readFile(path));
+    return { size: info.size, mtimeMs: info.mtimeMs, counts: lines === undefined ? { binary: true } : { insertions: lines, deletions: 0 } };
   } catch {
-    // Gone since git listed it, or not a regular file (a symlink to a folder).
-    return {};
-  } finally {
-    await handle?.close();
+    return undefined;
   }
 }

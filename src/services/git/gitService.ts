@@ -100,6 +100,7 @@ function firstLines(text: string, lines = 3): string {
 export class GitService {
   private readonly limiter: Limiter;
   private readonly gitPath: string;
+  private environment: NodeJS.ProcessEnv | undefined;
 
   constructor(private readonly options: GitServiceOptions) {
     this.limiter = new Limiter(options.maxConcurrent ?? 4);
@@ -127,7 +128,9 @@ export class GitService {
       // Again once a slot is free: trust can be taken back while a command waits.
       this.requireTrust(what);
       try {
-        const result = await runProcess(this.gitPath, ['--no-optional-locks', '-c', 'core.quotepath=off', ...args], { cwd, env: options.env ? { ...gitEnvironment(), ...options.env } : gitEnvironment(), timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES, logger: this.options.logger, spawn: this.options.spawn });
+        // (The environment is copied once: copying process.env costs more than the rest of a start's setup.)
+        const base = (this.environment ??= Object.freeze(gitEnvironment()));
+        const result = await runProcess(this.gitPath, ['--no-optional-locks', '-c', 'core.quotepath=off', ...args], { cwd, env: options.env ? { ...base, ...options.env } : base, timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES, logger: this.options.logger, spawn: this.options.spawn });
         return result.stdout;
       } catch (error) {
         throw await this.mapError(error, what, cwd, args, timeoutMs);

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 
 /** What waits in a worktree for its conflicts to be resolved: a merge, a squash merge or a rebase. */
@@ -11,40 +11,41 @@ export type GitOperation = 'merge' | 'squash' | 'rebase';
  */
 export async function gitDirOf(worktreePath: string): Promise<string | undefined> {
   const dotGit = join(worktreePath, '.git');
+  // Read first: a linked worktree's `.git` is a file (one call); the main worktree's is a folder.
+  let text: string;
   try {
-    if ((await stat(dotGit)).isDirectory()) return dotGit;
-    const m = /^gitdir:\s*(.+?)\s*$/m.exec(await readFile(dotGit, 'utf8'));
-    if (!m?.[1]) return undefined;
-    return isAbsolute(m[1]) ? m[1] : resolve(worktreePath, m[1]);
-  } catch {
-    return undefined;
+    text = await readFile(dotGit, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EISDIR' ? dotGit : undefined;
   }
+  const m = /^gitdir:\s*(.+?)\s*$/m.exec(text);
+  if (!m?.[1]) return undefined;
+  return isAbsolute(m[1]) ? m[1] : resolve(worktreePath, m[1]);
 }
-
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 /**
  * The operation under way in the worktree whose git folder is `gitDir`, as git's own files tell:
  * a rebase keeps `rebase-merge/` (or `rebase-apply/`, but not for `git am`), a merge `MERGE_HEAD`,
  * a squash merge only `SQUASH_MSG` (it makes no MERGE_HEAD). These are the files `git status`
  * reads to say "You are currently rebasing" or "All conflicts fixed but you are still merging".
+ * One listing of the folder (the monitor asks at every status read of every worktree).
  */
 export async function operationIn(gitDir: string | undefined): Promise<GitOperation | undefined> {
-  if (!gitDir) return undefined;
-  const [rebaseMerge, rebaseApply, applying, mergeHead, squash] = await Promise.all([
-    exists(join(gitDir, 'rebase-merge')),
-    exists(join(gitDir, 'rebase-apply')),
-    exists(join(gitDir, 'rebase-apply', 'applying')),
-    exists(join(gitDir, 'MERGE_HEAD')),
-    exists(join(gitDir, 'SQUASH_MSG')),
-  ]);
-  if (rebaseMerge || (rebaseApply && !applying)) return 'rebase';
-  if (mergeHead) return 'merge';
-  if (squash) return 'squash';
+  return gitDir ? operationFrom(gitDir, await listing(gitDir)) : undefined;
+}
+
+const listing = (folder: string): Promise<string[] | undefined> => readdir(folder).catch(() => undefined);
+
+async function operationFrom(gitDir: string, names: readonly string[] | undefined): Promise<GitOperation | undefined> {
+  if (!names) return undefined;
+  if (names.includes('rebase-merge')) return 'rebase';
+  if (names.includes('rebase-apply') && !(await listing(join(gitDir, 'rebase-apply')))?.includes('applying')) return 'rebase';
+  if (names.includes('MERGE_HEAD')) return 'merge';
+  if (names.includes('SQUASH_MSG')) return 'squash';
   return undefined;
 }
 
-/** The operation under way in the worktree at `worktreePath`, if any. */
+/** The operation under way in the worktree at `worktreePath`, if any (two reads of the file system, no git). */
 export async function operationOf(worktreePath: string): Promise<GitOperation | undefined> {
   return operationIn(await gitDirOf(worktreePath));
 }

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger';
-import type { FromSpawnWorker, SpawnRequest, ToSpawnWorker } from './spawnProtocol';
+import type { FromSpawnWorker, SpawnEnvironment, SpawnRequest, ToSpawnWorker } from './spawnProtocol';
 
 /** What a caller of `spawn` gets: the parts of a ChildProcess with piped stdio that the agents use. */
 export interface SpawnedChild extends EventEmitter {
@@ -143,6 +143,9 @@ class RemoteChild extends EventEmitter implements SpawnedChild {
   }
 }
 
+/** How many environments the worker keeps (git's, the agents', a terminal's …). */
+const KEPT_ENVIRONMENTS = 8;
+
 /**
  * Starts processes from a worker thread (spawnWorker.ts) and carries their pipes back, so that
  * starting one never blocks this thread: a fork copies the process's page tables, which in an
@@ -155,6 +158,9 @@ export class SpawnHost {
   /** Processes of a worker that died, being ended. */
   private readonly ending = new Set<Promise<void>>();
   private nextId = 1;
+  /** The environments the worker keeps, least recently used first (a new worker keeps none). */
+  private sentEnvironments: { env: NodeJS.ProcessEnv; id: number }[] = [];
+  private nextEnvId = 1;
 
   constructor(
     private readonly startWorker: () => Worker,
@@ -178,13 +184,29 @@ export class SpawnHost {
     child.once('error', () => {
       if (child.pid === undefined) forget();
     });
-    worker.postMessage({ type: 'spawn', id, ...request } satisfies ToSpawnWorker);
+    const { env, ...rest } = request;
+    worker.postMessage({ type: 'spawn', id, ...rest, ...this.environment(env) } satisfies ToSpawnWorker);
     return child;
   };
+
+  /** How a start names its environment: by id when the worker has that object already (see SpawnMessage). */
+  private environment(env: NodeJS.ProcessEnv): SpawnEnvironment {
+    const known = this.sentEnvironments.findIndex((e) => e.env === env);
+    if (known >= 0) {
+      const [entry] = this.sentEnvironments.splice(known, 1);
+      this.sentEnvironments.push(entry!);
+      return { envId: entry!.id };
+    }
+    const id = this.nextEnvId++;
+    this.sentEnvironments.push({ env, id });
+    const forget = this.sentEnvironments.splice(0, Math.max(0, this.sentEnvironments.length - KEPT_ENVIRONMENTS)).map((e) => e.id);
+    return { envId: id, env, ...(forget.length ? { forget } : {}) };
+  }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = this.startWorker();
+    this.sentEnvironments = [];
     worker.unref();
     worker.on('message', (message: FromSpawnWorker) => this.children.get(message.id)?.receive(message));
     worker.on('error', (error) => this.logger.error(`Processes: the spawn worker failed: ${error.message}`));

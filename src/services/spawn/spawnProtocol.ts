@@ -4,12 +4,27 @@ export interface SpawnRequest {
   command: string;
   args: readonly string[];
   cwd: string;
+  /** Never changed once passed: the same object passed again is taken to hold the same variables. */
   env: NodeJS.ProcessEnv;
   detached: boolean;
 }
 
+/**
+ * A start: the environment is sent with its id the first time, and by its id alone while the
+ * worker keeps it (the caller passed the same object again: copying an environment of a hundred
+ * variables across threads for each git run cost more than the rest of the start). `forget` names
+ * environments the worker may drop.
+ */
+export type SpawnMessage = { type: 'spawn'; id: number } & SpawnEnvironment & Omit<SpawnRequest, 'env'>;
+
+export interface SpawnEnvironment {
+  envId: number;
+  env?: NodeJS.ProcessEnv;
+  forget?: number[];
+}
+
 export type ToSpawnWorker =
-  | ({ type: 'spawn'; id: number } & SpawnRequest)
+  | SpawnMessage
   | { type: 'write'; id: number; data: Uint8Array }
   | { type: 'end'; id: number }
   | { type: 'kill'; id: number; signal: NodeJS.Signals };

@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { parentPort } from 'node:worker_threads';
-import type { FromSpawnWorker, ToSpawnWorker } from './spawnProtocol';
+import type { FromSpawnWorker, SpawnMessage, ToSpawnWorker } from './spawnProtocol';
 
 /**
  * The worker thread that starts the agents' processes and carries their pipes. Starting a process
@@ -11,6 +11,8 @@ import type { FromSpawnWorker, ToSpawnWorker } from './spawnProtocol';
 
 const port = parentPort;
 const children = new Map<number, ChildProcessWithoutNullStreams>();
+/** The environments the host sent, by id, until it says to forget them. */
+const environments = new Map<number, NodeJS.ProcessEnv>();
 
 function post(message: FromSpawnWorker, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
@@ -22,11 +24,15 @@ function relay(type: 'stdout' | 'stderr', id: number, chunk: Buffer): void {
   post({ type, id, data }, [data.buffer as ArrayBuffer]);
 }
 
-function start(message: Extract<ToSpawnWorker, { type: 'spawn' }>): void {
+function start(message: SpawnMessage): void {
   const { id } = message;
+  for (const envId of message.forget ?? []) environments.delete(envId);
+  if (message.env) environments.set(message.envId, message.env);
+  const env = environments.get(message.envId);
   let child: ChildProcessWithoutNullStreams;
   try {
-    child = spawn(message.command, [...message.args], { cwd: message.cwd, env: message.env, stdio: ['pipe', 'pipe', 'pipe'], detached: message.detached, windowsHide: true });
+    if (!env) throw new Error(`environment ${message.envId} was not sent`);
+    child = spawn(message.command, [...message.args], { cwd: message.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: message.detached, windowsHide: true });
   } catch (error) {
     post({ type: 'error', id, message: (error as Error).message, ...((error as NodeJS.ErrnoException).code ? { code: (error as NodeJS.ErrnoException).code } : {}) });
     return;

@@ -1,8 +1,13 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
-/** Rows drawn above and below the visible ones, so that a scroll does not show blank space. */
-const OVERSCAN_PX = 600;
+/**
+ * Rows drawn above and below the visible ones, so that a scroll does not show blank space: half
+ * a view's worth of the usual height (a wheel step is ~100 px).
+ */
+const OVERSCAN_PX = 400;
+/** How near the top older rows are asked for: before the margin above runs out. */
+const NEAR_TOP_PX = 600;
 const ESTIMATE_PX = 80;
 
 export interface VirtualListProps<T> {
@@ -120,7 +125,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     if (!(drewBottom.current && atBottom && el.clientHeight <= viewport.height)) setViewport({ top: el.scrollTop, height: el.clientHeight });
     stick.current = atBottom;
     props.onAtBottom?.(atBottom);
-    if (el.scrollTop < OVERSCAN_PX) props.onNearTop?.();
+    if (el.scrollTop < NEAR_TOP_PX) props.onNearTop?.();
   };
 
   // A row asked for (a find's match) is kept a third of the view from the top until the user

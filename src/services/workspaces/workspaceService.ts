@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import type { SortMode, WorkspaceRecord, WorktreeRecord } from '../storage/records';
 import { compareNames } from './order';
 import type { Store } from '../storage/store';
+import { includeIgnoredFiles } from './worktreeInclude';
 
 /** The API's Worktree: the stored row and what git says of it now. */
 export interface Worktree extends WorktreeRecord {
@@ -358,6 +359,7 @@ export class WorkspaceService {
     const baseBranch = await this.baseForNew(workspace.id, input.baseRef);
     await this.git.addWorktree(workspace.path, { path, branch, ...(input.newBranch ? { newBranch: true } : {}), ...(input.baseRef ? { baseRef: input.baseRef } : {}), remoteBranch });
     this.options.logger.info(`Created worktree ${path} on ${localName}`);
+    await includeIgnoredFiles(this.git, workspace.path, path, this.options.logger);
     await this.sync(input.workspaceId);
     let row = await this.store.worktrees.findByPath(await real(path));
     if (!row) throw new ClaudeManagerError('GIT_FAILED', `git created ${path}, but does not list it as a worktree. Refresh the repository.`);

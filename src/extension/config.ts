@@ -10,6 +10,8 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
   extraArgs: string[];
   maxConcurrentAgents: number;
   contextWarningThreshold: number;
+  /** Minutes an agent waits for a message before its process is put to sleep (0: never). */
+  sleepAfterMinutes: number;
   notifications: boolean;
   defaultMode: 'regular' | 'plan' | 'auto';
   confirmBeforeDelete: boolean;
@@ -25,6 +27,7 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
     extraArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [],
     maxConcurrentAgents: Math.max(1, Math.floor(config.get<number>('maxConcurrentAgents', 8)) || 8),
     contextWarningThreshold: Math.min(100, Math.max(1, Math.floor(config.get<number>('contextWarningThreshold', 80)) || 80)),
+    sleepAfterMinutes: Math.max(0, Number(config.get<number>('sleepAfterMinutes', 30)) || 0),
     notifications: config.get<boolean>('notifications', true) !== false,
     defaultMode: modes.find((m) => m === config.get<string>('defaultMode')) ?? 'regular',
     confirmBeforeDelete: config.get<boolean>('confirmBeforeDelete', true) !== false,

@@ -22,6 +22,7 @@ import { registerFileChangeCommands } from './commands/fileChangeCommands';
 import { registerChangesCommands } from './commands/changesCommands';
 import { AgentStatus } from './views/agentStatus';
 import { OtherWindowAgents } from './views/otherWindowAgents';
+import { sleepWhenIdle } from './sleepWhenIdle';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { registerMergeCommands } from './commands/mergeCommands';
 import { getConfig, gitPath } from './config';
@@ -311,6 +312,7 @@ export class Container implements vscode.Disposable {
               { dispose: () => offs.forEach((off) => off()) },
               new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id)),
               new OtherWindowAgents(made, () => this.agentsTree.refresh(), this.log),
+              sleepWhenIdle(runtime, this.log),
             ];
           },
           discover: (workspaces) => this.discoverWith(workspaces),

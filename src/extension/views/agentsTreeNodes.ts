@@ -4,6 +4,7 @@ import { sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import { activeText, taskProgress } from '../../services/agents/taskList';
+import { isAsleep } from '../../services/agents/sleep';
 import type { WorkspaceRecord } from '../../services/storage/records';
 import type { KnownStatus } from '../../services/workspaces/worktreeMonitor';
 import type { Worktree } from '../../services/workspaces/workspaceService';
@@ -224,6 +225,9 @@ export class WorktreeNode {
   }
 }
 
+/** An agent put to sleep (no process; the next message wakes it). */
+const ASLEEP_ICON: [string, string] = ['coffee', 'descriptionForeground'];
+
 const STATUS_ICON: Record<Agent['status'], [string, string]> = {
   running: ['loading~spin', 'charts.blue'],
   waiting: ['bell-dot', 'charts.yellow'],
@@ -270,7 +274,7 @@ export class AgentNode {
     const item = new vscode.TreeItem(a.name, vscode.TreeItemCollapsibleState.None);
     item.id = `${this.inInbox ? 'inbox:' : ''}agent:${a.id}`;
     const needsPermission = a.status === 'waiting' && a.pendingPermissions.length > 0;
-    const [icon, color] = needsPermission ? (a.pendingPermissions[0]?.questions ? ['question', 'charts.orange'] : ['shield', 'charts.orange']) : STATUS_ICON[a.status];
+    const [icon, color] = needsPermission ? (a.pendingPermissions[0]?.questions ? ['question', 'charts.orange'] : ['shield', 'charts.orange']) : isAsleep(a) ? ASLEEP_ICON : STATUS_ICON[a.status];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     const tasks = taskProgress(a.tasks);
     item.description = [a.ownedByThisWindow ? '' : 'in another window', a.statusReason, tasks ? `${tasks.done}/${tasks.total} tasks` : '', a.contextLevel > 0 ? `${a.contextLevel}%` : ''].filter(Boolean).join(' · ');

@@ -6,7 +6,6 @@ import type { StoredMessage } from '../storage/messageStore';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
 import { join } from 'node:path';
-import { PERMISSION_MODE } from './cliArgs';
 import { type FileChange, FileSnapshots } from './fileSnapshots';
 import { type ImageInput, type PreparedImage, prepareImages } from './images';
 import { type Agent, AgentCatalog } from './agentCatalog';
@@ -23,6 +22,8 @@ import { otherOwner } from './ownership';
 import { AgentsElsewhere } from './elsewhere';
 import type { AgentRuntimeOptions, StartOptions, TerminalLaunch } from './runtimeOptions';
 import { AgentCommands, commandsOfSession, type SlashCommand } from './slashCommands';
+import { ASLEEP, isAsleep, maySleep, wokeNotice } from './sleep';
+import { AgentSettings } from './agentSettings';
 
 export type { Agent, AgentUsage } from './agentCatalog';
 export { compareVersions, MIN_TESTED_CLI_VERSION, PERMISSION_TOOLS } from './cliArgs';
@@ -42,6 +43,8 @@ export class AgentRuntime {
   private readonly live = new Map<string, LiveAgent>();
   /** Starts under way: the process started and `initialize` answered (a first prompt is a message like any other). */
   private readonly starting = new Map<string, Promise<void>>();
+  /** Processes being ended on purpose (stop, sleep): a start waits for the end. */
+  private readonly ending = new Map<string, Promise<void>>();
   private readonly slots: StartQueue;
   private readonly limitsBook: UsageLimitsBook;
   private readonly events = new EventEmitter();
@@ -50,6 +53,7 @@ export class AgentRuntime {
   private readonly host: AgentWrites;
   private readonly catalog: AgentCatalog;
   private readonly terminals: TerminalHandoff;
+  private readonly settings: AgentSettings;
   /** Agents other windows run (see `watch`). */
   private readonly elsewhere: AgentsElsewhere;
   readonly store: Store;
@@ -97,6 +101,7 @@ export class AgentRuntime {
         if (this.live.get(id)?.process.alive || this.slots.isQueued(id)) await this.stop(id);
       },
     });
+    this.settings = new AgentSettings({ store: options.store, live: this.live, catalog: this.catalog, host: this.host });
     this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what), readImages: async (id, refs) => prepareImages((await this.images.readAll(id, refs)).map((data, i) => ({ data: data.toString('base64'), name: refs[i]!.name }))), dropImages: (id, refs) => this.images.remove(id, refs), elsewhere: (id) => this.elsewhere.owner(id), call: (owner, method, params) => this.elsewhere.call(owner, method, params) });
   }
 
@@ -184,41 +189,13 @@ export class AgentRuntime {
 
   /** Renames, or changes mode, permissions or model; a running agent's mode and model change live. */
   async update(id: string, patch: { name?: string; mode?: AgentMode; permissions?: PermissionKind[]; model?: string }): Promise<Agent> {
-    if (patch.name !== undefined && !patch.name.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'An agent name cannot be empty.');
-    // Choosing a mode ends a bypass (as in setMode).
-    if (patch.mode && (await this.bypassing(id))) await this.setBypassPermissions(id, false);
-    const live = this.live.get(id);
-    if (live?.process.alive) {
-      if (patch.mode) {
-        await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[patch.mode] });
-        live.modeChanged(patch.mode);
-      }
-      if (patch.model) await live.process.request({ subtype: 'set_model', model: patch.model });
-    }
-    await this.store.agents.update(id, { ...patch, ...(patch.name ? { name: patch.name.trim() } : {}) });
-    await this.host.agentChanged(id);
+    await this.settings.update(id, patch);
     return this.get(id);
   }
 
-  /**
-   * Lets the agent run every tool without asking (`--permission-mode bypassPermissions`), or ends
-   * that. Turning it on needs `{ confirmed: true }`: the caller has shown the user the risk (any
-   * command, any file, the network, with no prompt) and the user agreed; nothing turns it on by
-   * default. It applies from the agent's next start (the CLI allows the mode only when started
-   * for it); turning it off applies at once to a running agent.
-   */
+  /** Bypasses permissions from the agent's next start, or ends that at once (see `AgentSettings.setBypassPermissions`). */
   async setBypassPermissions(id: string, on: boolean, confirmation?: { confirmed: true }): Promise<Agent> {
-    const record = await this.store.agents.get(id);
-    if (on && confirmation?.confirmed !== true) {
-      throw new ClaudeManagerError('INVALID_INPUT', `Bypassing permissions for ${record.name} needs the user's explicit confirmation of the risk.`);
-    }
-    if (!(await this.catalog.setBypassing(id, on))) return this.get(id);
-    const live = this.live.get(id);
-    if (live?.process.alive && !live.terminal) {
-      if (!on) await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[record.mode] });
-      live.noticeSoon(on ? 'Permissions will be bypassed from the next start: every tool runs without asking.' : `Permissions are asked for again (mode ${record.mode}).`);
-    }
-    await this.host.agentChanged(id);
+    await this.settings.setBypassPermissions(id, on, confirmation);
     return this.get(id);
   }
 
@@ -361,6 +338,7 @@ export class AgentRuntime {
   }
 
   private async startNow(id: string): Promise<void> {
+    await this.ending.get(id)?.catch(() => undefined);
     const record = await this.requireStartable(id);
     if (this.isRunning(id)) this.refuseRunning(record);
     await this.slots.take(id);
@@ -368,6 +346,7 @@ export class AgentRuntime {
     try {
       await this.launch(id);
       started = true;
+      if (isAsleep(record)) this.live.get(id)?.noticeSoon(wokeNotice(record));
     } finally {
       // A start that failed gives its slot back; a started agent gives it back when its process ends.
       if (!started && !this.live.has(id)) this.slots.release(id);
@@ -443,15 +422,7 @@ export class AgentRuntime {
 
   async setMode(id: string, mode: AgentMode): Promise<Agent> {
     if (await this.elsewhere.forward(id, 'setMode', { mode })) return this.get(id);
-    // Choosing a mode ends a bypass: the mode is what the agent runs in from now on.
-    if (await this.bypassing(id)) await this.setBypassPermissions(id, false);
-    const live = this.live.get(id);
-    if (live?.process.alive) {
-      await live.process.request({ subtype: 'set_permission_mode', mode: PERMISSION_MODE[mode] });
-      live.modeChanged(mode);
-    }
-    await this.store.agents.update(id, { mode });
-    await this.host.agentChanged(id);
+    await this.settings.update(id, { mode });
     return this.get(id);
   }
 
@@ -472,10 +443,36 @@ export class AgentRuntime {
       if (owner) throw new ClaudeManagerError('OWNED_BY_OTHER_WINDOW', `${record.name} runs in another window; stop it there.`);
       throw new ClaudeManagerError('NOT_RUNNING', `${record.name} is not running.`);
     }
-    live.markStopping();
-    await live.process.stop(options);
-    await live.settled();
+    await this.endProcess(id, live, undefined, options);
     return this.get(id);
+  }
+
+  /**
+   * Puts an agent that waits for a message to sleep (see `AgentSleep`): its process ends, its
+   * session stays, and the next message, answer or start wakes it there.
+   */
+  async sleep(id: string): Promise<Agent> {
+    const live = this.live.get(id);
+    const agent = await this.get(id);
+    // Checked again with the stop, in one go: a message on its way or a turn begun since keeps it awake.
+    if (!live?.process.alive || live.terminal || live.isStopping || live.inTurn || !this.queue.idle(id) || !maySleep(agent)) {
+      throw new ClaudeManagerError('INVALID_INPUT', `${agent.name} is not waiting for a message in this window: it is not put to sleep.`);
+    }
+    await this.endProcess(id, live, ASLEEP);
+    return this.get(id);
+  }
+
+  /** Ends a live agent's process on purpose; a start meanwhile waits for the end (a message sent then starts it again). */
+  private endProcess(id: string, live: LiveAgent, reason?: string, options: { force?: boolean } = {}): Promise<void> {
+    live.markStopping(reason);
+    const ending = live.process
+      .stop(options)
+      .then(() => live.settled())
+      .finally(() => {
+        if (this.ending.get(id) === ending) this.ending.delete(id);
+      });
+    this.ending.set(id, ending);
+    return ending;
   }
 
   /** Stops every agent of this window: all signalled at once, what remains killed after `graceMs`. */

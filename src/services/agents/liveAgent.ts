@@ -85,6 +85,7 @@ export class LiveAgent {
   private initResolve!: (sessionId: string) => void;
   private initReject!: (error: Error) => void;
   private stopping = false;
+  private stopReason: string | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private transcriptTimer: NodeJS.Timeout | undefined;
   /** Streamed versions not stored yet, by message id: a final version of the same id removes its entry. */
@@ -182,8 +183,15 @@ export class LiveAgent {
     await this.host.writesSettled();
   }
 
-  markStopping(): void {
+  /** The process is being ended on purpose; its agent then reads `reason` ("stopped", or asleep). */
+  markStopping(reason?: string): void {
     this.stopping = true;
+    this.stopReason = reason;
+  }
+
+  /** Whether its process is being ended on purpose (a message then waits for the next start). */
+  get isStopping(): boolean {
+    return this.stopping;
   }
 
   markInterrupted(): void {
@@ -473,7 +481,7 @@ export class LiveAgent {
       this.terminal.unregister();
       await this.terminal.readTranscript();
     }
-    const ended = this.translator.exited({ code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail, stopping: this.stopping, terminalEndReason: this.terminal?.endReason });
+    const ended = this.translator.exited({ code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail, stopping: this.stopping, ...(this.stopReason ? { stopReason: this.stopReason } : {}), terminalEndReason: this.terminal?.endReason });
     await this.apply(ended.effects);
     // What streamed and was kept complete has replaced its streamed versions; anything else left is stored as it stands.
     this.saveUnsaved();

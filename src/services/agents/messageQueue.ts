@@ -31,6 +31,8 @@ export interface QueueAgent {
   readonly process: { readonly alive: boolean };
   /** `initialize` was answered. */
   readonly ready: boolean;
+  /** Its process is being ended on purpose (stopped, put to sleep): a message waits for the next start. */
+  readonly isStopping: boolean;
   /** A turn is under way (from a message written, or the CLI's own start of a turn, to its result). */
   readonly inTurn: boolean;
   readonly terminal: unknown;
@@ -183,6 +185,11 @@ export class MessageQueue {
     return { messageId: message.id, queued: true };
   }
 
+  /** Whether no message waits for the agent: none queued, none on its way to its CLI. */
+  idle(agentId: string): boolean {
+    return this.listOf(agentId).length === 0 && !this.delivery.has(agentId);
+  }
+
   /** Changes a queued message's text; NOT_FOUND once it was delivered or removed. */
   async edit(agentId: string, messageId: string, content: string): Promise<QueuedMessage> {
     if (!content.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'A queued message cannot be empty: remove it instead.');
@@ -282,7 +289,7 @@ export class MessageQueue {
   private deliver(agentId: string, content: string, id: string, options: { start: boolean; attached?: Attached | undefined }): Promise<{ messageId: string }> {
     const live = () => this.host.live(agentId);
     const target: DeliveryTarget = {
-      ready: () => Boolean(live()?.process.alive && live()?.ready),
+      ready: () => Boolean(live()?.process.alive && live()?.ready && !live()?.isStopping),
       starting: () => this.host.starting(agentId),
       start: () => (options.start ? this.host.start(agentId) : Promise.reject(new ClaudeManagerError('NOT_RUNNING', 'The agent stopped before its queued message could be sent.'))),
       write: async (text) => {

@@ -22,7 +22,7 @@ import { registerFileChangeCommands } from './commands/fileChangeCommands';
 import { registerChangesCommands } from './commands/changesCommands';
 import { AgentStatus } from './views/agentStatus';
 import { OtherWindowAgents } from './views/otherWindowAgents';
-import { sleepWhenIdle } from './sleepWhenIdle';
+import { askToAllowSetup, SetupTerminals, sleepWhenIdle } from './worktreeReadiness';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { registerMergeCommands } from './commands/mergeCommands';
 import { getConfig, gitPath } from './config';
@@ -51,6 +51,11 @@ export class Container implements vscode.Disposable {
   readonly api: ClaudeManagerExtension;
   readonly panels: ManagerPanels;
   readonly chats: ChatPanels;
+  /** Where the user watches worktrees' setup commands. */
+  private readonly setupTerminals = new SetupTerminals(async (worktreeId) => {
+    const wt = await (await this.services()).workspaces.getWorktree(worktreeId);
+    return wt.branch ?? wt.name;
+  });
   /** Best of N's Compare panels, one per group of agents started from one prompt. */
   readonly compare: ComparePanels;
   private storeOpening: Promise<Store> | undefined;
@@ -144,6 +149,12 @@ export class Container implements vscode.Disposable {
       }),
     );
     for (const d of registerWorktreeCommands(this.log, () => this.services())) this.own(d);
+    this.own(this.setupTerminals);
+    this.own(
+      registerCommand('claudeManager.showSetupOutput', this.log, async (arg?: { worktreeId?: string }) => {
+        if (typeof arg?.worktreeId === 'string') await this.setupTerminals.show(arg.worktreeId);
+      }),
+    );
     for (const d of registerMergeCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerAgentCommands(this.log, () => this.services(), (agentId) => this.chats.open(agentId), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     for (const d of registerEditorCommands(this.log, () => this.services())) this.own(d);
@@ -296,6 +307,7 @@ export class Container implements vscode.Disposable {
             snapshotsDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'snapshots').fsPath,
           },
           worktreesRoot: () => getConfig().worktreesRoot,
+          askToAllowSetup: (workspace, setup) => askToAllowSetup(workspace, setup),
           storeDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'store').fsPath,
           attach: (made) => {
             const { runtime, workspaces } = made;
@@ -313,6 +325,7 @@ export class Container implements vscode.Disposable {
               new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id)),
               new OtherWindowAgents(made, () => this.agentsTree.refresh(), this.log),
               sleepWhenIdle(runtime, this.log),
+              this.setupTerminals.follow(made.setupRuns),
             ];
           },
           discover: (workspaces) => this.discoverWith(workspaces),

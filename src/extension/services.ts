@@ -7,6 +7,8 @@ import type { WorkspaceService } from '../services/workspaces/workspaceService';
 import type { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
 import type { MergeService } from '../services/workspaces/merge';
 import type { PublishService } from '../services/workspaces/publish';
+import type { SetupRuns } from '../services/workspaces/setupRuns';
+import type { WorktreeSetup } from '../services/workspaces/worktreeSetup';
 
 /** The services behind the views, the commands and the API, made once the store is open. */
 export interface Services {
@@ -23,4 +25,8 @@ export interface Services {
   changes: WorktreeChangesService;
   /** Agents started from one prompt, compared, one kept. */
   bestOfN: BestOfN;
+  /** Each repository's worktree setup (`.claude-manager.json`): ports, environment. */
+  setup: WorktreeSetup;
+  /** The setup commands of new worktrees, as they run and how they ended. */
+  setupRuns: SetupRuns;
 }

@@ -10,6 +10,9 @@ import type * as AgentWindowsModule from '../services/windows/agentWindows';
 import type { Store } from '../services/storage/store';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
+import { type RepositorySetup, WorktreeSetup } from '../services/workspaces/worktreeSetup';
+import { SetupRuns } from '../services/workspaces/setupRuns';
+import type { WorkspaceRecord, WorktreeRecord } from '../services/storage/records';
 import { MergeService } from '../services/workspaces/merge';
 import { PublishService } from '../services/workspaces/publish';
 import { makeBestOfN } from './bestOfNParts';
@@ -40,6 +43,11 @@ export interface ServicesParts {
   startSpawnWorker: () => Worker;
   runtime: Omit<AgentRuntimeOptions, 'store' | 'logger' | 'spawn' | 'watchdog'>;
   worktreesRoot: () => string | undefined;
+  /**
+   * Asks the user whether a repository's committed `.claude-manager.json` may put variables in
+   * its agents' environment and run its commands (its content not allowed yet, or changed).
+   */
+  askToAllowSetup?: (workspace: WorkspaceRecord, setup: RepositorySetup) => Promise<boolean>;
   /** What goes with the services (the status bar, the forwarding of their events), made once they exist. */
   attach: (services: Services) => Disposable[];
   /** Saves the editor's repositories as workspaces; done before the services are handed out. */
@@ -97,7 +105,21 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     // A repository's own settings make git run programs: none runs in Restricted Mode.
     const git = new GitService({ ...(parts.gitPath !== undefined ? { gitPath: parts.gitPath } : {}), logger, spawn: spawnHost.spawn, ...(parts.runtime.trusted ? { trusted: parts.runtime.trusted } : {}) });
     const link = windows && parts.storeDir !== undefined ? windowLink(windows, parts.storeDir, parts.runtime.windowId, logger) : undefined;
-    const runtime = new AgentRuntime({ ...parts.runtime, spawn: spawnHost.spawn, watchdog, store, logger, ...(link ? { otherWindows: link.others } : {}) });
+    const setup = new WorktreeSetup(store);
+    const setupRuns = new SetupRuns(logger, spawnHost.spawn);
+    /** Whether what the repository's setup runs and puts in the environment may apply (asked when not yet). */
+    const allowedSetup = async (workspaceId: string, found: RepositorySetup): Promise<boolean> => {
+      if (await setup.allowed(workspaceId, found)) return true;
+      if (!parts.askToAllowSetup || !(await parts.askToAllowSetup(await store.workspaces.get(workspaceId), found))) return false;
+      await setup.allow(workspaceId, found);
+      return true;
+    };
+    const worktreeEnv = async (worktree: WorktreeRecord): Promise<Record<string, string>> => {
+      const found = await setup.of(worktree.workspaceId);
+      if (found && (found.config.env || found.config.setup || found.config.run)) await allowedSetup(worktree.workspaceId, found);
+      return setup.environment(worktree);
+    };
+    const runtime = new AgentRuntime({ ...parts.runtime, worktreeEnv, spawn: spawnHost.spawn, watchdog, store, logger, ...(link ? { otherWindows: link.others } : {}) });
     // (A channel ready only after the services were let go of is closed at once.)
     if (link) link.serve(runtime).then((server) => (released ? void server.close() : own({ dispose: () => void server.close() })), () => undefined);
     const stopHeartbeat = runtime.startHeartbeat();
@@ -136,6 +158,16 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
         forget: async (ids) => runtime.snapshots?.deleteAgents(ids),
       },
       worktreesRoot: parts.worktreesRoot,
+      // A new worktree takes its block of ports at once (its tooltip shows them), and its setup
+      // commands start (in a trusted window, once allowed); agents there can start meanwhile.
+      created: async (worktree) => {
+        const found = await setup.of(worktree.workspaceId);
+        await setup.ports(worktree, found);
+        const commands = found?.config.setup;
+        if (!commands?.length || (parts.runtime.trusted && !parts.runtime.trusted()) || !(await allowedSetup(worktree.workspaceId, found!))) return;
+        const env = { ...parts.runtime.env(), ...(await setup.environment(await store.worktrees.get(worktree.id))) };
+        void setupRuns.run(worktree.id, worktree.path, commands, env);
+      },
     });
     const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));
     // Read again as the monitor sees worktrees change (git in child processes, never on this thread).
@@ -143,7 +175,7 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     // Bringing work back: commit, merge, push, pull requests (docs/merge.md).
     const merges = new MergeService({ store, git, workspaces, logger, worktreesRoot: parts.worktreesRoot });
     const publish = new PublishService({ store, git, workspaces, logger, baseBranch: (id) => merges.baseBranch(id), spawn: spawnHost.spawn });
-    const services: Services = { store, git, workspaces, monitor, runtime, changes, merges, publish, bestOfN: makeBestOfN({ store, git, workspaces, runtime, logger, changes, merges }) };
+    const services: Services = { store, git, workspaces, monitor, runtime, changes, merges, publish, bestOfN: makeBestOfN({ store, git, workspaces, runtime, logger, changes, merges }), setup, setupRuns };
     for (const d of parts.attach(services)) own(d);
     // The editor's repositories are saved as workspaces before anything uses the services, so
     // that a command run at once finds them.

@@ -57,7 +57,7 @@ describe('Row and record decoding', () => {
   });
 
   it('checks worktree and workspace rows: 0/1 flags, NULLs, prefixes, times, whole numbers', () => {
-    const wt = { id: 'wt_a', workspace_id: 'ws_a', name: 'a', branch: null, path: '/a', sort_mode: 'free', display_order: 0, is_main: 1, base_branch: null, pull_request_url: null, created_at: T, updated_at: T };
+    const wt = { id: 'wt_a', workspace_id: 'ws_a', name: 'a', branch: null, path: '/a', sort_mode: 'free', display_order: 0, is_main: 1, base_branch: null, pull_request_url: null, port_base: null, port_count: null, created_at: T, updated_at: T };
     const decoded = decode(worktreeRow, wt);
     assert.ok(decoded.ok);
     assert.equal(decoded.value.isMain, true);

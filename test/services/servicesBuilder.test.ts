@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,8 @@ import { openStore } from '../helpers/storeWorker';
 import { startSpawnWorker } from '../helpers/spawnWorker';
 import * as windows from '../../src/services/windows/agentWindows';
 import { ClaudeManagerError } from '../../src/services/errors';
+import { SETUP_FILE } from '../../src/services/workspaces/worktreeSetup';
+import { commit, repository } from '../helpers/git';
 
 describe('building the services', () => {
   // Made and removed here, not by suiteTempDir: the store must be closed before its folder goes
@@ -92,6 +94,36 @@ describe('building the services', () => {
     assert.deepEqual([alive.statusItems, alive.heartbeats, alive.monitors.size], [1, 1, 1], 'one of each after the retry');
     await built.shutdown();
     assert.deepEqual([alive.statusItems, alive.heartbeats, alive.monitors.size], [0, 0, 0], 'shutdown lets go of everything');
+  });
+
+  it('runs a new worktree\'s setup from a committed .claude-manager.json only once the user allowed it, and gives it its ports', async () => {
+    const repo = repository('setup-gate');
+    commit(repo, 'setup', { [SETUP_FILE]: JSON.stringify({ setup: ['echo "$PORT" > ran.txt'], ports: { base: 4100, count: 2 } }) });
+    const asked: string[] = [];
+    let answer = false;
+    const built = await buildServices({ ...parts(async () => undefined), runtime: { ...parts(async () => undefined).runtime, trusted: () => true }, askToAllowSetup: async (workspace) => (asked.push(workspace.name), answer) });
+    try {
+      const { workspaces, setupRuns } = built.services;
+      const ws = (await workspaces.createWorkspace({ path: repo }))!;
+      const refused = await workspaces.createWorktree({ workspaceId: ws.id, branch: 'refused', newBranch: true });
+      assert.deepEqual(asked, ['setup-gate']);
+      assert.deepEqual(refused.ports, { base: 4100, count: 2 }, 'ports run nothing: taken anyway');
+      assert.equal(setupRuns.of(refused.id), undefined, 'no setup ran');
+      assert.equal(existsSync(join(refused.path, 'ran.txt')), false);
+      answer = true;
+      const done = new Promise<void>((resolve) => setupRuns.onDidChange((run) => run.state !== 'running' && resolve()));
+      const allowed = await workspaces.createWorktree({ workspaceId: ws.id, branch: 'allowed', newBranch: true });
+      await done;
+      assert.equal(setupRuns.of(allowed.id)?.state, 'done');
+      assert.equal(readFileSync(join(allowed.path, 'ran.txt'), 'utf8'), '4102\n', 'its own first port');
+      assert.deepEqual(asked, ['setup-gate', 'setup-gate']);
+      // Allowed once: not asked again while the file stays the same.
+      const again = await workspaces.createWorktree({ workspaceId: ws.id, branch: 'again', newBranch: true });
+      assert.deepEqual(asked.length, 2);
+      assert.ok(setupRuns.of(again.id));
+    } finally {
+      await built.shutdown();
+    }
   });
 
   it('given the store\'s folder, serves the window\'s agents to the user\'s other windows until it shuts down', async () => {

@@ -57,6 +57,8 @@ export const commandIds = [
   // Best of N
   'claudeManager.newAgentsFromOnePrompt',
   'claudeManager.compareAttempts',
+  // Worktree setup
+  'claudeManager.showSetupOutput',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

@@ -5,12 +5,13 @@ import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import { activeText, taskProgress } from '../../services/agents/taskList';
 import { isAsleep } from '../../services/agents/sleep';
+import type { SetupRun } from '../../services/workspaces/setupRuns';
 import type { WorkspaceRecord } from '../../services/storage/records';
 import type { KnownStatus } from '../../services/workspaces/worktreeMonitor';
 import type { Worktree } from '../../services/workspaces/workspaceService';
 import { orderAgents } from '../../services/workspaces/order';
 import { ContextValues } from './contextValues';
-import { appendChangesTooltip, type ChangedFileNode, ChangesNode, changesDescription, type WorktreeChangeInfo } from './changesTreeNodes';
+import { appendChangesTooltip, type ChangedFileNode, ChangesNode, changesDescription, commandLink, TOOLTIP_COMMANDS, type WorktreeChangeInfo } from './changesTreeNodes';
 
 const home = homedir();
 
@@ -105,6 +106,15 @@ export class WorktreeNode {
     this.item = undefined;
   }
 
+  // ── its setup commands, when they ran in this window ──
+  private setupRun: SetupRun | undefined;
+
+  /** Takes how its setup runs or ended; the row's item is made again when next asked for. */
+  setSetup(run: SetupRun | undefined): void {
+    this.setupRun = run;
+    this.item = undefined;
+  }
+
   // ── its changes since its base (changesTreeNodes.ts) ──
   private changeInfo: WorktreeChangeInfo | undefined;
 
@@ -182,7 +192,8 @@ export class WorktreeNode {
     item.id = !parent ? `worktree:${wt.id}:leaf` : opened ? `worktree:${wt.id}:open` : `worktree:${wt.id}`;
     const summary = statusSummary(this.known);
     const where = wt.isMain ? 'main worktree' : wt.name !== label.replace(/\//g, '-') ? wt.name : '';
-    item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', mergingText(this.known), summary, changesDescription(this.changeInfo), where].filter(Boolean).join(' · ');
+    const setup = this.setupRun?.state === 'running' ? 'setting up…' : this.setupRun?.state === 'failed' ? 'setup failed' : '';
+    item.description = [wt.missing ? 'missing' : '', wt.locked ? 'locked' : '', setup, mergingText(this.known), summary, changesDescription(this.changeInfo), where].filter(Boolean).join(' · ');
     item.iconPath = wt.missing
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : wt.locked
@@ -219,6 +230,15 @@ export class WorktreeNode {
     }
     if (this.known?.operation) md.appendMarkdown(`\n\n$(git-merge) ${escapeMd(mergingText(this.known))}: resolve the conflicts, then Continue Merge, or Abort Merge`);
     if (wt.pullRequestUrl) md.appendMarkdown(`\n\n$(git-pull-request) [Pull request](${wt.pullRequestUrl.replace(/[()\s]/g, encodeURIComponent)})`);
+    const run = this.setupRun;
+    if (run) {
+      md.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
+      const link = `[Show Setup Output](${commandLink('claudeManager.showSetupOutput', { worktreeId: wt.id })})`;
+      if (run.state === 'running') md.appendMarkdown(`\n\n$(loading~spin) Setting up… ${link}`);
+      else if (run.state === 'failed') md.appendMarkdown(`\n\n$(error) The setup failed at `).appendText(run.failure?.command ?? '?').appendMarkdown(`: agents can still start here. ${link}`);
+      else md.appendMarkdown(`\n\n$(pass) Set up. ${link}`);
+    }
+    if (wt.ports) md.appendMarkdown(`\n\n$(plug) Ports ${wt.ports.count === 1 ? wt.ports.base : `${wt.ports.base}–${wt.ports.base + wt.ports.count - 1}`} (PORT=${wt.ports.base})`);
     if (wt.head) md.appendMarkdown(`\n\nHEAD ${wt.head.slice(0, 12)}`);
     appendChangesTooltip(md, wt.id, this.changeInfo);
     return md;

@@ -5,6 +5,7 @@ import type { EditorRepositories } from '../git/editorGit';
 import type { Services } from '../services';
 import { AgentNode, type AgentsViewNode, ArchivedNode, buildWorktreeNodes, CliMissingNode, HAS_REPOSITORIES_CONTEXT, InboxNode, RepositoryNode, WorktreeNode } from './agentsTreeNodes';
 import { ChangesNode, type WorktreeChangeInfo } from './changesTreeNodes';
+import type { SetupRun } from '../../services/workspaces/setupRuns';
 
 // The rows (nodes) are drawn by their own classes; the commands and views import them from here too.
 export * from './agentsTreeNodes';
@@ -48,6 +49,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
       services.monitor.onDidChangeStatus((worktreeId) => this.statusChanged(worktreeId, services.monitor.status(worktreeId))),
       services.runtime.onDidChangeAgent(() => this.refresh()),
       services.changes.onDidChangeChanges((worktreeId) => this.changesChanged(services, worktreeId)),
+      services.setupRuns.onDidChange((run) => this.setupChanged(run)),
       services.changes.onDidChangeCollisions(({ worktreeIds }) => worktreeIds.forEach((id) => this.changesChanged(services, id))),
     ];
     this.subscriptions.push({ dispose: () => offs.forEach((off) => off()) });
@@ -67,6 +69,15 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
     const drawn = this.drawnRows.get(worktreeId);
     if (!drawn || drawn.sortMode === 'status') return this.refresh();
     drawn.node.setKnown(known);
+    this.changedRows.add(drawn.node);
+    this.schedule();
+  }
+
+  /** A worktree's setup began or ended: its row alone is redrawn. */
+  private setupChanged(run: SetupRun): void {
+    const drawn = this.drawnRows.get(run.worktreeId);
+    if (!drawn) return;
+    drawn.node.setSetup(run);
     this.changedRows.add(drawn.node);
     this.schedule();
   }
@@ -220,7 +231,10 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsViewNod
           const nodes = buildWorktreeNodes(worktrees, agents, (id) => services.monitor.status(id), this.opened);
           for (const [id, drawn] of this.drawnRows) if (drawn.node.worktree.workspaceId === workspace.id) this.drawnRows.delete(id);
           for (const node of nodes) this.drawnRows.set(node.worktree.id, { node, sortMode });
-          for (const node of nodes) node.setChanges(this.changeInfo(services, node.worktree.id, workspace.id));
+          for (const node of nodes) {
+            node.setChanges(this.changeInfo(services, node.worktree.id, workspace.id));
+            node.setSetup(services.setupRuns.of(node.worktree.id));
+          }
           if (!this.timed.has(workspace.id)) {
             // The first draw of each repository in a window is timed, once (the benchmark reads it):
             // the rows and their items the tree takes now are made now, and are the ones it takes:

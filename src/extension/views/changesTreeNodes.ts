@@ -32,9 +32,9 @@ export function changesDescription(info: WorktreeChangeInfo | undefined): string
 
 const COMPARE = 'claudeManager.compareWithWorktree';
 /** The commands the tooltip's links may run. */
-export const TOOLTIP_COMMANDS = [COMPARE, 'claudeManager.reviewWorktreeChanges', 'claudeManager.setBaseBranch'];
+export const TOOLTIP_COMMANDS = [COMPARE, 'claudeManager.reviewWorktreeChanges', 'claudeManager.setBaseBranch', 'claudeManager.showSetupOutput'];
 
-function commandLink(command: string, arg: unknown): string {
+export function commandLink(command: string, arg: unknown): string {
   return `command:${command}?${encodeURIComponent(JSON.stringify([arg]))}`;
 }
 

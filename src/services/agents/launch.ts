@@ -45,7 +45,13 @@ export async function launchAgent(launcher: Launcher, id: string, register: (liv
     await host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
     throw error;
   }
-  const env = options.env();
+  let env: NodeJS.ProcessEnv;
+  try {
+    env = { ...options.env(), ...(await options.worktreeEnv?.(worktree)) };
+  } catch (error) {
+    await host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
+    throw error;
+  }
   const process = new CliProcess({ binary, args, cwd: worktree.path, env, logger, label: `Agent ${record.name}`, ...(options.spawn ? { spawn: options.spawn } : {}) });
   await host.setStatus(id, 'running', 'starting');
   try {

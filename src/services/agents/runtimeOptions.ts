@@ -1,4 +1,5 @@
 import type { Logger } from '../logger';
+import type { WorktreeRecord } from '../storage/records';
 import type { Store } from '../storage/store';
 import type { SpawnFn } from './cliProcess';
 import type { OtherWindowsLink } from './ownership';
@@ -13,6 +14,8 @@ export interface AgentRuntimeOptions {
   locateCli: () => Promise<string>;
   /** The CLI's environment: the extension host's plus the configured extra variables. */
   env: () => NodeJS.ProcessEnv;
+  /** What an agent of this worktree (or its terminal) gets on top of `env`: its ports, its repository's setup `env`. */
+  worktreeEnv?: (worktree: WorktreeRecord) => Promise<Record<string, string>>;
   /** Extra CLI arguments from the settings (refused when they hold a flag the product sets itself). */
   extraArgs?: () => readonly string[];
   /** How long `start` waits for `system/init`. */

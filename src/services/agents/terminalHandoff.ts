@@ -48,9 +48,9 @@ export class TerminalHandoff {
     record = await store.agents.get(id);
     const worktree = await store.worktrees.get(record.worktreeId);
     const { args, sessionId, resumed } = await this.runtime.cliArgs(record);
-    const env = options.env();
+    const env = { ...options.env(), ...(await options.worktreeEnv?.(worktree)) };
     this.hookServer ??= new HookServer(this.runtime.logger);
-    const opened = await openTerminalAgent({ agentId: id, name: record.name, worktree, sessionId, resumed, env: () => options.env(), hookServer: this.hookServer, store, host, tasks: record.tasks, setStatus: (status, reason) => host.setStatus(id, status, reason) });
+    const opened = await openTerminalAgent({ agentId: id, name: record.name, worktree, sessionId, resumed, env: () => env, hookServer: this.hookServer, store, host, tasks: record.tasks, setStatus: (status, reason) => host.setStatus(id, status, reason) });
     args.push(...opened.settingsArgs, ...extra);
     live.set(id, opened.live);
     const now = new Date().toISOString();

@@ -62,6 +62,8 @@ export interface WorktreeRecord {
   baseBranch?: string | undefined;
   /** The pull request opened for its branch, once one is. */
   pullRequestUrl?: string | undefined;
+  /** The block of ports it holds (migration 007): `count` ports from `base`. */
+  ports?: { base: number; count: number } | undefined;
   createdAt: string;
   updatedAt: string;
 }
@@ -77,6 +79,8 @@ interface WorktreeRow {
   is_main: boolean;
   base_branch: string | undefined;
   pull_request_url: string | undefined;
+  port_base: number | undefined;
+  port_count: number | undefined;
   created_at: string;
   updated_at: string;
 }
@@ -93,6 +97,8 @@ export const worktreeRow: Check<WorktreeRecord> = map(
     is_main: flag,
     base_branch: nullAsUndefined(string),
     pull_request_url: nullAsUndefined(string),
+    port_base: nullAsUndefined(int()),
+    port_count: nullAsUndefined(int()),
     created_at: isoTime,
     updated_at: isoTime,
   }),
@@ -107,6 +113,7 @@ export const worktreeRow: Check<WorktreeRecord> = map(
     displayOrder: r.display_order,
     ...(r.base_branch !== undefined ? { baseBranch: r.base_branch } : {}),
     ...(r.pull_request_url !== undefined ? { pullRequestUrl: r.pull_request_url } : {}),
+    ...(r.port_base !== undefined && r.port_count !== undefined ? { ports: { base: r.port_base, count: r.port_count } } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }),
@@ -296,6 +303,8 @@ export function worktreeToRow(w: WorktreeRecord): Record<string, string | number
     is_main: w.isMain ? 1 : 0,
     base_branch: w.baseBranch ?? null,
     pull_request_url: w.pullRequestUrl ?? null,
+    port_base: w.ports?.base ?? null,
+    port_count: w.ports?.count ?? null,
     created_at: w.createdAt,
     updated_at: w.updatedAt,
   };

@@ -154,13 +154,14 @@ export class WorktreesRepository {
     return this.get(record.id);
   }
 
-  /** `baseBranch` / `pullRequestUrl` null: forgotten. */
-  async update(id: string, patch: { name?: string; branch?: string | null; sortMode?: SortMode; baseBranch?: string | null; pullRequestUrl?: string | null }): Promise<WorktreeRecord> {
+  /** `baseBranch` / `pullRequestUrl` / `ports` null: forgotten. */
+  async update(id: string, patch: { name?: string; branch?: string | null; sortMode?: SortMode; baseBranch?: string | null; pullRequestUrl?: string | null; ports?: { base: number; count: number } | null }): Promise<WorktreeRecord> {
     const current = this.get(id);
-    const { baseBranch, pullRequestUrl, ...rest } = patch;
+    const { baseBranch, pullRequestUrl, ports, ...rest } = patch;
     const next: WorktreeRecord = { ...current, ...rest, updatedAt: this.now() };
     if (baseBranch !== undefined) next.baseBranch = baseBranch ?? undefined;
     if (pullRequestUrl !== undefined) next.pullRequestUrl = pullRequestUrl ?? undefined;
+    if (ports !== undefined) next.ports = ports ?? undefined;
     await this.meta.put('worktrees', worktreeToRow(next));
     return this.get(id);
   }

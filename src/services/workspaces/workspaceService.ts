@@ -38,6 +38,8 @@ export interface WorkspaceServiceOptions {
   agents: AgentControl;
   /** `claudeManager.worktreesRoot`, read at each create. */
   worktreesRoot: () => string | undefined;
+  /** Called with a worktree just made here (its ports taken); a failure is logged, the worktree stays. */
+  created?: (worktree: WorktreeRecord) => Promise<void>;
 }
 
 /** Paths of repositories the user removed: discovery from the editor skips them until added by hand. */
@@ -364,6 +366,11 @@ export class WorkspaceService {
     let row = await this.store.worktrees.findByPath(await real(path));
     if (!row) throw new ClaudeManagerError('GIT_FAILED', `git created ${path}, but does not list it as a worktree. Refresh the repository.`);
     if (baseBranch && baseBranch !== localName) row = await this.store.worktrees.update(row.id, { baseBranch });
+    if (this.options.created) {
+      // (What follows a creation does not undo it.)
+      await this.options.created(row).catch((error: Error) => this.options.logger.warn(`Preparing the worktree ${path} failed: ${error.message}`));
+      row = await this.store.worktrees.get(row.id);
+    }
     return this.withLive(row);
   }
 

@@ -129,8 +129,12 @@ export class MetaStore {
    * catch-up (a write catches up too): what a follower compares to see that something changed.
    */
   appliedRecords = 0;
-  /** Where `exclusive` tasks wait their turn. */
-  private gate: Promise<void> = Promise.resolve();
+  /** Appends under way (see `appending`). */
+  private appends = 0;
+  /** Called when the last append under way ends, while a change of journals waits for it. */
+  private appendsDone: (() => void) | undefined;
+  /** A change of journals under way (see `switchingJournals`). */
+  private switching: Promise<void> | undefined;
   /** The compaction under way, if any. */
   private compacting: Promise<unknown> | undefined;
   /** Set by `close`: no compaction starts after it. */
@@ -327,14 +331,33 @@ export class MetaStore {
     return next;
   }
 
-  /** Runs `task` when no other task given here runs (appends, and a compaction's change of journal). */
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.gate.then(task);
-    this.gate = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+  /**
+   * Runs an append: appends run side by side (the journal groups them into one write and one
+   * fsync), but not while this process's compaction changes journals.
+   */
+  private async appending<T>(task: () => Promise<T>): Promise<T> {
+    while (this.switching) await this.switching;
+    this.appends++;
+    try {
+      return await task();
+    } finally {
+      if (--this.appends === 0) this.appendsDone?.();
+    }
+  }
+
+  /** Runs `task` (a compaction's change of journal) once no append runs, and holds new ones until it ends. */
+  private async switchingJournals<T>(task: () => Promise<T>): Promise<T> {
+    while (this.switching) await this.switching;
+    let release!: () => void;
+    this.switching = new Promise<void>((resolve) => (release = resolve));
+    try {
+      if (this.appends > 0) await new Promise<void>((resolve) => (this.appendsDone = resolve));
+      this.appendsDone = undefined;
+      return await task();
+    } finally {
+      this.switching = undefined;
+      release();
+    }
   }
 
   private statement(sql: string): Statement {
@@ -388,7 +411,7 @@ export class MetaStore {
       for (;;) {
         // Not while this process's own compaction moves to a new journal (no record goes twice
         // for that); another process's compaction is caught below.
-        const retired = await this.exclusive(async () => {
+        const retired = await this.appending(async () => {
           await this.journal!.appendMany(records);
           return exists(join(this.options.dir, journalName(this.generation + 1)));
         });
@@ -463,7 +486,7 @@ export class MetaStore {
       } finally {
         await handle.close();
       }
-      await this.exclusive(async () => {
+      await this.switchingJournals(async () => {
         // Create the next journal before the snapshot names it, so that it always exists.
         await (await open(join(dir, journalName(next)), 'a')).close();
         await rename(tmp, join(dir, SNAPSHOT));

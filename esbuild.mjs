@@ -37,7 +37,7 @@ const common = {
  * `require('./lazy.js')`, a bundle of its own that exports them all (src/extension/lazy.ts):
  * activation then compiles a third of the code. Static imports of them are left alone.
  */
-const LAZY = /^(\.\.\/services\/agents\/agentRuntime|\.\.\/services\/spawn\/spawnHost|\.\.\/services\/windows\/agentWindows|\.\/apiInputs|\.\.\/\.\.\/webview\/protocol|\.\.\/\.\.\/webview\/compareProtocol)$/;
+const LAZY = /^(\.\.\/services\/agents\/agentRuntime|\.\.\/services\/workspaces\/worktreeSetup|\.\.\/services\/spawn\/spawnHost|\.\.\/services\/windows\/agentWindows|\.\/apiInputs|\.\.\/\.\.\/webview\/protocol|\.\.\/\.\.\/webview\/compareProtocol)$/;
 const lazyPlugin = {
   name: 'claude-manager-lazy',
   setup(build) {

@@ -10,6 +10,7 @@ import { Store } from '../services/storage/store';
 import type * as AgentRuntimeModule from '../services/agents/agentRuntime';
 import type * as SpawnHostModule from '../services/spawn/spawnHost';
 import type * as AgentWindowsModule from '../services/windows/agentWindows';
+import type * as WorktreeSetupModule from '../services/workspaces/worktreeSetup';
 import { currentWindowId } from '../services/agents/windowId';
 import { startWatchdog } from '../services/agents/watchdog';
 import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
@@ -282,6 +283,8 @@ export class Container implements vscode.Disposable {
         SpawnHost: (require('../services/spawn/spawnHost') as typeof SpawnHostModule).SpawnHost,
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         windows: require('../services/windows/agentWindows') as typeof AgentWindowsModule,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        WorktreeSetup: (require('../services/workspaces/worktreeSetup') as typeof WorktreeSetupModule).WorktreeSetup,
       };
       const store = await opening;
       const built = await buildServices(

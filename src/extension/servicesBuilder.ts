@@ -10,7 +10,8 @@ import type * as AgentWindowsModule from '../services/windows/agentWindows';
 import type { Store } from '../services/storage/store';
 import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
-import { type RepositorySetup, WorktreeSetup } from '../services/workspaces/worktreeSetup';
+import type * as WorktreeSetupModule from '../services/workspaces/worktreeSetup';
+import type { RepositorySetup } from '../services/workspaces/worktreeSetup';
 import { SetupRuns } from '../services/workspaces/setupRuns';
 import type { WorkspaceRecord, WorktreeRecord } from '../services/storage/records';
 import { MergeService } from '../services/workspaces/merge';
@@ -36,7 +37,7 @@ export interface ServicesParts {
   /** Starts the watchdog process; called with the first agent only. */
   startWatchdog: () => AgentWatchdog;
   /** The agent runtime and the spawn worker's host, loaded on first use. */
-  modules: () => { AgentRuntime: typeof AgentRuntimeModule.AgentRuntime; SpawnHost: typeof SpawnHostModule.SpawnHost; windows?: typeof AgentWindowsModule };
+  modules: () => { AgentRuntime: typeof AgentRuntimeModule.AgentRuntime; SpawnHost: typeof SpawnHostModule.SpawnHost; WorktreeSetup: typeof WorktreeSetupModule.WorktreeSetup; windows?: typeof AgentWindowsModule };
   /** The store's folder: the user's other windows on it reach this window's agents (and it theirs) when given. */
   storeDir?: string;
   /** Starts the spawn worker thread. */
@@ -97,7 +98,7 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       dispose: () => started?.dispose(),
     };
     const buildStart = performance.now();
-    const { AgentRuntime, SpawnHost, windows } = parts.modules();
+    const { AgentRuntime, SpawnHost, WorktreeSetup, windows } = parts.modules();
     const loaded = performance.now();
     // Git's and the agents' processes are started from a worker thread: a start forks this
     // process, which would block the extension host for tens of milliseconds each.

@@ -4,7 +4,8 @@ import type { Logger } from '../services/logger';
 import { AgentSleep, type SleepRuntime } from '../services/agents/sleep';
 import type { WorkspaceRecord } from '../services/storage/records';
 import type { SetupRuns } from '../services/workspaces/setupRuns';
-import { type RepositorySetup, SETUP_FILE } from '../services/workspaces/worktreeSetup';
+import { SETUP_FILE } from '../services/workspaces/setupFile';
+import type { RepositorySetup } from '../services/workspaces/worktreeSetup';
 import { getConfig } from './config';
 
 /** Puts this window's idle agents to sleep after `claudeManager.sleepAfterMinutes` (see AgentSleep), following the setting as it changes. */

@@ -241,6 +241,30 @@ describe('MetaStore', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('appends concurrent writes side by side, so that the journal groups them into one fsync', async () => {
+    const store = await MetaStore.open(freshOptions());
+    await store.put('workspaces', workspace('ws_1', '/r'));
+    await store.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    // (A new store compacts after its migrations: the journal it appends to is the one after that.)
+    await (store as unknown as { compacting?: Promise<unknown> }).compacting;
+    const journal = (store as unknown as { journal: { appendMany: (records: unknown[]) => Promise<void> } }).journal;
+    const append = journal.appendMany.bind(journal);
+    let inFlight = 0;
+    let most = 0;
+    journal.appendMany = async (records) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await append(records);
+      } finally {
+        inFlight--;
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.put('agents', agent(`ag_${i}`, 'wt_1', `agent ${i}`))));
+    assert.ok(most > 10, `at most ${most} appends were under way at once`);
+    assert.equal(store.query('SELECT count(*) AS n FROM agents')[0]?.n, 50);
+    await store.close();
+  });
+
   it('compacts the journal into a snapshot, atomically, and reopens from it', async () => {
     const o = freshOptions({ compactAfterBytes: 4_000 });
     const store = await MetaStore.open(o);

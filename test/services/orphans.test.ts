@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { AgentRuntime } from '../../src/services/agents/agentRuntime';
 import { SpawnHost } from '../../src/services/spawn/spawnHost';
+import { WorktreeSetup } from '../../src/services/workspaces/worktreeSetup';
 import { buildServices } from '../../src/extension/servicesBuilder';
 import { startWatchdog } from '../../src/services/agents/watchdog';
 import type { Store } from '../../src/services/storage/store';
@@ -74,7 +75,7 @@ describe('no claude process outlives what started it (real CLI, mock API)', { sk
       logger: quiet,
       gitPath: undefined,
       startWatchdog: () => startWatchdog(process.execPath, ['--import', 'tsx', require.resolve('../../src/services/agents/watchdogMain.ts')], quiet),
-      modules: () => ({ AgentRuntime, SpawnHost }),
+      modules: () => ({ AgentRuntime, SpawnHost, WorktreeSetup }),
       startSpawnWorker,
       runtime: { windowId: 'window-closing', locateCli: async () => findClaudeBinary(), env: () => makeCliEnv({ home: home.path, baseUrl: api.url }) },
       worktreesRoot: () => undefined,

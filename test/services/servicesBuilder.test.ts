@@ -15,7 +15,7 @@ import { openStore } from '../helpers/storeWorker';
 import { startSpawnWorker } from '../helpers/spawnWorker';
 import * as windows from '../../src/services/windows/agentWindows';
 import { ClaudeManagerError } from '../../src/services/errors';
-import { SETUP_FILE } from '../../src/services/workspaces/worktreeSetup';
+import { SETUP_FILE, WorktreeSetup } from '../../src/services/workspaces/worktreeSetup';
 import { commit, repository } from '../helpers/git';
 
 describe('building the services', () => {
@@ -61,7 +61,7 @@ describe('building the services', () => {
       logger: quiet,
       gitPath: undefined,
       startWatchdog: () => startWatchdog(process.execPath, ['--import', 'tsx', require.resolve('../../src/services/agents/watchdogMain.ts')], quiet),
-      modules: () => ({ AgentRuntime, SpawnHost }),
+      modules: () => ({ AgentRuntime, SpawnHost, WorktreeSetup }),
       startSpawnWorker,
       runtime: { windowId: 'window-build', locateCli: async () => findClaudeBinary(), env: () => process.env },
       worktreesRoot: () => undefined,
@@ -132,7 +132,7 @@ describe('building the services', () => {
     process.env.XDG_RUNTIME_DIR = runtimeDir;
     try {
       const windowId = `${hostname()}:${process.pid}:window-served`;
-      const built = await buildServices({ ...parts(async () => undefined), modules: () => ({ AgentRuntime, SpawnHost, windows }), storeDir: storeDir(), runtime: { ...parts(async () => undefined).runtime, windowId } });
+      const built = await buildServices({ ...parts(async () => undefined), modules: () => ({ AgentRuntime, SpawnHost, WorktreeSetup, windows }), storeDir: storeDir(), runtime: { ...parts(async () => undefined).runtime, windowId } });
       const others = new windows.OtherWindows({ folder: await windows.socketFolder(), storeDir: storeDir(), secret: await windows.storeSecret(storeDir()) });
       let answered = false;
       for (let i = 0; i < 100 && !answered; i++) {

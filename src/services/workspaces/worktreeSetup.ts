@@ -6,8 +6,9 @@ import { ClaudeManagerError } from '../errors';
 import type { WorktreeRecord } from '../storage/records';
 import type { Store } from '../storage/store';
 
-/** The file, committed at a repository's root, that says how its worktrees are made ready. */
-export const SETUP_FILE = '.claude-manager.json';
+import { SETUP_FILE } from './setupFile';
+
+export { SETUP_FILE };
 
 const PORT_MAX = 65_535;
 

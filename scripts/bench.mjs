@@ -147,7 +147,7 @@ async function main() {
     if (file.startsWith('dist/webview/') && file.endsWith('.js')) add(`bundle: webview ${file.slice(13, -3)} (minified)`, bytes / KB, 150, 'KB', /Highlight/.test(file) ? 'loaded on demand: the first code block with a language' : 'at first paint');
   }
 
-  // `npm run bench -- editor` (or storage, agents, git, changes) runs one part only.
+  // `npm run bench -- editor` (or storage, agents, git, changes, sleep) runs one part only.
   const only = process.argv[2];
   // `npm run bench -- <part>` runs one part; `chat` is the editor part's chat figures alone.
   const part = (name) => !only || only === name || (name === 'editor' && only === 'chat');
@@ -185,6 +185,17 @@ async function main() {
   });
   if (gitBench.status !== 0) throw new Error('The git benchmark failed (see above).');
   for (const r of JSON.parse(gitBench.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
+  }
+
+  // Sleep: the memory ten idle agents of the real CLI hold, and what is left once they sleep (Linux).
+  if (part('sleep') && process.platform === 'linux') {
+  const sleepBench = spawnSync(process.execPath, ['--import', 'tsx', join('bench', 'sleep.ts')], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (sleepBench.status !== 0) throw new Error('The sleep benchmark failed (see above).');
+  for (const r of JSON.parse(sleepBench.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
   }
 
   // Changes: each of 50 worktrees' changes since its base with +/− counts, against bare git diff --numstat.

@@ -64,6 +64,23 @@ export function defaultBaseBranch(tips: RefTips, mainBranch: string | null): str
   return mainBranch && tips.tips.has(`${HEADS}${mainBranch}`) ? mainBranch : undefined;
 }
 
+/** What a repository's default base branch is chosen from (see `defaultBaseBranch`). */
+export interface RepositoryBranches {
+  tips: RefTips;
+  /** The branch of its main worktree (null when detached). */
+  mainBranch: string | null;
+}
+
+/** Reads a repository's branches' tips (one git) and its main worktree's branch (as last listed). */
+export async function readRepositoryBranches(
+  git: GitService,
+  workspaces: { getWorkspace(id: string): Promise<{ path: string }>; knownWorktrees(id: string): Promise<{ isMain: boolean; branch: string | null }[]> },
+  workspaceId: string,
+): Promise<RepositoryBranches> {
+  const [tips, worktrees] = await Promise.all([workspaces.getWorkspace(workspaceId).then((ws) => readRefTips(git, ws.path)), workspaces.knownWorktrees(workspaceId)]);
+  return { tips, mainBranch: worktrees.find((w) => w.isMain)?.branch ?? null };
+}
+
 /**
  * A worktree's base: the branch recorded for it, else the repository's default
  * (`defaultBaseBranch`, from what `repository` reads, only when it is needed). Undefined for the
@@ -72,7 +89,7 @@ export function defaultBaseBranch(tips: RefTips, mainBranch: string | null): str
  */
 export async function worktreeBase(
   worktree: { baseBranch?: string | undefined; isMain: boolean },
-  repository: () => Promise<{ tips: RefTips; mainBranch: string | null }>,
+  repository: () => Promise<RepositoryBranches>,
 ): Promise<{ branch: string; recorded: boolean } | undefined> {
   if (worktree.isMain) return undefined;
   if (worktree.baseBranch) return { branch: worktree.baseBranch, recorded: true };

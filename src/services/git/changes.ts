@@ -5,7 +5,7 @@ import { ClaudeManagerError } from '../errors';
 import type { Logger } from '../logger';
 import type { KnownStatus } from '../workspaces/worktreeMonitor';
 import type { Worktree, WorkspaceService } from '../workspaces/workspaceService';
-import { readRefTips, type RefTips, resolveBase, worktreeBase } from './baseBranch';
+import { readRepositoryBranches, type RefTips, type RepositoryBranches, resolveBase, worktreeBase } from './baseBranch';
 import { type ChangedFile, type Collision, countLines, findCollisions, MAX_COUNTED_BYTES, parseDiffRawNumstat, totals } from './changeList';
 import type { GitService, GitStatus } from './gitService';
 
@@ -71,10 +71,8 @@ export class WorktreeChangesService {
   private readonly known = new Map<string, KnownChanges>();
   /** worktree id → the (HEAD, base tip) the merge-base was found for, and it. */
   private readonly mergeBases = new Map<string, { key: string; sha: string }>();
-  /** workspace id → its branches' tips, until the monitor's next pass. */
-  private readonly tips = new Map<string, Promise<RefTips>>();
-  /** workspace id → its main worktree's branch, until the monitor's next pass. */
-  private readonly mainBranches = new Map<string, Promise<string | null>>();
+  /** workspace id → its branches' tips and its main worktree's branch, until the monitor's next pass. */
+  private readonly branches = new Map<string, Promise<RepositoryBranches>>();
   /** worktree folder → its untracked files' counts by path, kept while a file's size and modification time stay. */
   private readonly counted = new Map<string, Map<string, CountedFile>>();
   private readonly reading = new Map<string, Promise<WorktreeChanges>>();
@@ -133,18 +131,7 @@ export class WorktreeChangesService {
   }
 
   private baseOf(wt: Worktree): Promise<{ branch: string; recorded: boolean } | undefined> {
-    return worktreeBase(wt, async () => ({ tips: await this.refTips(wt.workspaceId), mainBranch: await this.mainBranch(wt.workspaceId) }));
-  }
-
-  /** The branch of the repository's main worktree, read once per pass (with the tips). */
-  private mainBranch(workspaceId: string): Promise<string | null> {
-    let branch = this.mainBranches.get(workspaceId);
-    if (!branch) {
-      branch = this.options.workspaces.knownWorktrees(workspaceId).then((all) => all.find((w) => w.isMain)?.branch ?? null);
-      this.mainBranches.set(workspaceId, branch);
-      branch.catch(() => this.mainBranches.get(workspaceId) === branch && this.mainBranches.delete(workspaceId));
-    }
-    return branch;
+    return worktreeBase(wt, () => this.repositoryBranches(wt.workspaceId));
   }
 
   /** The files the worktree changed since its base, read now (a read under way is shared). */
@@ -238,8 +225,7 @@ export class WorktreeChangesService {
     let base = resolveBase(tips, baseBranch);
     if (!base) {
       // Made since the tips were read?
-      this.tips.delete(wt.workspaceId);
-      this.mainBranches.delete(wt.workspaceId);
+      this.branches.delete(wt.workspaceId);
       tips = await this.refTips(wt.workspaceId);
       base = resolveBase(tips, baseBranch);
     }
@@ -258,14 +244,19 @@ export class WorktreeChangesService {
     return sha;
   }
 
-  private refTips(workspaceId: string): Promise<RefTips> {
-    let tips = this.tips.get(workspaceId);
-    if (!tips) {
-      tips = this.options.workspaces.getWorkspace(workspaceId).then((ws) => readRefTips(this.options.git, ws.path));
-      this.tips.set(workspaceId, tips);
-      tips.catch(() => this.tips.get(workspaceId) === tips && this.tips.delete(workspaceId));
+  /** The repository's branches' tips (one git) and its main worktree's branch, read once per pass. */
+  private repositoryBranches(workspaceId: string): Promise<RepositoryBranches> {
+    let read = this.branches.get(workspaceId);
+    if (!read) {
+      read = readRepositoryBranches(this.options.git, this.options.workspaces, workspaceId);
+      this.branches.set(workspaceId, read);
+      read.catch(() => this.branches.get(workspaceId) === read && this.branches.delete(workspaceId));
     }
-    return tips;
+    return read;
+  }
+
+  private async refTips(workspaceId: string): Promise<RefTips> {
+    return (await this.repositoryBranches(workspaceId)).tips;
   }
 
   /**
@@ -358,8 +349,7 @@ export class WorktreeChangesService {
    * Resolves when every read has ended (a failed one is what is known of that worktree).
    */
   async refreshWorkspace(workspaceId: string, options: { onlyMoved?: boolean } = {}): Promise<void> {
-    this.tips.delete(workspaceId);
-    this.mainBranches.delete(workspaceId);
+    this.branches.delete(workspaceId);
     if (!this.known.size) return;
     const worktrees = (await this.options.workspaces.knownWorktrees(workspaceId)).filter((w) => this.known.has(w.id));
     if (!worktrees.length) return;

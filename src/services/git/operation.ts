@@ -23,6 +23,8 @@ export async function gitDirOf(worktreePath: string): Promise<string | undefined
   return isAbsolute(m[1]) ? m[1] : resolve(worktreePath, m[1]);
 }
 
+const listing = (folder: string): Promise<string[] | undefined> => readdir(folder).catch(() => undefined);
+
 /**
  * The operation under way in the worktree whose git folder is `gitDir`, as git's own files tell:
  * a rebase keeps `rebase-merge/` (or `rebase-apply/`, but not for `git am`), a merge `MERGE_HEAD`,
@@ -31,13 +33,8 @@ export async function gitDirOf(worktreePath: string): Promise<string | undefined
  * One listing of the folder (the monitor asks at every status read of every worktree).
  */
 export async function operationIn(gitDir: string | undefined): Promise<GitOperation | undefined> {
-  return gitDir ? operationFrom(gitDir, await listing(gitDir)) : undefined;
-}
-
-const listing = (folder: string): Promise<string[] | undefined> => readdir(folder).catch(() => undefined);
-
-async function operationFrom(gitDir: string, names: readonly string[] | undefined): Promise<GitOperation | undefined> {
-  if (!names) return undefined;
+  const names = gitDir ? await listing(gitDir) : undefined;
+  if (!gitDir || !names) return undefined;
   if (names.includes('rebase-merge')) return 'rebase';
   if (names.includes('rebase-apply') && !(await listing(join(gitDir, 'rebase-apply')))?.includes('applying')) return 'rebase';
   if (names.includes('MERGE_HEAD')) return 'merge';

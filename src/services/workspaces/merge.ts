@@ -3,7 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaudeManagerError, isClaudeManagerError } from '../errors';
 import { folderForBranch, type GitService, type GitStatus, worktreePathFor } from '../git/gitService';
-import { readRefTips, worktreeBase } from '../git/baseBranch';
+import { readRepositoryBranches, worktreeBase } from '../git/baseBranch';
 import { type GitOperation, gitDirOf, hasConflictMarkers, operationOf } from '../git/operation';
 import type { Logger } from '../logger';
 import { ProcessError } from '../processRunner';
@@ -103,10 +103,7 @@ export class MergeService {
   async baseBranch(id: string): Promise<string | undefined> {
     const wt = await this.options.workspaces.getWorktree(id);
     // The same rule as the changes listing's, with the branches read now.
-    const base = await worktreeBase(wt, async () => ({
-      tips: await readRefTips(this.git, (await this.options.workspaces.getWorkspace(wt.workspaceId)).path),
-      mainBranch: (await this.options.workspaces.knownWorktrees(wt.workspaceId)).find((w) => w.isMain)?.branch ?? null,
-    }));
+    const base = await worktreeBase(wt, () => readRepositoryBranches(this.git, this.options.workspaces, wt.workspaceId));
     return base?.branch;
   }
 

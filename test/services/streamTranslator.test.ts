@@ -318,7 +318,7 @@ describe('StreamTranslator replaying the real CLI', () => {
     const inner = feed({ type: 'assistant', parent_tool_use_id: 'tu_1', message: { id: 'msg_2', content: [{ type: 'tool_use', id: 'tu_2', name: 'Bash', input: { command: 'ls' } }] } });
     assert.equal(inner.flatMap((e) => (e.kind === 'message' ? [e.message.content] : [])).join(), 'Bash: ls');
     assert.equal(translator.toolMessageId('tu_2'), inner.flatMap((e) => (e.kind === 'message' ? [e.message.id] : []))[0], 'found by its tool_use id (hooks, permissions)');
-    const ended = translator.exited({ code: 0, signal: null, stderrTail: '', stopping: true });
+    const ended = translator.exited({ code: 0, signal: null, stderrTail: '', stopping: 'stopped' });
     const last = ended.effects.flatMap((e) => (e.kind === 'message' && e.message.toolName === 'Task' ? [e.message] : [])).at(-1);
     assert.deepEqual(last?.subagent, { status: 'stopped' });
     // A line of a subagent whose call was never seen is skipped, not misplaced.

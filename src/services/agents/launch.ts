@@ -38,15 +38,10 @@ export async function launchAgent(launcher: Launcher, id: string, register: (liv
   const worktree = await store.worktrees.get(record.worktreeId);
   let binary: string;
   let args: string[];
+  let env: NodeJS.ProcessEnv;
   try {
     binary = await options.locateCli();
     args = [...(await agentCliArgs(launcher, record)).args, ...checkExtraArgs(options.extraArgs?.() ?? [])];
-  } catch (error) {
-    await host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);
-    throw error;
-  }
-  let env: NodeJS.ProcessEnv;
-  try {
     env = { ...options.env(), ...(await options.worktreeEnv?.(worktree)) };
   } catch (error) {
     await host.setStatus(id, 'error', `could not start: ${(error as Error).message}`);

@@ -84,8 +84,8 @@ export class LiveAgent {
   readonly initialized: Promise<string>;
   private initResolve!: (sessionId: string) => void;
   private initReject!: (error: Error) => void;
-  private stopping = false;
-  private stopReason: string | undefined;
+  /** Why its process is being ended on purpose ("stopped", or asleep), if it is. */
+  private stopping: string | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private transcriptTimer: NodeJS.Timeout | undefined;
   /** Streamed versions not stored yet, by message id: a final version of the same id removes its entry. */
@@ -184,14 +184,13 @@ export class LiveAgent {
   }
 
   /** The process is being ended on purpose; its agent then reads `reason` ("stopped", or asleep). */
-  markStopping(reason?: string): void {
-    this.stopping = true;
-    this.stopReason = reason;
+  markStopping(reason = 'stopped'): void {
+    this.stopping = reason;
   }
 
   /** Whether its process is being ended on purpose (a message then waits for the next start). */
   get isStopping(): boolean {
-    return this.stopping;
+    return this.stopping !== undefined;
   }
 
   markInterrupted(): void {
@@ -481,7 +480,7 @@ export class LiveAgent {
       this.terminal.unregister();
       await this.terminal.readTranscript();
     }
-    const ended = this.translator.exited({ code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail, stopping: this.stopping, ...(this.stopReason ? { stopReason: this.stopReason } : {}), terminalEndReason: this.terminal?.endReason });
+    const ended = this.translator.exited({ code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail, stopping: this.stopping, terminalEndReason: this.terminal?.endReason });
     await this.apply(ended.effects);
     // What streamed and was kept complete has replaced its streamed versions; anything else left is stored as it stands.
     this.saveUnsaved();

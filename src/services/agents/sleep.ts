@@ -54,10 +54,14 @@ export class AgentSleep {
     for (const [id, entry] of this.waiting) this.schedule(id, entry);
   }
 
+  /** Whether this window runs the agent's process and the agent may sleep (the runtime checks again as it puts it to sleep). */
+  private eligible(agent: Agent): boolean {
+    return agent.ownedByThisWindow && agent.pid !== undefined && maySleep(agent) && !this.runtime.inTerminal(agent.id);
+  }
+
   private seen(agent: Agent): void {
-    const eligible = agent.ownedByThisWindow && agent.pid !== undefined && maySleep(agent) && !this.runtime.inTerminal(agent.id);
     const entry = this.waiting.get(agent.id);
-    if (!eligible) {
+    if (!this.eligible(agent)) {
       if (entry) clearTimeout(entry.timer);
       this.waiting.delete(agent.id);
       return;
@@ -82,7 +86,7 @@ export class AgentSleep {
     this.waiting.delete(id);
     try {
       const agent = await this.runtime.get(id);
-      if (!agent.ownedByThisWindow || agent.pid === undefined || !maySleep(agent) || this.runtime.inTerminal(id)) return;
+      if (!this.eligible(agent)) return;
       await this.runtime.sleep(id);
       this.logger.info(`${agent.name} waited for a message for ${Math.round((Date.now() - entry.since) / 60_000)} minutes: put to sleep (its process ended; the next message wakes it on the same session).`);
     } catch (error) {

@@ -232,14 +232,14 @@ export class StreamTranslator {
   }
 
   /** The process ended: what streamed is kept as it stands; the final status. */
-  exited(exit: { code: number | null; signal: NodeJS.Signals | null; stderrTail: string; stopping: boolean; stopReason?: string; terminalEndReason?: string | undefined }): { effects: TranslatorEffect[]; status: AgentStatus; reason: string } {
+  exited(exit: { code: number | null; signal: NodeJS.Signals | null; stderrTail: string; /** Why it was ended on purpose ("stopped", "asleep"); absent when it ended by itself. */ stopping?: string | undefined; terminalEndReason?: string | undefined }): { effects: TranslatorEffect[]; status: AgentStatus; reason: string } {
     this.keepStreamed();
     this.requests.clear();
     this.subagents.exited();
     this.endTurn();
     let status: AgentStatus = 'finished';
     let reason = this.options.terminal ? `the terminal session ended${exit.terminalEndReason ? ` (${exit.terminalEndReason})` : ''}` : 'exited';
-    if (exit.stopping) reason = exit.stopReason ?? 'stopped';
+    if (exit.stopping) reason = exit.stopping;
     else if (this.options.terminal && exit.code === null && !exit.signal) reason = 'the terminal was closed';
     else if (exit.signal) {
       status = 'error';

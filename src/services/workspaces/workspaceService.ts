@@ -77,10 +77,8 @@ function describeLoss(loss: LossReport, path: string, detached: boolean, branchL
  */
 export class WorkspaceService {
   private readonly events = new EventEmitter();
-  /** What `git worktree list` said last, per workspace. */
-  private readonly live = new Map<string, GitWorktree[]>();
-  /** workspace id → `live`'s entries by path (rows are matched to git's list by path). */
-  private readonly liveByPath = new Map<string, Map<string, GitWorktree>>();
+  /** What `git worktree list` said last, per workspace, by path (rows are matched to it by path). */
+  private readonly live = new Map<string, Map<string, GitWorktree>>();
   /** One sync at a time per workspace; a sync asked for during one runs once after it. */
   private readonly syncing = new Map<string, Promise<void>>();
   private readonly followUps = new Map<string, Promise<void>>();
@@ -183,7 +181,6 @@ export class WorkspaceService {
     }
     await this.store.settings.set(FORGOTTEN_KEY, [...new Set([...(await this.forgotten()), workspace.path])]);
     this.live.delete(id);
-    this.liveByPath.delete(id);
     this.options.logger.info(`Removed repository ${workspace.path} from Claude Manager (its files are untouched)`);
     await this.workspacesChanged();
   }
@@ -251,9 +248,8 @@ export class WorkspaceService {
         changed = true;
       }
     }
-    const before = JSON.stringify(this.live.get(workspaceId) ?? []);
-    this.live.set(workspaceId, entries);
-    this.liveByPath.set(workspaceId, new Map(entries.map((e) => [e.path, e])));
+    const before = JSON.stringify([...(this.live.get(workspaceId)?.values() ?? [])]);
+    this.live.set(workspaceId, new Map(entries.map((e) => [e.path, e])));
     if (changed || before !== JSON.stringify(entries)) this.events.emit('worktrees', { workspaceId });
   }
 
@@ -264,7 +260,7 @@ export class WorkspaceService {
   }
 
   private withLive(row: WorktreeRecord): Worktree {
-    const live = this.liveByPath.get(row.workspaceId);
+    const live = this.live.get(row.workspaceId);
     // In a workspace that is not trusted git is not asked, and before git has answered it is not
     // known: the stored row is all there is.
     if (!this.git.trusted || !live) return { ...row, head: '', locked: false, missing: false };

@@ -64,24 +64,24 @@ function split(out: string): string[] {
 /** Copies one listed file; the reason it was not copied, or undefined. */
 async function copyOne(source: string, root: string, path: string): Promise<string | undefined> {
   const relative = normalize(path);
-  if (isAbsolute(relative) || relative === '..' || relative.startsWith(`..${sep}`) || relative.split(sep).includes('..')) return 'its path leads outside the worktree';
+  const parts = relative.split(sep);
+  if (isAbsolute(relative) || parts.includes('..')) return 'its path leads outside the worktree';
   const from = join(source, relative);
   const info = await lstat(from).catch(() => undefined);
   if (!info) return 'it is gone from the repository';
   if (info.isSymbolicLink()) return 'it is a symbolic link (not followed)';
   if (!info.isFile()) return 'it is not a regular file';
   // The folders on the way: each one there must be a real folder (a link could lead out).
-  const parts = relative.split(sep);
-  let folder = root;
-  for (const part of parts.slice(0, -1)) {
-    folder = join(folder, part);
+  for (let i = 1; i < parts.length; i++) {
+    const folder = join(root, ...parts.slice(0, i));
     const there = await lstat(folder).catch(() => undefined);
     if (!there) {
       await mkdir(folder);
       continue;
     }
-    if (there.isSymbolicLink()) return `${parts.slice(0, parts.indexOf(part) + 1).join('/')} in the worktree is a symbolic link (not followed)`;
-    if (!there.isDirectory()) return `${parts.slice(0, parts.indexOf(part) + 1).join('/')} in the worktree is not a folder`;
+    const shown = parts.slice(0, i).join('/');
+    if (there.isSymbolicLink()) return `${shown} in the worktree is a symbolic link (not followed)`;
+    if (!there.isDirectory()) return `${shown} in the worktree is not a folder`;
   }
   try {
     await copyFile(from, join(root, relative), constants.COPYFILE_EXCL);

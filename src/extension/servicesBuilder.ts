@@ -13,7 +13,7 @@ import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
 import type * as WorktreeSetupModule from '../services/workspaces/worktreeSetup';
 import type { RepositorySetup } from '../services/workspaces/worktreeSetup';
 import { SetupRuns } from '../services/workspaces/setupRuns';
-import type { WorkspaceRecord, WorktreeRecord } from '../services/storage/records';
+import type { WorkspaceRecord } from '../services/storage/records';
 import { MergeService } from '../services/workspaces/merge';
 import { PublishService } from '../services/workspaces/publish';
 import { makeBestOfN } from './bestOfNParts';
@@ -106,21 +106,9 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     // A repository's own settings make git run programs: none runs in Restricted Mode.
     const git = new GitService({ ...(parts.gitPath !== undefined ? { gitPath: parts.gitPath } : {}), logger, spawn: spawnHost.spawn, ...(parts.runtime.trusted ? { trusted: parts.runtime.trusted } : {}) });
     const link = windows && parts.storeDir !== undefined ? windowLink(windows, parts.storeDir, parts.runtime.windowId, logger) : undefined;
-    const setup = new WorktreeSetup(store);
+    const setup = new WorktreeSetup(store, parts.askToAllowSetup);
     const setupRuns = new SetupRuns(logger, spawnHost.spawn);
-    /** Whether what the repository's setup runs and puts in the environment may apply (asked when not yet). */
-    const allowedSetup = async (workspaceId: string, found: RepositorySetup): Promise<boolean> => {
-      if (await setup.allowed(workspaceId, found)) return true;
-      if (!parts.askToAllowSetup || !(await parts.askToAllowSetup(await store.workspaces.get(workspaceId), found))) return false;
-      await setup.allow(workspaceId, found);
-      return true;
-    };
-    const worktreeEnv = async (worktree: WorktreeRecord): Promise<Record<string, string>> => {
-      const found = await setup.of(worktree.workspaceId);
-      if (found && (found.config.env || found.config.setup || found.config.run)) await allowedSetup(worktree.workspaceId, found);
-      return setup.environment(worktree);
-    };
-    const runtime = new AgentRuntime({ ...parts.runtime, worktreeEnv, spawn: spawnHost.spawn, watchdog, store, logger, ...(link ? { otherWindows: link.others } : {}) });
+    const runtime = new AgentRuntime({ ...parts.runtime, worktreeEnv: (worktree) => setup.environment(worktree), spawn: spawnHost.spawn, watchdog, store, logger, ...(link ? { otherWindows: link.others } : {}) });
     // (A channel ready only after the services were let go of is closed at once.)
     if (link) link.serve(runtime).then((server) => (released ? void server.close() : own({ dispose: () => void server.close() })), () => undefined);
     const stopHeartbeat = runtime.startHeartbeat();
@@ -162,12 +150,10 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
       // A new worktree takes its block of ports at once (its tooltip shows them), and its setup
       // commands start (in a trusted window, once allowed); agents there can start meanwhile.
       created: async (worktree) => {
-        const found = await setup.of(worktree.workspaceId);
-        await setup.ports(worktree, found);
+        const { setup: found, allowed, env } = await setup.applied(worktree);
         const commands = found?.config.setup;
-        if (!commands?.length || (parts.runtime.trusted && !parts.runtime.trusted()) || !(await allowedSetup(worktree.workspaceId, found!))) return;
-        const env = { ...parts.runtime.env(), ...(await setup.environment(await store.worktrees.get(worktree.id))) };
-        void setupRuns.run(worktree.id, worktree.path, commands, env);
+        if (!commands?.length || !allowed || (parts.runtime.trusted && !parts.runtime.trusted())) return;
+        void setupRuns.run(worktree.id, worktree.path, commands, { ...parts.runtime.env(), ...env });
       },
     });
     const monitor = own(new WorktreeMonitor({ service: workspaces, git, logger }));

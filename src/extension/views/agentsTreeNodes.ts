@@ -209,6 +209,8 @@ export class WorktreeNode {
     const wt = this.worktree;
     const label = wt.branch ?? `detached at ${wt.head.slice(0, 7) || '?'}`;
     const md = new vscode.MarkdownString('', true);
+    // Its links run only these commands (the changes' and the setup's).
+    md.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
     md.appendMarkdown(`$(${wt.branch ? 'git-branch' : 'git-commit'}) **${escapeMd(label)}**${wt.isMain ? ' — main worktree' : ''}\n\n`);
     md.appendText(wt.path);
     md.appendMarkdown('\n\n');
@@ -232,7 +234,6 @@ export class WorktreeNode {
     if (wt.pullRequestUrl) md.appendMarkdown(`\n\n$(git-pull-request) [Pull request](${wt.pullRequestUrl.replace(/[()\s]/g, encodeURIComponent)})`);
     const run = this.setupRun;
     if (run) {
-      md.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
       const link = `[Show Setup Output](${commandLink('claudeManager.showSetupOutput', { worktreeId: wt.id })})`;
       if (run.state === 'running') md.appendMarkdown(`\n\n$(loading~spin) Setting up… ${link}`);
       else if (run.state === 'failed') md.appendMarkdown(`\n\n$(error) The setup failed at `).appendText(run.failure?.command ?? '?').appendMarkdown(`: agents can still start here. ${link}`);

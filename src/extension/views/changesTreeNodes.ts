@@ -31,7 +31,7 @@ export function changesDescription(info: WorktreeChangeInfo | undefined): string
 }
 
 const COMPARE = 'claudeManager.compareWithWorktree';
-/** The commands the tooltip's links may run. */
+/** The commands a worktree row's tooltip links to (its changes', its setup's): the only ones its links may run. */
 export const TOOLTIP_COMMANDS = [COMPARE, 'claudeManager.reviewWorktreeChanges', 'claudeManager.setBaseBranch', 'claudeManager.showSetupOutput'];
 
 export function commandLink(command: string, arg: unknown): string {
@@ -46,7 +46,6 @@ function escapeMd(text: string): string {
 export function appendChangesTooltip(md: vscode.MarkdownString, worktreeId: string, info: WorktreeChangeInfo | undefined): void {
   const known = info?.known;
   if (!known) return;
-  md.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
   const c = known.changes;
   if (c) {
     md.appendMarkdown(`\n\nBase branch ${escapeMd(c.baseBranch)}${c.baseRecorded ? '' : ' (the repository\'s default)'} · [change](${commandLink('claudeManager.setBaseBranch', { worktreeId })})  \n`);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ClaudeManagerError } from '../errors';
-import type { WorktreeRecord } from '../storage/records';
+import type { WorkspaceRecord, WorktreeRecord } from '../storage/records';
 import type { Store } from '../storage/store';
 
 import { SETUP_FILE } from './setupFile';
@@ -67,14 +67,18 @@ export function parseSetup(text: string, where: string): SetupConfig {
 }
 
 /**
- * Each repository's worktree setup (`.claude-manager.json`, or stored through "Configure Worktree
- * Setup…"): the ports each worktree holds, and the environment its agents and terminals get.
- * What a committed file would run or put in the environment applies only once the user allowed
- * that file's content (asked again when it changes), as the editor asks before automatic tasks;
- * ports run nothing and apply at once.
+ * Each repository's worktree setup (`.claude-manager.json`, or one stored for it with `save`): the
+ * ports each worktree holds, and the environment its agents and terminals get. What a committed
+ * file would run or put in the environment applies only once the user allowed that file's content
+ * (asked through `ask`, again when it changes), as the editor asks before automatic tasks; ports
+ * run nothing and apply at once.
  */
 export class WorktreeSetup {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Asks the user whether a repository's committed file may run and set what it holds. */
+    private readonly ask?: (workspace: WorkspaceRecord, setup: RepositorySetup) => Promise<boolean>,
+  ) {}
 
   /** The repository's setup, or undefined when it has none; INVALID_INPUT when its file is wrong. */
   async of(workspaceId: string): Promise<RepositorySetup | undefined> {
@@ -100,10 +104,18 @@ export class WorktreeSetup {
     await this.store.settings.set(storedKey(workspaceId), config);
   }
 
-  /** Whether what the setup runs and puts in the environment may apply: the user's own stored setup, or a file whose content the user allowed. */
+  /**
+   * Whether what the setup runs and puts in the environment may apply: the user's own stored
+   * setup, a file that runs and sets nothing, or a file whose content the user allowed (asked now
+   * when not yet, if there is someone to ask).
+   */
   async allowed(workspaceId: string, setup: RepositorySetup): Promise<boolean> {
-    if (setup.source === 'stored') return true;
-    return (await this.store.settings.get(allowedKey(workspaceId))) === setup.digest;
+    const { env, setup: commands, run } = setup.config;
+    if (setup.source === 'stored' || !(env || commands?.length || run)) return true;
+    if ((await this.store.settings.get(allowedKey(workspaceId))) === setup.digest) return true;
+    if (!this.ask || !(await this.ask(await this.store.workspaces.get(workspaceId), setup))) return false;
+    await this.allow(workspaceId, setup);
+    return true;
   }
 
   /** The user allowed this content of the repository's file. */
@@ -132,18 +144,26 @@ export class WorktreeSetup {
   }
 
   /**
-   * What the worktree's agents, terminals and Run get on top of the editor's environment: `PORT`
-   * (its first port) and `CLAUDE_MANAGER_PORTS` (all of them), and the setup's `env` once allowed.
+   * The repository's setup as it applies to the worktree: whether what it runs may run (see
+   * `allowed`), and what the worktree's agents, terminals and setup commands get on top of the
+   * editor's environment: `PORT` (its first port) and `CLAUDE_MANAGER_PORTS` (all of them, taken
+   * now if it holds none), and the setup's `env` once allowed.
    */
-  async environment(worktree: WorktreeRecord): Promise<Record<string, string>> {
+  async applied(worktree: WorktreeRecord): Promise<{ setup?: RepositorySetup; allowed: boolean; env: Record<string, string> }> {
     const setup = await this.of(worktree.workspaceId);
-    if (!setup) return {};
+    if (!setup) return { allowed: true, env: {} };
     const ports = await this.ports(worktree, setup);
-    const env: Record<string, string> = (await this.allowed(worktree.workspaceId, setup)) ? { ...setup.config.env } : {};
+    const allowed = await this.allowed(worktree.workspaceId, setup);
+    const env: Record<string, string> = allowed ? { ...setup.config.env } : {};
     if (ports) {
       env.PORT = String(ports.base);
       env.CLAUDE_MANAGER_PORTS = Array.from({ length: ports.count }, (_, i) => ports.base + i).join(',');
     }
-    return env;
+    return { setup, allowed, env };
+  }
+
+  /** The worktree's part of its agents' and terminals' environment (see `applied`). */
+  async environment(worktree: WorktreeRecord): Promise<Record<string, string>> {
+    return (await this.applied(worktree)).env;
   }
 }

@@ -152,62 +152,28 @@ async function main() {
   // `npm run bench -- <part>` runs one part; `chat` is the editor part's chat figures alone.
   const part = (name) => !only || only === name || (name === 'editor' && only === 'chat');
 
-  // Storage, under plain Node (the store is free of vscode), in a process of its own.
-  if (part('storage')) {
-  const storage = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join('bench', 'storage.ts')], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (storage.status !== 0) throw new Error('The storage benchmark failed (see above).');
-  for (const r of JSON.parse(storage.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
-  }
+  /** Runs `bench/<file>` under Node in a process of its own and adds the rows of the JSON line it prints last. */
+  const runPart = (file, { nodeArgs = [], what }) => {
+    const run = spawnSync(process.execPath, [...nodeArgs, '--import', 'tsx', join('bench', file)], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    if (run.status !== 0) throw new Error(`The ${what} benchmark failed (see above).`);
+    for (const r of JSON.parse(run.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note, r.atLeast);
+  };
 
+  // Storage, under plain Node (the store is free of vscode).
+  if (part('storage')) runPart('storage.ts', { nodeArgs: ['--expose-gc'], what: 'storage' });
   // Agents: ingestion of a stream recorded from the real CLI, and 20 agents streaming at once.
-  if (part('agents')) {
-  const agents = spawnSync(process.execPath, ['--import', 'tsx', join('bench', 'agents.ts')], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (agents.status !== 0) throw new Error('The agents benchmark failed (see above).');
-  for (const r of JSON.parse(agents.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note, r.atLeast);
-  }
-
+  if (part('agents')) runPart('agents.ts', { what: 'agents' });
   // Git: the status of 50 worktrees through the services, against bare git status.
-  if (part('git')) {
-  const gitBench = spawnSync(process.execPath, ['--import', 'tsx', join('bench', 'git.ts')], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (gitBench.status !== 0) throw new Error('The git benchmark failed (see above).');
-  for (const r of JSON.parse(gitBench.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
-  }
-
+  if (part('git')) runPart('git.ts', { what: 'git' });
   // Sleep: the memory ten idle agents of the real CLI hold, and what is left once they sleep (Linux).
-  if (part('sleep') && process.platform === 'linux') {
-  const sleepBench = spawnSync(process.execPath, ['--import', 'tsx', join('bench', 'sleep.ts')], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (sleepBench.status !== 0) throw new Error('The sleep benchmark failed (see above).');
-  for (const r of JSON.parse(sleepBench.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
-  }
-
+  if (part('sleep') && process.platform === 'linux') runPart('sleep.ts', { what: 'sleep' });
   // Changes: each of 50 worktrees' changes since its base with +/− counts, against bare git diff --numstat.
-  if (part('changes')) {
-  const changesBench = spawnSync(process.execPath, ['--import', 'tsx', join('bench', 'changes.ts')], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (changesBench.status !== 0) throw new Error('The changes benchmark failed (see above).');
-  for (const r of JSON.parse(changesBench.stdout.trim().split('\n').pop())) add(r.metric, r.value, r.target, r.unit, r.note);
-  }
+  if (part('changes')) runPart('changes.ts', { what: 'changes' });
 
   if (part('editor')) {
   const env = ensureEditorTestEnv();

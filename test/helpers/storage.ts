@@ -12,6 +12,16 @@ export const wasmPath = join(dirname(createRequire(__filename).resolve('sql.js')
 export const migrationsDir = join(__dirname, '..', '..', 'migrations');
 export const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
+/** A logger that keeps every line, "<level> <message>", for a test to read. */
+export class RecordingLogger implements Logger {
+  lines: string[] = [];
+  trace = (m: string) => void this.lines.push(`trace ${m}`);
+  debug = (m: string) => void this.lines.push(`debug ${m}`);
+  info = (m: string) => void this.lines.push(`info ${m}`);
+  warn = (m: string) => void this.lines.push(`warn ${m}`);
+  error = (m: string | Error) => void this.lines.push(`error ${String(m)}`);
+}
+
 /** A temp folder made before the suite and removed after it; call the result for its path. */
 export function suiteTempDir(prefix: string): () => string {
   let dir: string | undefined;

@@ -5,22 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SqlJsStatic } from 'sql.js';
 import { ClaudeManagerError } from '../../src/services/errors';
-import type { Logger } from '../../src/services/logger';
 import { MetaStore, type MetaStoreOptions } from '../../src/services/storage/metaStore';
 import { type Migration, readMigrations } from '../../src/services/storage/migrations';
 import { loadSqlJs } from '../../src/services/storage/sqlJs';
-import { migrationsDir, wasmPath } from '../helpers/storage';
+import { migrationsDir, RecordingLogger, wasmPath } from '../helpers/storage';
 
 const T = '2026-11-23T10:00:00.000Z';
-
-class RecordingLogger implements Logger {
-  lines: string[] = [];
-  trace = (m: string) => void this.lines.push(`trace ${m}`);
-  debug = (m: string) => void this.lines.push(`debug ${m}`);
-  info = (m: string) => void this.lines.push(`info ${m}`);
-  warn = (m: string) => void this.lines.push(`warn ${m}`);
-  error = (m: string | Error) => void this.lines.push(`error ${String(m)}`);
-}
 
 const workspace = (id: string, path: string) => ({ id, name: path.split('/').pop() ?? path, path, created_at: T, updated_at: T });
 const worktree = (id: string, ws: string, path: string) => ({
@@ -49,6 +39,19 @@ describe('MetaStore', () => {
     n++;
     return options(extra);
   }
+
+  /** Three stores on one folder (three windows) that all hold a workspace and its worktree. */
+  async function threeWindows() {
+    const o = freshOptions();
+    const [a, b, c] = [await MetaStore.open(o), await MetaStore.open(o), await MetaStore.open(o)];
+    await a.put('workspaces', workspace('ws_1', '/r'));
+    await a.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
+    await Promise.all([b.follow(), c.follow()]);
+    return { o, a, b, c };
+  }
+
+  /** The journal a store appends to, to run something between a write's catch-up and its append. */
+  const journalOf = (store: MetaStore) => (store as unknown as { journal: { appendMany: (records: unknown[]) => Promise<void> } }).journal;
 
   it('keeps writes across a restart by replaying the journal', async () => {
     const o = freshOptions();
@@ -174,16 +177,10 @@ describe('MetaStore', () => {
   });
 
   it('a record appended to a journal that another window\'s compaction had just retired still reaches every window', async () => {
-    const o = freshOptions();
-    const a = await MetaStore.open(o);
-    const b = await MetaStore.open(o);
-    const c = await MetaStore.open(o);
-    await a.put('workspaces', workspace('ws_1', '/r'));
-    await a.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
-    await Promise.all([b.follow(), c.follow()]);
+    const { o, a, b, c } = await threeWindows();
     // The interleaving two processes can produce: a has caught up and is about to append when c
     // compacts (a new journal begins) and b reads the old journal to its end and moves on.
-    const journal = (a as unknown as { journal: { appendMany: (records: unknown[]) => Promise<void> } }).journal;
+    const journal = journalOf(a);
     const append = journal.appendMany.bind(journal);
     journal.appendMany = async (records) => {
       journal.appendMany = append;
@@ -201,13 +198,7 @@ describe('MetaStore', () => {
   });
 
   it('a window that sees a new journal begin reads the retired one to its end first', async () => {
-    const o = freshOptions();
-    const a = await MetaStore.open(o);
-    const b = await MetaStore.open(o);
-    const c = await MetaStore.open(o);
-    await a.put('workspaces', workspace('ws_1', '/r'));
-    await a.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
-    await Promise.all([b.follow(), c.follow()]);
+    const { a, b, c } = await threeWindows();
     // b has read the journal; before it looks for a newer one, a appends (no newer one yet, so a
     // appends once) and then c compacts.
     const reader = b as unknown as { journalGenerations: () => Promise<number[]> };
@@ -247,7 +238,7 @@ describe('MetaStore', () => {
     await store.put('worktrees', worktree('wt_1', 'ws_1', '/r'));
     // (A new store compacts after its migrations: the journal it appends to is the one after that.)
     await (store as unknown as { compacting?: Promise<unknown> }).compacting;
-    const journal = (store as unknown as { journal: { appendMany: (records: unknown[]) => Promise<void> } }).journal;
+    const journal = journalOf(store);
     const append = journal.appendMany.bind(journal);
     let inFlight = 0;
     let most = 0;

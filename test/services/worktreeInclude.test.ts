@@ -1,39 +1,20 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { GitService } from '../../src/services/git/gitService';
-import type { Logger } from '../../src/services/logger';
-import type { Store } from '../../src/services/storage/store';
-import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
+import { before, describe, it } from 'node:test';
+import type { WorkspaceService } from '../../src/services/workspaces/workspaceService';
 import { copyWorktreeIncludes } from '../../src/services/workspaces/worktreeInclude';
 import { commit, git, repository, write } from '../helpers/git';
-import { RecordedAgents } from '../helpers/recordedAgents';
-import { quiet, suiteTempDir } from '../helpers/storage';
-import { openStore } from '../helpers/storeWorker';
-
-class Lines implements Logger {
-  lines: string[] = [];
-  trace = () => undefined;
-  debug = () => undefined;
-  info = (m: string) => void this.lines.push(`info ${m}`);
-  warn = (m: string) => void this.lines.push(`warn ${m}`);
-  error = (m: string | Error) => void this.lines.push(`error ${String(m)}`);
-}
+import { RecordingLogger, suiteTempDir } from '../helpers/storage';
+import { workspacesSuite } from '../helpers/workspacesSuite';
 
 describe('.worktreeinclude: the ignored files a new worktree gets copies of, on real repositories', () => {
-  const storeDir = suiteTempDir('cm-include-store-');
+  const log = new RecordingLogger();
+  const suite = workspacesSuite('include', { logger: log });
   const outside = suiteTempDir('cm-include-outside-');
-  let store: Store;
+  const git0 = suite.git;
   let service: WorkspaceService;
-  const log = new Lines();
-  const git0 = new GitService({ logger: quiet });
-
-  before(async () => {
-    store = await openStore(storeDir(), quiet);
-    service = new WorkspaceService({ store, git: git0, logger: log, agents: new RecordedAgents(store, 'this-window'), worktreesRoot: () => undefined });
-  });
-  after(() => store.close());
+  before(() => ({ service } = suite));
 
   it('copies what is both listed and ignored, keeps folders, and skips a tracked file, a link, a file the worktree has, and a pattern reaching out, saying why', async () => {
     const repo = repository('include');

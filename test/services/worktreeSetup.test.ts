@@ -1,32 +1,26 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { GitService } from '../../src/services/git/gitService';
+import { before, describe, it } from 'node:test';
 import type { Store } from '../../src/services/storage/store';
-import { WorkspaceService } from '../../src/services/workspaces/workspaceService';
+import type { WorkspaceService } from '../../src/services/workspaces/workspaceService';
 import * as z from 'zod';
 import { SETUP_FILE, setupConfigSchema, WorktreeSetup } from '../../src/services/workspaces/worktreeSetup';
 import { withCode } from '../helpers/errors';
 import { commit, repository } from '../helpers/git';
-import { RecordedAgents } from '../helpers/recordedAgents';
 import { runtimeSuite } from '../helpers/runtimeSuite';
-import { quiet, suiteTempDir } from '../helpers/storage';
-import { openStore } from '../helpers/storeWorker';
+import { workspacesSuite } from '../helpers/workspacesSuite';
 import { textReply, toolUseReply } from '../mocks/anthropicApi';
 
 describe('Worktree setup: ports, environment, and what a committed file may do, on real repositories', () => {
-  const storeDir = suiteTempDir('cm-setup-store-');
+  const suite = workspacesSuite('setup');
   let store: Store;
   let service: WorkspaceService;
   let setup: WorktreeSetup;
-
-  before(async () => {
-    store = await openStore(storeDir(), quiet);
-    service = new WorkspaceService({ store, git: new GitService({ logger: quiet }), logger: quiet, agents: new RecordedAgents(store, 'this-window'), worktreesRoot: () => undefined });
+  before(() => {
+    ({ store, service } = suite);
     setup = new WorktreeSetup(store);
   });
-  after(() => store.close());
 
   it('gives 20 worktrees blocks of ports that never overlap, and a removed worktree\'s block to the next one', async () => {
     const repo = repository('ports');

@@ -76,11 +76,31 @@ export async function clickRowAction(row: Locator, label: string): Promise<void>
   }
 }
 
+/**
+ * Clicks an inline action of a row until `shown` appears. A click can land in the moment the tree
+ * replaces the row under the mouse, on the new row whose actions are still hidden, and so do
+ * nothing: after 10 s without `shown` it is clicked again (and said so in the test's output).
+ */
+export async function clickRowActionUntil(row: Locator, label: string, shown: Locator, timeout = 30_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await clickRowAction(row, label);
+    const left = deadline - Date.now();
+    if (await shown.waitFor({ timeout: Math.max(1, Math.min(10_000, left)) }).then(() => true, () => false)) return;
+    if (Date.now() >= deadline) throw new Error(`${label} on its row: what it should show did not appear within ${timeout} ms (${String(shown)})`);
+    console.log(`${label} on its row showed nothing within 10 s: clicked again`);
+  }
+}
+
+/** Stops an agent from its row in the tree (waiting until it reads "stopped"). */
+export async function stopFromRow(row: Locator, watched: Locator = row): Promise<void> {
+  await clickRowActionUntil(row, 'Stop Agent', watched.locator('.label-description', { hasText: 'stopped' }));
+}
+
 /** Stops an agent from its row in the tree and closes the editors (its chat), for the next journey. */
 export async function stopAndCloseChats(page: Page, agent: string): Promise<void> {
   const row = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Agents' }) }).locator('.monaco-list-row', { hasText: agent }).last();
-  await clickRowAction(row, 'Stop Agent');
-  await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+  await stopFromRow(row);
   await runFromPalette(page, 'View: Close All Editors');
 }
 

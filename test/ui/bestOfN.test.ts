@@ -10,7 +10,9 @@ import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { lastUserBlocks, MockAnthropicApi, type MockRequestInfo, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { showAgentsView } from './actions';
-import { openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
+import { keepWhatFailed, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
+
+keepWhatFailed();
 
 const PROMPT = 'Improve the README';
 

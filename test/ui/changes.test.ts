@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary } from '../helpers/claudeCli';
 import { clickRowAction, dismissHovers, showAgentsView } from './actions';
-import { openWorkbench, type Workbench } from './workbench';
+import { keepWhatFailed, openWorkbench, type Workbench } from './workbench';
+
+keepWhatFailed();
 
 describe('a worktree\'s changes since its base', () => {
   let wb: Workbench;

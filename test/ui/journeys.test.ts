@@ -10,9 +10,11 @@ import { MockAnthropicApi, type MockRequestInfo, contentText, imageBlocks, lastU
 import { makeBmp, makePng } from '../helpers/images';
 import type { Locator } from 'playwright-core';
 import { seedLongConversation } from './longConversation';
-import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, pickColorTheme, showAgentsView, stopAndCloseChats, typeIntoNewChat, until } from './actions';
-import { activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
+import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, pickColorTheme, showAgentsView, stopAndCloseChats, stopFromRow, typeIntoNewChat, until } from './actions';
+import { keepWhatFailed, activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
 import { xssPayloads } from './xssPayloads';
+
+keepWhatFailed();
 
 /** Waits until an image of the chat has loaded from its file (a blocked or missing one never does). */
 async function imageLoaded(image: Locator, what: string): Promise<void> {
@@ -206,8 +208,7 @@ describe('a window on a git repository', () => {
     await page.keyboard.press('Control+Shift+Alt+KeyI');
     await view.locator('.monaco-list-row.focused', { hasText: 'Needs you (1)' }).waitFor({ timeout: 10_000 });
     await wb.screenshot('04-sidebar-agent-waiting');
-    await clickRowAction(row, 'Stop Agent');
-    await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    await stopFromRow(row);
     await inbox.waitFor({ state: 'detached', timeout: 10_000 });
     assert.ok(await row.locator('.codicon-circle-large-outline').count(), 'the finished icon');
     assert.equal(api.mainRequests.length, 1, 'one turn went to the API');
@@ -240,8 +241,7 @@ describe('a window on a git repository', () => {
     const chat = webviewFrame(page);
     await chat.locator('[data-testid="assistant-message"]', { hasText: 'Wrote the file' }).waitFor({ timeout: 30_000 });
     assert.match(await chat.locator('[data-testid="tool-card"]').first().innerText(), /Write[\s\S]*allowed-by-journey\.txt/);
-    await clickRowAction(row, 'Stop Agent');
-    await row.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    await stopFromRow(row);
     // With no chat in view, an agent that needs the user says so in a notification, whose
     // Open Chat brings its conversation back.
     await runFromPalette(page, 'View: Close All Editors');
@@ -251,8 +251,7 @@ describe('a window on a git repository', () => {
     await toast.waitFor({ timeout: 60_000 });
     await toast.locator('.monaco-button', { hasText: 'Open Chat' }).click();
     await webviewFrame(page).locator('[data-testid="assistant-message"]', { hasText: 'Hello from the journey' }).waitFor({ timeout: 30_000 });
-    await clickRowAction(first, 'Stop Agent');
-    await first.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    await stopFromRow(first);
     // The chats stay out of the next journeys' way.
     await runFromPalette(page, 'View: Close All Editors');
   });

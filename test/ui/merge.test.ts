@@ -6,7 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary } from '../helpers/claudeCli';
 import { clickRowAction, showAgentsView, until } from './actions';
-import { openWorkbench, type Workbench } from './workbench';
+import { keepWhatFailed, openWorkbench, type Workbench } from './workbench';
+
+keepWhatFailed();
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: isolatedGitEnv() }).trim();
 

@@ -6,8 +6,10 @@ import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import type { Page } from 'playwright-core';
-import { clickRowAction, newAgentByKeyboard, showAgentsView, until } from './actions';
-import { openWorkbench, screenshotDir, storeDirOf, webviewFrame, type Workbench } from './workbench';
+import { clickRowAction, newAgentByKeyboard, showAgentsView, stopFromRow, until } from './actions';
+import { keepWhatFailed, openWorkbench, screenshotDir, storeDirOf, webviewFrame, type Workbench } from './workbench';
+
+keepWhatFailed();
 
 /** The extension host that runs an agent, from the owner the store records for it (`host:pid:start`). */
 function ownerPid(profile: string, agentName: string): number {
@@ -93,8 +95,7 @@ describe('two windows on one store', () => {
     // Stopped from window B, by window A.
     const rowB = viewB.locator('.monaco-list-row', { hasText: 'Write the shared file' }).last();
     await rowB.locator('.label-description', { hasText: 'waiting for your message' }).waitFor({ timeout: 30_000 });
-    await clickRowAction(rowB, 'Stop Agent');
-    await rowA.locator('.label-description', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    await stopFromRow(rowB, rowA);
 
     // Started again in window A; then window A goes without stopping it: its extension host dies
     // (killed first: a host that ends in order on its tab's close stops its agents, and the row

@@ -1,7 +1,8 @@
 // Opens the real workbench (code-server) in Chromium with the built extension installed, the way
 // a person would see it, for the UI journeys.
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach } from 'node:test';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import {
   launchChromium,
@@ -12,6 +13,49 @@ import {
 
 const root = join(__dirname, '..', '..');
 export const screenshotDir = join(root, 'test-results', 'screenshots');
+const failuresDir = join(root, 'test-results', 'failures');
+
+/** The workbenches open now, for what a failed journey leaves behind. */
+const open = new Set<Workbench>();
+
+/** Every file under `dir` named `name`, depth first. */
+function filesNamed(dir: string, name: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (e.isDirectory() ? filesNamed(join(dir, e.name), name) : e.name === name ? [join(dir, e.name)] : []));
+}
+
+/**
+ * When a journey fails, each open window's picture and the editor's logs are kept under
+ * test-results/failures, and the end of the extension's own log is printed with the failure:
+ * a journey that fails only on a loaded machine can then be read afterwards.
+ */
+export function keepWhatFailed(): void {
+  afterEach(async (context) => {
+    // `passed` is there from Node 20.12 (its types lag).
+    const t = context as { name: string; passed?: boolean };
+    if (t.passed !== false) return;
+    const slug = t.name.replace(/[^a-zA-Z0-9]+/g, '-').slice(0, 60);
+    let n = 0;
+    for (const wb of open) {
+      const name = `${slug}-${++n}`;
+      mkdirSync(failuresDir, { recursive: true });
+      // Every window of its editor (a journey may have opened a second one).
+      const pages = wb.page.context().pages();
+      for (const [i, page] of pages.entries()) await page.screenshot({ path: join(failuresDir, `${name}${pages.length > 1 ? `-window-${i + 1}` : ''}.png`) }).catch(() => undefined);
+      const logs = join(wb.profile, 'ud', 'logs');
+      cpSync(logs, join(failuresDir, `${name}-logs`), { recursive: true, force: true });
+      for (const file of filesNamed(logs, 'Claude Manager.log')) {
+        const tail = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-40).join('\n');
+        console.log(`--- the end of the extension's log in window ${n} (${wb.url}) ---\n${tail}`);
+      }
+    }
+  });
+}
 
 function required(name: string): string {
   const value = process.env[name];
@@ -71,7 +115,7 @@ export async function openWorkbench(
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
     mkdirSync(screenshotDir, { recursive: true });
     const opened = browser;
-    return {
+    const workbench: Workbench = {
       page,
       url,
       profile,
@@ -89,11 +133,14 @@ export async function openWorkbench(
         return file;
       },
       async close() {
+        open.delete(workbench);
         await opened.close().catch(() => undefined);
         await server.stop();
         rmSync(profile, { recursive: true, force: true });
       },
     };
+    open.add(workbench);
+    return workbench;
   } catch (error) {
     await browser?.close().catch(() => undefined);
     await server.stop();
@@ -113,9 +160,11 @@ export async function runFromPalette(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  // The row of that very command, clicked: Enter would run the first row, which a recently used
+  // or better-scoring command can take.
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText(title, { exact: true }) }).first();
   await row.waitFor();
-  await page.keyboard.press('Enter');
+  await row.click();
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 

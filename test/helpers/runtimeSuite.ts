@@ -47,6 +47,7 @@ export function runtimeSuite(name: string, options: Partial<AgentRuntimeOptions>
   });
   return {
     repo,
+    home,
     until: events.until,
     get store() {
       return parts.store;

@@ -1,3 +1,5 @@
+import { SessionAdoption } from './adoption';
+import type { CliSessionSummary } from './transcripts';
 import { EventEmitter } from 'node:events';
 import { ClaudeManagerError, untrustedWorkspaceError } from '../errors';
 import type { Logger } from '../logger';
@@ -61,6 +63,8 @@ export class AgentRuntime {
   /** Messages sent while the agent works, until they are written to its CLI (see `MessageQueue`). */
   readonly queue: MessageQueue;
 
+  private readonly adoption: SessionAdoption;
+
   /** Files as file tools found and left them (see `snapshotsDir`). */
   readonly snapshots: FileSnapshots | undefined;
 
@@ -101,6 +105,7 @@ export class AgentRuntime {
         if (this.live.get(id)?.process.alive || this.slots.isQueued(id)) await this.stop(id);
       },
     });
+    this.adoption = new SessionAdoption({ store: options.store, images: this.images, logger: options.logger, env: () => options.env(), announce: (id) => this.catalog.announce(id) });
     this.settings = new AgentSettings({ store: options.store, live: this.live, catalog: this.catalog, host: this.host });
     this.queue = new MessageQueue(options.store, options.logger, { live: (id) => this.live.get(id), starting: (id) => this.starting.get(id), start: (id) => this.starting.get(id) ?? this.beginStart(id), track: (id, write, what) => this.host.track(id, write, what), readImages: async (id, refs) => prepareImages((await this.images.readAll(id, refs)).map((data, i) => ({ data: data.toString('base64'), name: refs[i]!.name }))), dropImages: (id, refs) => this.images.remove(id, refs), elsewhere: (id) => this.elsewhere.owner(id), call: (owner, method, params) => this.elsewhere.call(owner, method, params) });
   }
@@ -152,6 +157,16 @@ export class AgentRuntime {
   /** A new agent (not started) that continues a copy of this one's conversation on its first start. */
   fork(id: string, options: { name?: string } = {}): Promise<Agent> {
     return this.catalog.fork(id, options);
+  }
+
+  /** The CLI's sessions of the worktree's folder that no agent holds (started in a terminal, by `claude --worktree`…), newest first. */
+  adoptableSessions(worktreeId: string): Promise<CliSessionSummary[]> {
+    return this.adoption.adoptable(worktreeId);
+  }
+
+  /** An agent bound to a session started outside, its history read from the transcript: its next message resumes the session. */
+  async adoptSession(worktreeId: string, sessionId: string, options: { name?: string } = {}): Promise<Agent> {
+    return this.get((await this.adoption.adopt(worktreeId, sessionId, options)).agentId);
   }
 
   restore(id: string): Promise<Agent> {

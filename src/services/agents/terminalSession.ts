@@ -5,6 +5,7 @@ import { type AgentHost, LiveAgent } from './liveAgent';
 import type { StreamTranslator, TranslatorEffect } from './streamTranslator';
 import { TerminalProcess, TranscriptTail, transcriptPath } from './terminalProcess';
 import { summarizeTool } from './toolSummary';
+import { inWrittenOrder } from './transcripts';
 
 /** The hook events a terminal session reports (all the CLI sends as HTTP hooks; SessionStart is command-only). */
 export const TERMINAL_HOOKS = ['UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'PostToolUseFailure', 'Notification', 'Stop', 'SessionEnd'] as const;
@@ -100,11 +101,7 @@ export class TerminalSession {
     const { lines, skipped } = await this.tail.read();
     if (skipped) this.sink.warn(`skipped ${skipped} transcript lines over 8 MB`);
     if (lines.length === 0) return;
-    // The CLI does not always write entries in the order they happened (a turn's first reply can
-    // come before the prompt's entry): within what was read, their timestamps give the order.
-    const at = (line: (typeof lines)[number]): string => ('line' in line ? String((line.line as { timestamp?: unknown }).timestamp ?? '') : '');
-    const ordered = lines.map((line, i) => ({ line, i, t: at(line) })).sort((a, b) => (a.t && b.t && a.t !== b.t ? (a.t < b.t ? -1 : 1) : a.i - b.i)).map((e) => e.line);
-    for (const line of ordered) {
+    for (const line of inWrittenOrder(lines)) {
       // The transcript also holds the CLI's bookkeeping (file snapshots, attachments, summaries): not messages.
       if (line.kind === 'assistant' || line.kind === 'user' || line.kind === 'system') await this.sink.apply(this.translator.line(line));
     }

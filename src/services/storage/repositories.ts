@@ -405,6 +405,22 @@ export class AgentSessionsRepository {
     return this.list(agentId)[0];
   }
 
+  /** Which of these session ids an agent (archived ones too) holds: as its session now, or recorded as one it had. */
+  held(ids: readonly string[]): string[] {
+    const found: string[] = [];
+    // In slices: SQLite takes a bounded number of parameters.
+    for (let i = 0; i < ids.length; i += 400) {
+      const slice = ids.slice(i, i + 400);
+      const marks = slice.map(() => '?').join(', ');
+      const rows = this.meta.query(
+        `SELECT s.id AS id FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.id IN (${marks}) UNION SELECT session_id AS id FROM agents WHERE session_id IN (${marks})`,
+        [...slice, ...slice],
+      );
+      for (const row of rows) found.push(String(row.id));
+    }
+    return found;
+  }
+
   /** Records a session, or updates what is kept about it. */
   async save(input: { id: string; agentId: string; data?: Record<string, unknown>; contextSnapshot?: string }): Promise<AgentSessionRecord> {
     if (!input.id.trim()) throw new ClaudeManagerError('INVALID_INPUT', 'A session needs the id the CLI gave it.');

@@ -17,6 +17,8 @@ import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
 import type { Agent, Message, PermissionRequest, QueuedMessage, Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
+import { registerSetupCommands, RunTerminals } from './commands/setupCommands';
+import { registerAdoptCommand } from './commands/adoptCommands';
 import { registerAgentCommands } from './commands/agentCommands';
 import { registerEditorCommands } from './commands/editorCommands';
 import { registerFileChangeCommands } from './commands/fileChangeCommands';
@@ -53,6 +55,7 @@ export class Container implements vscode.Disposable {
   readonly panels: ManagerPanels;
   readonly chats: ChatPanels;
   /** Where the user watches worktrees' setup commands. */
+  private readonly runTerminals = new RunTerminals();
   private readonly setupTerminals = new SetupTerminals(async (worktreeId) => {
     const wt = await (await this.services()).workspaces.getWorktree(worktreeId);
     return wt.branch ?? wt.name;
@@ -151,13 +154,11 @@ export class Container implements vscode.Disposable {
     );
     for (const d of registerWorktreeCommands(this.log, () => this.services())) this.own(d);
     this.own(this.setupTerminals);
-    this.own(
-      registerCommand('claudeManager.showSetupOutput', this.log, async (arg?: { worktreeId?: string }) => {
-        if (typeof arg?.worktreeId === 'string') await this.setupTerminals.show(arg.worktreeId);
-      }),
-    );
+    this.own(this.runTerminals);
+    for (const d of registerSetupCommands(this.log, () => this.services(), this.setupTerminals, this.runTerminals, this.context.globalStorageUri.fsPath)) this.own(d);
     for (const d of registerMergeCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerAgentCommands(this.log, () => this.services(), (agentId) => this.chats.open(agentId), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
+    this.own(registerAdoptCommand(this.log, () => this.services(), (agentId) => this.chats.open(agentId)));
     for (const d of registerEditorCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerFileChangeCommands(this.log, () => this.services(), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     for (const d of registerChangesCommands(this.log, () => this.services(), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
@@ -316,7 +317,15 @@ export class Container implements vscode.Disposable {
             const { runtime, workspaces } = made;
             const offs = [
               workspaces.onDidChangeWorkspaces((list) => this.workspacesChanged.fire(list)),
-              workspaces.onDidChangeWorktrees((e) => this.worktreesChanged.fire(e)),
+              workspaces.onDidChangeWorktrees((e) => {
+                this.worktreesChanged.fire(e);
+                // A removed worktree's run ends with it.
+                void (async () => {
+                  const ids = new Set<string>();
+                  for (const w of await made.store.workspaces.list()) for (const t of await made.store.worktrees.list(w.id)) ids.add(t.id);
+                  this.runTerminals.keepOnly(ids);
+                })().catch((error: Error) => this.log.warn(`The runs of removed worktrees could not be ended: ${error.message}`));
+              }),
               runtime.onDidChangeAgent((a) => this.agentChanged.fire(publishedAgent(a))),
               runtime.onDidReceiveMessage((e) => this.messageReceived.fire(e)),
               runtime.onDidRequestPermission((e) => this.permissionRequested.fire(e)),

@@ -2,11 +2,11 @@
  * Helpers for tests that run the real `claude` CLI (devDependency `@anthropic-ai/claude-code`)
  * offline against `test/mocks/anthropicApi.ts`.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { STREAM_JSON_FLAGS } from '../../src/services/agents/cliProcess';
 
@@ -393,4 +393,22 @@ export function makeTempHome(): TempDir {
 export function makeTempGitRepo(files: Record<string, string> = { 'README.md': '# test repo\n' }): TempDir {
   const { repo, cleanup } = makeGitRepo({ name: 'repo', files });
   return { path: repo, cleanup };
+}
+
+/** Runs the real CLI once in print mode, as a user would in a terminal, outside the runtime. */
+export function claudeOnce(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = execFile(resolve(findClaudeBinary()), ['--output-format', 'stream-json', '--verbose', ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
+      if (error) fail(new Error(`claude ${args.join(' ')}: ${error.message}\n${stderr}`));
+      else done(stdout);
+    });
+    child.stdin?.end();
+  });
+}
+
+/** The session id of a print-mode run, from its init line. */
+export function sessionOf(stdout: string): string {
+  const init = stdout.split('\n').map((l) => (l.trim() ? (JSON.parse(l) as { type: string; subtype?: string; session_id?: string }) : undefined)).find((l) => l?.type === 'system' && l.subtype === 'init');
+  if (!init?.session_id) throw new Error(`No init line in ${stdout.slice(0, 300)}`);
+  return init.session_id;
 }

@@ -6,7 +6,9 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });
-  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
+  // extension.test.js last: it ends with the extension's deactivation, which closes the store.
+  const last = (f: string) => (f === 'extension.test.js' ? 1 : 0);
+  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort((a, b) => last(a) - last(b) || (a < b ? -1 : a > b ? 1 : 0))) {
     mocha.addFile(join(__dirname, file));
   }
   return new Promise((resolve, reject) => {

@@ -1,31 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { transcriptPath } from '../../src/services/agents/terminalProcess';
-import { findClaudeBinary, makeCliEnv } from '../helpers/claudeCli';
+import { claudeOnce, makeCliEnv, sessionOf } from '../helpers/claudeCli';
 import { withCode } from '../helpers/errors';
 import { runtimeSuite } from '../helpers/runtimeSuite';
 import { textReply, toolUseReply } from '../mocks/anthropicApi';
-
-/** Runs the real CLI once in print mode, as a user would in a terminal, outside the runtime. */
-function claudeOnce(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((done, fail) => {
-    const child = execFile(resolve(findClaudeBinary()), ['--output-format', 'stream-json', '--verbose', ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`claude ${args.join(' ')}: ${error.message}\n${stderr}`));
-      else done(stdout);
-    });
-    child.stdin?.end();
-  });
-}
-
-/** The session id of a print-mode run, from its init line. */
-function sessionOf(stdout: string): string {
-  const init = stdout.split('\n').map((l) => (l.trim() ? (JSON.parse(l) as { type: string; subtype?: string; session_id?: string }) : undefined)).find((l) => l?.type === 'system' && l.subtype === 'init');
-  assert.ok(init?.session_id, `an init line in ${stdout.slice(0, 300)}`);
-  return init.session_id;
-}
 
 // Sessions the real CLI wrote against the mock API, outside the runtime (in the repository, and in a
 // worktree `claude --worktree` made), listed and adopted; the adopted agent resumes its session.

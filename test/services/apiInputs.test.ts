@@ -55,6 +55,8 @@ const valid: Record<ApiMethod, unknown[]> = {
   'agents.sendQueuedMessageNow': [AG, MSG],
   'agents.getMessages': [AG, { limit: 500, before: 'cursor' }],
   'agents.fork': [AG, { name: 'copy' }],
+  'agents.listCliSessions': [WT],
+  'agents.adoptSession': [WT, '0b0b0b0b-1111-4222-8333-444444444444', { name: 'adopted' }],
   'agents.respondToPermission': [AG, 'req_1', { behavior: 'deny', message: 'no', always: false }],
   'agents.answerQuestion': [AG, 'req_1', { 'Which one?': 'SQLite', 'Which features?': ['Search', 'Export'] }],
   'agents.setMode': [AG, 'auto'],

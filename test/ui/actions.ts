@@ -92,6 +92,28 @@ export async function clickRowActionUntil(row: Locator, label: string, shown: Lo
   }
 }
 
+/**
+ * Runs an item of a row's context menu. A click that lands as the menu is still being laid out can
+ * be lost, the menu staying open (seen under load): the item is pointed at first, and when the menu
+ * is still open after the click, the item (focused by the pointer) is taken with Enter.
+ */
+export async function runFromRowMenu(row: Locator, label: string): Promise<void> {
+  const page = row.page();
+  await dismissHovers(page);
+  await row.click({ button: 'right' });
+  const item = page.locator('.context-view .action-label', { hasText: label });
+  await item.hover();
+  await page.waitForTimeout(150);
+  await item.click();
+  const menu = page.locator('.context-view .monaco-menu');
+  if (await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(() => false, () => true)) {
+    console.log(`"${label}" clicked in a row's menu left the menu open: taken with Enter`);
+    await item.hover();
+    await page.keyboard.press('Enter');
+    await menu.waitFor({ state: 'hidden', timeout: 5_000 });
+  }
+}
+
 /** Stops an agent from its row in the tree (waiting until it reads "stopped"). */
 export async function stopFromRow(row: Locator, watched: Locator = row): Promise<void> {
   await clickRowActionUntil(row, 'Stop Agent', watched.locator('.label-description', { hasText: 'stopped' }));

@@ -6,7 +6,7 @@ import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import type { Page } from 'playwright-core';
-import { clickRowAction, newAgentByKeyboard, showAgentsView, stopFromRow, until } from './actions';
+import { clickRowAction, newAgentByKeyboard, runFromRowMenu, showAgentsView, stopFromRow, until } from './actions';
 import { keepWhatFailed, openWorkbench, screenshotDir, storeDirOf, webviewFrame, type Workbench } from './workbench';
 
 keepWhatFailed();
@@ -111,11 +111,14 @@ describe('two windows on one store', () => {
     // A context menu open while the tree redraws (window B learning that A is gone) can close under
     // the click, which then lands on the tree: the gesture is made again, as a user would.
     for (let attempt = 1; ; attempt++) {
-      await rowB.click({ button: 'right' });
-      await b.locator('.context-view .action-label', { hasText: 'Take Over Agent' }).click();
+      await runFromRowMenu(rowB, 'Take Over Agent');
       const shown = await dialog.waitFor({ timeout: 10_000 }).then(() => true, () => false);
       if (shown) break;
-      if (attempt === 3) assert.fail('Take Over Agent from the row\'s menu showed no confirmation, three times');
+      if (attempt === 3) {
+        // What window B showed instead, for the failure's reader.
+        const toasts = await b.locator('.notification-toast').allInnerTexts();
+        assert.fail(`Take Over Agent from the row's menu showed no confirmation, three times; the row reads "${await rowB.innerText()}", the notifications: ${JSON.stringify(toasts)}`);
+      }
       await b.keyboard.press('Escape');
     }
     assert.match(await dialog.innerText(), /a turn under way stops there[\s\S]*continues its conversation/);

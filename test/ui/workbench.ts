@@ -44,8 +44,8 @@ export function keepWhatFailed(): void {
     for (const wb of open) {
       const name = `${slug}-${++n}`;
       mkdirSync(failuresDir, { recursive: true });
-      // Every window of its editor (a journey may have opened a second one).
-      const pages = wb.page.context().pages();
+      // Every window of its editor (a journey may have opened a second one, in a context of its own).
+      const pages = wb.page.context().browser()?.contexts().flatMap((c) => c.pages()) ?? wb.page.context().pages();
       for (const [i, page] of pages.entries()) await page.screenshot({ path: join(failuresDir, `${name}${pages.length > 1 ? `-window-${i + 1}` : ''}.png`) }).catch(() => undefined);
       const logs = join(wb.profile, 'ud', 'logs');
       cpSync(logs, join(failuresDir, `${name}-logs`), { recursive: true, force: true });

@@ -210,6 +210,8 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
       sendQueuedMessageNow: async (id: string, messageId: string) => (await rt()).queue.sendNow(id, messageId),
       getMessages: async (id: string, options?: { limit?: number; before?: string }) => (await rt()).getMessages(id, options ?? {}),
       fork: async (id: string, options?: { name?: string }) => publishedAgent(await (await rt()).fork(id, options ?? {})),
+      listCliSessions: async (worktreeId: string) => (await rt()).adoptableSessions(worktreeId),
+      adoptSession: async (worktreeId: string, sessionId: string, options?: { name?: string }) => publishedAgent(await (await rt()).adoptSession(worktreeId, sessionId, options ?? {})),
       respondToPermission: async (id: string, requestId: string, answer: { behavior: 'allow' | 'deny'; message?: string; always?: boolean; suggestion?: number; answers?: QuestionAnswers }) =>
         (await rt()).respondToPermission(id, requestId, answer),
       answerQuestion: async (id: string, requestId: string, answers: QuestionAnswers) => (await rt()).respondToPermission(id, requestId, { behavior: 'allow', answers }),

@@ -124,6 +124,12 @@ function buildInputs() {
       ['options', options({ limit: z.int({ error: 'expected a whole number' }).min(1, { error: 'must be at least 1' }).max(500, { error: 'must be at most 500' }).optional(), before: text('before', 200).optional() }).optional()],
     ],
     'agents.fork': [['id', agentId], ['options', options({ name: text('name', 200).optional() }).optional()]],
+    'agents.listCliSessions': [['worktreeId', worktreeId]],
+    'agents.adoptSession': [
+      ['worktreeId', worktreeId],
+      ['sessionId', z.string({ error: 'expected a session id of the CLI (a UUID)' }).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { error: 'expected a session id of the CLI (a UUID)' })],
+      ['options', options({ name: text('name', 200).optional() }).optional()],
+    ],
     'agents.respondToPermission': [
       ['id', agentId],
       ['requestId', text('requestId', 200)],

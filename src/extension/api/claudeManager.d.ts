@@ -383,6 +383,23 @@ export interface QueuedMessage {
   readonly images?: readonly MessageImage[];
 }
 
+/** A session of the Claude Code CLI started outside Claude Manager (in a terminal, by `claude --worktree`…), as `listCliSessions` finds it. */
+export interface CliSession {
+  readonly sessionId: string;
+  /** Its transcript file. */
+  readonly path: string;
+  /** The first thing the user typed ('' when it holds no prompt). */
+  readonly firstPrompt: string;
+  /** Its first and last entries' times (ISO 8601). */
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  /** The user's prompts and the agent's replies it holds. */
+  readonly messages: number;
+  /** Lines of its transcript that are not JSON (skipped when it is adopted). */
+  readonly skippedLines: number;
+  readonly gitBranch?: string;
+}
+
 export interface MessagePage {
   /** Newest first. */
   readonly messages: readonly Message[];
@@ -470,6 +487,19 @@ export interface AgentsApi {
   getMessages(id: string, options?: { limit?: number; before?: string }): Promise<MessagePage>;
   /** A new agent (not started) continuing a copy of this one's conversation. */
   fork(id: string, options?: { name?: string }): Promise<Agent>;
+  /**
+   * The CLI's sessions recorded for the worktree's folder (under `CLAUDE_CONFIG_DIR`, else
+   * `~/.claude`, in `projects/`) that no agent holds yet, newest first.
+   */
+  listCliSessions(worktreeId: string): Promise<CliSession[]>;
+  /**
+   * Adopts a session of `listCliSessions`: a new agent (not started) bound to it, with its history
+   * imported from the transcript (unreadable lines skipped and counted in its status reason); its
+   * next message resumes the session. NOT_FOUND when the CLI recorded no such session for the
+   * worktree; INVALID_INPUT when an agent holds it already. Close the session in its terminal
+   * first: two processes writing one session interleave their turns.
+   */
+  adoptSession(worktreeId: string, sessionId: string, options?: { name?: string }): Promise<Agent>;
   /**
    * Answers a permission request: `allow` once; `allow` with `suggestion` (an index into the
    * request's `suggestions`) to add that rule as the CLI offered it; `allow` with `always` to

@@ -31,6 +31,7 @@ export const commandIds = [
   'claudeManager.renameAgent',
   'claudeManager.changeAgentMode',
   'claudeManager.forkAgent',
+  'claudeManager.adoptSession',
   'claudeManager.archiveAgent',
   'claudeManager.restoreAgent',
   'claudeManager.deleteAgent',
@@ -59,6 +60,8 @@ export const commandIds = [
   'claudeManager.compareAttempts',
   // Worktree setup
   'claudeManager.showSetupOutput',
+  'claudeManager.runWorktree',
+  'claudeManager.configureWorktreeSetup',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
-import { SetupRuns } from '../../src/services/workspaces/setupRuns';
+import { after, before, describe, it } from 'node:test';
+import type { Store } from '../../src/services/storage/store';
+import { type SetupBook, SetupRuns } from '../../src/services/workspaces/setupRuns';
 import { makeTempGitRepo } from '../helpers/claudeCli';
-import { quiet } from '../helpers/storage';
+import { quiet, suiteTempDir } from '../helpers/storage';
+import { openStore } from '../helpers/storeWorker';
 
 describe('SetupRuns: a worktree\'s setup commands, run in order in its folder', { skip: process.platform === 'win32' }, () => {
   const repo = makeTempGitRepo();
@@ -40,5 +42,55 @@ describe('SetupRuns: a worktree\'s setup commands, run in order in its folder', 
     const [a, b] = await Promise.all([runs.run('wt_c', repo.path, ['sleep 0.3; echo a >> serial.txt'], process.env), runs.run('wt_c', repo.path, ['echo b >> serial.txt'], process.env)]);
     assert.deepEqual([a.state, b.state], ['done', 'done']);
     assert.equal(readFileSync(join(repo.path, 'serial.txt'), 'utf8'), 'a\nb\n');
+  });
+});
+
+// What the extension keeps of each worktree's last setup in the store's settings (servicesBuilder),
+// read back by the next window (a reload) through the real store.
+describe('SetupRuns kept for the next window', { skip: process.platform === 'win32' }, () => {
+  const repo = makeTempGitRepo();
+  const storeDir = suiteTempDir('cm-setup-book-');
+  let store: Store;
+  const book = (): SetupBook => ({ read: (id) => store.settings.get(`setup.run.${id}`), write: (id, run) => (run ? store.settings.set(`setup.run.${id}`, run) : store.settings.delete(`setup.run.${id}`)) });
+  before(async () => {
+    store = await openStore(storeDir(), quiet);
+  });
+  after(async () => {
+    await store.close();
+    repo.cleanup();
+  });
+
+  it('reads back a failed setup with its command and output; a worktree gone is forgotten', async () => {
+    const first = await new SetupRuns(quiet, undefined, book()).run('wt_kept', repo.path, ['echo "the toolchain is missing" 1>&2; exit 4'], process.env);
+    await store.settings.get('setup.run.wt_kept');
+    const next = new SetupRuns(quiet, undefined, book());
+    const changes: string[] = [];
+    next.onDidChange((r) => changes.push(`${r.worktreeId}:${r.state}`));
+    await next.restore(['wt_kept', 'wt_never']);
+    assert.deepEqual(next.of('wt_kept'), { ...first }, 'the same run, as it ended');
+    assert.equal(next.of('wt_never'), undefined);
+    assert.deepEqual(changes, ['wt_kept:failed'], 'announced, so that the tree marks the row');
+    next.keepOnly(new Set());
+    assert.equal(next.of('wt_kept'), undefined);
+    assert.equal(await store.settings.get('setup.run.wt_kept'), undefined, 'forgotten in the store too');
+  });
+
+  it('reads a setup the window closed under as failed, saying it did not finish', async () => {
+    const runs = new SetupRuns(quiet, undefined, book());
+    const running = runs.run('wt_cut', repo.path, ['echo started; sleep 2'], process.env);
+    const deadline = Date.now() + 10_000;
+    while (((await store.settings.get('setup.run.wt_cut')) as { state?: string } | undefined)?.state !== 'running') {
+      assert.ok(Date.now() < deadline, 'the running setup was kept');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // A new window reads it while it still runs in the old one (which never got to keep its end).
+    const next = new SetupRuns(quiet, undefined, book());
+    // (Kept as it was when it began: what it printed since is the old window's.)
+    await next.restore(['wt_cut']);
+    const run = next.of('wt_cut')!;
+    assert.equal(run.state, 'failed');
+    assert.deepEqual(run.failure, { command: 'the setup', exitCode: null, signal: null, error: 'the window closed while it ran' });
+    assert.match(run.output, /The window closed while the setup ran: it did not finish\./);
+    await running;
   });
 });

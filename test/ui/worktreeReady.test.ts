@@ -7,7 +7,7 @@ import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { claudeOnce, findClaudeBinary, makeCliEnv, makeTempHome, sessionOf } from '../helpers/claudeCli';
 import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
 import { dismissHovers, runFromRowMenu, showAgentsView } from './actions';
-import { keepWhatFailed, openWorkbench, webviewFrame, type Workbench } from './workbench';
+import { keepWhatFailed, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 
 keepWhatFailed();
 
@@ -111,6 +111,13 @@ describe('a window on a repository whose worktrees are set up, with a session st
     assert.match((await tooltip.innerText()).replace(/\s/g, ' '), /The setup failed at node -e[\s\S]*agents can still start here/);
     await wb.screenshot('worktree-setup-failed');
     await dismissHovers(page);
+    // The mark outlives the window: after a reload the row still says so, and its output is there.
+    await runFromPalette(page, 'Developer: Reload Window');
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    const again = (await showAgentsView(page)).locator('.monaco-list-row', { hasText: 'feature/broken' });
+    await again.locator('.label-description', { hasText: 'setup failed' }).waitFor({ timeout: 60_000 });
+    await runFromRowMenu(again, 'Show Setup Output');
+    await page.locator('.part.panel .xterm-rows', { hasText: 'the toolchain is missing' }).waitFor({ timeout: 30_000 });
   });
 
   it('adopts the session started in a terminal from the worktree\'s menu, shows its history, and resumes it', async () => {

@@ -104,9 +104,10 @@ export async function summarizeTranscript(path: string, sessionId: string): Prom
 
 /**
  * The sessions the CLI recorded for a folder, newest first: those of `<projects>/<folder made
- * safe>/`. A transcript that cannot be read is left out and named in `unreadable`.
+ * safe>/`, the `limit` last written (each is read whole for its summary). A transcript that
+ * cannot be read is left out and named in `unreadable`.
  */
-export async function listCliSessions(env: NodeJS.ProcessEnv, folder: string): Promise<{ sessions: CliSessionSummary[]; unreadable: { path: string; reason: string }[] }> {
+export async function listCliSessions(env: NodeJS.ProcessEnv, folder: string, limit = 50): Promise<{ sessions: CliSessionSummary[]; unreadable: { path: string; reason: string }[] }> {
   const dir = join(transcriptPath(env, folder, 'x'), '..');
   let names: string[];
   try {
@@ -116,12 +117,21 @@ export async function listCliSessions(env: NodeJS.ProcessEnv, folder: string): P
   }
   const sessions: CliSessionSummary[] = [];
   const unreadable: { path: string; reason: string }[] = [];
+  const files: { id: string; path: string; modified: number }[] = [];
   for (const name of names) {
     const id = SESSION_FILE.exec(name)?.[1];
     if (!id) continue;
     const path = join(dir, name);
     try {
-      if (!(await stat(path)).isFile()) continue;
+      const s = await stat(path);
+      if (s.isFile()) files.push({ id, path, modified: s.mtimeMs });
+    } catch (error) {
+      unreadable.push({ path, reason: (error as Error).message });
+    }
+  }
+  files.sort((a, b) => b.modified - a.modified);
+  for (const { id, path } of files.slice(0, limit)) {
+    try {
       sessions.push(await summarizeTranscript(path, id));
     } catch (error) {
       unreadable.push({ path, reason: (error as Error).message });

@@ -357,6 +357,10 @@ export class SettingsRepository {
   async set(key: string, value: unknown): Promise<void> {
     await this.meta.put('settings', { key, value: JSON.stringify(value), updated_at: this.now() });
   }
+
+  async delete(key: string): Promise<void> {
+    await this.meta.delete('settings', key);
+  }
 }
 
 /** A CLI session an agent ran: its id (for --resume) and what the extension keeps about it. */

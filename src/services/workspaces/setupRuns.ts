@@ -17,6 +17,22 @@ export interface SetupRun {
   endedAt?: string;
 }
 
+/** Where a window keeps its worktrees' last setups, so that the next window (a reload) shows them too. */
+export interface SetupBook {
+  read(worktreeId: string): Promise<unknown>;
+  /** `null`: forget it. */
+  write(worktreeId: string, run: SetupRun | null): Promise<void>;
+}
+
+/** A kept setup as read back, or undefined when it is not one (an older shape, a damaged value). */
+function asRun(worktreeId: string, value: unknown): SetupRun | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as Partial<SetupRun>;
+  if ((v.state !== 'running' && v.state !== 'failed' && v.state !== 'done') || typeof v.output !== 'string' || typeof v.startedAt !== 'string') return undefined;
+  const failure = v.failure && typeof v.failure.command === 'string' ? { command: v.failure.command, exitCode: v.failure.exitCode ?? null, signal: v.failure.signal ?? null, ...(typeof v.failure.error === 'string' ? { error: v.failure.error } : {}) } : undefined;
+  return { worktreeId, state: v.state, output: v.output, startedAt: v.startedAt, ...(typeof v.endedAt === 'string' ? { endedAt: v.endedAt } : {}), ...(failure ? { failure } : {}) };
+}
+
 /** The shell a setup command runs in, as a terminal would run it. */
 function shellFor(command: string): { command: string; args: string[] } {
   return process.platform === 'win32' ? { command: process.env.ComSpec || 'cmd.exe', args: ['/d', '/s', '/c', `"${command}"`] } : { command: '/bin/sh', args: ['-c', command] };
@@ -37,13 +53,41 @@ export class SetupRuns {
   constructor(
     private readonly logger: Logger,
     private readonly spawn: SpawnFn = spawnHere,
+    /** Keeps each worktree's last setup for the next window; without it, what ran is known to this one only. */
+    private readonly book?: SetupBook,
   ) {
     this.events.setMaxListeners(0);
   }
 
-  /** The worktree's last setup, if one ran in this window. */
+  /** The worktree's last setup, if one ran in this window or was read back with `restore`. */
   of(worktreeId: string): SetupRun | undefined {
     return this.runs.get(worktreeId);
+  }
+
+  /**
+   * Reads back the last setups of these worktrees as an earlier window kept them. One that was
+   * running then did not finish (the window closed, or reloaded, under it): it reads as failed, and
+   * says so.
+   */
+  async restore(worktreeIds: readonly string[]): Promise<void> {
+    if (!this.book) return;
+    for (const worktreeId of worktreeIds) {
+      if (this.runs.has(worktreeId)) continue;
+      const run = asRun(worktreeId, await this.book.read(worktreeId).catch(() => undefined));
+      if (!run || this.runs.has(worktreeId)) continue;
+      if (run.state === 'running') {
+        run.state = 'failed';
+        run.failure = { command: 'the setup', exitCode: null, signal: null, error: 'the window closed while it ran' };
+        run.output += '\r\nThe window closed while the setup ran: it did not finish.\r\n';
+        run.endedAt = run.startedAt;
+      }
+      this.runs.set(worktreeId, run);
+      this.events.emit('change', run);
+    }
+  }
+
+  private keep(run: SetupRun | null, worktreeId: string): void {
+    void this.book?.write(worktreeId, run).catch((error: Error) => this.logger.warn(`The setup of ${worktreeId} could not be kept for the next window: ${error.message}`));
   }
 
   /** A setup began or ended. */
@@ -67,15 +111,20 @@ export class SetupRuns {
     return next;
   }
 
-  /** Forgets a removed worktree's setup. */
-  forget(worktreeId: string): void {
-    this.runs.delete(worktreeId);
+  /** Forgets the setups of worktrees that are gone. */
+  keepOnly(worktreeIds: ReadonlySet<string>): void {
+    for (const id of [...this.runs.keys()]) {
+      if (worktreeIds.has(id)) continue;
+      this.runs.delete(id);
+      this.keep(null, id);
+    }
   }
 
   private async runNow(worktreeId: string, cwd: string, commands: readonly string[], env: NodeJS.ProcessEnv): Promise<SetupRun> {
     const run: SetupRun = { worktreeId, state: 'running', output: '', startedAt: new Date().toISOString() };
     this.runs.set(worktreeId, run);
     this.events.emit('change', run);
+    this.keep({ ...run }, worktreeId);
     const print = (text: string) => {
       run.output = (run.output + text).slice(-OUTPUT_KEPT);
       this.events.emit('output', { worktreeId, text });
@@ -99,6 +148,7 @@ export class SetupRuns {
     run.state = state;
     run.endedAt = new Date().toISOString();
     this.events.emit('change', run);
+    this.keep({ ...run }, run.worktreeId);
     return run;
   }
 

@@ -15,6 +15,9 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
   notifications: boolean;
   defaultMode: 'regular' | 'plan' | 'auto';
   confirmBeforeDelete: boolean;
+  /** The daily and monthly budgets (0: none) and what they count. */
+  budgets: { daily: number; monthly: number; unit: 'dollars' | 'tokens' };
+  budgetStopsAgents: boolean;
 } {
   const config = vscode.workspace.getConfiguration('claudeManager', scope);
   const env = config.get<Record<string, unknown>>('environment', {});
@@ -31,6 +34,12 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
     notifications: config.get<boolean>('notifications', true) !== false,
     defaultMode: modes.find((m) => m === config.get<string>('defaultMode')) ?? 'regular',
     confirmBeforeDelete: config.get<boolean>('confirmBeforeDelete', true) !== false,
+    budgets: {
+      daily: Math.max(0, Number(config.get<number>('dailyBudget', 0)) || 0),
+      monthly: Math.max(0, Number(config.get<number>('monthlyBudget', 0)) || 0),
+      unit: config.get<string>('budgetUnit') === 'tokens' ? 'tokens' : 'dollars',
+    },
+    budgetStopsAgents: config.get<boolean>('budgetStopsAgents', false) === true,
   };
 }
 

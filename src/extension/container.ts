@@ -17,6 +17,7 @@ import { locateClaudeCli, readCliVersion } from '../services/cliLocator';
 import type { WorkspaceService } from '../services/workspaces/workspaceService';
 import type { Agent, Message, PermissionRequest, QueuedMessage, Workspace } from './api/claudeManager';
 import { registerStorageCommands } from './commands/storageCommands';
+import { BudgetWatch } from '../services/usage/budgets';
 import { registerSetupCommands, RunTerminals } from './commands/setupCommands';
 import { registerAdoptCommand } from './commands/adoptCommands';
 import { registerAgentCommands } from './commands/agentCommands';
@@ -335,7 +336,7 @@ export class Container implements vscode.Disposable {
             ];
             return [
               { dispose: () => offs.forEach((off) => off()) },
-              new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id)),
+              new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id), { watch: new BudgetWatch(made.store, () => getConfig().budgets), stopsAgents: () => getConfig().budgetStopsAgents }),
               new OtherWindowAgents(made, () => this.agentsTree.refresh(), this.log),
               sleepWhenIdle(runtime, this.log),
               this.setupTerminals.follow(made.setupRuns),

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import { attentionFor } from '../../services/agents/attention';
+import { type BudgetCrossing, type BudgetUse, type BudgetWatch, describeUse } from '../../services/usage/budgets';
 import type { Services } from '../services';
 
 function tokens(n: number): string {
@@ -24,6 +25,8 @@ export class AgentStatus implements vscode.Disposable {
     private readonly notificationsOn: () => boolean,
     /** Whether the agent's chat is what the user is looking at: it says all a notification would. */
     private readonly chatFocused: (agentId: string) => boolean = () => false,
+    /** The user's budgets (claudeManager.dailyBudget, monthlyBudget), told at 80% and 100%. */
+    private readonly budgets?: { watch: BudgetWatch; stopsAgents: () => boolean },
   ) {
     this.item.name = 'Claude Manager';
     this.item.command = 'claudeManager.focusTriage';
@@ -35,6 +38,10 @@ export class AgentStatus implements vscode.Disposable {
       services.runtime.onDidChangeUsage(() => this.updateSoon()),
       services.workspaces.onDidChangeWorkspaces(() => this.updateSoon()),
     );
+    const configuring = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (['dailyBudget', 'monthlyBudget', 'budgetUnit'].some((k) => e.affectsConfiguration(`claudeManager.${k}`))) this.updateSoon();
+    });
+    this.offs.push(() => configuring.dispose());
     this.updateSoon();
   }
 
@@ -61,7 +68,8 @@ export class AgentStatus implements vscode.Disposable {
   }
 
   private async update(): Promise<void> {
-    const [workspaces, agents, today] = await Promise.all([this.services.workspaces.listWorkspaces(), this.services.runtime.list(), this.services.store.usage.today()]);
+    const [workspaces, agents, today, uses] = await Promise.all([this.services.workspaces.listWorkspaces(), this.services.runtime.list(), this.services.store.usage.today(), this.budgets?.watch.uses() ?? []]);
+    void this.tellBudgets().catch((error: unknown) => this.log.warn(`The budgets could not be checked: ${(error as Error).message}`));
     if (workspaces.length === 0) {
       this.item.hide();
       return;
@@ -69,17 +77,44 @@ export class AgentStatus implements vscode.Disposable {
     const mine = agents.filter((a) => a.ownedByThisWindow);
     const running = mine.filter((a) => a.status === 'running');
     const waiting = mine.filter((a) => a.status === 'waiting');
-    this.item.text = `$(hubot) ${running.length}${waiting.length ? ` $(bell-dot) ${waiting.length}` : ''} · ${tokens(today.totalTokens)} · $${today.costUsd.toFixed(2)}`;
+    // The budget nearest its end, as a share.
+    const fullest = uses.reduce<BudgetUse | undefined>((a, u) => (!a || u.share > a.share ? u : a), undefined);
+    const budget = fullest ? ` · ${Math.round(fullest.share * 100)}% of ${fullest.period === 'day' ? "today's" : "this month's"} budget` : '';
+    this.item.text = `$(hubot) ${running.length}${waiting.length ? ` $(bell-dot) ${waiting.length}` : ''} · ${tokens(today.totalTokens)} · $${today.costUsd.toFixed(2)}${budget}`;
     this.item.backgroundColor = waiting.some((a) => a.pendingPermissions.length) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.accessibilityInformation = {
-      label: `Claude Manager: ${running.length} agents running, ${waiting.length} waiting for you; today ${today.totalTokens} tokens, ${today.costUsd.toFixed(2)} dollars`,
+      label: `Claude Manager: ${running.length} agents running, ${waiting.length} waiting for you; today ${today.totalTokens} tokens, ${today.costUsd.toFixed(2)} dollars${budget.replace(' · ', '; ')}`,
     };
     const md = new vscode.MarkdownString('', true);
     md.appendMarkdown(`**Claude Manager**\n\n$(hubot) ${running.length} running · $(bell-dot) ${waiting.length} waiting for you\n\n`);
     for (const a of waiting) md.appendMarkdown('- ').appendText(`${a.name}: ${a.statusReason}`).appendMarkdown('\n');
     md.appendMarkdown(`\n\nToday: ${today.totalTokens.toLocaleString()} tokens, $${today.costUsd.toFixed(2)}, ${today.requestCount} requests`);
+    for (const u of uses) md.appendMarkdown(`\n\n${u.period === 'day' ? 'Daily' : 'Monthly'} budget: ${Math.round(u.share * 100)}% used (`).appendText(describeUse(u)).appendMarkdown(')');
     this.item.tooltip = md;
     this.item.show();
+  }
+
+  /** Tells each budget threshold newly passed (once per period); at 100%, stops this window's agents when the user asked for that. */
+  private async tellBudgets(): Promise<void> {
+    if (!this.budgets) return;
+    for (const c of await this.budgets.watch.crossings()) await this.tellBudget(c);
+  }
+
+  private async tellBudget(c: BudgetCrossing): Promise<void> {
+    const which = c.period === 'day' ? "today's" : "this month's";
+    let stopped = '';
+    if (c.threshold === 100 && this.budgets!.stopsAgents()) {
+      const mine = (await this.services.runtime.list()).filter((a) => a.ownedByThisWindow && (a.status === 'running' || a.status === 'waiting'));
+      for (const a of mine) await this.services.runtime.stop(a.id).catch((error: Error) => this.log.warn(`${a.name} could not be stopped for the budget: ${error.message}`));
+      stopped = ` ${mine.length} agent${mine.length === 1 ? '' : 's'} of this window ${mine.length === 1 ? 'was' : 'were'} stopped (claudeManager.budgetStopsAgents); Start resumes them.`;
+    }
+    // (The notification names its source, Claude Manager.)
+    const message = c.threshold === 100 ? `${which.charAt(0).toUpperCase()}${which.slice(1)} budget is used up: ${describeUse(c)}.${stopped}` : `${Math.round(c.share * 100)}% of ${which} budget is used: ${describeUse(c)}.`;
+    this.log.info(`Budget: ${message}`);
+    // Not awaited: the next threshold is told without waiting for the user to close this one.
+    void vscode.window.showWarningMessage(message, 'Change Budget').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'claudeManager budget');
+    });
   }
 
   dispose(): void {

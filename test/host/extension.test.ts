@@ -752,6 +752,29 @@ suite('Agents', () => {
   });
 
   // The last test of all: the extension is off after it.
+  test('a budget used up stops this window\'s agents when claudeManager.budgetStopsAgents is on; their sessions stay', async () => {
+    const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;
+    const main = (await api.worktrees.list(ws.id)).find((w) => w.isMain)!;
+    // 100 tokens left today: one turn of 220 uses it up.
+    const spent = (await api.usage.today()).totalTokens;
+    try {
+      await config().update('budgetUnit', 'tokens', vscode.ConfigurationTarget.Global);
+      await config().update('budgetStopsAgents', true, vscode.ConfigurationTarget.Global);
+      await config().update('dailyBudget', spent + 100, vscode.ConfigurationTarget.Global);
+      const agent = await api.agents.create({ worktreeId: main.id, name: 'over budget' });
+      mock.enqueue(textReply('This turn spends the rest of the budget', { usage: { input: 200, output: 20 } }));
+      const stopped = waitFor(api.onDidChangeAgent as vscode.Event<Agent>, (a) => a.id === agent.id && a.status === 'finished' && a.statusReason === 'stopped', 'the agent stopped for the budget', 60_000);
+      await api.agents.start(agent.id, { initialPrompt: 'Spend it' });
+      await stopped;
+      assert.ok((await api.usage.today()).totalTokens >= spent + 220);
+      // Its session stays: Start resumes it.
+      assert.ok((await api.agents.get(agent.id)).sessionId);
+    } finally {
+      for (const key of ['budgetUnit', 'budgetStopsAgents', 'dailyBudget']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('deactivate returns a promise that settles once every agent\'s processes are gone and the store is closed', async () => {
     const repoPath = realpathSync(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
     const ws = (await api.workspaces.list()).find((w) => w.path === repoPath)!;

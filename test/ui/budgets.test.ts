@@ -51,6 +51,14 @@ describe('a window whose daily budget is 85% used', () => {
     const item = page.locator('.statusbar-item', { hasText: "85% of today's budget" }).first();
     await item.waitFor({ timeout: 30_000 });
     await wb.screenshot('budget-80-percent');
+    // Its tooltip: the budget, and the plan's limits, here none (no agent ran with a subscription login).
+    await item.hover();
+    const tooltip = page.locator('.monaco-hover', { hasText: 'Daily budget' });
+    await tooltip.waitFor({ timeout: 15_000 });
+    const said = (await tooltip.innerText()).replace(/\s/g, ' ');
+    assert.match(said, /Daily budget: 85% used \(\$0\.85 of \$1\.00\)/);
+    assert.match(said, /Plan limits: none reported/);
+    await page.mouse.move(0, 0);
     // Told once: a reload does not tell it again.
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import { attentionFor } from '../../services/agents/attention';
 import { type BudgetCrossing, type BudgetUse, type BudgetWatch, describeUse } from '../../services/usage/budgets';
+import { limitLine } from '../../services/usage/limitsText';
 import type { Services } from '../services';
 
 function tokens(n: number): string {
@@ -68,7 +69,13 @@ export class AgentStatus implements vscode.Disposable {
   }
 
   private async update(): Promise<void> {
-    const [workspaces, agents, today, uses] = await Promise.all([this.services.workspaces.listWorkspaces(), this.services.runtime.list(), this.services.store.usage.today(), this.budgets?.watch.uses() ?? []]);
+    const [workspaces, agents, today, uses, limits] = await Promise.all([
+      this.services.workspaces.listWorkspaces(),
+      this.services.runtime.list(),
+      this.services.store.usage.today(),
+      this.budgets?.watch.uses() ?? [],
+      this.services.runtime.limits().catch(() => undefined),
+    ]);
     void this.tellBudgets().catch((error: unknown) => this.log.warn(`The budgets could not be checked: ${(error as Error).message}`));
     if (workspaces.length === 0) {
       this.item.hide();
@@ -90,6 +97,11 @@ export class AgentStatus implements vscode.Disposable {
     for (const a of waiting) md.appendMarkdown('- ').appendText(`${a.name}: ${a.statusReason}`).appendMarkdown('\n');
     md.appendMarkdown(`\n\nToday: ${today.totalTokens.toLocaleString()} tokens, $${today.costUsd.toFixed(2)}, ${today.requestCount} requests`);
     for (const u of uses) md.appendMarkdown(`\n\n${u.period === 'day' ? 'Daily' : 'Monthly'} budget: ${Math.round(u.share * 100)}% used (`).appendText(describeUse(u)).appendMarkdown(')');
+    // The plan's limits as the CLI last reported them, or plainly that there are none to show.
+    if (limits?.available) {
+      md.appendMarkdown('\n\nPlan limits:');
+      for (const l of limits.limits) md.appendMarkdown('\n- ').appendText(limitLine(l));
+    } else md.appendMarkdown('\n\nPlan limits: none reported (the Claude Code CLI reports them for a Claude subscription login, while an agent runs; an API key has none).');
     this.item.tooltip = md;
     this.item.show();
   }

@@ -18,6 +18,8 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
   /** The daily and monthly budgets (0: none) and what they count. */
   budgets: { daily: number; monthly: number; unit: 'dollars' | 'tokens' };
   budgetStopsAgents: boolean;
+  /** Agents whose turn ended on the plan's usage limit go on by themselves once it resets. */
+  resumeAfterLimit: boolean;
 } {
   const config = vscode.workspace.getConfiguration('claudeManager', scope);
   const env = config.get<Record<string, unknown>>('environment', {});
@@ -40,6 +42,7 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
       unit: config.get<string>('budgetUnit') === 'tokens' ? 'tokens' : 'dollars',
     },
     budgetStopsAgents: config.get<boolean>('budgetStopsAgents', false) === true,
+    resumeAfterLimit: config.get<boolean>('resumeAfterLimit', true) !== false,
   };
 }
 

@@ -26,7 +26,7 @@ import { registerFileChangeCommands } from './commands/fileChangeCommands';
 import { registerChangesCommands } from './commands/changesCommands';
 import { AgentStatus } from './views/agentStatus';
 import { OtherWindowAgents } from './views/otherWindowAgents';
-import { askToAllowSetup, SetupTerminals, sleepWhenIdle } from './worktreeReadiness';
+import { askToAllowSetup, LimitResumes, SetupTerminals, sleepWhenIdle } from './worktreeReadiness';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { registerMergeCommands } from './commands/mergeCommands';
 import { getConfig, gitPath } from './config';
@@ -57,6 +57,7 @@ export class Container implements vscode.Disposable {
   readonly chats: ChatPanels;
   /** Where the user watches worktrees' setup commands. */
   private readonly runTerminals = new RunTerminals();
+  private readonly limitResumes = new LimitResumes();
   private readonly setupTerminals = new SetupTerminals(async (worktreeId) => {
     const wt = await (await this.services()).workspaces.getWorktree(worktreeId);
     return wt.branch ?? wt.name;
@@ -156,6 +157,8 @@ export class Container implements vscode.Disposable {
     for (const d of registerWorktreeCommands(this.log, () => this.services())) this.own(d);
     this.own(this.setupTerminals);
     this.own(this.runTerminals);
+    this.own(this.limitResumes);
+    this.own(this.limitResumes.command(this.log, () => this.services()));
     for (const d of registerSetupCommands(this.log, () => this.services(), this.setupTerminals, this.runTerminals, this.context.globalStorageUri.fsPath)) this.own(d);
     for (const d of registerMergeCommands(this.log, () => this.services())) this.own(d);
     for (const d of registerAgentCommands(this.log, () => this.services(), (agentId) => this.chats.open(agentId), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
@@ -339,6 +342,7 @@ export class Container implements vscode.Disposable {
               new AgentStatus(made, this.log, () => getConfig().notifications, (id) => this.chats.isFocused(id), { watch: new BudgetWatch(made.store, () => getConfig().budgets), stopsAgents: () => getConfig().budgetStopsAgents }),
               new OtherWindowAgents(made, () => this.agentsTree.refresh(), this.log),
               sleepWhenIdle(runtime, this.log),
+              this.limitResumes.follow(runtime, this.log),
               this.setupTerminals.follow(made.setupRuns),
             ];
           },

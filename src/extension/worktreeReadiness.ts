@@ -2,6 +2,10 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../services/logger';
 import { AgentSleep, type SleepRuntime } from '../services/agents/sleep';
+import { LimitResume, type LimitRuntime } from '../services/agents/limitResume';
+import { registerCommand } from './commands/registerCommand';
+import type { Services } from './services';
+import { AgentNode } from './views/agentsView';
 import type { WorkspaceRecord } from '../services/storage/records';
 import type { SetupRuns } from '../services/workspaces/setupRuns';
 import { SETUP_FILE } from '../services/workspaces/setupFile';
@@ -15,6 +19,48 @@ export function sleepWhenIdle(runtime: SleepRuntime, log: Logger): vscode.Dispos
     if (e.affectsConfiguration('claudeManager.sleepAfterMinutes')) sleep.reschedule();
   });
   return { dispose: () => (watching.dispose(), sleep.dispose()) };
+}
+
+/**
+ * Agents of this window whose turn ended on the plan's usage limit go on by themselves once it
+ * resets (`claudeManager.resumeAfterLimit`, see LimitResume); "Don't Resume After Limit" keeps one
+ * from it.
+ */
+export class LimitResumes implements vscode.Disposable {
+  private resume: LimitResume | undefined;
+
+  /** Follows the agents of the services just built. */
+  follow(runtime: LimitRuntime, log: Logger): vscode.Disposable {
+    this.resume?.dispose();
+    const resume = (this.resume = new LimitResume(runtime, () => getConfig().resumeAfterLimit, log));
+    return { dispose: () => (resume.dispose(), this.resume === resume && (this.resume = undefined)) };
+  }
+
+  command(log: vscode.LogOutputChannel, services: () => Promise<Services>): vscode.Disposable {
+    return registerCommand('claudeManager.cancelLimitResume', log, async (arg?: AgentNode | { agentId?: string }) => {
+      const s = await services();
+      let id = arg instanceof AgentNode ? arg.agent.id : arg?.agentId;
+      if (!id) {
+        const limited = (await s.runtime.list()).filter((a) => this.resume?.scheduled(a.id));
+        if (limited.length === 0) {
+          void vscode.window.showInformationMessage('No agent is waiting to go on after a usage limit.');
+          return false;
+        }
+        id = (await vscode.window.showQuickPick(limited.map((a) => ({ label: a.name, description: a.statusReason, id: a.id })), { title: "Don't Resume After Limit" }))?.id;
+        if (!id) return false;
+      }
+      const agent = await s.runtime.get(id);
+      if (!(await this.resume?.cancel(id))) {
+        void vscode.window.showInformationMessage(`${agent.name} is not waiting to go on after a usage limit.`);
+        return false;
+      }
+      return true;
+    });
+  }
+
+  dispose(): void {
+    this.resume?.dispose();
+  }
 }
 
 /** The contents of repositories' setup files the user declined in this window: not asked again until they change. */

@@ -141,6 +141,8 @@ export interface MockRequestInfo {
   answeredWith?: 'scripted' | 'default' | 'side';
   /** True when the client went away before the response was complete (e.g. the CLI's interrupt). */
   aborted: boolean;
+  /** When it arrived (ms since the epoch). */
+  receivedAt: number;
 }
 
 export interface MockAnthropicApiOptions {
@@ -426,6 +428,7 @@ export class MockAnthropicApi {
       body,
       kind: 'other',
       aborted: false,
+      receivedAt: Date.now(),
     };
     this.allRequests.push(info);
     // Writing to a client that went away must not crash the test process.

@@ -33,6 +33,7 @@ function recordingHost(events: string[], emitted: StoredMessage[]): AgentHost {
     recordTasks: (_id, tasks) => void events.push(`tasks ${tasks.map((t) => `${t.status}:${t.content}`).join(', ')}`),
     recordUsage: () => undefined,
     limitReported: () => undefined,
+    limited: () => undefined,
     writesSettled: async () => undefined,
     processEnded: async () => undefined,
     contextWarningThreshold: () => 80,

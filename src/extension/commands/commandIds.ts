@@ -62,6 +62,7 @@ export const commandIds = [
   'claudeManager.showSetupOutput',
   'claudeManager.runWorktree',
   'claudeManager.configureWorktreeSetup',
+  'claudeManager.cancelLimitResume',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

@@ -140,6 +140,17 @@ export class AgentRuntime {
     return this.listen('usage', listener);
   }
 
+  /** An agent's turn ended on the plan's usage limit, which resets at `until` (ISO; see `LimitResume`). */
+  onDidHitLimit(listener: (e: { agentId: string; until: string }) => void): () => void {
+    return this.listen('limited', listener);
+  }
+
+  /** Says in a limited agent's reason whether it resumes by itself (see `LimitResume`); nothing when it is no longer limited. */
+  async noteLimit(id: string, reason: string): Promise<void> {
+    const agent = await this.get(id);
+    if (agent.status === 'error' && agent.statusReason.startsWith('limited until')) await this.host.setStatus(id, 'error', reason);
+  }
+
   /** The agent with what only this window's process knows. */
   get(id: string): Promise<Agent> {
     return this.catalog.get(id);

@@ -108,6 +108,10 @@ export class AgentWrites implements AgentHost {
     this.events.emit('usage', { agentId });
   }
 
+  limited(agentId: string, until: string): void {
+    this.events.emit('limited', { agentId, until });
+  }
+
   async processEnded(live: LiveAgent, status: AgentStatus, reason: string): Promise<void> {
     this.released(live);
     await this.store.agents.update(live.agentId, { pid: undefined, ownerWindow: undefined, ownerHeartbeatAt: undefined, status, statusReason: reason, stoppedAt: new Date().toISOString() });

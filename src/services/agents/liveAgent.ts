@@ -48,6 +48,8 @@ export interface AgentHost {
   recordTasks(agentId: string, tasks: readonly TaskItem[]): void;
   recordUsage(agent: LiveAgent, usage: UsageEntry): void;
   limitReported(agentId: string, info: RateLimitEventLine['rate_limit_info']): void;
+  /** Its turn ended on the plan's usage limit, which resets at `until` (ISO). */
+  limited(agentId: string, until: string): void;
   /** Resolves once every write sent so far is durable. */
   writesSettled(): Promise<void>;
   processEnded(agent: LiveAgent, status: AgentStatus, reason: string): Promise<void>;
@@ -300,6 +302,9 @@ export class LiveAgent {
         break;
       case 'limit':
         this.host.limitReported(this.agentId, effect.info);
+        break;
+      case 'limited':
+        this.host.limited(this.agentId, effect.until);
         break;
       case 'permission':
         this.host.emitPermission(this.agentId, effect.request);

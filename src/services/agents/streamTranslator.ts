@@ -9,6 +9,7 @@ import { PendingRequests } from './pendingRequests';
 import { type PermissionRequest, waitingReason } from './permissions';
 import { Subagents } from './subagents';
 import { applyTaskCall, sameTasks, TASK_TOOLS } from './taskList';
+import { localReset } from '../usage/limitsText';
 import { summarizeTool } from './toolSummary';
 import { type UsageEntry, UsageMeter } from './usageMeter';
 
@@ -35,6 +36,8 @@ export type TranslatorEffect =
   | { kind: 'usage'; usage: UsageEntry }
   | { kind: 'context'; level: number }
   | { kind: 'limit'; info: RateLimitEventLine['rate_limit_info'] }
+  /** The turn ended on a usage limit of the plan, which resets at `until` (ISO). */
+  | { kind: 'limited'; until: string }
   | { kind: 'permission'; request: PermissionRequest }
   | { kind: 'permissionsChanged' }
   | { kind: 'tasks'; tasks: TaskItem[] }
@@ -106,6 +109,8 @@ export class StreamTranslator {
   private model: string | undefined;
   private initKey: string | undefined;
   private interrupted = false;
+  /** When the plan's limit that refused this turn's request resets. */
+  private limitedUntil: string | undefined;
   /** Whether a turn is under way (a message sent or a turn begun, and no result since). */
   private turnActive = false;
   private out: TranslatorEffect[] = [];
@@ -167,9 +172,14 @@ export class StreamTranslator {
       case 'control_cancel_request':
         this.withdraw(parsed.line.request_id);
         break;
-      case 'rate_limit_event':
-        this.out.push({ kind: 'limit', info: parsed.line.rate_limit_info });
+      case 'rate_limit_event': {
+        const info = parsed.line.rate_limit_info;
+        this.out.push({ kind: 'limit', info });
+        // A request refused for the plan's limit: the turn ends on it (checked with 2.1.332: then a
+        // synthetic "You've hit your 5-hour limit · resets 1:33pm" reply and an error result).
+        if (info.status === 'rejected' && typeof info.resetsAt === 'number') this.limitedUntil = new Date(info.resetsAt * 1000).toISOString();
         break;
+      }
       case 'raw':
         this.log('debug', `CLI line of unknown type "${parsed.type}" kept as a raw event`);
         break;
@@ -469,7 +479,13 @@ export class StreamTranslator {
     this.toolMessages.clear();
     this.keepStreamed();
     this.requests.clear();
-    if (line.is_error && !this.interrupted) {
+    const limitedUntil = this.limitedUntil;
+    this.limitedUntil = undefined;
+    if (line.is_error && !this.interrupted && limitedUntil) {
+      this.status('error', `limited until ${localReset(limitedUntil)}`);
+      // After its status: what resumes it says so in the reason, over this one.
+      this.out.push({ kind: 'limited', until: limitedUntil });
+    } else if (line.is_error && !this.interrupted) {
       const status = line.api_error_status;
       const text = line.result ?? line.subtype;
       // The CLI owns authentication; the extension only says how to log in.

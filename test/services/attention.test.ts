@@ -18,6 +18,7 @@ describe('what asks for the user\'s attention', () => {
     assert.equal(attentionFor(asking, asking), undefined, 'the same request is not announced twice');
     assert.equal(attentionFor(base, at({ status: 'waiting', statusReason: 'waiting for your message' }))?.message, 'fixer is waiting for your message.');
     assert.equal(attentionFor(base, at({ status: 'error', statusReason: 'API error 401: bad key' }))?.kind, 'failed');
+    assert.equal(attentionFor(base, at({ status: 'error', statusReason: 'limited until 14:05' }))?.message, `${base.name} reached the plan's usage limit: limited until 14:05.`);
     assert.equal(attentionFor(base, at({ status: 'finished', statusReason: 'exited' }))?.kind, 'finished');
   });
 

@@ -21,6 +21,8 @@ export function attentionFor(before: Agent | undefined, after: Agent): Attention
   }
   if (before?.status !== 'running') return undefined;
   if (after.status === 'waiting' && !oldest) return { kind: 'waiting', agentId: after.id, message: `${after.name} is ${after.statusReason}.` };
+  // A turn the plan's usage limit refused did not fail as such: it waits for the limit to reset.
+  if (after.status === 'error' && after.statusReason.startsWith('limited until')) return { kind: 'failed', agentId: after.id, message: `${after.name} reached the plan's usage limit: ${after.statusReason}.` };
   if (after.status === 'error') return { kind: 'failed', agentId: after.id, message: `${after.name} failed: ${after.statusReason}` };
   if (after.status === 'finished' && after.statusReason !== 'stopped') return { kind: 'finished', agentId: after.id, message: `${after.name} finished (${after.statusReason}).` };
   return undefined;

@@ -321,16 +321,9 @@ export class Container implements vscode.Disposable {
             const { runtime, workspaces } = made;
             const offs = [
               workspaces.onDidChangeWorkspaces((list) => this.workspacesChanged.fire(list)),
-              workspaces.onDidChangeWorktrees((e) => {
-                this.worktreesChanged.fire(e);
-                // A removed worktree's run ends with it, and its setup is forgotten.
-                void (async () => {
-                  const ids = new Set<string>();
-                  for (const w of await made.store.workspaces.list()) for (const t of await made.store.worktrees.list(w.id)) ids.add(t.id);
-                  this.runTerminals.keepOnly(ids);
-                  made.setupRuns.keepOnly(ids);
-                })().catch((error: Error) => this.log.warn(`The runs of removed worktrees could not be ended: ${error.message}`));
-              }),
+              workspaces.onDidChangeWorktrees((e) => this.worktreesChanged.fire(e)),
+              // A removed worktree's run ends with it.
+              workspaces.onDidRemoveWorktree((id) => this.runTerminals.close(id)),
               runtime.onDidChangeAgent((a) => this.agentChanged.fire(publishedAgent(a))),
               runtime.onDidReceiveMessage((e) => this.messageReceived.fire(e)),
               runtime.onDidRequestPermission((e) => this.permissionRequested.fire(e)),

@@ -12,7 +12,7 @@ import { WorkspaceService } from '../services/workspaces/workspaceService';
 import { WorktreeMonitor } from '../services/workspaces/worktreeMonitor';
 import type * as WorktreeSetupModule from '../services/workspaces/worktreeSetup';
 import type { RepositorySetup } from '../services/workspaces/worktreeSetup';
-import { SetupRuns } from '../services/workspaces/setupRuns';
+import { SetupRuns, settingsBook } from '../services/workspaces/setupRuns';
 import type { WorkspaceRecord } from '../services/storage/records';
 import { MergeService } from '../services/workspaces/merge';
 import { PublishService } from '../services/workspaces/publish';
@@ -108,7 +108,7 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     const link = windows && parts.storeDir !== undefined ? windowLink(windows, parts.storeDir, parts.runtime.windowId, logger) : undefined;
     const setup = new WorktreeSetup(store, parts.askToAllowSetup);
     // Each worktree's last setup is kept in the store's settings: a reload still shows "setup failed".
-    const setupRuns = new SetupRuns(logger, spawnHost.spawn, { read: (id) => store.settings.get(`setup.run.${id}`), write: (id, run) => (run ? store.settings.set(`setup.run.${id}`, run) : store.settings.delete(`setup.run.${id}`)) });
+    const setupRuns = new SetupRuns(logger, spawnHost.spawn, settingsBook(store.settings));
     const runtime = new AgentRuntime({ ...parts.runtime, worktreeEnv: (worktree) => setup.environment(worktree), spawn: spawnHost.spawn, watchdog, store, logger, ...(link ? { otherWindows: link.others } : {}) });
     // (A channel ready only after the services were let go of is closed at once.)
     if (link) link.serve(runtime).then((server) => (released ? void server.close() : own({ dispose: () => void server.close() })), () => undefined);
@@ -165,11 +165,8 @@ export async function buildServices(parts: ServicesParts): Promise<BuiltServices
     const publish = new PublishService({ store, git, workspaces, logger, baseBranch: (id) => merges.baseBranch(id), spawn: spawnHost.spawn });
     const services: Services = { store, git, workspaces, monitor, runtime, changes, merges, publish, bestOfN: makeBestOfN({ store, git, workspaces, runtime, logger, changes, merges }), setup, setupRuns };
     for (const d of parts.attach(services)) own(d);
-    void (async () => {
-      const ids: string[] = [];
-      for (const w of await store.workspaces.list()) for (const t of await store.worktrees.list(w.id)) ids.push(t.id);
-      await setupRuns.restore(ids);
-    })().catch((error: Error) => logger.warn(`The worktrees' last setups could not be read back: ${error.message}`));
+    own({ dispose: workspaces.onDidRemoveWorktree((id) => setupRuns.forget(id)) });
+    void setupRuns.restore().catch((error: Error) => logger.warn(`The worktrees' last setups could not be read back: ${error.message}`));
     // The editor's repositories are saved as workspaces before anything uses the services, so
     // that a command run at once finds them.
     // Both are waited for, so that neither is still writing when a failure lets go of the rest.

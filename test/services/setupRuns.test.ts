@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Store } from '../../src/services/storage/store';
-import { type SetupBook, SetupRuns } from '../../src/services/workspaces/setupRuns';
+import { type SetupBook, SetupRuns, settingsBook } from '../../src/services/workspaces/setupRuns';
 import { makeTempGitRepo } from '../helpers/claudeCli';
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
@@ -51,7 +51,7 @@ describe('SetupRuns kept for the next window', { skip: process.platform === 'win
   const repo = makeTempGitRepo();
   const storeDir = suiteTempDir('cm-setup-book-');
   let store: Store;
-  const book = (): SetupBook => ({ read: (id) => store.settings.get(`setup.run.${id}`), write: (id, run) => (run ? store.settings.set(`setup.run.${id}`, run) : store.settings.delete(`setup.run.${id}`)) });
+  const book = (): SetupBook => settingsBook(store.settings);
   before(async () => {
     store = await openStore(storeDir(), quiet);
   });
@@ -66,11 +66,11 @@ describe('SetupRuns kept for the next window', { skip: process.platform === 'win
     const next = new SetupRuns(quiet, undefined, book());
     const changes: string[] = [];
     next.onDidChange((r) => changes.push(`${r.worktreeId}:${r.state}`));
-    await next.restore(['wt_kept', 'wt_never']);
+    await next.restore();
     assert.deepEqual(next.of('wt_kept'), { ...first }, 'the same run, as it ended');
     assert.equal(next.of('wt_never'), undefined);
     assert.deepEqual(changes, ['wt_kept:failed'], 'announced, so that the tree marks the row');
-    next.keepOnly(new Set());
+    next.forget('wt_kept');
     assert.equal(next.of('wt_kept'), undefined);
     assert.equal(await store.settings.get('setup.run.wt_kept'), undefined, 'forgotten in the store too');
   });
@@ -86,7 +86,7 @@ describe('SetupRuns kept for the next window', { skip: process.platform === 'win
     // A new window reads it while it still runs in the old one (which never got to keep its end).
     const next = new SetupRuns(quiet, undefined, book());
     // (Kept as it was when it began: what it printed since is the old window's.)
-    await next.restore(['wt_cut']);
+    await next.restore();
     const run = next.of('wt_cut')!;
     assert.equal(run.state, 'failed');
     assert.deepEqual(run.failure, { command: 'the setup', exitCode: null, signal: null, error: 'the window closed while it ran' });

@@ -117,7 +117,13 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
   it('remove forgets a repository and touches no file; discovery skips it until it is added by hand', async () => {
     const repo = repository('forgettable');
     const ws = (await service.createWorkspace({ path: repo }))!;
+    const worktreeIds = (await store.worktrees.list(ws.id)).map((w) => w.id);
+    assert.ok(worktreeIds.length > 0, 'its main worktree is stored');
+    const removed: string[] = [];
+    const off = service.onDidRemoveWorktree((id) => removed.push(id));
     await service.deleteWorkspace(ws.id);
+    off();
+    assert.deepEqual(removed, worktreeIds, 'each of its worktrees is announced as removed');
     assert.ok(existsSync(join(repo, 'README.md')));
     assert.equal(await service.createWorkspace({ path: repo }, { discovered: true }), undefined);
     assert.ok(!(await service.listWorkspaces()).some((w) => w.path === repo));
@@ -220,7 +226,11 @@ describe('WorkspaceService: repositories and worktrees, stored and read from git
     await store.agents.update(agent.id, { pid: child.pid!, status: 'running', statusReason: 'thinking' });
     await assert.rejects(service.deleteWorktree(busy.id), withCode('AGENTS_RUNNING', /worker/));
     assert.ok(processIsAlive(child.pid!));
+    const removed: string[] = [];
+    const off = service.onDidRemoveWorktree((id) => removed.push(id));
     await service.deleteWorktree(busy.id, { force: true });
+    off();
+    assert.deepEqual(removed, [busy.id], 'its removal is announced once, for what was kept for it');
     assert.equal(processIsAlive(child.pid!), false, 'the agent process was stopped first');
     assert.equal(existsSync(busy.path), false);
     await assert.rejects(store.agents.get(agent.id), withCode('NOT_FOUND'), 'its agents went with it');

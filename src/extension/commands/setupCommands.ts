@@ -39,13 +39,10 @@ export class RunTerminals implements vscode.Disposable {
     return terminal;
   }
 
-  /** Ends the runs of worktrees that are gone. */
-  keepOnly(worktreeIds: ReadonlySet<string>): void {
-    for (const [id, t] of this.terminals) {
-      if (worktreeIds.has(id)) continue;
-      this.terminals.delete(id);
-      t.dispose();
-    }
+  /** Ends a removed worktree's run. */
+  close(worktreeId: string): void {
+    this.terminals.get(worktreeId)?.dispose();
+    this.terminals.delete(worktreeId);
   }
 
   dispose(): void {

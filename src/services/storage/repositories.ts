@@ -361,6 +361,12 @@ export class SettingsRepository {
   async delete(key: string): Promise<void> {
     await this.meta.delete('settings', key);
   }
+
+  /** Every value stored under a key starting with `prefix`, by the rest of its key. */
+  under(prefix: string): Record<string, unknown> {
+    const rows = this.meta.query("SELECT key, value FROM settings WHERE substr(key, 1, ?) = ?", [prefix.length, prefix]);
+    return Object.fromEntries(rows.map((r) => [String(r.key).slice(prefix.length), JSON.parse(String(r.value)) as unknown]));
+  }
 }
 
 /** A CLI session an agent ran: its id (for --resume) and what the extension keeps about it. */

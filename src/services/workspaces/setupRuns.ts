@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger';
+import type { Store } from '../storage/store';
 import { type SpawnFn, spawnHere } from '../processRunner';
 
 /** What is kept of a setup's output: its end. */
@@ -19,9 +20,15 @@ export interface SetupRun {
 
 /** Where a window keeps its worktrees' last setups, so that the next window (a reload) shows them too. */
 export interface SetupBook {
-  read(worktreeId: string): Promise<unknown>;
+  /** Every kept setup, by worktree id. */
+  readAll(): Promise<Record<string, unknown>>;
   /** `null`: forget it. */
   write(worktreeId: string, run: SetupRun | null): Promise<void>;
+}
+
+/** The book the extension keeps setups in: the store's settings, one key per worktree (`setup.run.<id>`). */
+export function settingsBook(settings: Pick<Store['settings'], 'under' | 'set' | 'delete'>): SetupBook {
+  return { readAll: () => settings.under('setup.run.'), write: (id, run) => (run ? settings.set(`setup.run.${id}`, run) : settings.delete(`setup.run.${id}`)) };
 }
 
 /** A kept setup as read back, or undefined when it is not one (an older shape, a damaged value). */
@@ -65,15 +72,13 @@ export class SetupRuns {
   }
 
   /**
-   * Reads back the last setups of these worktrees as an earlier window kept them. One that was
-   * running then did not finish (the window closed, or reloaded, under it): it reads as failed, and
-   * says so.
+   * Reads back the last setups as an earlier window kept them (one read). One that was running
+   * then did not finish (the window closed, or reloaded, under it): it reads as failed, and says so.
    */
-  async restore(worktreeIds: readonly string[]): Promise<void> {
+  async restore(): Promise<void> {
     if (!this.book) return;
-    for (const worktreeId of worktreeIds) {
-      if (this.runs.has(worktreeId)) continue;
-      const run = asRun(worktreeId, await this.book.read(worktreeId).catch(() => undefined));
+    for (const [worktreeId, kept] of Object.entries(await this.book.readAll())) {
+      const run = asRun(worktreeId, kept);
       if (!run || this.runs.has(worktreeId)) continue;
       if (run.state === 'running') {
         run.state = 'failed';
@@ -111,13 +116,10 @@ export class SetupRuns {
     return next;
   }
 
-  /** Forgets the setups of worktrees that are gone. */
-  keepOnly(worktreeIds: ReadonlySet<string>): void {
-    for (const id of [...this.runs.keys()]) {
-      if (worktreeIds.has(id)) continue;
-      this.runs.delete(id);
-      this.keep(null, id);
-    }
+  /** Forgets a removed worktree's setup, here and in the book. */
+  forget(worktreeId: string): void {
+    this.runs.delete(worktreeId);
+    this.keep(null, worktreeId);
   }
 
   private async runNow(worktreeId: string, cwd: string, commands: readonly string[], env: NodeJS.ProcessEnv): Promise<SetupRun> {

@@ -105,6 +105,12 @@ export class WorkspaceService {
     return () => this.events.off('worktrees', listener);
   }
 
+  /** A worktree's row is gone (the worktree removed or pruned, or its repository removed): what was kept for it can go too. */
+  onDidRemoveWorktree(listener: (worktreeId: string) => void): () => void {
+    this.events.on('removed', listener);
+    return () => this.events.off('removed', listener);
+  }
+
   private async workspacesChanged(): Promise<void> {
     if (this.events.listenerCount('workspaces') === 0) return;
     this.events.emit('workspaces', await this.store.workspaces.list());
@@ -173,7 +179,9 @@ export class WorkspaceService {
         throw new ClaudeManagerError('AGENTS_RUNNING', `${workspace.name} has running agents (${running.map((a) => a.name).join(', ')}). Stop them first.`);
       }
     }
+    const removed = (await this.store.worktrees.list(id)).map((wt) => wt.id);
     const agentIds = await this.store.workspaces.delete(id);
+    for (const worktreeId of removed) this.events.emit('removed', worktreeId);
     try {
       await this.options.agents.forget(agentIds);
     } catch (error) {
@@ -257,6 +265,7 @@ export class WorkspaceService {
   private async dropRow(row: WorktreeRecord): Promise<void> {
     for (const agent of await this.store.agents.list({ worktreeId: row.id, includeDeleted: true })) await this.store.agents.delete(agent.id);
     await this.store.worktrees.delete(row.id);
+    this.events.emit('removed', row.id);
   }
 
   private withLive(row: WorktreeRecord): Worktree {

@@ -9,7 +9,7 @@ import { nameFromPrompt } from './agentName';
 import { cliConfigDir } from './cliArgs';
 import { keepable } from './images';
 import { transcriptPath } from './terminalProcess';
-import { type CliSessionSummary, importTranscript, listCliSessions, summarizeTranscript } from './transcripts';
+import { type CliSessionSummary, importTranscript, listCliSessions } from './transcripts';
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -79,8 +79,8 @@ export class SessionAdoption {
       const owner = (await store.agents.list({ worktreeId, includeDeleted: true })).find((a) => a.sessionId === sessionId);
       throw new ClaudeManagerError('INVALID_INPUT', `Session ${sessionId} is held by ${owner ? `the agent ${owner.name}` : 'an agent already'}: open that agent instead.`);
     }
-    const summary = await summarizeTranscript(path, sessionId);
-    const record = await store.agents.create({ worktreeId, name: options.name?.trim() || nameFromPrompt(summary.firstPrompt) || `Session ${sessionId.slice(0, 8)}` });
+    // Named once its transcript is read (the first prompt), which it needs to be made first for.
+    const record = await store.agents.create({ worktreeId, name: options.name?.trim() || `Session ${sessionId.slice(0, 8)}` });
     try {
       const imported = await importTranscript(path, { agentId: record.id, cwd: worktree.path, planDir: join(cliConfigDir(env), 'plans') });
       const messages = [];
@@ -96,14 +96,15 @@ export class SessionAdoption {
       await store.messages.putMany(record.id, messages);
       await store.sessions.save({ id: sessionId, agentId: record.id, data: { adoptedFrom: path } });
       if (imported.tasks?.length) await store.agents.setTasks(record.id, imported.tasks);
-      const skipped = Math.max(imported.skipped, summary.skippedLines);
-      await store.agents.update(record.id, {
+      const skipped = imported.skipped;
+      const named = await store.agents.update(record.id, {
+        ...(options.name?.trim() ? {} : { name: nameFromPrompt(imported.firstPrompt) ?? record.name }),
         sessionId,
         statusReason: `adopted from the CLI: ${messages.length} messages${skipped ? `, ${skipped} unreadable lines skipped` : ''}`,
         ...(imported.contextLevel !== undefined ? { contextLevel: imported.contextLevel } : {}),
       });
       if (skipped) this.o.logger.warn(`Adopting session ${sessionId}: ${skipped} lines of ${path} could not be read and were skipped.`);
-      this.o.logger.info(`Adopted the CLI session ${sessionId} of ${worktree.path} as ${record.name}: ${messages.length} messages.`);
+      this.o.logger.info(`Adopted the CLI session ${sessionId} of ${worktree.path} as ${named.name}: ${messages.length} messages.`);
       await this.o.announce(record.id);
       return { agentId: record.id, messages: messages.length, skippedLines: skipped };
     } catch (error) {

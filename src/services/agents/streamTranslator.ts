@@ -62,7 +62,8 @@ export interface TranslatorOptions {
 
 /** What the CLI answers a turn with when it has no credentials (checked with 2.1.197). */
 const NOT_LOGGED_IN = /not logged in|please run \/login|invalid api key/i;
-const INTERRUPTED = /^\[Request interrupted by user/;
+/** How the CLI records an interrupt in a user entry (not something the user typed). */
+export const INTERRUPTED = /^\[Request interrupted by user/;
 
 /** A tool result block's text and error flag, as its call's message keeps them. */
 function resultOf(block: ContentBlock): { toolOutput: string; isError: boolean } {

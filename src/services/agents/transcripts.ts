@@ -6,7 +6,7 @@ import type { StoredMessage } from '../storage/messageStore';
 import type { TaskItem } from '../storage/records';
 import type { CliLine } from './cliProtocol';
 import type { InlineImage } from './images';
-import { StreamTranslator } from './streamTranslator';
+import { INTERRUPTED, StreamTranslator } from './streamTranslator';
 import { TranscriptTail, transcriptPath } from './terminalProcess';
 
 /**
@@ -53,7 +53,7 @@ function typedPrompt(entry: { isMeta?: unknown; isSidechain?: unknown; message?:
       .join('\n');
   } else return undefined;
   text = text.trim();
-  if (!text || NOT_TYPED.test(text) || /^\[Request interrupted by user/.test(text)) return undefined;
+  if (!text || NOT_TYPED.test(text) || INTERRUPTED.test(text)) return undefined;
   return text;
 }
 
@@ -166,6 +166,8 @@ export interface ImportedTranscript {
   contextLevel: number | undefined;
   /** Lines skipped: not JSON, of a shape not understood, or too long. */
   skipped: number;
+  /** The first thing the user typed ('' when it holds no prompt). */
+  firstPrompt: string;
 }
 
 /**
@@ -192,6 +194,7 @@ export async function importTranscript(path: string, options: { agentId: string;
   let tasks: TaskItem[] | undefined;
   let contextLevel: number | undefined;
   let skipped = tooLong;
+  let firstPrompt = '';
   const take = (effects: ReturnType<StreamTranslator['line']>) => {
     for (const effect of effects) {
       if (effect.kind === 'message') {
@@ -213,6 +216,7 @@ export async function importTranscript(path: string, options: { agentId: string;
     if (typeof entry.timestamp === 'string') now = entry.timestamp;
     const prompt = line.kind === 'user' ? typedPrompt(line.line as Parameters<typeof typedPrompt>[0]) : undefined;
     if (prompt !== undefined) {
+      firstPrompt ||= prompt;
       // A new prompt begins a turn: what the one before kept of its API messages can go.
       translator.endTerminalTurn();
       take(translator.userMessage(prompt, { status: false }).effects);
@@ -220,5 +224,5 @@ export async function importTranscript(path: string, options: { agentId: string;
   }
   take(translator.exited({ code: 0, signal: null, stderrTail: '' }).effects);
   const messages = order.map((id) => ({ ...latest.get(id)!, isComplete: true }));
-  return { messages, images, tasks, contextLevel, skipped };
+  return { messages, images, tasks, contextLevel, skipped, firstPrompt };
 }

@@ -69,14 +69,18 @@ export class AgentStatus implements vscode.Disposable {
   }
 
   private async update(): Promise<void> {
-    const [workspaces, agents, today, uses, limits] = await Promise.all([
+    const [workspaces, agents, today, budgets, limits] = await Promise.all([
       this.services.workspaces.listWorkspaces(),
       this.services.runtime.list(),
       this.services.store.usage.today(),
-      this.budgets?.watch.uses() ?? [],
+      this.budgets?.watch.check().catch((error: unknown) => {
+        this.log.warn(`The budgets could not be checked: ${(error as Error).message}`);
+        return undefined;
+      }),
       this.services.runtime.limits().catch(() => undefined),
     ]);
-    void this.tellBudgets().catch((error: unknown) => this.log.warn(`The budgets could not be checked: ${(error as Error).message}`));
+    const uses = budgets?.uses ?? [];
+    for (const c of budgets?.crossed ?? []) void this.tellBudget(c).catch((error: unknown) => this.log.warn(`The budget could not be told: ${(error as Error).message}`));
     if (workspaces.length === 0) {
       this.item.hide();
       return;
@@ -106,12 +110,7 @@ export class AgentStatus implements vscode.Disposable {
     this.item.show();
   }
 
-  /** Tells each budget threshold newly passed (once per period); at 100%, stops this window's agents when the user asked for that. */
-  private async tellBudgets(): Promise<void> {
-    if (!this.budgets) return;
-    for (const c of await this.budgets.watch.crossings()) await this.tellBudget(c);
-  }
-
+  /** Tells a budget threshold newly passed (once per period); at 100%, stops this window's agents when the user asked for that. */
   private async tellBudget(c: BudgetCrossing): Promise<void> {
     const which = c.period === 'day' ? "today's" : "this month's";
     let stopped = '';

@@ -55,7 +55,8 @@ export interface UsageEntry {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-function localDate(d: Date): string {
+/** The local date of `d`, YYYY-MM-DD: the usage figures' days. */
+export function localDate(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 

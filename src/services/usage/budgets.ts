@@ -1,4 +1,5 @@
 import type { Store } from '../storage/store';
+import { localDate } from '../storage/usageRepository';
 
 /** What a budget counts: dollars as the CLI reports them, or tokens (all four kinds added up). */
 export type BudgetUnit = 'dollars' | 'tokens';
@@ -28,10 +29,6 @@ export interface BudgetCrossing extends BudgetUse {
 }
 
 const THRESHOLDS = [100, 80] as const;
-
-function localDate(d: Date): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
 
 /** "$4.02 of $5.00", "85,000 of 100,000 tokens". */
 export function describeUse(use: BudgetUse): string {
@@ -72,18 +69,25 @@ export class BudgetWatch {
   }
 
   /**
-   * The thresholds passed since the last check and not told yet in their period: the highest one
-   * only (use that jumps past 100% is told as 100%, not as 80% too). Each is recorded as told.
+   * The use of each budget, and the thresholds passed since the last check and not told yet in
+   * their period: the highest one only (use that jumps past 100% is told as 100%, not as 80% too).
+   * Each is recorded as told.
    */
-  crossings(): Promise<BudgetCrossing[]> {
-    const next = this.chain.catch(() => undefined).then(() => this.crossingsNow());
+  check(): Promise<{ uses: BudgetUse[]; crossed: BudgetCrossing[] }> {
+    const next = this.chain.catch(() => undefined).then(() => this.checkNow());
     this.chain = next;
     return next;
   }
 
-  private async crossingsNow(): Promise<BudgetCrossing[]> {
+  /** The thresholds newly passed (see `check`). */
+  async crossings(): Promise<BudgetCrossing[]> {
+    return (await this.check()).crossed;
+  }
+
+  private async checkNow(): Promise<{ uses: BudgetUse[]; crossed: BudgetCrossing[] }> {
+    const uses = await this.uses();
     const crossed: BudgetCrossing[] = [];
-    for (const use of await this.uses()) {
+    for (const use of uses) {
       const threshold = THRESHOLDS.find((t) => use.share * 100 >= t);
       if (!threshold) continue;
       const key = `budget.told.${use.period}.${use.date}.${use.unit}.${use.budget}`;
@@ -92,6 +96,6 @@ export class BudgetWatch {
       await this.store.settings.set(key, threshold);
       crossed.push({ ...use, threshold });
     }
-    return crossed;
+    return { uses, crossed };
   }
 }

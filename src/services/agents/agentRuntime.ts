@@ -1,4 +1,5 @@
 import { SessionAdoption } from './adoption';
+import { isLimited } from '../usage/limitsText';
 import type { CliSessionSummary } from './transcripts';
 import { EventEmitter } from 'node:events';
 import { ClaudeManagerError, untrustedWorkspaceError } from '../errors';
@@ -147,8 +148,7 @@ export class AgentRuntime {
 
   /** Says in a limited agent's reason whether it resumes by itself (see `LimitResume`); nothing when it is no longer limited. */
   async noteLimit(id: string, reason: string): Promise<void> {
-    const agent = await this.get(id);
-    if (agent.status === 'error' && agent.statusReason.startsWith('limited until')) await this.host.setStatus(id, 'error', reason);
+    if (isLimited(await this.get(id))) await this.host.setStatus(id, 'error', reason);
   }
 
   /** The agent with what only this window's process knows. */

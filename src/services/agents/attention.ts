@@ -1,5 +1,6 @@
 import type { Agent } from './agentRuntime';
 import { waitingReason } from './permissions';
+import { isLimited } from '../usage/limitsText';
 
 /** What a change of an agent asks of the user, if anything: the notifications and the status bar's "needs you". */
 export type Attention =
@@ -22,7 +23,7 @@ export function attentionFor(before: Agent | undefined, after: Agent): Attention
   if (before?.status !== 'running') return undefined;
   if (after.status === 'waiting' && !oldest) return { kind: 'waiting', agentId: after.id, message: `${after.name} is ${after.statusReason}.` };
   // A turn the plan's usage limit refused did not fail as such: it waits for the limit to reset.
-  if (after.status === 'error' && after.statusReason.startsWith('limited until')) return { kind: 'failed', agentId: after.id, message: `${after.name} reached the plan's usage limit: ${after.statusReason}.` };
+  if (isLimited(after)) return { kind: 'failed', agentId: after.id, message: `${after.name} reached the plan's usage limit: ${after.statusReason}.` };
   if (after.status === 'error') return { kind: 'failed', agentId: after.id, message: `${after.name} failed: ${after.statusReason}` };
   if (after.status === 'finished' && after.statusReason !== 'stopped') return { kind: 'finished', agentId: after.id, message: `${after.name} finished (${after.statusReason}).` };
   return undefined;

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import { localReset } from '../usage/limitsText';
+import { isLimited, limitedReason } from '../usage/limitsText';
 import type { Agent } from './agentRuntime';
 
 /** What LimitResume needs of the runtime. */
@@ -46,14 +46,14 @@ export class LimitResume {
     const before = [...this.waiting.values()].filter((w) => Math.abs(Date.parse(w.until) - Date.parse(until)) < 60_000).length;
     const delay = Math.max(0, Date.parse(until) - this.now()) + 1000 + before * this.staggerMs;
     this.waiting.set(agentId, { until, timer: setTimeout(() => void this.resume(agentId), delay) });
-    void this.runtime.noteLimit(agentId, `limited until ${localReset(until)}; resumes by itself then`).catch(() => undefined);
+    void this.runtime.noteLimit(agentId, limitedReason(until, '; resumes by itself then')).catch(() => undefined);
   }
 
   private async resume(agentId: string): Promise<void> {
     this.waiting.delete(agentId);
     try {
       const agent = await this.runtime.get(agentId);
-      if (agent.status !== 'error' || !agent.statusReason.startsWith('limited until') || !agent.ownedByThisWindow) return;
+      if (!isLimited(agent) || !agent.ownedByThisWindow) return;
       this.logger.info(`${agent.name}: its usage limit has reset; it goes on ("${RESUME_MESSAGE}").`);
       await this.runtime.sendMessage(agentId, RESUME_MESSAGE);
     } catch (error) {
@@ -66,7 +66,7 @@ export class LimitResume {
     const w = this.waiting.get(agentId);
     if (!w) return false;
     this.clear(agentId);
-    await this.runtime.noteLimit(agentId, `limited until ${localReset(w.until)}`);
+    await this.runtime.noteLimit(agentId, limitedReason(w.until));
     return true;
   }
 

@@ -9,7 +9,7 @@ import { PendingRequests } from './pendingRequests';
 import { type PermissionRequest, waitingReason } from './permissions';
 import { Subagents } from './subagents';
 import { applyTaskCall, sameTasks, TASK_TOOLS } from './taskList';
-import { localReset } from '../usage/limitsText';
+import { limitedReason } from '../usage/limitsText';
 import { summarizeTool } from './toolSummary';
 import { type UsageEntry, UsageMeter } from './usageMeter';
 
@@ -483,7 +483,7 @@ export class StreamTranslator {
     const limitedUntil = this.limitedUntil;
     this.limitedUntil = undefined;
     if (line.is_error && !this.interrupted && limitedUntil) {
-      this.status('error', `limited until ${localReset(limitedUntil)}`);
+      this.status('error', limitedReason(limitedUntil));
       // After its status: what resumes it says so in the reason, over this one.
       this.out.push({ kind: 'limited', until: limitedUntil });
     } else if (line.is_error && !this.interrupted) {

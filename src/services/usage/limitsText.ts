@@ -11,6 +11,19 @@ export function localReset(iso: string, now = new Date()): string {
   return `${at.toLocaleDateString('en-US', { weekday: 'short', month: 'short', day: 'numeric' })} ${time}`;
 }
 
+/**
+ * The reason of an agent whose turn the plan's usage limit refused ("limited until 13:33", with
+ * `more` after it): the one place it is written, and `isLimited` the one place it is read.
+ */
+export function limitedReason(until: string, more = ''): string {
+  return `limited until ${localReset(until)}${more}`;
+}
+
+/** Whether an agent waits for the plan's usage limit to reset (see `limitedReason`). */
+export function isLimited(agent: { status: string; statusReason: string }): boolean {
+  return agent.status === 'error' && agent.statusReason.startsWith('limited until ');
+}
+
 /** One plan limit as a line: "5-hour: near the limit, 85% used, resets 14:05". */
 export function limitLine(limit: UsageLimit, now = new Date()): string {
   const parts = [STATES[limit.status] ?? limit.status];

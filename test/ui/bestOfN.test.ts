@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedGitEnv, makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
-import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
+import { makeTempHome } from '../helpers/claudeCli';
 import { lastUserBlocks, MockAnthropicApi, type MockRequestInfo, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { showAgentsView } from './actions';
-import { keepWhatFailed, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
+import { agentMachineSettings, keepWhatFailed, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 
 keepWhatFailed();
 
@@ -39,17 +39,7 @@ describe('best of N: one prompt to three agents, compared, one kept', () => {
     home = makeTempHome();
     wb = await openWorkbench({
       folder: repo.repo,
-      machineSettings: {
-        'claudeManager.claudePath': findClaudeBinary(),
-        'claudeManager.environment': {
-          ANTHROPIC_BASE_URL: api.url,
-          ANTHROPIC_API_KEY: 'test-key',
-          HOME: home.path,
-          CLAUDE_CODE_MAX_RETRIES: '1',
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-        },
-      },
+      machineSettings: agentMachineSettings(api.url, home.path),
     });
   });
   after(async () => {

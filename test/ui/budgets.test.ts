@@ -5,7 +5,7 @@ import { findClaudeBinary } from '../helpers/claudeCli';
 import { quiet } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
 import { showAgentsView } from './actions';
-import { keepWhatFailed, openWorkbench, storeDirOf, type Workbench } from './workbench';
+import { keepWhatFailed, openWorkbench, runFromPalette, storeDirOf, type Workbench } from './workbench';
 
 keepWhatFailed();
 
@@ -60,9 +60,7 @@ describe('a window whose daily budget is 85% used', () => {
     assert.match(said, /Plan limits: none reported/);
     await page.mouse.move(0, 0);
     // Told once: a reload does not tell it again.
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().click();
+    await runFromPalette(page, 'Developer: Reload Window');
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
     await page.locator('.statusbar-item', { hasText: "85% of today's budget" }).first().waitFor({ timeout: 60_000 });
     await page.waitForTimeout(2000);

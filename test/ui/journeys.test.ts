@@ -11,7 +11,7 @@ import { makeBmp, makePng } from '../helpers/images';
 import type { Locator } from 'playwright-core';
 import { seedLongConversation } from './longConversation';
 import { chatAgentName, clickRowAction, dismissHovers, newAgentByKeyboard, pickColorTheme, showAgentsView, stopAndCloseChats, stopFromRow, typeIntoNewChat, until } from './actions';
-import { keepWhatFailed, activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
+import { agentMachineSettings, keepWhatFailed, activityBarItem, openWorkbench, runFromPalette, storeDirOf, webviewFrame, type Workbench } from './workbench';
 import { xssPayloads } from './xssPayloads';
 
 keepWhatFailed();
@@ -81,22 +81,8 @@ describe('a window on a git repository', () => {
     home = makeTempHome();
     wb = await openWorkbench({
       folder: repo.repo,
-      // claudeManager.claudePath is machine-scoped: a remote window reads it from the remote's settings.
-      machineSettings: {
-        'claudeManager.claudePath': findClaudeBinary(),
-        // The agents' CLI runs offline against the mock, with a home of its own.
-        'claudeManager.environment': {
-          ANTHROPIC_BASE_URL: api.url,
-          ANTHROPIC_API_KEY: 'test-key',
-          HOME: home.path,
-          CLAUDE_CODE_MAX_RETRIES: '1',
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-          // The CLI offers the default model no todo tools; these give it TodoWrite (the task-list journey).
-          CLAUDE_CODE_ENABLE_TODO_TOOLS: '1',
-          CLAUDE_CODE_ENABLE_TASKS: '0',
-        },
-      },
+      // The CLI offers the default model no todo tools; these give it TodoWrite (the task-list journey).
+      machineSettings: agentMachineSettings(api.url, home.path, { CLAUDE_CODE_ENABLE_TODO_TOOLS: '1', CLAUDE_CODE_ENABLE_TASKS: '0' }),
     });
   });
   after(async () => {

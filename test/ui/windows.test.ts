@@ -3,11 +3,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
-import { findClaudeBinary, makeTempHome } from '../helpers/claudeCli';
+import { makeTempHome } from '../helpers/claudeCli';
 import { MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import type { Page } from 'playwright-core';
 import { clickRowAction, newAgentByKeyboard, runFromRowMenu, showAgentsView, stopFromRow, until } from './actions';
-import { keepWhatFailed, openWorkbench, screenshotDir, storeDirOf, webviewFrame, type Workbench } from './workbench';
+import { agentMachineSettings, keepWhatFailed, openWorkbench, screenshotDir, storeDirOf, webviewFrame, type Workbench } from './workbench';
 
 keepWhatFailed();
 
@@ -52,10 +52,7 @@ describe('two windows on one store', () => {
     home = makeTempHome();
     wb = await openWorkbench({
       folder: repo.repo,
-      machineSettings: {
-        'claudeManager.claudePath': findClaudeBinary(),
-        'claudeManager.environment': { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'test-key', HOME: home.path, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' },
-      },
+      machineSettings: agentMachineSettings(api.url, home.path),
     });
     b = await secondWindow(wb);
   });

@@ -10,6 +10,7 @@ import {
   startCodeServer,
   workbenchUrl,
 } from '../../scripts/lib/codeServer.mjs';
+import { findClaudeBinary } from '../helpers/claudeCli';
 
 const root = join(__dirname, '..', '..');
 export const screenshotDir = join(root, 'test-results', 'screenshots');
@@ -147,6 +148,18 @@ export async function openWorkbench(
     rmSync(profile, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * The machine settings of a window whose agents run the real CLI offline against the mock API, with
+ * a home of their own (`claudeManager.claudePath` is machine-scoped: a remote window reads it from
+ * the remote's settings); `env` adds to the CLI's environment.
+ */
+export function agentMachineSettings(apiUrl: string, home: string, env: Record<string, string> = {}): Record<string, unknown> {
+  return {
+    'claudeManager.claudePath': findClaudeBinary(),
+    'claudeManager.environment': { ANTHROPIC_BASE_URL: apiUrl, ANTHROPIC_API_KEY: 'test-key', HOME: home, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', ...env },
+  };
 }
 
 /** Where the extension keeps its store in a profile: the globalStorage of publisher.name. */

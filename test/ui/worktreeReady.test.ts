@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
-import { claudeOnce, findClaudeBinary, makeCliEnv, makeTempHome, sessionOf } from '../helpers/claudeCli';
+import { claudeOnce, makeCliEnv, makeTempHome, sessionOf } from '../helpers/claudeCli';
 import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
 import { dismissHovers, runFromRowMenu, showAgentsView } from './actions';
-import { keepWhatFailed, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
+import { agentMachineSettings, keepWhatFailed, openWorkbench, runFromPalette, webviewFrame, type Workbench } from './workbench';
 
 keepWhatFailed();
 
@@ -50,10 +50,7 @@ describe('a window on a repository whose worktrees are set up, with a session st
       folder: repo.repo,
       // The terminal drawn in the page's DOM, so that what a setup printed can be read there.
       settings: { 'terminal.integrated.gpuAcceleration': 'off' },
-      machineSettings: {
-        'claudeManager.claudePath': findClaudeBinary(),
-        'claudeManager.environment': { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'test-key', HOME: home.path, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' },
-      },
+      machineSettings: agentMachineSettings(api.url, home.path),
     });
   });
   after(async () => {

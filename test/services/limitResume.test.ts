@@ -33,7 +33,10 @@ describe('Resuming agents after a usage limit (real CLI, mock API)', () => {
     const { runtime, store, api, worktreeId } = suite;
     const resume = new LimitResume(runtime, () => true, quiet, 1500);
     try {
-      const reset = Math.ceil(Date.now() / 1000) + 4;
+      // Far enough away that the third agent's turn, started after the other two, is still refused
+      // before it on a busy machine (at 4 s it was not, twice, under load: the CLI then reported no
+      // limit for it).
+      const reset = Math.ceil(Date.now() / 1000) + 10;
       const agents = [];
       for (const name of ['first', 'second', 'third']) agents.push(await store.agents.create({ worktreeId, name }));
       // Each agent's turn is refused in turn; their "continue" gets an answer.

@@ -195,6 +195,19 @@ describe('StreamTranslator replaying the real CLI', () => {
     assert.deepEqual(levels, [10], '100k of a 1M window, not of 200k');
   });
 
+  it('marks the usage read from a terminal’s transcript as without a reported cost, and only that', () => {
+    const usageOf = (terminal: boolean) => {
+      const translator = new StreamTranslator({ agentId: 'ag_x', cwd: '/r', contextWarningThreshold: () => 80, terminal });
+      const effects = translator.line(parseCliLine(JSON.stringify({ type: 'assistant', message: { id: 'msg_t', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'hi' }], usage: { input_tokens: 10, output_tokens: 5 } } })));
+      return effects.flatMap((e) => (e.kind === 'usage' ? [e.usage] : []));
+    };
+    const [inTerminal] = usageOf(true);
+    assert.equal(inTerminal?.costReported, false);
+    assert.equal(inTerminal?.inputTokens, 10, 'its tokens are counted');
+    const [streamed] = usageOf(false);
+    assert.equal(streamed?.costReported, undefined, 'a stream-json agent’s cost comes with its result');
+  });
+
   it('shows the plan an agent wrote to its plan file when ExitPlanMode does not carry it, and answers with the input as sent', () => {
     const translator = new StreamTranslator({ agentId: 'ag_x', cwd: '/r', contextWarningThreshold: () => 80, planDir: '/home/u/.claude/plans' });
     const feed = (line: unknown) => translator.line(parseCliLine(JSON.stringify(line)));

@@ -24,7 +24,7 @@ export interface Agent extends AgentRecord {
 
 const BYPASS_KEY = 'agents.bypassPermissions';
 type Totals = Awaited<ReturnType<Store['usage']['totals']>>;
-const NO_USAGE: Totals = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, totalTokens: 0, costUsd: 0, requestCount: 0, errorCount: 0 };
+const NO_USAGE: Totals = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, totalTokens: 0, costUsd: 0, requestCount: 0, errorCount: 0, unpricedRequestCount: 0 };
 
 /**
  * The agents as records: read with what only this window's processes know (their pending

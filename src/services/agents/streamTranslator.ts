@@ -125,7 +125,9 @@ export class StreamTranslator {
     this.makeId = options.newId ?? (() => newId('msg'));
     this.tasks = options.tasks ?? [];
     this.meter = new UsageMeter(
-      { usage: (usage) => this.out.push({ kind: 'usage', usage }), context: (level) => this.out.push({ kind: 'context', level }), notice: (text) => this.pushNotice(text) },
+      {
+        // A terminal's transcript gives tokens but no cost: its rows say the cost is not known.
+        usage: (usage) => this.out.push({ kind: 'usage', usage: options.terminal ? { ...usage, costReported: false } : usage }), context: (level) => this.out.push({ kind: 'context', level }), notice: (text) => this.pushNotice(text) },
       () => options.contextWarningThreshold(),
     );
     this.subagents = new Subagents({

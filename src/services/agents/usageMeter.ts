@@ -2,7 +2,7 @@ import type { UsageEntry as LedgerEntry } from '../storage/usageRepository';
 import type { AssistantLine, ResultLine } from './cliProtocol';
 
 /** One API message's usage as far as it is known (the ledger's entry without where it belongs): the ledger keeps the latest of each. */
-export type UsageEntry = Pick<LedgerEntry, 'messageId' | 'model' | 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens' | 'costUsd'>;
+export type UsageEntry = Pick<LedgerEntry, 'messageId' | 'model' | 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens' | 'costUsd' | 'costReported'>;
 
 const DEFAULT_CONTEXT_WINDOW = 200_000;
 

@@ -470,6 +470,48 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
     assert.deepEqual(await subscriber().limits(), now);
   });
 
+  it('keeps each window of the limits the CLI lists (five-hour, seven-day) with its share used and reset', async () => {
+    const runtime = new AgentRuntime({
+      store,
+      logger: quiet,
+      windowId: 'window-a',
+      locateCli: async () => findClaudeBinary(),
+      env: () => {
+        const env = makeCliEnv({ home: home.path, baseUrl: api.url, extra: { CLAUDE_CODE_OAUTH_TOKEN: 'mock-oauth-token' } });
+        delete env.ANTHROPIC_API_KEY;
+        return env;
+      },
+    });
+    const reset5h = Math.floor(Date.now() / 1000) + 1800;
+    const reset7d = reset5h + 3 * 86_400;
+    api.enqueue(
+      textReply('most of it used', {
+        headers: {
+          'anthropic-ratelimit-unified-status': 'allowed',
+          'anthropic-ratelimit-unified-reset': String(reset5h),
+          'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+          'anthropic-ratelimit-unified-5h-status': 'allowed_warning',
+          'anthropic-ratelimit-unified-5h-utilization': '0.83',
+          'anthropic-ratelimit-unified-5h-reset': String(reset5h),
+          'anthropic-ratelimit-unified-7d-status': 'allowed',
+          'anthropic-ratelimit-unified-7d-utilization': '0.41',
+          'anthropic-ratelimit-unified-7d-reset': String(reset7d),
+        },
+      }),
+    );
+    const agent = await store.agents.create({ worktreeId, name: 'windows' });
+    const done = new Promise<void>((resolve) => runtime.onDidChangeAgent((a) => a.id === agent.id && a.status === 'waiting' && resolve()));
+    await runtime.start(agent.id, { initialPrompt: 'how much of each window is left?' });
+    await done;
+    await runtime.settled(agent.id);
+    const limits = await runtime.limits();
+    assert.ok(limits.available, JSON.stringify(limits));
+    const byType = new Map(limits.limits.map((l) => [l.type, l]));
+    assert.deepEqual([byType.get('five_hour')?.status, byType.get('five_hour')?.utilization, byType.get('five_hour')?.resetsAt], ['allowed_warning', 0.83, new Date(reset5h * 1000).toISOString()]);
+    assert.deepEqual([byType.get('seven_day')?.status, byType.get('seven_day')?.utilization, byType.get('seven_day')?.resetsAt], ['allowed', 0.41, new Date(reset7d * 1000).toISOString()]);
+    await runtime.stopAll(1000);
+  });
+
   it('bypasses permissions only when the user confirmed it: a Write then runs unasked; choosing a mode ends it', async () => {
     // The CLI refuses to bypass permissions as root, saying so, unless told it runs in a sandbox
     // (IS_SANDBOX=1), which this test machine is.

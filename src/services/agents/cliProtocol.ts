@@ -141,6 +141,14 @@ export const rateLimitEventLine = z.looseObject({
     utilization: z.number().nullish(),
     overageStatus: z.string().optional(),
     isUsingOverage: z.boolean().optional(),
+    /**
+     * Each window of the plan's limits ("five_hour", "seven_day", …) with its own status, share
+     * used (0–1) and reset (unix seconds): reported by 2.1.332 with a subscription login.
+     */
+    unifiedWindows: z
+      .record(z.string(), z.looseObject({ status: z.string().optional(), utilization: z.number().nullish(), resetsAt: z.number().nullish() }))
+      .optional()
+      .catch(undefined),
   }),
 });
 export type RateLimitEventLine = z.infer<typeof rateLimitEventLine>;

@@ -39,18 +39,39 @@ export class UsageLimitsBook {
 
   constructor(private readonly store: Store) {}
 
-  /** A `rate_limit_event`; returns the store's write (the caller tracks it). */
+  /**
+   * A `rate_limit_event`; returns the store's write (the caller tracks it). Its windows, when it
+   * lists them (`unifiedWindows`: each with its status, share used and reset), are recorded each
+   * as a limit of its own. The window's own status is the finer one (2.1.332 reports a window at
+   * "allowed_warning" in an event that says "allowed"), except when the event says the limit it
+   * names (`rateLimitType`) was reached.
+   */
   reported(info: RateLimitEventLine['rate_limit_info']): Promise<unknown> {
+    const reportedAt = new Date().toISOString();
+    const seen = (this.seen ??= new Map());
+    const iso = (seconds: number | null | undefined) => (typeof seconds === 'number' ? { resetsAt: new Date(seconds * 1000).toISOString() } : {});
+    for (const [type, w] of Object.entries(info.unifiedWindows ?? {})) {
+      seen.set(type, {
+        type,
+        status: type === info.rateLimitType && info.status === 'rejected' ? 'rejected' : (w.status ?? info.status),
+        ...iso(w.resetsAt),
+        ...(typeof w.utilization === 'number' ? { utilization: w.utilization } : {}),
+        reportedAt,
+      });
+    }
+    const type = info.rateLimitType ?? 'unknown';
+    const window = seen.get(type);
     const limit: UsageLimit = {
-      type: info.rateLimitType ?? 'unknown',
-      status: info.status,
-      ...(typeof info.resetsAt === 'number' ? { resetsAt: new Date(info.resetsAt * 1000).toISOString() } : {}),
+      type,
+      status: info.status === 'rejected' ? 'rejected' : (window?.status ?? info.status),
+      ...(window?.resetsAt ? { resetsAt: window.resetsAt } : {}),
+      ...iso(info.resetsAt),
+      ...(window?.utilization !== undefined ? { utilization: window.utilization } : {}),
       ...(typeof info.utilization === 'number' ? { utilization: info.utilization } : {}),
       ...(info.overageStatus !== undefined ? { overageStatus: info.overageStatus } : {}),
       ...(info.isUsingOverage !== undefined ? { isUsingOverage: info.isUsingOverage } : {}),
-      reportedAt: new Date().toISOString(),
+      reportedAt,
     };
-    const seen = (this.seen ??= new Map());
     seen.set(limit.type, limit);
     return this.store.settings.set(LIMITS_KEY, [...seen.values()]);
   }

@@ -185,6 +185,55 @@ describe('usage report: weeks, shares and unpriced requests (UTC)', () => {
   });
 });
 
+describe('usage figures follow the ledger as it changes (they are summed in memory once read)', () => {
+  let root: string;
+  let a: LocalStore;
+  let b: LocalStore;
+  before(async () => {
+    process.env.TZ = 'UTC';
+    root = mkdtempSync(join(tmpdir(), 'cm-usage-follow-'));
+    const now = () => '2026-06-15T12:00:00.000Z';
+    a = await LocalStore.open({ dir: root, wasmPath, migrationsDir, logger: quiet, now });
+    b = await LocalStore.open({ dir: root, wasmPath, migrationsDir, logger: quiet, now });
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+    rmSync(root, { recursive: true, force: true });
+    process.env.TZ = originalTz;
+  });
+
+  it('counts a message recorded after the first read, replaces one reported again, and forgets a removed agent’s name', async () => {
+    const ws = await a.workspaces.create({ path: '/follow' });
+    const wt = await a.worktrees.create({ workspaceId: ws.id, name: 'follow', branch: 'main', path: '/follow', isMain: true });
+    const agent = await a.agents.create({ worktreeId: wt.id });
+    assert.equal(a.usage.today().requestCount, 0, 'read once: the figures are now kept in memory');
+    await a.usage.record(entry('2026-06-15T10:00:00.000Z', { messageId: 'msg_follow', agentId: agent.id, worktreeId: wt.id, workspaceId: ws.id }));
+    assert.equal(a.usage.today().requestCount, 1);
+    await a.usage.record(entry('2026-06-15T10:00:00.000Z', { messageId: 'msg_follow', agentId: agent.id, worktreeId: wt.id, workspaceId: ws.id, outputTokens: 99 }));
+    assert.deepEqual([a.usage.today().requestCount, a.usage.today().outputTokens], [1, 99], 'replaced, not added');
+    assert.equal(a.usage.totalsByAgent([agent.id])[agent.id]?.requestCount, 1);
+    // Deleted for good: the ledger keeps the usage, no longer the agent's (its foreign key).
+    await a.agents.delete(agent.id);
+    assert.deepEqual(a.usage.totalsByAgent([agent.id]), {});
+    assert.equal(a.usage.today().requestCount, 1, 'the usage itself stays');
+  });
+
+  it('counts what another window recorded, once it has read the journal', async () => {
+    await b.meta.follow();
+    assert.equal(b.usage.today().requestCount, 1, 'read once: kept in memory from here');
+    await a.usage.record(entry('2026-06-15T11:00:00.000Z', { messageId: 'msg_from_a' }));
+    await b.meta.follow();
+    assert.equal(b.usage.today().requestCount, 2);
+  });
+
+  it('leaves out a record the database refused', async () => {
+    const before = a.usage.today().requestCount;
+    await assert.rejects(a.usage.record(entry('2026-06-15T11:30:00.000Z', { agentId: 'ag_missing' })), /refused by the database/);
+    assert.equal(a.usage.today().requestCount, before);
+  });
+});
+
 describe('the start of a chart of N periods', () => {
   afterEach(() => {
     process.env.TZ = originalTz;

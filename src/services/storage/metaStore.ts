@@ -14,7 +14,7 @@ export type Cell = string | number | null;
 export type Row = Record<string, Cell>;
 
 /** One change, as it is written to the journal and replayed by every process. */
-type Change =
+export type Change =
   | { op: 'put'; table: string; row: Row }
   | { op: 'del'; table: string; key: Cell };
 
@@ -141,6 +141,8 @@ export class MetaStore {
   private closing = false;
   private readonly now: () => string;
   readonly report: OpenReport = { movedAside: [], replayed: 0 };
+  /** Told of each change applied here (`undefined`: changes were undone, forget what you derived). */
+  private readonly applyListeners = new Set<(change: Change | undefined) => void>();
 
   private constructor(private readonly options: MetaStoreOptions) {
     this.compactAfterBytes = options.compactAfterBytes ?? 4 * 1024 * 1024;
@@ -295,6 +297,7 @@ export class MetaStore {
         this.db.run('COMMIT');
       } catch (error) {
         this.db.run('ROLLBACK');
+        this.told(undefined);
         throw error;
       }
       this.applied = read.next;
@@ -364,11 +367,26 @@ export class MetaStore {
     return this.statements.write(sql);
   }
 
+  /**
+   * Calls `listener` with each change applied to this process's copy, its own writes and those
+   * read back from the journal alike, once applied; with `undefined` when applied changes were
+   * rolled back. What a cache derives from a table follows it from here.
+   */
+  onDidApply(listener: (change: Change | undefined) => void): () => void {
+    this.applyListeners.add(listener);
+    return () => this.applyListeners.delete(listener);
+  }
+
+  private told(change: Change | undefined): void {
+    for (const listener of this.applyListeners) listener(change);
+  }
+
   private apply(change: Change): void {
     const key = TABLES[change.table];
     if (!key) return; // a table of a newer version: not ours to apply
     if (change.op === 'del') {
       this.statement(`DELETE FROM ${change.table} WHERE ${key} = ?`).run([change.key]);
+      this.told(change);
       return;
     }
     const columns = Object.keys(change.row);
@@ -377,6 +395,7 @@ export class MetaStore {
       `INSERT INTO ${change.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
         `ON CONFLICT(${key}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
     ).run(columns.map((c) => change.row[c] ?? null));
+    this.told(change);
   }
 
   /**
@@ -400,6 +419,7 @@ export class MetaStore {
         this.statement('ROLLBACK TO write').run();
         this.statement('RELEASE write').run();
       }
+      this.told(undefined);
       throw new ClaudeManagerError('INVALID_INPUT', `The change was refused by the database: ${(error as Error).message}`, { cause: error });
     }
     this.ownInFlight += changes.length;

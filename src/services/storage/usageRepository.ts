@@ -1,5 +1,5 @@
-import type { SqlValue } from 'sql.js';
 import { ClaudeManagerError } from '../errors';
+import { COUNTERS, LedgerCache, LEDGER_SELECT, type Place } from './ledgerCache';
 import type { MetaStore } from './metaStore';
 
 export type UsagePeriod = 'daily' | 'weekly' | 'monthly';
@@ -121,24 +121,32 @@ function nextPeriod(period: UsagePeriod, start: Date): Date {
   return new Date(start.getFullYear(), start.getMonth() + 1, 1);
 }
 
-/** The counters of one row of sums (columns i, o, r, c, cost, n, e). */
-function countersOf(row: Record<string, unknown>): UsageCounters {
+/** The counters at `at` of the cache's sums (LedgerCache's counter order). */
+function countersAt(sums: Float64Array, at: number): UsageCounters {
+  const i = sums[at] as number;
+  const o = sums[at + 1] as number;
+  const r = sums[at + 2] as number;
+  const c = sums[at + 3] as number;
   return {
-    inputTokens: Number(row.i),
-    outputTokens: Number(row.o),
-    cacheReadTokens: Number(row.r),
-    cacheCreationTokens: Number(row.c),
-    totalTokens: Number(row.i) + Number(row.o) + Number(row.r) + Number(row.c),
-    costUsd: Number(row.cost),
-    requestCount: Number(row.n),
-    errorCount: Number(row.e),
-    unpricedRequestCount: Number(row.u),
+    inputTokens: i,
+    outputTokens: o,
+    cacheReadTokens: r,
+    cacheCreationTokens: c,
+    totalTokens: i + o + r + c,
+    costUsd: sums[at + 4] as number,
+    requestCount: sums[at + 5] as number,
+    errorCount: sums[at + 6] as number,
+    unpricedRequestCount: sums[at + 7] as number,
   };
 }
 
-/** The sums every usage query selects, as countersOf reads them. */
-const SUMS = `sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cache_read_tokens) AS r, sum(cache_creation_tokens) AS c,
-  sum(cost_usd) AS cost, sum(request_count) AS n, sum(error_count) AS e, sum(CASE WHEN cost_reported = 0 THEN request_count ELSE 0 END) AS u`;
+/** Whether any row was added up at `at` (the last of the cache's counters counts them). */
+function anyRows(sums: Float64Array, at: number): boolean {
+  return (sums[at + COUNTERS - 1] as number) > 0;
+}
+
+/** All time: from before the first record to after the last. */
+const ALL_TIME = [-8.64e15, 8.64e15];
 
 function add(into: UsageCounters, c: UsageCounters): void {
   for (const key of Object.keys(ZERO) as (keyof UsageCounters)[]) into[key] += c[key];
@@ -161,10 +169,26 @@ const ZERO: UsageCounters = {
  * for everything or for one workspace, worktree or agent.
  */
 export class UsageRepository {
+  /** The ledger in memory, built on the first read and kept in step with the table. */
+  private cache: LedgerCache | undefined;
+
   constructor(
     private readonly meta: MetaStore,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    meta.onDidApply((change) => {
+      if (!this.cache) return;
+      // The row's id, which an upsert keeps, from the table (the change names its message).
+      if (change?.table === 'usage_ledger' && change.op === 'put') this.cache.put({ ...change.row, id: this.meta.query('SELECT id FROM usage_ledger WHERE message_id = ?', [change.row.message_id ?? null])[0]?.id ?? null });
+      // Undone changes, a ledger row deleted, or a deleted agent, worktree or repository (whose
+      // rows the table's foreign keys change): read again when next asked.
+      else if (!change || change.table === 'usage_ledger' || (change.op === 'del' && ['agents', 'worktrees', 'workspaces'].includes(change.table))) this.cache = undefined;
+    });
+  }
+
+  private ledger(): LedgerCache {
+    return (this.cache ??= new LedgerCache(this.meta.query(LEDGER_SELECT)));
+  }
 
   async record(entry: UsageEntry): Promise<void> {
     const counts = [entry.inputTokens, entry.outputTokens, entry.cacheReadTokens, entry.cacheCreationTokens, entry.costUsd, entry.requestCount ?? 0, entry.errorCount ?? 0];
@@ -213,43 +237,50 @@ export class UsageRepository {
     const weekStart = options.weekStart ?? 1;
     const bounds = this.bounds(options);
     const periods = this.summarise(options.period, bounds, options);
-    const { clauses, params } = filterClauses(options);
-    const rows = this.meta.query(
-      `SELECT workspace_id AS ws, worktree_id AS wt, agent_id AS a, model, ${SUMS}
-       FROM usage_ledger WHERE created_at >= ? AND created_at < ?${clauses} GROUP BY workspace_id, worktree_id, agent_id, model`,
-      [(bounds[0] as Date).toISOString(), (bounds.at(-1) as Date).toISOString(), ...params],
-    );
+    const ledger = this.ledger();
+    const keep = keeper(ledger, options);
+    const groups = ledger.places.length;
+    // One bucket per group: each agent's share by model.
+    const sums = ledger.sum([(bounds[0] as Date).getTime(), (bounds.at(-1) as Date).getTime()], groups, (place, group) => (keep(place) ? group : -1));
     const total: UsageCounters = { ...ZERO };
     const byModel: Record<string, UsageCounters> = {};
-    const shares: UsageShare[] = rows.map((row) => {
-      const c = countersOf(row);
+    const shares: UsageShare[] = [];
+    const name = (id: number) => (id >= 0 ? (ledger.names[id] as string) : null);
+    for (let g = 0; g < groups; g++) {
+      const at = g * COUNTERS;
+      if (!anyRows(sums, at)) continue;
+      const c = countersAt(sums, at);
+      const place = ledger.places[g] as Place;
+      const model = name(place.model) ?? '';
       add(total, c);
-      add((byModel[String(row.model)] ??= { ...ZERO }), c);
-      return { workspaceId: row.ws === null ? null : String(row.ws), worktreeId: row.wt === null ? null : String(row.wt), agentId: row.a === null ? null : String(row.a), model: String(row.model), ...c };
-    });
+      add((byModel[model] ??= { ...ZERO }), c);
+      shares.push({ workspaceId: name(place.workspace), worktreeId: name(place.worktree), agentId: name(place.agent), model, ...c });
+    }
     const last = bounds.at(-1) as Date;
     return { period: options.period, weekStart, from: periods[0]?.date ?? '', to: localDate(new Date(last.getFullYear(), last.getMonth(), last.getDate() - 1)), periods, total, byModel, shares };
   }
 
   /** Every recorded figure matching the filter, all time (an agent's `usage`). */
   totals(filter: UsageFilter = {}): UsageCounters {
-    // The end is year 9999: a later Date's ISO string starts with "+", which sorts before every
-    // stored time and would select nothing.
-    const { period: _p, date: _d, byModel: _b, ...counters } = this.summarise('daily', [new Date(0), new Date('9999-12-31T23:59:59.999Z')], filter)[0] as UsageSummary;
-    return counters;
+    const ledger = this.ledger();
+    const keep = keeper(ledger, filter);
+    return countersAt(ledger.sum(ALL_TIME, 1, (place) => (keep(place) ? 0 : -1)), 0);
   }
 
   /**
-   * All-time totals of many agents in one query (what a redraw of the tree needs), keyed by agent
-   * id; an agent without usage is absent. Asked in chunks, under SQLite's parameter limit.
+   * All-time totals of many agents at once (what a redraw of the tree needs), keyed by agent id;
+   * an agent without usage is absent.
    */
   totalsByAgent(agentIds: readonly string[]): Record<string, UsageCounters> {
+    const ledger = this.ledger();
+    // One bucket per agent asked for.
+    const ids = [...new Set(agentIds)];
+    const bucket = new Map(ids.map((id, i) => [ledger.nameId(id), i]));
+    const sums = ledger.sum(ALL_TIME, ids.length, (place) => (place.agent >= 0 ? (bucket.get(place.agent) ?? -1) : -1));
     const out: Record<string, UsageCounters> = {};
-    for (let i = 0; i < agentIds.length; i += 500) {
-      const chunk = agentIds.slice(i, i + 500);
-      const rows = this.meta.query(`SELECT agent_id AS a, ${SUMS} FROM usage_ledger WHERE agent_id IN (${chunk.map(() => '?').join(',')}) GROUP BY agent_id`, chunk);
-      for (const row of rows) out[String(row.a)] = countersOf(row);
-    }
+    ids.forEach((id, i) => {
+      if (anyRows(sums, i * COUNTERS)) out[id] = countersAt(sums, i * COUNTERS);
+    });
     return out;
   }
 
@@ -272,43 +303,42 @@ export class UsageRepository {
     return out;
   }
 
-  /**
-   * The summaries of the periods between consecutive `bounds`, in one query: the bounds as a
-   * table joined to the ledger by time, so each period is an index range of \`created_at\`.
-   */
+  /** The summaries of the periods between consecutive `bounds`, each by model: one pass over the ledger. */
   private summarise(period: UsagePeriod, bounds: readonly Date[], filter: UsageFilter): UsageSummary[] {
-    const { clauses, params } = filterClauses(filter);
-    const spans = bounds.slice(0, -1).map((start, i) => [i, start.toISOString(), (bounds[i + 1] as Date).toISOString()] as const);
-    const rows = this.meta.query(
-      `WITH b(p, s, e) AS (VALUES ${spans.map(() => '(?, ?, ?)').join(', ')})
-       SELECT b.p AS p, model, ${SUMS}
-       FROM b JOIN usage_ledger ON created_at >= b.s AND created_at < b.e${clauses} GROUP BY b.p, model ORDER BY b.p, model`,
-      [...spans.flat(), ...params],
+    const ledger = this.ledger();
+    const keep = keeper(ledger, filter);
+    // One bucket per model, in model order (as the figures have always been listed).
+    const models = [...new Set(ledger.places.map((p) => p.model))].sort((a, b) => {
+      const x = ledger.names[a] ?? '';
+      const y = ledger.names[b] ?? '';
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    const bucket = new Map(models.map((m, i) => [m, i]));
+    const sums = ledger.sum(
+      bounds.map((d) => d.getTime()),
+      models.length,
+      (place) => (keep(place) ? (bucket.get(place.model) as number) : -1),
     );
-    const out: UsageSummary[] = spans.map(([, s]) => ({ period, date: localDate(new Date(s)), ...ZERO, byModel: {} }));
-    for (const row of rows) {
-      const summary = out[Number(row.p)] as UsageSummary;
-      const c = countersOf(row);
-      summary.byModel[String(row.model)] = c;
-      add(summary, c);
-    }
-    return out;
+    return bounds.slice(0, -1).map((start, p) => {
+      const summary: UsageSummary = { period, date: localDate(start), ...ZERO, byModel: {} };
+      models.forEach((model, m) => {
+        const at = (p * models.length + m) * COUNTERS;
+        if (!anyRows(sums, at)) return;
+        const c = countersAt(sums, at);
+        summary.byModel[ledger.names[model] ?? ''] = c;
+        add(summary, c);
+      });
+      return summary;
+    });
   }
 }
 
-/** The SQL conditions (each after " AND ") of a filter by workspace, worktree or agent. */
-function filterClauses(filter: UsageFilter): { clauses: string; params: SqlValue[] } {
-  let clauses = '';
-  const params: SqlValue[] = [];
-  for (const [column, value] of [
-    ['workspace_id', filter.workspaceId],
-    ['worktree_id', filter.worktreeId],
-    ['agent_id', filter.agentId],
-  ] as const) {
-    if (value) {
-      clauses += ` AND ${column} = ?`;
-      params.push(value);
-    }
-  }
-  return { clauses, params };
+/** Which places a filter by workspace, worktree or agent keeps (none: everything). */
+function keeper(ledger: LedgerCache, filter: UsageFilter): (place: Place) => boolean {
+  if (!filter.workspaceId && !filter.worktreeId && !filter.agentId) return () => true;
+  // An id the ledger never saw keeps nothing (-2 matches no place).
+  const ws = filter.workspaceId ? ledger.nameId(filter.workspaceId) : undefined;
+  const wt = filter.worktreeId ? ledger.nameId(filter.worktreeId) : undefined;
+  const ag = filter.agentId ? ledger.nameId(filter.agentId) : undefined;
+  return (p) => (ws === undefined || p.workspace === ws) && (wt === undefined || p.worktree === wt) && (ag === undefined || p.agent === ag);
 }

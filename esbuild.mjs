@@ -12,7 +12,7 @@ const watch = args.has('--watch');
 const withTests = !production || args.has('--tests');
 
 /** Webview panels: one Preact app each, under src/webview/<panel>/main.tsx. */
-export const PANELS = ['panel', 'chat', 'compare'];
+export const PANELS = ['overview', 'chat', 'compare'];
 /**
  * Scripts a webview adds to its page itself, when it needs them (with the page's nonce, from
  * beside its own script): the chat's code highlighter (src/webview/chat/highlight/loader.ts).
@@ -37,7 +37,7 @@ const common = {
  * `require('./lazy.js')`, a bundle of its own that exports them all (src/extension/lazy.ts):
  * activation then compiles a third of the code. Static imports of them are left alone.
  */
-const LAZY = /^(\.\.\/services\/agents\/agentRuntime|\.\.\/services\/workspaces\/worktreeSetup|\.\.\/services\/spawn\/spawnHost|\.\.\/services\/windows\/agentWindows|\.\/apiInputs|\.\.\/\.\.\/webview\/protocol|\.\.\/\.\.\/webview\/compareProtocol)$/;
+const LAZY = /^(\.\.\/services\/agents\/agentRuntime|\.\.\/services\/workspaces\/worktreeSetup|\.\.\/services\/spawn\/spawnHost|\.\.\/services\/windows\/agentWindows|\.\/apiInputs|\.\.\/\.\.\/webview\/protocol|\.\.\/\.\.\/webview\/compareProtocol|\.\.\/\.\.\/webview\/overviewProtocol)$/;
 const lazyPlugin = {
   name: 'claude-manager-lazy',
   setup(build) {

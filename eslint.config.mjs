@@ -121,8 +121,8 @@ export default tseslint.config(
           paths: ownedPackages.map((p) => restrict(p, { allowTypeImports: true })),
           patterns: [
             {
-              group: ['**/webview/**', '!**/webview/protocol', '!**/webview/compareProtocol'],
-              message: 'The extension reaches webview code only through the protocol files (src/webview/protocol.ts, and the Compare panel\'s compareProtocol.ts).',
+              group: ['**/webview/**', '!**/webview/protocol', '!**/webview/compareProtocol', '!**/webview/overviewProtocol'],
+              message: 'The extension reaches webview code only through the protocol files (src/webview/protocol.ts, and the Compare and Overview panels\' compareProtocol.ts and overviewProtocol.ts).',
             },
           ],
         },

@@ -20,6 +20,8 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
   budgetStopsAgents: boolean;
   /** Agents whose turn ended on the plan's usage limit go on by themselves once it resets. */
   resumeAfterLimit: boolean;
+  /** The first day of the usage figures' weeks: 0 Sunday, 1 Monday, 6 Saturday. */
+  firstDayOfWeek: 0 | 1 | 6;
 } {
   const config = vscode.workspace.getConfiguration('claudeManager', scope);
   const env = config.get<Record<string, unknown>>('environment', {});
@@ -43,6 +45,7 @@ export function getConfig(scope?: vscode.ConfigurationScope): {
     },
     budgetStopsAgents: config.get<boolean>('budgetStopsAgents', false) === true,
     resumeAfterLimit: config.get<boolean>('resumeAfterLimit', true) !== false,
+    firstDayOfWeek: ({ sunday: 0, saturday: 6 } as const)[config.get<string>('firstDayOfWeek', 'monday') as 'sunday' | 'saturday'] ?? 1,
   };
 }
 

@@ -32,7 +32,7 @@ import { registerMergeCommands } from './commands/mergeCommands';
 import { getConfig, gitPath } from './config';
 import type { Services } from './services';
 import { type BuiltServices, buildServices } from './servicesBuilder';
-import { ManagerPanels } from './webviews/managerPanel';
+import { OverviewPanels } from './webviews/overviewPanel';
 import { ChatPanels } from './webviews/chatPanels';
 import { ComparePanels } from './webviews/comparePanels';
 import { keepAttempt, openAttemptDiff } from './commands/attemptActions';
@@ -53,7 +53,7 @@ export class Container implements vscode.Disposable {
   readonly repositories: EditorRepositories;
   readonly agentsTree: AgentsTreeProvider;
   readonly api: ClaudeManagerExtension;
-  readonly panels: ManagerPanels;
+  readonly overview: OverviewPanels;
   readonly chats: ChatPanels;
   /** Where the user watches worktrees' setup commands. */
   private readonly runTerminals = new RunTerminals();
@@ -118,10 +118,8 @@ export class Container implements vscode.Disposable {
         this.agentsTree.refresh();
       }),
     );
-    this.panels = this.own(
-      new ManagerPanels({ context, log: this.log, sqliteVersion: async () => (await this.store()).sqliteVersion() }),
-    );
     this.chats = this.own(new ChatPanels({ context, log: this.log, services: () => this.services() }));
+    this.overview = this.own(new OverviewPanels({ context, log: this.log, services: () => this.services(), openChat: (agentId) => this.chats.open(agentId) }));
     this.compare = this.own(
       new ComparePanels({
         context,
@@ -141,7 +139,7 @@ export class Container implements vscode.Disposable {
       onDidRequestPermission: this.permissionRequested.event,
       onDidChangeUsage: this.usageChanged.event,
       onDidChangeQueuedMessages: this.queueChanged.event,
-    });
+    }, () => getConfig().firstDayOfWeek);
   }
 
   private registerCommands(): void {
@@ -168,8 +166,8 @@ export class Container implements vscode.Disposable {
     for (const d of registerChangesCommands(this.log, () => this.services(), this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     for (const d of registerBestOfNCommands(this.log, () => this.services(), this.compare, this.context.extensionMode === vscode.ExtensionMode.Test)) this.own(d);
     this.own(
-      registerCommand('claudeManager.openPanel', this.log, () => {
-        const panel = this.panels.show();
+      registerCommand('claudeManager.openOverview', this.log, () => {
+        const panel = this.overview.show();
         // Only the extension's own tests get the panel object back; nobody else may reach inside.
         return this.context.extensionMode === vscode.ExtensionMode.Test ? panel : undefined;
       }),

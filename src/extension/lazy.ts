@@ -12,3 +12,4 @@ export { WorktreeSetup } from '../services/workspaces/worktreeSetup';
 export { checkInput } from './api/apiInputs';
 export { chatOpened, commandSchemas, isCommandName, isRequestMethod, notificationSchemas, requestSchemas, webviewMessageEnvelope } from '../webview/protocol';
 export { compareCommandSchemas, compareNotificationSchemas, compareRequestSchemas } from '../webview/compareProtocol';
+export { overviewCommandSchemas, overviewNotificationSchemas, overviewRequestSchemas } from '../webview/overviewProtocol';

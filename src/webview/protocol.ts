@@ -1,6 +1,7 @@
 /**
- * The one contract between the extension host and the webview panels. Both sides import it;
- * nothing else crosses the boundary. Shapes follow three kinds of descriptor:
+ * The contract between the extension host and the chat panels, and the envelopes every panel's
+ * messages travel in (the Compare and Overview panels have their methods in compareProtocol.ts
+ * and overviewProtocol.ts). Both sides import it; nothing else crosses the boundary. Shapes follow three kinds of descriptor:
  * - requests from the webview that expect one reply (`{ kind: 'request', id, method, params }`),
  *   answered by `{ kind: 'response', id, result }` or `{ kind: 'response', id, error }`;
  * - commands from the webview that expect none (`{ kind: 'command', command, params }`);
@@ -11,13 +12,6 @@
 // zod/mini: the same validation at a fraction of the size, since the webview bundles it too.
 import * as z from 'zod/mini';
 import { CHAT_IMAGE_LIMITS } from './protocolLimits';
-
-/** The Claude Code CLI the extension would run, or why none can be run. */
-const cliInfo = z.union([
-  z.strictObject({ found: z.literal(true), path: z.string(), version: z.string() }),
-  z.strictObject({ found: z.literal(false), message: z.string() }),
-]);
-export type CliInfo = z.infer<typeof cliInfo>;
 
 const agentId = z.string().check(z.regex(/^ag_[0-9a-z]{1,64}$/));
 const agentStatus = z.enum(['running', 'waiting', 'error', 'finished']);
@@ -214,27 +208,6 @@ export const requestSchemas = {
   chatFind: { params: z.strictObject({ agentId, query: text(500) }), result: z.strictObject({ ids: z.array(z.string()), total: z.number() }) },
   /** Starts (resumes) the agent: the error banner's Retry / Resume. */
   chatStart: { params: z.strictObject({ agentId }), result: empty },
-  /** Facts about the host the panel shows; answered from the extension's own state. */
-  getInfo: {
-    params: z.strictObject({}),
-    result: z.strictObject({
-      extensionVersion: z.string(),
-      editorVersion: z.string(),
-      uiKind: z.enum(['desktop', 'web']),
-      remoteName: z.nullable(z.string()),
-      cli: cliInfo,
-      /** The SQLite engine (sql.js) the extension loaded from its own install folder. */
-      storage: z.union([
-        z.strictObject({ ok: z.literal(true), sqliteVersion: z.string() }),
-        z.strictObject({ ok: z.literal(false), message: z.string() }),
-      ]),
-    }),
-  },
-  /** Round trip check: the host answers with the same text and the time it saw it. */
-  echo: {
-    params: z.strictObject({ text: z.string().check(z.maxLength(10_000)) }),
-    result: z.strictObject({ text: z.string(), receivedAt: z.string() }),
-  },
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -269,8 +242,6 @@ export const notificationSchemas = {
   chatCommands: z.strictObject({ agentId, commands: z.array(slashCommand) }),
   /** The agent's queued messages changed (the whole queue, first to be sent first). */
   chatQueue: z.strictObject({ agentId, messages: z.array(chatQueued) }),
-  /** `claudeManager.claudePath` changed: the CLI the extension would run now. */
-  didChangeCli: cliInfo,
 } as const;
 
 export type NotificationMethod = keyof typeof notificationSchemas;

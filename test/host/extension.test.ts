@@ -9,7 +9,8 @@ import type { Agent, ClaudeManagerApi, ClaudeManagerExtension, Worktree } from '
 import { imageBlocks, lastUserBlocks, lastUserText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { makeBmp, makePng } from '../helpers/images';
 import { commandIds } from '../../src/extension/commands/commandIds';
-import type { ManagerPanel } from '../../src/extension/webviews/managerPanel';
+import type { OverviewPanel } from '../../src/extension/webviews/overviewPanel';
+import type { OverviewData } from '../../src/webview/overviewProtocol';
 import type { ChatPanel } from '../../src/extension/webviews/chatPanels';
 import { buildWebviewHtml } from '../../src/extension/webviews/webviewHtml';
 import type { HostMessageEnvelope } from '../../src/webview/protocol';
@@ -150,8 +151,8 @@ suite('Storage', () => {
   });
 });
 
-suite('Panel webview', () => {
-  let panel: ManagerPanel;
+suite('Overview webview', () => {
+  let panel: OverviewPanel;
 
   suiteSetup(async () => {
     await extension().activate();
@@ -162,26 +163,30 @@ suite('Panel webview', () => {
     panel?.panel.dispose();
   });
 
-  test('the webview starts, asks the host for its facts and reports back', async () => {
-    const opened = await vscode.commands.executeCommand<ManagerPanel>('claudeManager.openPanel');
-    assert.ok(opened, 'claudeManager.openPanel returned no panel');
+  test('the webview starts, loads the overview from the host and reports that it drew it', async () => {
+    const opened = await vscode.commands.executeCommand<OverviewPanel>('claudeManager.openOverview');
+    assert.ok(opened, 'claudeManager.openOverview returned no panel');
     panel = opened;
-    // The webview's script sends `ready`, then requests getInfo, renders it and logs that it did:
-    // seeing that log line proves a full round trip through the real webview.
-    const loaded = await waitFor(
-      panel.host.onDidHandleMessage,
-      (h) => {
-        const m = h.message as { kind?: string; command?: string; params?: { message?: string } };
-        return m.kind === 'command' && m.command === 'log' && /panel loaded/.test(m.params?.message ?? '');
-      },
-      'the webview to report that it rendered the host facts',
-    );
-    assert.match((loaded.message as { params: { message: string } }).params.message, /extension 0\.0\.1/);
+    // The webview's script sends `ready`, requests overviewLoad, draws it and says so (`drawn`):
+    // seeing that command proves a full round trip through the real webview.
+    const drawn = panel.lastDrawn
+      ? { message: { params: panel.lastDrawn } }
+      : await waitFor(
+          panel.host.onDidHandleMessage,
+          (h) => {
+            const m = h.message as { kind?: string; command?: string };
+            return m.kind === 'command' && m.command === 'drawn';
+          },
+          'the webview to report that it drew the overview',
+        );
+    const params = (drawn.message as { params: { ms: number; periods: number } }).params;
+    assert.ok(params.periods >= 1, JSON.stringify(params));
     assert.equal(panel.host.ready, true);
+    assert.equal(panel.panel.title, 'Claude Manager Overview');
   });
 
   test('opening it again reveals the same panel', async () => {
-    const again = await vscode.commands.executeCommand<ManagerPanel>('claudeManager.openPanel');
+    const again = await vscode.commands.executeCommand<OverviewPanel>('claudeManager.openOverview');
     assert.equal(again, panel);
   });
 
@@ -201,12 +206,12 @@ suite('Panel webview', () => {
     assert.equal(scripts.length, 1);
     assert.ok(scripts[0]?.includes(`nonce="${nonce}"`));
     const root = extension().extensionUri;
-    const expectedScript = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'panel.js')).toString();
+    const expectedScript = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'overview.js')).toString();
     assert.ok(scripts[0]?.includes(`src="${expectedScript.replace(/&/g, '&amp;')}"`), scripts[0]);
     const roots = (webview.options.localResourceRoots ?? []).map((u) => u.toString()).sort();
     assert.deepEqual(roots, [vscode.Uri.joinPath(root, 'dist', 'webview').toString(), vscode.Uri.joinPath(root, 'media').toString()].sort());
     // Each page gets a fresh nonce.
-    const again = buildWebviewHtml(webview, root, 'panel', 'x');
+    const again = buildWebviewHtml(webview, root, 'overview', 'x');
     assert.notEqual(/nonce-([^']+)'/.exec(again)?.[1], nonce);
   });
 
@@ -226,17 +231,69 @@ suite('Panel webview', () => {
     await reloaded;
     assert.equal(panel.host.ready, true);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const reopened = await vscode.commands.executeCommand<ManagerPanel>('claudeManager.openPanel');
+    const reopened = await vscode.commands.executeCommand<OverviewPanel>('claudeManager.openOverview');
     assert.ok(reopened);
     panel = reopened;
     if (!panel.host.ready) await waitFor(panel.host.onDidBecomeReady, () => true, 'the reopened panel to be ready');
   });
 
-  test('answers a valid request', async () => {
-    const response = await panel.host.handleMessage({ kind: 'request', id: 41, method: 'echo', params: { text: 'hi' } });
-    assert.equal(response?.kind, 'response');
-    assert.ok(response && 'result' in response);
-    assert.equal((response.result as { text: string }).text, 'hi');
+  test('answers a load with as many periods as asked, today last, and the host facts', async () => {
+    const response = await panel.host.handleMessage({ kind: 'request', id: 41, method: 'overviewLoad', params: { period: 'daily', span: 7 } });
+    assert.ok(response && 'result' in response, JSON.stringify(response));
+    const data = response.result as OverviewData;
+    assert.equal(data.usage.periods.length, 7);
+    assert.equal(data.usage.periods.at(-1)?.date, data.today);
+    assert.equal(data.usage.to, data.today);
+    assert.equal(data.weekStart, 1, 'Monday unless the user chose another day');
+    assert.equal(data.about.extensionVersion, '0.0.1');
+    assert.ok(data.about.editorVersion.startsWith(vscode.version), data.about.editorVersion);
+    // The extension found sql.js's .wasm in its own install folder and ran SQL with it.
+    assert.equal(data.about.storage.ok, true, JSON.stringify(data.about.storage));
+    const months = await panel.host.handleMessage({ kind: 'request', id: 42, method: 'overviewLoad', params: { period: 'monthly', span: 12 } });
+    assert.ok(months && 'result' in months);
+    const m = months.result as OverviewData;
+    assert.equal(m.usage.periods.length, 12);
+    assert.ok(m.usage.periods.every((p) => p.date.endsWith('-01')), 'months begin on the first');
+  });
+
+  test('begins weeks on the day claudeManager.firstDayOfWeek names', async () => {
+    const config = vscode.workspace.getConfiguration('claudeManager');
+    await config.update('firstDayOfWeek', 'sunday', vscode.ConfigurationTarget.Global);
+    try {
+      const response = await panel.host.handleMessage({ kind: 'request', id: 43, method: 'overviewLoad', params: { period: 'weekly', span: 4 } });
+      assert.ok(response && 'result' in response);
+      const data = response.result as OverviewData;
+      assert.equal(data.weekStart, 0);
+      assert.ok(data.usage.periods.every((p) => new Date(`${p.date}T12:00:00`).getDay() === 0), JSON.stringify(data.usage.periods.map((p) => p.date)));
+    } finally {
+      await config.update('firstDayOfWeek', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('exports a table as CSV and JSON where the user says, and nothing when they cancel', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-export-'));
+    const table = { name: 'agents', columns: ['name', 'costTotal'], rows: [['=cmd', 1.25], ['plain, "quoted"', 0]] };
+    try {
+      const suggested: string[] = [];
+      panel.pickSaveUri = async (uri, format) => {
+        suggested.push(uri.path);
+        return vscode.Uri.file(join(dir, `out.${format}`));
+      };
+      const csv = await panel.host.handleMessage({ kind: 'request', id: 44, method: 'overviewExport', params: { format: 'csv', ...table } });
+      assert.ok(csv && 'result' in csv, JSON.stringify(csv));
+      assert.equal((csv.result as { path?: string }).path, join(dir, 'out.csv'));
+      assert.equal(readFileSync(join(dir, 'out.csv'), 'utf8'), `name,costTotal\r\n'=cmd,1.25\r\n"plain, ""quoted""",0\r\n`);
+      assert.match(suggested[0] ?? '', /claude-manager-agents-\d{4}-\d\d-\d\d\.csv$/);
+      const json = await panel.host.handleMessage({ kind: 'request', id: 45, method: 'overviewExport', params: { format: 'json', ...table } });
+      assert.ok(json && 'result' in json);
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')), [{ name: '=cmd', costTotal: 1.25 }, { name: 'plain, "quoted"', costTotal: 0 }]);
+      panel.pickSaveUri = async () => undefined;
+      const cancelled = await panel.host.handleMessage({ kind: 'request', id: 46, method: 'overviewExport', params: { format: 'csv', ...table } });
+      assert.ok(cancelled && 'result' in cancelled);
+      assert.deepEqual(cancelled.result, {});
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('answers malformed and unknown messages with an error and changes nothing', async () => {
@@ -244,8 +301,12 @@ suite('Panel webview', () => {
       [{ hello: 'world' }, 'INVALID_MESSAGE', null],
       ['just a string', 'INVALID_MESSAGE', null],
       [{ kind: 'request', id: 7, method: 'deleteEverything', params: {} }, 'UNKNOWN_METHOD', 7],
-      [{ kind: 'request', id: 8, method: 'echo', params: { text: 42 } }, 'INVALID_PARAMS', 8],
-      [{ kind: 'request', id: 9, method: 'echo', params: { text: 'x', extra: true } }, 'INVALID_PARAMS', 9],
+      // The chat's methods are not the Overview's.
+      [{ kind: 'request', id: 8, method: 'chatSend', params: {} }, 'UNKNOWN_METHOD', 8],
+      [{ kind: 'request', id: 9, method: 'overviewLoad', params: { period: 'daily', span: 0 } }, 'INVALID_PARAMS', 9],
+      [{ kind: 'request', id: 10, method: 'overviewLoad', params: { period: 'daily', span: 7, extra: true } }, 'INVALID_PARAMS', 10],
+      [{ kind: 'request', id: 11, method: 'overviewExport', params: { format: 'csv', name: '../../etc/passwd', columns: ['a'], rows: [] } }, 'INVALID_PARAMS', 11],
+      [{ kind: 'request', id: 12, method: 'overviewOpenChat', params: { agentId: 'not an id' } }, 'INVALID_PARAMS', 12],
       [{ kind: 'command', command: 'selfDestruct', params: {} }, 'UNKNOWN_METHOD', null],
       [{ kind: 'command', command: 'log', params: { level: 'fatal', message: 'x' } }, 'INVALID_PARAMS', null],
     ];
@@ -257,35 +318,28 @@ suite('Panel webview', () => {
     }
     // Nothing was changed by them: the channel still works as before.
     assert.equal(panel.host.ready, true);
-    const after = await panel.host.handleMessage({ kind: 'request', id: 60, method: 'echo', params: { text: 'still here' } });
+    const after = await panel.host.handleMessage({ kind: 'request', id: 60, method: 'overviewLoad', params: { period: 'daily', span: 1 } });
     assert.ok(after && 'result' in after);
-    assert.equal((after.result as { text: string }).text, 'still here');
+    assert.equal((after.result as OverviewData).usage.periods.length, 1);
   });
 
   test('reports the Claude Code CLI named by claudeManager.claudePath, and a clear error when it is missing', async () => {
     const cli = findClaudeBinary();
     const config = vscode.workspace.getConfiguration('claudeManager');
     await config.update('claudePath', cli, vscode.ConfigurationTarget.Global);
-    const found = await panel.host.handleMessage({ kind: 'request', id: 50, method: 'getInfo', params: {} });
+    const found = await panel.host.handleMessage({ kind: 'request', id: 50, method: 'overviewLoad', params: { period: 'daily', span: 1 } });
     assert.ok(found && 'result' in found);
-    const info = found.result as {
-      cli: { found: boolean; version?: string; path?: string };
-      editorVersion: string;
-      storage: { ok: boolean; sqliteVersion?: string };
-    };
-    assert.deepEqual(info.cli, { found: true, path: cli, version: info.cli.version });
-    assert.match(info.cli.version ?? '', /^\d+\.\d+\.\d+/);
-    assert.equal(info.editorVersion, vscode.version);
-    // The extension found sql.js's .wasm in its own install folder and ran SQL with it.
-    assert.equal(info.storage.ok, true, JSON.stringify(info.storage));
-    assert.match(info.storage.sqliteVersion ?? '', /^3\.\d+\.\d+$/);
+    const about = (found.result as OverviewData).about;
+    assert.deepEqual(about.cli, { found: true, path: cli, version: about.cli.found ? about.cli.version : '' });
+    assert.match(about.cli.found ? about.cli.version : '', /^\d+\.\d+\.\d+/);
+    assert.match(about.storage.ok ? about.storage.sqliteVersion : '', /^3\.\d+\.\d+$/);
 
     await config.update('claudePath', '/nonexistent/claude', vscode.ConfigurationTarget.Global);
-    const missing = await panel.host.handleMessage({ kind: 'request', id: 51, method: 'getInfo', params: {} });
+    const missing = await panel.host.handleMessage({ kind: 'request', id: 51, method: 'overviewLoad', params: { period: 'daily', span: 1 } });
     assert.ok(missing && 'result' in missing);
-    const cliMissing = (missing.result as { cli: { found: boolean; message?: string } }).cli;
+    const cliMissing = (missing.result as OverviewData).about.cli;
     assert.equal(cliMissing.found, false);
-    assert.match(cliMissing.message ?? '', /claudeManager\.claudePath.*\/nonexistent\/claude/);
+    assert.match(cliMissing.found ? '' : cliMissing.message, /claudeManager\.claudePath.*\/nonexistent\/claude/);
   });
 });
 

@@ -7,7 +7,7 @@ import type { WorktreeChanges as ServiceWorktreeChanges } from '../../services/g
 import type { Services } from '../services';
 import { attemptsMethods } from './attemptsApi';
 import type { Agent as ServiceAgent } from '../../services/agents/agentRuntime';
-import type { UsageFilter as ServiceUsageFilter } from '../../services/storage/usageRepository';
+import type { UsageFilter as ServiceUsageFilter, WeekStart } from '../../services/storage/usageRepository';
 import type {
   Agent,
   AgentMode,
@@ -140,8 +140,11 @@ export interface ApiEvents {
   onDidChangeQueuedMessages: vscode.Event<{ agentId: string; messages: readonly QueuedMessage[] }>;
 }
 
-/** Builds the object `activate()` returns. Every member is backed by the services the views use. */
-export function createExtensionApi(services: () => Promise<Services>, events: ApiEvents): ClaudeManagerExtension {
+/**
+ * Builds the object `activate()` returns. Every member is backed by the services the views use.
+ * `weekStart`: the first day of the usage figures' weeks (claudeManager.firstDayOfWeek), read at each call.
+ */
+export function createExtensionApi(services: () => Promise<Services>, events: ApiEvents, weekStart: () => WeekStart = () => 1): ClaudeManagerExtension {
   const ws = async () => (await services()).workspaces;
   const rt = async () => (await services()).runtime;
   const store = async () => (await services()).store;
@@ -219,9 +222,17 @@ export function createExtensionApi(services: () => Promise<Services>, events: Ap
     }),
     usage: validated('usage', {
       today: async (filter?: UsageFilter) => (await store()).usage.today(usageFilter(filter)),
-      get: async (period: 'daily' | 'weekly' | 'monthly', date?: string, filter?: UsageFilter) => (await store()).usage.get(period, date, usageFilter(filter)),
+      // Weeks begin on the day claudeManager.firstDayOfWeek names (Monday unless changed).
+      get: async (period: 'daily' | 'weekly' | 'monthly', date?: string, filter?: UsageFilter) =>
+        (await store()).usage.get(period, date, { ...usageFilter(filter), weekStart: weekStart() }),
       history: async (options: { period: 'daily' | 'weekly' | 'monthly'; from?: string; to?: string } & UsageFilter) =>
-        (await store()).usage.history({ period: options.period, ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}), ...usageFilter(options) }),
+        (await store()).usage.history({
+          period: options.period,
+          ...(options.from ? { from: options.from } : {}),
+          ...(options.to ? { to: options.to } : {}),
+          ...usageFilter(options),
+          weekStart: weekStart(),
+        }),
       limits: async () => (await rt()).limits(),
     }),
     attempts: validated('attempts', attemptsMethods(services)),

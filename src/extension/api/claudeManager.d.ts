@@ -417,11 +417,19 @@ export interface UsageCounters {
   readonly costUsd: number;
   readonly requestCount: number;
   readonly errorCount: number;
+  /**
+   * Requests whose cost the CLI did not report: those of an agent run in a terminal, whose
+   * transcript gives tokens but no cost. Their tokens are counted; `costUsd` leaves them out.
+   */
+  readonly unpricedRequestCount: number;
 }
 
 export interface Usage extends UsageCounters {
   readonly period: 'daily' | 'weekly' | 'monthly';
-  /** Local date of the period's first day, YYYY-MM-DD. */
+  /**
+   * Local date of the period's first day, YYYY-MM-DD. Weeks begin on the day
+   * `claudeManager.firstDayOfWeek` names: Monday unless the user chose Sunday or Saturday.
+   */
   readonly date: string;
   readonly byModel: Readonly<Record<string, UsageCounters>>;
 }

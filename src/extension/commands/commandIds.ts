@@ -1,7 +1,7 @@
 /** Every command the extension contributes; kept in step with package.json by a test. */
 export const commandIds = [
   'claudeManager.refresh',
-  'claudeManager.openPanel',
+  'claudeManager.openOverview',
   'claudeManager.showLog',
   'claudeManager.checkCli',
   'claudeManager.showStorageInfo',

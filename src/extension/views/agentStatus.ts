@@ -30,7 +30,7 @@ export class AgentStatus implements vscode.Disposable {
     private readonly budgets?: { watch: BudgetWatch; stopsAgents: () => boolean },
   ) {
     this.item.name = 'Claude Manager';
-    this.item.command = 'claudeManager.focusTriage';
+    this.item.command = { command: 'claudeManager.openOverview', title: 'Open Overview' };
     this.offs.push(
       services.runtime.onDidChangeAgent((agent) => {
         this.notify(agent);
@@ -97,15 +97,19 @@ export class AgentStatus implements vscode.Disposable {
       label: `Claude Manager: ${running.length} agents running, ${waiting.length} waiting for you; today ${today.totalTokens} tokens, ${today.costUsd.toFixed(2)} dollars${budget.replace(' · ', '; ')}`,
     };
     const md = new vscode.MarkdownString('', true);
+    md.isTrusted = { enabledCommands: ['claudeManager.openOverview', 'claudeManager.focusTriage'] };
     md.appendMarkdown(`**Claude Manager**\n\n$(hubot) ${running.length} running · $(bell-dot) ${waiting.length} waiting for you\n\n`);
     for (const a of waiting) md.appendMarkdown('- ').appendText(`${a.name}: ${a.statusReason}`).appendMarkdown('\n');
     md.appendMarkdown(`\n\nToday: ${today.totalTokens.toLocaleString()} tokens, $${today.costUsd.toFixed(2)}, ${today.requestCount} requests`);
+    // A terminal's transcript gives tokens, not cost: its requests are counted, and said to be unpriced.
+    if (today.unpricedRequestCount > 0) md.appendMarkdown(` (${today.unpricedRequestCount} of them in a terminal, where the CLI reports no cost)`);
     for (const u of uses) md.appendMarkdown(`\n\n${u.period === 'day' ? 'Daily' : 'Monthly'} budget: ${Math.round(u.share * 100)}% used (`).appendText(describeUse(u)).appendMarkdown(')');
     // The plan's limits as the CLI last reported them, or plainly that there are none to show.
     if (limits?.available) {
       md.appendMarkdown('\n\nPlan limits:');
       for (const l of limits.limits) md.appendMarkdown('\n- ').appendText(limitLine(l));
     } else md.appendMarkdown('\n\nPlan limits: none reported (the Claude Code CLI reports them for a Claude subscription login, while an agent runs; an API key has none).');
+    md.appendMarkdown('\n\n[Open Overview](command:claudeManager.openOverview)' + (waiting.length ? ' · [Needs You](command:claudeManager.focusTriage)' : ''));
     this.item.tooltip = md;
     this.item.show();
   }

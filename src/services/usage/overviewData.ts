@@ -43,6 +43,7 @@ export interface OverviewAgentRow {
   costTotal: number;
   tokensTotal: number;
   unpricedRequests: number;
+  unpricedRequestsToday: number;
   lastActivity: string;
   ownedByThisWindow: boolean;
 }
@@ -115,7 +116,12 @@ export function overviewOf(sources: OverviewSources): { agents: OverviewAgentRow
   const worktrees = new Map(sources.worktrees.map((w) => [w.id, w]));
   const agentNames = new Map([...(sources.removedAgents ?? []), ...sources.agents].map((a) => [a.id, a.name]));
   const todayCost = new Map<string, number>();
-  for (const s of sources.today.shares) if (s.agentId) todayCost.set(s.agentId, (todayCost.get(s.agentId) ?? 0) + s.costUsd);
+  const todayUnpriced = new Map<string, number>();
+  for (const s of sources.today.shares) {
+    if (!s.agentId) continue;
+    todayCost.set(s.agentId, (todayCost.get(s.agentId) ?? 0) + s.costUsd);
+    todayUnpriced.set(s.agentId, (todayUnpriced.get(s.agentId) ?? 0) + s.unpricedRequestCount);
+  }
 
   const agents: OverviewAgentRow[] = sources.agents.map((a) => {
     const wt = worktrees.get(a.worktreeId);
@@ -135,6 +141,7 @@ export function overviewOf(sources: OverviewSources): { agents: OverviewAgentRow
       costTotal: total.costUsd,
       tokensTotal: total.totalTokens,
       unpricedRequests: total.unpricedRequestCount,
+      unpricedRequestsToday: todayUnpriced.get(a.id) ?? 0,
       lastActivity: a.updatedAt,
       ownedByThisWindow: a.ownedByThisWindow,
     };

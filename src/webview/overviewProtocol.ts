@@ -149,8 +149,11 @@ export const overviewCommandSchemas = {
   ready: z.strictObject({}),
   /** A line for the extension's log. */
   log: z.strictObject({ level: z.enum(['info', 'warn', 'error']), message: z.string().check(z.maxLength(10_000)) }),
-  /** The panel drew its charts for a load (`ms`: since the page's navigation began; for the log and the benchmark). */
-  drawn: z.strictObject({ ms: count, periods: count, agents: count }),
+  /**
+   * The panel drew a load (for the log and the benchmark): `ms` since the page's navigation began,
+   * `sinceAsked` since it asked for the data (its first load is asked for as it says `ready`).
+   */
+  drawn: z.strictObject({ ms: count, sinceAsked: count, periods: count, agents: count }),
 } as const;
 
 export type OverviewCommandName = keyof typeof overviewCommandSchemas;

@@ -67,7 +67,7 @@ export class OverviewPanel implements vscode.Disposable {
   readonly onDidDispose = this.disposeEmitter.event;
   private timer: NodeJS.Timeout | undefined;
   /** How long the webview took to draw its last load, as it reported. */
-  lastDrawn: { ms: number; periods: number; agents: number } | undefined;
+  lastDrawn: { ms: number; sinceAsked: number; periods: number; agents: number } | undefined;
   /** Where to save an export: the save dialog (the extension's tests put their own folder here). */
   pickSaveUri: (suggested: vscode.Uri, format: 'csv' | 'json') => Thenable<vscode.Uri | undefined>;
 
@@ -97,9 +97,9 @@ export class OverviewPanel implements vscode.Disposable {
       {
         log: ({ level, message }: { level: 'info' | 'warn' | 'error'; message: string }) => log[level](`overview webview: ${message}`),
         copy: () => undefined,
-        drawn: (params: { ms: number; periods: number; agents: number }) => {
+        drawn: (params: { ms: number; sinceAsked: number; periods: number; agents: number }) => {
           this.lastDrawn = params;
-          log.info(`Overview drawn ${params.ms.toFixed(1)} ms after its page started (${params.periods} periods, ${params.agents} agents)`);
+          log.info(`Overview drawn ${params.sinceAsked.toFixed(1)} ms after it asked for its data, ${params.ms.toFixed(1)} ms after its page started (${params.periods} periods, ${params.agents} agents)`);
         },
       } as unknown as ConstructorParameters<typeof WebviewHost>[2],
       log,

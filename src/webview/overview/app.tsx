@@ -24,6 +24,8 @@ type Table = 'agents' | 'usage';
 interface Loaded {
   data: OverviewData;
   seq: number;
+  /** When it was asked for (performance.now()). */
+  askedAt: number;
 }
 
 /**
@@ -44,12 +46,13 @@ function useOverviewLoader(client: OverviewClient<OverviewUiState>, params: { pe
       flight.busy = true;
       flight.again = false;
       setLoading(true);
+      const askedAt = performance.now();
       client
         .request('overviewLoad', wanted.current)
         .then(
           (data) => {
             if (id !== flight.latest) return;
-            setLoaded({ data, seq: id });
+            setLoaded({ data, seq: id, askedAt });
             setError(undefined);
           },
           (e: Error) => {
@@ -113,7 +116,10 @@ export function App({ client }: { client: OverviewClient<OverviewUiState> }) {
   useEffect(() => {
     if (!loaded) return;
     const { usage, agents } = loaded.data;
-    requestAnimationFrame(() => client.command('drawn', { ms: performance.now(), periods: usage.periods.length, agents: agents.length }));
+    requestAnimationFrame(() => {
+      const now = performance.now();
+      client.command('drawn', { ms: now, sinceAsked: now - loaded.askedAt, periods: usage.periods.length, agents: agents.length });
+    });
   }, [loaded?.seq]);
 
   const data = loaded?.data;

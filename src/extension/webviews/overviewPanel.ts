@@ -66,6 +66,12 @@ export class OverviewPanel implements vscode.Disposable {
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Which CLI would run, and the storage engine: read once (the CLI's version is a process of its
+   * own, ~0.2 s), again when claudeManager.claudePath changes. Every load says them.
+   */
+  private cli: Promise<OverviewCli> | undefined;
+  private storage: Promise<OverviewData['about']['storage']> | undefined;
   /** How long the webview took to draw its last load, as it reported. */
   lastDrawn: { ms: number; sinceAsked: number; periods: number; agents: number } | undefined;
   /** Where to save an export: the save dialog (the extension's tests put their own folder here). */
@@ -111,7 +117,10 @@ export class OverviewPanel implements vscode.Disposable {
       this.disposeEmitter,
       ...followPanel(panel, this.host, () => this.dispose()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('claudeManager.claudePath')) void describeCli(log).then((cli) => this.notify('didChangeCli', cli));
+        if (e.affectsConfiguration('claudeManager.claudePath')) {
+          const cli = (this.cli = describeCli(log));
+          void cli.then((found) => this.notify('didChangeCli', found));
+        }
         if (['firstDayOfWeek', 'dailyBudget', 'monthlyBudget', 'budgetUnit'].some((k) => e.affectsConfiguration(`claudeManager.${k}`))) this.refreshSoon();
       }),
     );
@@ -133,20 +142,24 @@ export class OverviewPanel implements vscode.Disposable {
     const now = new Date();
     const today = localDate(now);
     const workspaces = await s.workspaces.listWorkspaces();
-    const [worktrees, agents, removed, report, todayReport, limits, budgets, cli, storage] = await Promise.all([
+    const [worktrees, everyAgent, report, todayReport, limits, budgets, cli, storage] = await Promise.all([
       Promise.all(workspaces.map((w) => s.workspaces.knownWorktrees(w.id))).then((lists) => lists.flat()),
-      s.runtime.list(),
-      s.runtime.list({ includeDeleted: true }).then((all) => all.filter((a) => a.deletedAt)),
+      // The removed ones too, for the names their usage is listed under.
+      s.runtime.list({ includeDeleted: true }),
       s.store.usage.report({ period, from: localDate(spanStart(period, now, span, weekStart)), to: today, weekStart }),
       s.store.usage.report({ period: 'daily', from: today, to: today }),
       s.runtime.limits(),
       new BudgetWatch(s.store, () => config.budgets).uses(),
-      describeCli(this.deps.log),
-      s.store.sqliteVersion().then(
+      (this.cli ??= describeCli(this.deps.log)),
+      (this.storage ??= s.store.sqliteVersion().then(
         (sqliteVersion) => ({ ok: true as const, sqliteVersion }),
         (error: Error) => ({ ok: false as const, message: error.message }),
-      ),
+      )),
     ]);
+    // A store that failed to open is asked again next time (it is reopened on its next use).
+    if (!storage.ok) this.storage = undefined;
+    const agents = everyAgent.filter((a) => !a.deletedAt);
+    const removed = everyAgent.filter((a) => a.deletedAt);
     const totals = await s.store.usage.totalsByAgent(agents.map((a) => a.id));
     const made = overviewOf({ agents, workspaces, worktrees, removedAgents: removed, totals, report, today: todayReport });
     return {

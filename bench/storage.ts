@@ -1,6 +1,7 @@
 // Storage benchmarks, run by scripts/bench.mjs (node --import tsx): prints one JSON line of rows.
 // Builds stores of 1k and 300k messages in temp folders (300k both spread over 100 agents and with
-// one agent holding 50k) and measures what persisting and reading messages costs in each.
+// one agent holding 50k) and measures what persisting and reading messages costs in each, and what
+// the Overview's reads of a year of usage cost.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { newId } from '../src/services/ids';
 import { MessageStore, type StoredMessage } from '../src/services/storage/messageStore';
+import type { Store } from '../src/services/storage/store';
 import { quiet } from '../test/helpers/storage';
 import { openStore } from '../test/helpers/storeWorker';
 import { median } from './median';
@@ -15,6 +17,10 @@ import { median } from './median';
 const LEDGER_ROWS = 100_000;
 /** Rows per write: a burst of a hundred agents' turns ending at once (the CLI reports one per API message). */
 const LEDGER_BATCH = 100;
+/** The time between two ledger rows: 100k of them fill the year 2026, its first day to its last. */
+const LEDGER_SPACING_MS = 315_360;
+/** Warm runs of what the Overview asks of the store. */
+const OVERVIEW_RUNS = 10;
 
 const SAVES = 200;
 const BODY = 'lorem ipsum dolor sit amet '.repeat(18); // ~500 bytes, as in PLATFORM_NOTES' figures
@@ -86,10 +92,42 @@ async function measure(label: string, counts: number[]) {
 }
 
 /**
+ * What the Overview asks of the store for a year of daily periods, over the thread boundary as
+ * the extension asks it: the year's report, today's (here the year's last day), and every agent's
+ * all-time totals. Once cold (the first read builds the ledger's copy in the worker's memory),
+ * then warm. The answers are checked first, so that no figure is taken on wrong data.
+ */
+async function measureOverviewReads(store: Store, agents: readonly string[]) {
+  const read = async () => {
+    const started = performance.now();
+    const [year, day, totals] = [
+      await store.usage.report({ period: 'daily', from: '2026-01-01', to: '2026-12-31' }),
+      await store.usage.report({ period: 'daily', from: '2026-12-31', to: '2026-12-31' }),
+      await store.usage.totalsByAgent(agents),
+    ];
+    return { ms: performance.now() - started, year, day, totals };
+  };
+  const cold = await read();
+  const { year, day, totals } = cold;
+  const models = Object.keys(year.byModel).sort().join(', ');
+  const agentRequests = Object.values(totals).reduce((sum, c) => sum + c.requestCount, 0);
+  if (year.total.requestCount !== LEDGER_ROWS || year.periods.length !== 365 || year.periods.some((p) => p.requestCount === 0)) {
+    throw new Error(`the year's report is wrong: ${year.total.requestCount} requests in ${year.periods.length} periods (${year.periods.filter((p) => p.requestCount === 0).length} empty)`);
+  }
+  if (models !== 'claude-haiku-4-5, claude-opus-4-5' || year.shares.length !== 2 * agents.length) throw new Error(`the year's report has models ${models} and ${year.shares.length} shares`);
+  if (day.periods.length !== 1 || day.total.requestCount === 0) throw new Error(`the last day's report has ${day.periods.length} periods and ${day.total.requestCount} requests`);
+  if (Object.keys(totals).length !== agents.length || agentRequests !== LEDGER_ROWS) throw new Error(`the agents' totals hold ${Object.keys(totals).length} agents and ${agentRequests} requests`);
+  const warm: number[] = [];
+  for (let i = 0; i < OVERVIEW_RUNS; i++) warm.push((await read()).ms);
+  return { coldMs: cold.ms, warmMs: median(warm), minMs: Math.min(...warm), maxMs: Math.max(...warm), lastDayRequests: day.total.requestCount };
+}
+
+/**
  * The whole store at 300k messages, as the extension runs it (in a worker thread): 100 agents
- * whose metadata and a usage ledger of 100k API messages went through the journal (compacting as
- * it grew), and 300k messages in their logs. Measures the longest block of this thread while the
- * ledger was written, opening the store again in fresh processes, and memory.
+ * whose metadata and a usage ledger of 100k API messages over the year 2026 with two models went
+ * through the journal (compacting as it grew), and 300k messages in their logs. Measures the
+ * longest block of this thread while the ledger was written, what the Overview asks of the store
+ * for a year of daily periods, opening the store again in fresh processes, and memory.
  */
 async function measureWholeStore() {
   const dir = mkdtempSync(join(tmpdir(), 'cm-bench-whole-'));
@@ -101,22 +139,26 @@ async function measureWholeStore() {
     for (let i = 0; i < 100; i++) agents.push((await store.agents.create({ worktreeId: wt.id })).id);
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
-    const t = new Date('2026-01-01T00:00:00Z').getTime();
+    // Local midnight, as the usage figures' days are local: the year's rows fall in its 365 days
+    // whatever the machine's time zone.
+    const t = new Date(2026, 0, 1).getTime();
     const writeStart = performance.now();
     for (let batch = 0; batch < LEDGER_ROWS / LEDGER_BATCH; batch++) {
       await Promise.all(
         Array.from({ length: LEDGER_BATCH }, (_, i) => {
           const n = batch * LEDGER_BATCH + i;
+          const opus = n % 3 !== 0;
           return store.usage.record({
-            messageId: `msg_api_${n}`, agentId: agents[n % 100]!, worktreeId: wt.id, workspaceId: ws.id, model: 'claude-opus',
-            inputTokens: 1200, outputTokens: 300, cacheReadTokens: 20_000, cacheCreationTokens: 500, costUsd: 0.02,
-            createdAt: new Date(t + n * 60_000).toISOString(),
+            messageId: `msg_api_${n}`, agentId: agents[n % 100]!, worktreeId: wt.id, workspaceId: ws.id, model: opus ? 'claude-opus-4-5' : 'claude-haiku-4-5',
+            inputTokens: 1200, outputTokens: 300, cacheReadTokens: 20_000, cacheCreationTokens: 500, costUsd: opus ? 0.02 : 0.004,
+            createdAt: new Date(t + n * LEDGER_SPACING_MS).toISOString(),
           });
         }),
       );
     }
     const writeSeconds = (performance.now() - writeStart) / 1000;
     delay.disable();
+    const overview = await measureOverviewReads(store, agents);
     const januaryRequests = (await store.usage.get('monthly', '2026-01-15')).requestCount;
     await store.close();
     preload(join(dir, 'messages'), Array.from({ length: 100 }, () => 3000));
@@ -138,6 +180,7 @@ async function measureWholeStore() {
         rowsPerSecond: LEDGER_ROWS / writeSeconds,
         growthMb: median(growth),
         januaryRequests,
+        overview,
       };
     } finally {
       rmSync(empty, { recursive: true, force: true });
@@ -172,7 +215,17 @@ async function main(): Promise<void> {
     value: whole.openMs,
     target: 300,
     unit: 'ms',
-    note: `median of 5 fresh processes: worker start, engine, snapshot, journal, migrations (empty store: ${whole.emptyOpenMs.toFixed(0)} ms); first query after it ${whole.firstQueryMs.toFixed(1)} ms; ledger check: ${whole.januaryRequests} January requests`,
+    note: `median of 5 fresh processes: worker start, engine, snapshot, journal, migrations (empty store: ${whole.emptyOpenMs.toFixed(0)} ms); first query after it ${whole.firstQueryMs.toFixed(1)} ms; ledger check: ${whole.januaryRequests} January requests of ${LEDGER_ROWS / 1000}k over 2026`,
+  });
+  const { overview } = whole;
+  rows.push({
+    metric: 'usage history for the Overview: a year of daily periods, 100 agents, 100k ledger rows (warm), median',
+    value: overview.warmMs,
+    target: 50,
+    unit: 'ms',
+    note:
+      `${OVERVIEW_RUNS} runs, min ${overview.minMs.toFixed(1)}, max ${overview.maxMs.toFixed(1)}; the year's report (365 days, 2 models), the last day's (${overview.lastDayRequests} requests) and the 100 agents' totals, from this thread to the store's worker; ` +
+      `the cold first read (which builds the ledger's copy in memory) ${overview.coldMs.toFixed(0)} ms; the store then holds the 100 agents and 100k ledger rows, its 300k messages are written after`,
   });
   rows.push({
     metric: 'longest event-loop block writing 100k ledger rows (with compactions)',

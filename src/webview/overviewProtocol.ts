@@ -151,9 +151,10 @@ export const overviewCommandSchemas = {
   log: z.strictObject({ level: z.enum(['info', 'warn', 'error']), message: z.string().check(z.maxLength(10_000)) }),
   /**
    * The panel drew a load (for the log and the benchmark): `ms` since the page's navigation began,
-   * `sinceAsked` since it asked for the data (its first load is asked for as it says `ready`).
+   * `sinceAsked` since it asked for the data (its first load is asked for as it says `ready`),
+   * `sinceAnswered` since the data came.
    */
-  drawn: z.strictObject({ ms: count, sinceAsked: count, periods: count, agents: count }),
+  drawn: z.strictObject({ ms: count, sinceAsked: count, sinceAnswered: count, periods: count, agents: count }),
 } as const;
 
 export type OverviewCommandName = keyof typeof overviewCommandSchemas;

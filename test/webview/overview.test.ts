@@ -196,10 +196,11 @@ describe('the Overview panel\'s loads', () => {
     await reply(last('overviewLoad'), overview({}, days(30)));
     await settle();
     assert.equal(commands('drawn').length, 1);
-    const drawn = commands('drawn')[0]!.params as { ms: number; sinceAsked: number; periods: number; agents: number };
+    const drawn = commands('drawn')[0]!.params as { ms: number; sinceAsked: number; sinceAnswered: number; periods: number; agents: number };
     assert.deepEqual({ periods: drawn.periods, agents: drawn.agents }, { periods: 30, agents: 5 });
     assert.ok(drawn.ms > 0);
     assert.ok(drawn.sinceAsked >= 0 && drawn.sinceAsked <= drawn.ms, JSON.stringify(drawn));
+    assert.ok(drawn.sinceAnswered >= 0 && drawn.sinceAnswered <= drawn.sinceAsked, JSON.stringify(drawn));
     await type($<HTMLInputElement>('input[type="search"]'), 'x');
     await settle();
     assert.equal(commands('drawn').length, 1, 'filtering is no load');

@@ -24,8 +24,9 @@ type Table = 'agents' | 'usage';
 interface Loaded {
   data: OverviewData;
   seq: number;
-  /** When it was asked for (performance.now()). */
+  /** When it was asked for, and when the answer came (performance.now()). */
   askedAt: number;
+  receivedAt: number;
 }
 
 /**
@@ -52,7 +53,7 @@ function useOverviewLoader(client: OverviewClient<OverviewUiState>, params: { pe
         .then(
           (data) => {
             if (id !== flight.latest) return;
-            setLoaded({ data, seq: id, askedAt });
+            setLoaded({ data, seq: id, askedAt, receivedAt: performance.now() });
             setError(undefined);
           },
           (e: Error) => {
@@ -118,7 +119,7 @@ export function App({ client }: { client: OverviewClient<OverviewUiState> }) {
     const { usage, agents } = loaded.data;
     requestAnimationFrame(() => {
       const now = performance.now();
-      client.command('drawn', { ms: now, sinceAsked: now - loaded.askedAt, periods: usage.periods.length, agents: agents.length });
+      client.command('drawn', { ms: now, sinceAsked: now - loaded.askedAt, sinceAnswered: now - loaded.receivedAt, periods: usage.periods.length, agents: agents.length });
     });
   }, [loaded?.seq]);
 

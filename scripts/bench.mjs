@@ -165,13 +165,14 @@ async function measureOverview(browser, server, repo, logsDir, { days, agents })
     const drawnBefore = overviewDraws(logsDir).filter((d) => d.periods === days && d.agents === agents).length;
     await runFromPalette(page, 'Claude Manager: Open Overview');
     const overview = page.frameLocator('iframe.webview.ready:visible').frameLocator('#active-frame');
-    const bars = overview.locator('[data-testid="usage-chart-tokens"] g.bar');
+    const chart = overview.locator('[data-testid="usage-chart-tokens"] svg');
     // The first charts: the default span of days.
-    await bars.first().waitFor({ timeout: 60_000 });
+    await chart.first().waitFor({ timeout: 60_000 });
     await overview.locator('[data-testid="period-daily"][aria-pressed="true"]').waitFor();
     await overview.locator('select[aria-label="Span"]').selectOption(String(days));
-    await overview.locator(`[data-testid="usage-chart-tokens"] g.bar:nth-child(${days})`).waitFor({ timeout: 60_000 });
-    const shown = await bars.count();
+    await overview.locator(`[data-testid="usage-chart-tokens"] svg[data-periods="${days}"]`).waitFor({ timeout: 60_000 });
+    // Every day has usage: one bar of input tokens each (a rectangle of the series' path).
+    const shown = ((await chart.locator('path.series-input').getAttribute('d')) ?? '').split('M').length - 1;
     if (shown !== days) throw new Error(`the Overview's tokens chart shows ${shown} bars, not ${days}`);
     // The webview reports its draw on the frame after it and the host logs it: wait for the line.
     const deadline = Date.now() + 30_000;

@@ -91,10 +91,18 @@ describe('a window whose agents ran turns with a subscription login', () => {
       // The CLI priced the mock's tokens: each agent cost something today.
       assert.match(row, /\$0\.\d\d/);
     }
-    // The charts: one bar per day of the last 30 (days without usage draw none), today's included.
-    const tokens = frame.locator('[data-testid="usage-chart-tokens"]');
+    // The charts: the last 30 days, a bar for each with usage (the 20 earlier days and today).
+    const tokens = frame.locator('[data-testid="usage-chart-tokens"] svg[data-periods="30"]');
     await tokens.waitFor({ timeout: 10_000 });
-    assert.ok((await tokens.locator('rect').count()) >= 21, 'bars for the 20 earlier days and today');
+    const bars = ((await tokens.locator('path.series-input').getAttribute('d')) ?? '').split('M').length - 1;
+    assert.equal(bars, 21, 'bars for the 20 earlier days and today');
+    // The pointer on today's bar: its figures in the tooltip.
+    const box = await tokens.boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + box.width * ((52 + (29.5 * 740) / 30) / 800), box.y + box.height / 2);
+    const tip = frame.locator('[data-testid="usage-chart-tokens"] .chart-tip');
+    await tip.filter({ hasText: 'tokens (input' }).waitFor({ timeout: 10_000 });
+    assert.match(await tip.innerText(), /: [\d,]+ tokens \(input [\d,]+, output [\d,]+/);
     const byAgent = (await frame.locator('[data-testid="breakdown-agent"]').innerText()).replace(/\s+/g, ' ');
     assert.match(byAgent, /Where is the parser\?/);
     assert.match(byAgent, /Run the tests/);

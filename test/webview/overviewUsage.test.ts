@@ -2,7 +2,7 @@
 // figures, the same numbers in the table, the breakdowns, exports of exactly what is shown, the
 // plan limits and budgets in local time and words, and the words for figures.
 // (Run with this folder's tsconfig: TSX_TSCONFIG_PATH=test/webview/tsconfig.json.)
-import { AGENTS, $, $$, byTestId, click, days, doc, freshPageForEachTest, header, last, open, overview, page, refuse, reply, rowIds, text, type, uiState, ZERO } from './overviewPage';
+import { AGENTS, $, $$, byTestId, click, days, doc, freshPageForEachTest, header, last, open, overview, page, press, refuse, reply, rowIds, text, type, uiState, ZERO } from './overviewPage';
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { h, render } from 'preact';
@@ -12,7 +12,7 @@ import { formatCompact, formatRange, formatUsd, formatWhen, limitName, limitStat
 import { LimitsSection } from '../../src/webview/overview/limits';
 import { TodaySummary } from '../../src/webview/overview/summary';
 import type { OverviewUiState } from '../../src/webview/overview/uiState';
-import { labelledPeriods, niceScale } from '../../src/webview/overview/usageCharts';
+import { CHART, labelledPeriods, niceScale } from '../../src/webview/overview/usageCharts';
 
 freshPageForEachTest();
 
@@ -24,20 +24,39 @@ describe('the Overview\'s usage', () => {
     await reply(last('overviewLoad'), overview({}, periods));
     const took = performance.now() - started;
     assert.ok(took < 3000, `drawn in ${took.toFixed(0)} ms`);
-    const bars = (chart: string) => [...byTestId(chart)!.querySelectorAll('g.bar')];
+    // One path per series; each period with a figure is one rectangle of it ("M x,y h w v h h -w z"),
+    // found again by where its middle falls across the periods' columns.
+    const band = (CHART.WIDTH - CHART.LEFT - CHART.RIGHT) / periods.length;
+    const svg = (chart: string) => byTestId(chart)!.querySelector('svg')!;
+    const rects = (chart: string, series: string) => {
+      const out = new Map<number, { y: number; h: number }>();
+      const d = svg(chart).querySelector(`path.series-${series}`)?.getAttribute('d') ?? '';
+      for (const m of d.matchAll(/M(-?[\d.]+),(-?[\d.]+)h(-?[\d.]+)v(-?[\d.]+)h-?[\d.]+z/g)) {
+        const [x, y, w, h] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+        const i = Math.floor((x + w / 2 - CHART.LEFT) / band);
+        assert.ok(!out.has(i), `${chart} ${series}: one bar per period (${i} twice)`);
+        out.set(i, { y, h });
+      }
+      return out;
+    };
     for (const chart of ['usage-chart-tokens', 'usage-chart-cost', 'usage-chart-requests']) {
-      assert.deepEqual(bars(chart).map((g) => g.getAttribute('data-date')), periods.map((p) => p.date), `${chart}: one bar per period, in order`);
+      assert.equal(svg(chart).getAttribute('data-periods'), String(periods.length), `${chart}: drawn over every period`);
+      assert.ok(svg(chart).querySelectorAll('*').length < 60, `${chart}: a few elements, not one per period`);
     }
+    const TOKEN_KINDS = ['input', 'output', 'cache-read', 'cache-write'];
+    const tokenRects = TOKEN_KINDS.map((k) => rects('usage-chart-tokens', k));
     // The stacks are as tall as the periods' tokens: the largest the tallest, an idle day none.
-    const height = (g: Element) => [...g.querySelectorAll('rect:not(.hit)')].reduce((s, r) => s + Number(r.getAttribute('height')), 0);
-    const tokenBars = bars('usage-chart-tokens');
+    const height = (i: number) => tokenRects.reduce((sum, r) => sum + (r.get(i)?.h ?? 0), 0);
     const largest = periods.reduce((best, p, i) => (p.totalTokens > periods[best]!.totalTokens ? i : best), 0);
-    assert.equal(Math.max(...tokenBars.map(height)), height(tokenBars[largest]!));
-    assert.equal(tokenBars[3]!.querySelectorAll('rect:not(.hit)').length, 0, 'an idle day has no bar');
+    assert.equal(Math.max(...periods.map((_, i) => height(i))), height(largest));
+    assert.ok(tokenRects.every((r) => !r.has(3)), 'an idle day has no bar');
     // Every bar of every chart is as tall as its figure says, at one scale per chart (a figure too
     // small to see is drawn half a unit high), and the tokens' parts are stacked into their total.
     const close = (drawn: number, expected: number) => Math.abs(drawn - expected) <= 0.03 + expected * 0.01;
-    const heights = (chart: string, series: string) => bars(chart).map((g) => Number(g.querySelector(`rect.series-${series}`)?.getAttribute('height') ?? 0));
+    const heights = (chart: string, series: string) => {
+      const found = rects(chart, series);
+      return periods.map((_, i) => found.get(i)?.h ?? 0);
+    };
     const proportional = (chart: string, series: string, value: (p: OverviewPeriod) => number) => {
       const drawn = heights(chart, series);
       const most = periods.reduce((best, p, i) => (value(p) > value(periods[best]!) ? i : best), 0);
@@ -51,19 +70,35 @@ describe('the Overview\'s usage', () => {
     proportional('usage-chart-cost', 'cost', (p) => p.costUsd);
     proportional('usage-chart-requests', 'requests', (p) => p.requestCount);
     proportional('usage-chart-requests', 'errors', (p) => p.errorCount);
-    const axis = Number(tokenBars[largest]!.querySelector('rect.series-input')!.getAttribute('y')) + heights('usage-chart-tokens', 'input')[largest]!;
-    const stack = (g: Element) => axis - Math.min(axis, ...[...g.querySelectorAll('rect:not(.hit)')].map((r) => Number(r.getAttribute('y'))));
-    const perToken = stack(tokenBars[largest]!) / periods[largest]!.totalTokens;
-    periods.forEach((p, i) => assert.ok(close(stack(tokenBars[i]!), p.totalTokens * perToken), `${p.date}: a stack ${stack(tokenBars[i]!)} high for ${p.totalTokens} tokens`));
+    const inputOfLargest = tokenRects[0]!.get(largest)!;
+    const axis = inputOfLargest.y + inputOfLargest.h;
+    const stack = (i: number) => axis - Math.min(axis, ...tokenRects.flatMap((r) => (r.has(i) ? [r.get(i)!.y] : [])));
+    const perToken = stack(largest) / periods[largest]!.totalTokens;
+    periods.forEach((p, i) => assert.ok(close(stack(i), p.totalTokens * perToken), `${p.date}: a stack ${stack(i)} high for ${p.totalTokens} tokens`));
     assert.deepEqual([...byTestId('usage-chart-tokens')!.querySelectorAll('.grid text')].map((t) => t.textContent), ['0', '200k', '400k', '600k']);
     assert.equal(byTestId('usage-chart-tokens')!.querySelectorAll('.x-axis text').length, 8);
     assert.equal(byTestId('usage-chart-tokens')!.querySelector('.x-axis text:last-child')!.textContent, '31 Dec');
-    const titles = (chart: string) => bars(chart).map((g) => g.querySelector('title')!.textContent!);
-    assert.equal(titles('usage-chart-tokens')[1], '2 Jan 2026: 23,249 tokens (input 1,037, output 411, cache read 21,500, cache write 301)');
-    assert.equal(titles('usage-chart-cost')[1], '2 Jan 2026: $0.02');
-    assert.equal(titles('usage-chart-requests')[5], '6 Jan 2026: 15 requests, 1 error');
+    // The tooltip, period by period with the arrow keys (as the pointer shows it): its exact figures.
+    const titles = async (chart: string) => {
+      const tip = () => text(byTestId(chart)!.querySelector('.chart-tip'));
+      await press(svg(chart), 'Home');
+      const said = [tip()];
+      for (let i = 1; i < periods.length; i++) {
+        await press(svg(chart), 'ArrowRight');
+        said.push(tip());
+      }
+      await press(svg(chart), 'Escape');
+      assert.equal(tip(), '', 'Escape puts the tooltip away');
+      return said;
+    };
+    const tokenTips = await titles('usage-chart-tokens');
+    const costTips = await titles('usage-chart-cost');
+    const requestTips = await titles('usage-chart-requests');
+    assert.equal(tokenTips[1], '2 Jan 2026: 23,249 tokens (input 1,037, output 411, cache read 21,500, cache write 301)');
+    assert.equal(costTips[1], '2 Jan 2026: $0.02');
+    assert.equal(requestTips[5], '6 Jan 2026: 15 requests, 1 error');
     const figures = (s: string) => [...s.replace(/^[^:]*:/, '').matchAll(/\$?\d{1,3}(?:,\d{3})*(?:\.\d+)?/g)].map((m) => m[0]);
-    const tooltips = { tokens: titles('usage-chart-tokens').map(figures), cost: titles('usage-chart-cost').map(figures), requests: titles('usage-chart-requests').map(figures) };
+    const tooltips = { tokens: tokenTips.map(figures), cost: costTips.map(figures), requests: requestTips.map(figures) };
 
     await click($$('button').find((b) => text(b) === 'Table'));
     assert.equal(byTestId('usage-chart-tokens'), null, 'the table instead of the charts');
@@ -81,6 +116,27 @@ describe('the Overview\'s usage', () => {
       assert.deepEqual([input, output, read, write, total, requests, errors, unpriced], [p.inputTokens, p.outputTokens, p.cacheReadTokens, p.cacheCreationTokens, p.totalTokens, p.requestCount, p.errorCount, p.unpricedRequestCount].map((n) => n.toLocaleString('en-US')));
       assert.equal(cost, `$${p.costUsd.toFixed(2)}`);
     });
+  });
+
+  it('shows the figures of the period under the pointer, and nothing once it leaves', async () => {
+    const periods = days(30);
+    await open(overview({}, periods));
+    const chart = byTestId('usage-chart-cost')!;
+    const svg = chart.querySelector('svg')!;
+    // The drawing as the page would lay it out: 400 pixels wide from x = 100 (half its own units).
+    svg.getBoundingClientRect = () => ({ left: 100, top: 0, width: 400, height: 100, right: 500, bottom: 100, x: 100, y: 0, toJSON: () => ({}) });
+    const band = (CHART.WIDTH - CHART.LEFT - CHART.RIGHT) / periods.length;
+    const pointAt = (units: number) => act(() => svg.dispatchEvent(new doc.defaultView!.MouseEvent('pointermove', { clientX: 100 + units / 2, bubbles: true })));
+    await pointAt(CHART.LEFT + band * 4.5);
+    assert.equal(text(chart.querySelector('.chart-tip')), `${dayName(periods[4]!.date)}: ${formatUsd(periods[4]!.costUsd)}`);
+    assert.ok(chart.querySelector('rect.cursor'), 'its column is marked');
+    await pointAt(CHART.LEFT / 2);
+    assert.equal(text(chart.querySelector('.chart-tip')), '', 'left of the first period: none');
+    await pointAt(CHART.LEFT + band * 29.5);
+    assert.match(text(chart.querySelector('.chart-tip')), new RegExp(`^${dayName(periods[29]!.date)}:`));
+    await act(() => svg.dispatchEvent(new doc.defaultView!.MouseEvent('pointerleave')));
+    assert.equal(text(chart.querySelector('.chart-tip')), '');
+    assert.equal(chart.querySelector('rect.cursor'), null);
   });
 
   it('says the range and its total, that terminal requests have no cost, and breaks the usage down with shares', async () => {

@@ -1,20 +1,17 @@
 /**
  * The usage charts: plain SVG drawn once per load, with no chart library and nothing from the
- * network. One group per period (its bars and a `<title>` with its exact figures), so a year of
- * days is a few thousand static elements and nothing moves afterwards. Colours come from the
- * theme through classes (media/overview.css), never from inline styles, which the page's CSP
- * would refuse.
+ * network. Each series is one path (a year of days is a handful of elements, not thousands: the
+ * page lays them out in a few milliseconds); one tooltip says the exact figures of the period under
+ * the pointer, or of the one chosen with the arrow keys. Colours come from the theme through
+ * classes (media/overview.css), never from inline styles, which the page's CSP would refuse.
  */
+import { useMemo, useState } from 'preact/hooks';
 import type { OverviewPeriod, OverviewPeriodKind } from '../overviewProtocol';
 import { formatCompact, formatInt, formatUsd, formatUsdCompact, periodAxisLabel, periodName, plural } from './format';
 
 /** The drawing's own units: the SVG scales to the panel's width, text with it. */
-const WIDTH = 800;
-const HEIGHT = 200;
-const LEFT = 52;
-const RIGHT = 8;
-const TOP = 10;
-const BOTTOM = 24;
+export const CHART = { WIDTH: 800, HEIGHT: 200, LEFT: 52, RIGHT: 8, TOP: 10, BOTTOM: 24 } as const;
+const { WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM } = CHART;
 /** At most this many dates under the axis. */
 const MAX_LABELS = 8;
 
@@ -63,7 +60,15 @@ interface BarChartProps {
   summary: string;
 }
 
-/** A bar chart over the periods, with its axes, legend and a tooltip per period. */
+/** Where the tooltip of period `active` goes: from its column's left edge rightwards in the chart's left half, else leftwards from its right edge. */
+function tipPosition(active: number | undefined, band: number): Record<string, string> | undefined {
+  if (active === undefined) return undefined;
+  const share = (x: number) => `${((x / WIDTH) * 100).toFixed(1)}%`;
+  const left = LEFT + active * band;
+  return left + band / 2 < WIDTH / 2 ? { left: share(left) } : { right: share(WIDTH - left - band) };
+}
+
+/** A bar chart over the periods, with its axes, legend and a tooltip for the period pointed at. */
 export function BarChart(props: BarChartProps) {
   const { periods, series, stacked } = props;
   const n = Math.max(1, periods.length);
@@ -71,64 +76,116 @@ export function BarChart(props: BarChartProps) {
   const plotBottom = HEIGHT - BOTTOM;
   const plotHeight = plotBottom - TOP;
   const band = plotWidth / n;
-  let max = 0;
-  for (const p of periods) {
-    if (stacked) {
-      let sum = 0;
-      for (const s of series) sum += s.value(p);
-      max = Math.max(max, sum);
-    } else for (const s of series) max = Math.max(max, s.value(p));
-  }
-  const { top, ticks } = niceScale(max);
-  const y = (v: number) => plotBottom - (v / top) * plotHeight;
-  // Bars fill most of their column, but a few periods do not make slabs of them.
-  const barWidth = Math.min(48, Math.max(0.6, band * (stacked ? 0.75 : 0.8)));
-  const partWidth = stacked ? barWidth : barWidth / series.length;
+  const [active, setActive] = useState<number | undefined>();
 
-  const bars = periods.map((p, i) => {
-    const left = LEFT + i * band + (band - barWidth) / 2;
-    let base = 0;
-    const rects = series.map((s, k) => {
-      const v = s.value(p);
-      if (v <= 0) return null;
-      const from = stacked ? base : 0;
-      base += v;
-      const y1 = y(from + v);
-      return <rect key={s.key} class={`series-${s.key}`} x={r(stacked ? left : left + k * partWidth)} y={r(y1)} width={r(partWidth)} height={r(Math.max(0.5, y(from) - y1))} />;
+  // The drawing depends on the figures only: pointing at a period redraws the cursor and tip alone.
+  const drawn = useMemo(() => {
+    let max = 0;
+    for (const p of periods) {
+      if (stacked) {
+        let sum = 0;
+        for (const s of series) sum += s.value(p);
+        max = Math.max(max, sum);
+      } else for (const s of series) max = Math.max(max, s.value(p));
+    }
+    const { top, ticks } = niceScale(max);
+    const y = (v: number) => plotBottom - (v / top) * plotHeight;
+    // Bars fill most of their column, but a few periods do not make slabs of them.
+    const barWidth = Math.min(48, Math.max(0.6, band * (stacked ? 0.75 : 0.8)));
+    const partWidth = stacked ? barWidth : barWidth / series.length;
+    // One path per series: a closed rectangle per period with a figure ("M x,y h w v h h -w z").
+    const paths = series.map(() => [] as string[]);
+    periods.forEach((p, i) => {
+      const left = LEFT + i * band + (band - barWidth) / 2;
+      let base = 0;
+      series.forEach((s, k) => {
+        const v = s.value(p);
+        if (v <= 0) return;
+        const from = stacked ? base : 0;
+        base += v;
+        const y1 = y(from + v);
+        const width = r(partWidth);
+        paths[k]!.push(`M${r(stacked ? left : left + k * partWidth)},${r(y1)}h${width}v${r(Math.max(0.5, y(from) - y1))}h${-width}z`);
+      });
     });
-    return (
-      <g key={p.date} class="bar" data-date={p.date}>
-        <title>{props.describe(p)}</title>
-        {/* The whole column answers the pointer, so a short bar's tooltip is easy to reach. */}
-        <rect class="hit" x={r(LEFT + i * band)} y={TOP} width={r(band)} height={plotHeight} />
-        {rects}
-      </g>
-    );
-  });
+    return { ticks, y, paths: paths.map((d) => d.join('')) };
+  }, [periods, series, stacked]);
+
+  /** The period under the pointer, from where it is across the drawing. */
+  const pointAt = (event: PointerEvent) => {
+    const box = (event.currentTarget as SVGElement).getBoundingClientRect();
+    if (!(box.width > 0)) return;
+    const x = ((event.clientX - box.left) / box.width) * WIDTH;
+    const i = Math.floor((x - LEFT) / band);
+    setActive(i >= 0 && i < periods.length ? i : undefined);
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    const last = periods.length - 1;
+    const moves: Record<string, () => number | undefined> = {
+      ArrowRight: () => Math.min(last, (active ?? -1) + 1),
+      ArrowLeft: () => Math.max(0, (active ?? periods.length) - 1),
+      Home: () => 0,
+      End: () => last,
+      Escape: () => undefined,
+    };
+    const move = moves[event.key];
+    if (!move || last < 0) return;
+    event.preventDefault();
+    setActive(move());
+  };
+  const shown = active !== undefined ? periods[active] : undefined;
 
   return (
     <figure class="chart" data-testid={props.testId}>
       <figcaption>{props.title}</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${props.title}. ${props.summary}`}>
-        <g class="grid">
-          {ticks.map((t) => (
-            <g key={t}>
-              <line x1={LEFT} x2={WIDTH - RIGHT} y1={r(y(t))} y2={r(y(t))} />
-              <text class="tick" x={LEFT - 6} y={r(y(t))} text-anchor="end" dominant-baseline="middle">
-                {props.axis(t)}
+      <div class="chart-area">
+        <svg
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          role="img"
+          tabIndex={0}
+          aria-label={`${props.title}. ${props.summary} The arrow keys go through the ${periods.length} periods.`}
+          data-periods={periods.length}
+          onPointerMove={pointAt}
+          onPointerLeave={() => setActive(undefined)}
+          onKeyDown={onKeyDown}
+          onBlur={() => setActive(undefined)}
+        >
+          <g class="grid">
+            {drawn.ticks.map((t) => (
+              <g key={t}>
+                <line x1={LEFT} x2={WIDTH - RIGHT} y1={r(drawn.y(t))} y2={r(drawn.y(t))} />
+                <text class="tick" x={LEFT - 6} y={r(drawn.y(t))} text-anchor="end" dominant-baseline="middle">
+                  {props.axis(t)}
+                </text>
+              </g>
+            ))}
+          </g>
+          <g class="x-axis">
+            {labelledPeriods(periods.length).map((i) => (
+              <text key={i} class="tick" x={r(LEFT + (i + 0.5) * band)} y={HEIGHT - 6} text-anchor="middle">
+                {periodAxisLabel(periods[i]!.date, props.period)}
               </text>
-            </g>
-          ))}
-        </g>
-        <g class="x-axis">
-          {labelledPeriods(periods.length).map((i) => (
-            <text key={i} class="tick" x={r(LEFT + (i + 0.5) * band)} y={HEIGHT - 6} text-anchor="middle">
-              {periodAxisLabel(periods[i]!.date, props.period)}
-            </text>
-          ))}
-        </g>
-        <g class="bars">{bars}</g>
-      </svg>
+            ))}
+          </g>
+          {active !== undefined && <rect class="cursor" x={r(LEFT + active * band)} y={TOP} width={r(band)} height={plotHeight} />}
+          <g class="bars">
+            {series.map((s, k) => (
+              <path key={s.key} class={`series-${s.key}`} d={drawn.paths[k]} />
+            ))}
+          </g>
+        </svg>
+        {/* One tooltip, at the period pointed at (a share of the width: the drawing scales). */}
+        <div
+          class={`chart-tip${shown ? '' : ' hidden'}`}
+          role="status"
+          aria-live="polite"
+          // Beside the period, towards the middle, so that it stays within the chart. Set through
+          // the style object (CSSOM), which the page's CSP allows, unlike a style attribute.
+          style={tipPosition(active, band)}
+        >
+          {shown ? props.describe(shown) : ''}
+        </div>
+      </div>
       <ul class="legend">
         {series.map((s) => (
           <li key={s.key}>

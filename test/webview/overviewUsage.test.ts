@@ -256,6 +256,7 @@ describe('the Overview\'s today and limits', () => {
             { type: 'five_hour', status: 'allowed_warning', utilization: 0.62, resetsAt: '2026-11-30T13:05:00Z', reportedAt: '2026-11-30T09:55:00Z' },
             { type: 'seven_day', status: 'rejected', resetsAt: '2026-12-01T13:05:00Z', reportedAt: '2026-11-30T09:00:00Z' },
             { type: 'seven_day_opus', status: 'allowed', utilization: 0.05, reportedAt: '2026-11-30T09:59:30Z' },
+            { type: 'seven_day_sonnet', status: 'allowed_warning', utilization: 0.9, resetsAt: '2026-11-30T09:30:00Z', reportedAt: '2026-11-30T08:00:00Z' },
           ],
         },
       }),
@@ -266,6 +267,7 @@ describe('the Overview\'s today and limits', () => {
       '5-hour window | near the limit | 62% used | resets 14:05 | reported 5 min ago',
       '7-day window | limit reached | usage share not reported | resets Tue 14:05 | reported 1 h ago',
       'Seven Day Opus | allowed | 5% used | reported just now',
+      'Seven Day Sonnet | near the limit | 90% used | reset at 10:30, since this report | reported 2 h ago',
     ]);
     assert.equal((div.querySelector('meter') as HTMLMeterElement).value, 0.62);
     assert.equal(div.querySelector('[data-testid="limits-unavailable"]'), null);

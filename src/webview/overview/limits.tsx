@@ -21,7 +21,8 @@ export function LimitGauge({ limit, now }: { limit: OverviewLimit; now: Date }) 
       ) : (
         <p class="limit-use muted">usage share not reported</p>
       )}
-      {limit.resetsAt && <p title={formatAbsolute(limit.resetsAt)}>resets {formatWhen(limit.resetsAt, now)}</p>}
+      {/* A reset already past: the window started again since the CLI's last report, whose share is old. */}
+      {limit.resetsAt && <p title={formatAbsolute(limit.resetsAt)}>{Date.parse(limit.resetsAt) > now.getTime() ? `resets ${formatWhen(limit.resetsAt, now)}` : `reset at ${formatWhen(limit.resetsAt, now)}, since this report`}</p>}
       <p class="muted" title={formatAbsolute(limit.reportedAt)}>
         reported {formatRelative(limit.reportedAt, now.getTime())}
       </p>

@@ -127,7 +127,8 @@ async function measureOverviewReads(store: Store, agents: readonly string[]) {
  * whose metadata and a usage ledger of 100k API messages over the year 2026 with two models went
  * through the journal (compacting as it grew), and 300k messages in their logs. Measures the
  * longest block of this thread while the ledger was written, what the Overview asks of the store
- * for a year of daily periods, opening the store again in fresh processes, and memory.
+ * for a year of daily periods once it is opened again with all of it, opening the store in fresh
+ * processes, and memory.
  */
 async function measureWholeStore() {
   const dir = mkdtempSync(join(tmpdir(), 'cm-bench-whole-'));
@@ -158,10 +159,13 @@ async function measureWholeStore() {
     }
     const writeSeconds = (performance.now() - writeStart) / 1000;
     delay.disable();
-    const overview = await measureOverviewReads(store, agents);
-    const januaryRequests = (await store.usage.get('monthly', '2026-01-15')).requestCount;
     await store.close();
     preload(join(dir, 'messages'), Array.from({ length: 100 }, () => 3000));
+    // Opened again with its 300k messages, in a fresh worker: the Overview's first read is cold.
+    const reopened = await openStore(dir, quiet);
+    const overview = await measureOverviewReads(reopened, agents);
+    const januaryRequests = (await reopened.usage.get('monthly', '2026-01-15')).requestCount;
+    await reopened.close();
     const empty = mkdtempSync(join(tmpdir(), 'cm-bench-empty-'));
     try {
       const probe = (target: string) => {
@@ -219,13 +223,13 @@ async function main(): Promise<void> {
   });
   const { overview } = whole;
   rows.push({
-    metric: 'usage history for the Overview: a year of daily periods, 100 agents, 100k ledger rows (warm), median',
+    metric: 'usage history for the Overview: a year of daily periods, 100 agents, store at 300k messages + 100k ledger rows (warm), median',
     value: overview.warmMs,
     target: 50,
     unit: 'ms',
     note:
       `${OVERVIEW_RUNS} runs, min ${overview.minMs.toFixed(1)}, max ${overview.maxMs.toFixed(1)}; the year's report (365 days, 2 models), the last day's (${overview.lastDayRequests} requests) and the 100 agents' totals, from this thread to the store's worker; ` +
-      `the cold first read (which builds the ledger's copy in memory) ${overview.coldMs.toFixed(0)} ms; the store then holds the 100 agents and 100k ledger rows, its 300k messages are written after`,
+      `the cold first read after opening the store (it builds the ledger's copy in memory, in the worker) ${overview.coldMs.toFixed(0)} ms`,
   });
   rows.push({
     metric: 'longest event-loop block writing 100k ledger rows (with compactions)',

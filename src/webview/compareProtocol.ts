@@ -99,3 +99,10 @@ export const compareNotificationSchemas = {
 
 export type CompareNotificationMethod = keyof typeof compareNotificationSchemas;
 export type CompareNotificationParams<N extends CompareNotificationMethod> = z.infer<(typeof compareNotificationSchemas)[N]>;
+
+/** The methods above as types, for the panel's client (PanelClient). */
+export type CompareMethods = {
+  requests: { [M in CompareRequestMethod]: { params: CompareRequestParams<M>; result: CompareRequestResult<M> } };
+  commands: { [C in CompareCommandName]: CompareCommandParams<C> };
+  notifications: { [N in CompareNotificationMethod]: CompareNotificationParams<N> };
+};

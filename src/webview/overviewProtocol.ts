@@ -169,3 +169,10 @@ export const overviewNotificationSchemas = {
 
 export type OverviewNotificationMethod = keyof typeof overviewNotificationSchemas;
 export type OverviewNotificationParams<N extends OverviewNotificationMethod> = z.infer<(typeof overviewNotificationSchemas)[N]>;
+
+/** The methods above as types, for the panel's client (PanelClient). */
+export type OverviewMethods = {
+  requests: { [M in OverviewRequestMethod]: { params: OverviewRequestParams<M>; result: OverviewRequestResult<M> } };
+  commands: { [C in OverviewCommandName]: OverviewCommandParams<C> };
+  notifications: { [N in OverviewNotificationMethod]: OverviewNotificationParams<N> };
+};

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { LocalStore } from '../../src/services/storage/localStore';
-import { overviewOf, spanStart } from '../../src/services/usage/overviewData';
+import { overviewOf } from '../../src/services/usage/overviewData';
 import { toCsv, toJson } from '../../src/services/usage/tableExport';
 import { migrationsDir, quiet, wasmPath } from '../helpers/storage';
 
@@ -131,6 +131,17 @@ describe('usage report: weeks, shares and unpriced requests (UTC)', () => {
     assert.equal(s.store.usage.get('weekly', '2026-12-27', { weekStart: 0 }).date, '2026-12-27');
   });
 
+  it('goes back N - 1 days, weeks (from the week’s first day) or months for a chart of N periods', () => {
+    // "Now" is Wednesday 2026-12-30.
+    const from = (period: 'daily' | 'weekly' | 'monthly', span: number, weekStart: 0 | 1 = 1, to?: string) => s.store.usage.report({ period, span, weekStart, ...(to ? { to } : {}) }).from;
+    assert.equal(from('daily', 30), '2026-12-01');
+    assert.equal(from('weekly', 1), '2026-12-28');
+    assert.equal(from('weekly', 2, 0), '2026-12-20');
+    assert.equal(from('monthly', 12), '2026-01-01');
+    assert.equal(from('monthly', 2, 1, '2026-03-31'), '2026-02-01', 'not 3 March from 31 February');
+    assert.equal(s.store.usage.report({ period: 'daily', span: 30 }).periods.length, 30);
+  });
+
   it('counts a message reported twice once, with its last figures', () => {
     const day = s.store.usage.get('daily', '2026-12-30');
     assert.equal(day.requestCount, 2);
@@ -231,22 +242,6 @@ describe('usage figures follow the ledger as it changes (they are summed in memo
     const before = a.usage.today().requestCount;
     await assert.rejects(a.usage.record(entry('2026-06-15T11:30:00.000Z', { agentId: 'ag_missing' })), /refused by the database/);
     assert.equal(a.usage.today().requestCount, before);
-  });
-});
-
-describe('the start of a chart of N periods', () => {
-  afterEach(() => {
-    process.env.TZ = originalTz;
-  });
-  it('goes back N - 1 days, weeks (from the week’s first day) or months', () => {
-    process.env.TZ = 'UTC';
-    const wednesday = new Date(2026, 11, 30, 12);
-    const day = (d: Date) => `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
-    assert.equal(day(spanStart('daily', wednesday, 30, 1)), '2026-12-1');
-    assert.equal(day(spanStart('weekly', wednesday, 1, 1)), '2026-12-28');
-    assert.equal(day(spanStart('weekly', wednesday, 2, 0)), '2026-12-20');
-    assert.equal(day(spanStart('monthly', wednesday, 12, 1)), '2026-1-1');
-    assert.equal(day(spanStart('monthly', new Date(2026, 2, 31), 2, 1)), '2026-2-1', 'not 3 March from 31 February');
   });
 });
 

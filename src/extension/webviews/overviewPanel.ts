@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { locateClaudeCli, readCliVersion } from '../../services/cliLocator';
 import { type BudgetUse, BudgetWatch } from '../../services/usage/budgets';
-import { overviewOf, spanStart } from '../../services/usage/overviewData';
+import { overviewOf } from '../../services/usage/overviewData';
 import { toCsv, toJson } from '../../services/usage/tableExport';
 import { localDate } from '../../services/storage/usageRepository';
 import type * as OverviewProtocolModule from '../../webview/overviewProtocol';
@@ -151,7 +151,7 @@ export class OverviewPanel implements vscode.Disposable {
       Promise.all(workspaces.map((w) => s.workspaces.knownWorktrees(w.id))).then((lists) => lists.flat()),
       // The removed ones too, for the names their usage is listed under.
       s.runtime.list({ includeDeleted: true }),
-      s.store.usage.report({ period, from: localDate(spanStart(period, now, span, weekStart)), to: today, weekStart }),
+      s.store.usage.report({ period, span, to: today, weekStart }),
       s.store.usage.report({ period: 'daily', from: today, to: today }),
       s.runtime.limits(),
       new BudgetWatch(s.store, () => config.budgets).uses(),

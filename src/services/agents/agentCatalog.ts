@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ClaudeManagerError } from '../errors';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
+import { NO_USAGE } from '../storage/usageRepository';
 import { nameFromFirstMessage } from './agentName';
 import type { FileChange, FileSnapshots } from './fileSnapshots';
 import type { PermissionRequest } from './permissions';
@@ -24,7 +25,6 @@ export interface Agent extends AgentRecord {
 
 const BYPASS_KEY = 'agents.bypassPermissions';
 type Totals = Awaited<ReturnType<Store['usage']['totals']>>;
-const NO_USAGE: Totals = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, totalTokens: 0, costUsd: 0, requestCount: 0, errorCount: 0, unpricedRequestCount: 0 };
 
 /**
  * The agents as records: read with what only this window's processes know (their pending

@@ -68,6 +68,8 @@ export interface UsageReportOptions extends UsageFilter {
   period: UsagePeriod;
   from?: string;
   to?: string;
+  /** Without `from`: how many periods, up to `to`'s (default 30 days, or 12 weeks or months). */
+  span?: number;
   weekStart?: WeekStart;
 }
 
@@ -148,11 +150,13 @@ function anyRows(sums: Float64Array, at: number): boolean {
 /** All time: from before the first record to after the last. */
 const ALL_TIME = [-8.64e15, 8.64e15];
 
-function add(into: UsageCounters, c: UsageCounters): void {
-  for (const key of Object.keys(ZERO) as (keyof UsageCounters)[]) into[key] += c[key];
+/** Adds `c` into `into`, counter by counter. */
+export function addUsage(into: UsageCounters, c: UsageCounters): void {
+  for (const key of Object.keys(NO_USAGE) as (keyof UsageCounters)[]) into[key] += c[key];
 }
 
-const ZERO: UsageCounters = {
+/** Every counter at 0: copied (`{ ...NO_USAGE }`) to add into. */
+export const NO_USAGE: Readonly<UsageCounters> = {
   inputTokens: 0,
   outputTokens: 0,
   cacheReadTokens: 0,
@@ -242,7 +246,7 @@ export class UsageRepository {
     const groups = ledger.places.length;
     // One bucket per group: each agent's share by model.
     const sums = ledger.sum([(bounds[0] as Date).getTime(), (bounds.at(-1) as Date).getTime()], groups, (place, group) => (keep(place) ? group : -1));
-    const total: UsageCounters = { ...ZERO };
+    const total: UsageCounters = { ...NO_USAGE };
     const byModel: Record<string, UsageCounters> = {};
     const shares: UsageShare[] = [];
     const name = (id: number) => (id >= 0 ? (ledger.names[id] as string) : null);
@@ -252,8 +256,8 @@ export class UsageRepository {
       const c = countersAt(sums, at);
       const place = ledger.places[g] as Place;
       const model = name(place.model) ?? '';
-      add(total, c);
-      add((byModel[model] ??= { ...ZERO }), c);
+      addUsage(total, c);
+      addUsage((byModel[model] ??= { ...NO_USAGE }), c);
       shares.push({ workspaceId: name(place.workspace), worktreeId: name(place.worktree), agentId: name(place.agent), model, ...c });
     }
     const last = bounds.at(-1) as Date;
@@ -293,7 +297,7 @@ export class UsageRepository {
       first = periodStart(period, parseLocalDate(options.from), weekStart);
     } else {
       first = last;
-      const back = period === 'daily' ? 29 : 11;
+      const back = options.span !== undefined ? Math.max(0, Math.floor(options.span) - 1) : period === 'daily' ? 29 : 11;
       for (let i = 0; i < back; i++) first = periodStart(period, new Date(first.getFullYear(), first.getMonth(), first.getDate() - 1), weekStart);
     }
     if (first > last) throw new ClaudeManagerError('INVALID_INPUT', `"from" (${options.from}) is after "to" (${options.to}).`);
@@ -320,13 +324,13 @@ export class UsageRepository {
       (place) => (keep(place) ? (bucket.get(place.model) as number) : -1),
     );
     return bounds.slice(0, -1).map((start, p) => {
-      const summary: UsageSummary = { period, date: localDate(start), ...ZERO, byModel: {} };
+      const summary: UsageSummary = { period, date: localDate(start), ...NO_USAGE, byModel: {} };
       models.forEach((model, m) => {
         const at = (p * models.length + m) * COUNTERS;
         if (!anyRows(sums, at)) return;
         const c = countersAt(sums, at);
         summary.byModel[ledger.names[model] ?? ''] = c;
-        add(summary, c);
+        addUsage(summary, c);
       });
       return summary;
     });

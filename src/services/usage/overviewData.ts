@@ -1,5 +1,5 @@
 import type { AgentRecord } from '../storage/records';
-import type { UsageCounters, UsagePeriod, UsageReport, UsageShare, WeekStart } from '../storage/usageRepository';
+import { addUsage, NO_USAGE, type UsageCounters, type UsagePeriod, type UsageReport, type UsageShare } from '../storage/usageRepository';
 
 /** A place usage is spent in, named for people: a repository, a worktree or an agent. */
 interface Named {
@@ -60,44 +60,14 @@ export interface OverviewUsage {
   byAgent: OverviewShare[];
 }
 
-const ZERO: UsageCounters = {
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadTokens: 0,
-  cacheCreationTokens: 0,
-  totalTokens: 0,
-  costUsd: 0,
-  requestCount: 0,
-  errorCount: 0,
-  unpricedRequestCount: 0,
-};
-
-function countersOf(c: UsageCounters): UsageCounters {
-  return {
-    inputTokens: c.inputTokens,
-    outputTokens: c.outputTokens,
-    cacheReadTokens: c.cacheReadTokens,
-    cacheCreationTokens: c.cacheCreationTokens,
-    totalTokens: c.totalTokens,
-    costUsd: c.costUsd,
-    requestCount: c.requestCount,
-    errorCount: c.errorCount,
-    unpricedRequestCount: c.unpricedRequestCount,
-  };
-}
-
-function addTo(into: UsageCounters, c: UsageCounters): void {
-  for (const key of Object.keys(ZERO) as (keyof UsageCounters)[]) into[key] += c[key];
-}
-
 /** Sums the shares by a key, labelled; the largest (by tokens) first. Rows without the key are "(not recorded)". */
 function groupShares(shares: readonly UsageShare[], keyOf: (s: UsageShare) => string | null, labelOf: (key: string) => string): OverviewShare[] {
   const groups = new Map<string, OverviewShare>();
   for (const s of shares) {
     const key = keyOf(s) ?? '';
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, label: key ? labelOf(key) : '(not recorded)', ...ZERO }));
-    addTo(g, s);
+    if (!g) groups.set(key, (g = { key, label: key ? labelOf(key) : '(not recorded)', ...NO_USAGE }));
+    addUsage(g, s);
   }
   return [...groups.values()].sort((a, b) => b.totalTokens - a.totalTokens || b.costUsd - a.costUsd || a.label.localeCompare(b.label));
 }
@@ -125,7 +95,7 @@ export function overviewOf(sources: OverviewSources): { agents: OverviewAgentRow
 
   const agents: OverviewAgentRow[] = sources.agents.map((a) => {
     const wt = worktrees.get(a.worktreeId);
-    const total = sources.totals[a.id] ?? ZERO;
+    const total = sources.totals[a.id] ?? NO_USAGE;
     return {
       id: a.id,
       name: a.name,
@@ -154,8 +124,8 @@ export function overviewOf(sources: OverviewSources): { agents: OverviewAgentRow
     period: report.period,
     from: report.from,
     to: report.to,
-    periods: report.periods.map((p) => ({ date: p.date, ...countersOf(p) })),
-    total: countersOf(report.total),
+    periods: report.periods.map(({ period: _period, byModel: _byModel, ...counters }) => counters),
+    total: report.total,
     byModel: groupShares(shares, (s) => s.model, (m) => m),
     byRepository: groupShares(shares, (s) => s.workspaceId, (id) => workspaces.get(id) ?? 'removed repository'),
     byWorktree: groupShares(
@@ -168,14 +138,5 @@ export function overviewOf(sources: OverviewSources): { agents: OverviewAgentRow
     ),
     byAgent: groupShares(shares, (s) => s.agentId, (id) => agentNames.get(id) ?? 'removed agent'),
   };
-  return { agents, usage, todayUsage: countersOf(sources.today.total) };
-}
-
-/** The local date `span - 1` periods before today's period began: the start of a chart of `span` periods. */
-export function spanStart(period: UsagePeriod, today: Date, span: number, weekStart: WeekStart): Date {
-  const back = Math.max(0, Math.floor(span) - 1);
-  if (period === 'daily') return new Date(today.getFullYear(), today.getMonth(), today.getDate() - back);
-  if (period === 'monthly') return new Date(today.getFullYear(), today.getMonth() - back, 1);
-  const offset = (today.getDay() - weekStart + 7) % 7;
-  return new Date(today.getFullYear(), today.getMonth(), today.getDate() - offset - 7 * back);
+  return { agents, usage, todayUsage: sources.today.total };
 }

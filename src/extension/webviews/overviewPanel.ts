@@ -36,8 +36,6 @@ export interface OverviewPanelDeps {
   log: vscode.LogOutputChannel;
   services: () => Promise<Services>;
   openChat: (agentId: string) => Promise<unknown>;
-  /** Where to save an export (the save dialog; replaceable in tests). */
-  pickSaveUri?: (suggested: vscode.Uri, format: 'csv' | 'json') => Thenable<vscode.Uri | undefined>;
 }
 
 type OverviewHandlers = { [M in OverviewRequestMethod]: (params: OverviewRequestParams<M>) => Promise<OverviewRequestResult<M>> };
@@ -84,9 +82,7 @@ export class OverviewPanel implements vscode.Disposable {
     private readonly deps: OverviewPanelDeps,
   ) {
     const { context, log } = deps;
-    this.pickSaveUri =
-      deps.pickSaveUri ??
-      ((uri, format) => vscode.window.showSaveDialog({ defaultUri: uri, saveLabel: 'Export', filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] } }));
+    this.pickSaveUri = (uri, format) => vscode.window.showSaveDialog({ defaultUri: uri, saveLabel: 'Export', filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] } });
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'claude-manager.svg');
     panel.title = TITLE;
     panel.webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(context.extensionUri) };

@@ -127,6 +127,16 @@ export function makeCliEnv(options: CliEnvOptions): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * Environment for a child `claude` logged in with a Claude subscription (an OAuth token, which the
+ * mock takes; no API key): the CLI then reports the plan's limits from the API's headers.
+ */
+export function makeSubscriptionCliEnv(options: CliEnvOptions): NodeJS.ProcessEnv {
+  const env = makeCliEnv({ ...options, extra: { CLAUDE_CODE_OAUTH_TOKEN: 'mock-oauth-token', ...options.extra } });
+  delete env.ANTHROPIC_API_KEY;
+  return env;
+}
+
 /** The stream-json flags for a long-lived headless session with stdio permission prompts: the extension's own. */
 export const STREAM_JSON_ARGS: readonly string[] = STREAM_JSON_FLAGS;
 

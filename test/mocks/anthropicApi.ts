@@ -188,6 +188,30 @@ export function errorReply(status: number, errorType: string, message: string, h
   return headers === undefined ? { kind: 'error', status, errorType, message } : { kind: 'error', status, errorType, message, headers };
 }
 
+/** One window of the plan's limits as the API's unified rate-limit headers carry it (reset in unix seconds). */
+export interface LimitWindow {
+  status: string;
+  reset: number;
+  utilization?: number;
+}
+
+/**
+ * The unified rate-limit headers the API answers a subscription login with: the overall status and
+ * the window that binds (`claim`, with its reset), and each window given with its own status, share
+ * used and reset.
+ */
+export function limitHeaders(status: string, claim: 'five_hour' | 'seven_day', windows: { fiveHour?: LimitWindow; sevenDay?: LimitWindow }): Record<string, string> {
+  const headers: Record<string, string> = { 'anthropic-ratelimit-unified-status': status, 'anthropic-ratelimit-unified-representative-claim': claim };
+  for (const [prefix, w, name] of [['5h', windows.fiveHour, 'five_hour'], ['7d', windows.sevenDay, 'seven_day']] as const) {
+    if (!w) continue;
+    if (name === claim) headers['anthropic-ratelimit-unified-reset'] = String(w.reset);
+    headers[`anthropic-ratelimit-unified-${prefix}-status`] = w.status;
+    headers[`anthropic-ratelimit-unified-${prefix}-reset`] = String(w.reset);
+    if (w.utilization !== undefined) headers[`anthropic-ratelimit-unified-${prefix}-utilization`] = String(w.utilization);
+  }
+  return headers;
+}
+
 /** The text of the last `user`-role message (a `system`-role message may follow it in the array). */
 export function lastUserText(body: MessagesRequestBody | undefined): string {
   const messages = body?.messages ?? [];

@@ -8,10 +8,10 @@ import { versionWarning } from '../../src/services/agents/cliArgs';
 import { ClaudeManagerError } from '../../src/services/errors';
 import type { StoredMessage } from '../../src/services/storage/messageStore';
 import type { Store } from '../../src/services/storage/store';
-import { findClaudeBinary, makeCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
+import { findClaudeBinary, makeCliEnv, makeSubscriptionCliEnv, makeTempGitRepo, makeTempHome } from '../helpers/claudeCli';
 import { quiet, suiteTempDir } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
-import { errorReply, lastUserText, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
+import { errorReply, lastUserText, limitHeaders, MockAnthropicApi, textReply, toolUseReply } from '../mocks/anthropicApi';
 import { agentStatuses } from '../helpers/agentEvents';
 import { recordReliability } from '../helpers/reliability';
 
@@ -445,11 +445,7 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
         logger: quiet,
         windowId: 'window-a',
         locateCli: async () => findClaudeBinary(),
-        env: () => {
-          const env = makeCliEnv({ home: home.path, baseUrl: api.url, extra: { CLAUDE_CODE_OAUTH_TOKEN: 'mock-oauth-token' } });
-          delete env.ANTHROPIC_API_KEY;
-          return env;
-        },
+        env: () => makeSubscriptionCliEnv({ home: home.path, baseUrl: api.url }),
       });
     const first = subscriber();
     const before = await first.limits();
@@ -476,27 +472,16 @@ describe('AgentRuntime with the real claude CLI and the mock API', () => {
       logger: quiet,
       windowId: 'window-a',
       locateCli: async () => findClaudeBinary(),
-      env: () => {
-        const env = makeCliEnv({ home: home.path, baseUrl: api.url, extra: { CLAUDE_CODE_OAUTH_TOKEN: 'mock-oauth-token' } });
-        delete env.ANTHROPIC_API_KEY;
-        return env;
-      },
+      env: () => makeSubscriptionCliEnv({ home: home.path, baseUrl: api.url }),
     });
     const reset5h = Math.floor(Date.now() / 1000) + 1800;
     const reset7d = reset5h + 3 * 86_400;
     api.enqueue(
       textReply('most of it used', {
-        headers: {
-          'anthropic-ratelimit-unified-status': 'allowed',
-          'anthropic-ratelimit-unified-reset': String(reset5h),
-          'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-          'anthropic-ratelimit-unified-5h-status': 'allowed_warning',
-          'anthropic-ratelimit-unified-5h-utilization': '0.83',
-          'anthropic-ratelimit-unified-5h-reset': String(reset5h),
-          'anthropic-ratelimit-unified-7d-status': 'allowed',
-          'anthropic-ratelimit-unified-7d-utilization': '0.41',
-          'anthropic-ratelimit-unified-7d-reset': String(reset7d),
-        },
+        headers: limitHeaders('allowed', 'five_hour', {
+          fiveHour: { status: 'allowed_warning', utilization: 0.83, reset: reset5h },
+          sevenDay: { status: 'allowed', utilization: 0.41, reset: reset7d },
+        }),
       }),
     );
     const agent = await store.agents.create({ worktreeId, name: 'windows' });

@@ -1,31 +1,21 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LimitResume, RESUME_MESSAGE } from '../../src/services/agents/limitResume';
-import { makeCliEnv } from '../helpers/claudeCli';
+import { makeSubscriptionCliEnv } from '../helpers/claudeCli';
 import { runtimeSuite } from '../helpers/runtimeSuite';
 import { quiet } from '../helpers/storage';
-import { errorReply, lastUserText, textReply } from '../mocks/anthropicApi';
+import { errorReply, lastUserText, limitHeaders, textReply } from '../mocks/anthropicApi';
 
 /** What the API answers a request over the plan's five-hour limit, resetting at `reset` (seconds). */
 function overTheLimit(reset: number) {
-  return errorReply(429, 'rate_limit_error', 'This request would exceed your account\'s rate limit. Please try again later.', {
-    'anthropic-ratelimit-unified-status': 'rejected',
-    'anthropic-ratelimit-unified-reset': String(reset),
-    'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-    'anthropic-ratelimit-unified-5h-status': 'rejected',
-    'anthropic-ratelimit-unified-5h-reset': String(reset),
-  });
+  return errorReply(429, 'rate_limit_error', 'This request would exceed your account\'s rate limit. Please try again later.', limitHeaders('rejected', 'five_hour', { fiveHour: { status: 'rejected', reset } }));
 }
 
 // The real CLI logged in with a subscription (an OAuth token; the mock takes any), whose requests
 // the mock refuses for the plan's limit with a reset a few seconds away.
 describe('Resuming agents after a usage limit (real CLI, mock API)', () => {
   const suite = runtimeSuite('limit', {
-    env: () => {
-      const env = makeCliEnv({ home: suite.home.path, baseUrl: suite.api.url, extra: { CLAUDE_CODE_OAUTH_TOKEN: 'mock-oauth-token' } });
-      delete env.ANTHROPIC_API_KEY;
-      return env;
-    },
+    env: () => makeSubscriptionCliEnv({ home: suite.home.path, baseUrl: suite.api.url }),
   });
   const { until } = suite;
 

@@ -4,26 +4,19 @@ import { makeGitRepo } from '../../scripts/lib/gitFixture.mjs';
 import { makeTempHome } from '../helpers/claudeCli';
 import { quiet } from '../helpers/storage';
 import { openStore } from '../helpers/storeWorker';
-import { MockAnthropicApi, textReply } from '../mocks/anthropicApi';
+import { limitHeaders, MockAnthropicApi, textReply } from '../mocks/anthropicApi';
 import { newAgentByKeyboard, showAgentsView } from './actions';
 import { agentMachineSettings, keepWhatFailed, openWorkbench, storeDirOf, webviewFrame, type Workbench } from './workbench';
 
 keepWhatFailed();
 
 /** What the API says of the plan's limits with each answer: the five-hour window 83% used, the seven-day one 41%. */
-function limitHeaders(): Record<string, string> {
+function mostlyUsed(): Record<string, string> {
   const reset5h = Math.floor(Date.now() / 1000) + 2 * 3600;
-  return {
-    'anthropic-ratelimit-unified-status': 'allowed',
-    'anthropic-ratelimit-unified-reset': String(reset5h),
-    'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-    'anthropic-ratelimit-unified-5h-status': 'allowed_warning',
-    'anthropic-ratelimit-unified-5h-utilization': '0.83',
-    'anthropic-ratelimit-unified-5h-reset': String(reset5h),
-    'anthropic-ratelimit-unified-7d-status': 'allowed',
-    'anthropic-ratelimit-unified-7d-utilization': '0.41',
-    'anthropic-ratelimit-unified-7d-reset': String(reset5h + 3 * 86_400),
-  };
+  return limitHeaders('allowed', 'five_hour', {
+    fiveHour: { status: 'allowed_warning', utilization: 0.83, reset: reset5h },
+    sevenDay: { status: 'allowed', utilization: 0.41, reset: reset5h + 3 * 86_400 },
+  });
 }
 
 // The Overview after real turns of two agents (the real CLI, logged in with a subscription token
@@ -70,7 +63,7 @@ describe('a window whose agents ran turns with a subscription login', () => {
       ['Where is the parser?', 'The parser lives in src/parser.ts.'],
       ['Run the tests', 'All 12 tests pass.'],
     ] as const) {
-      api.enqueue(textReply(answer, { headers: limitHeaders() }));
+      api.enqueue(textReply(answer, { headers: mostlyUsed() }));
       await newAgentByKeyboard(page, prompt);
       await webviewFrame(page).locator('[data-testid="assistant-message"]', { hasText: answer }).waitFor({ timeout: 60_000 });
       await view.locator('.monaco-list-row', { hasText: prompt }).last().locator('.label-description', { hasText: 'waiting for your message' }).waitFor({ timeout: 60_000 });

@@ -1,7 +1,7 @@
 import type { Row } from './metaStore';
 
 /** The counters each ledger row carries, in this order in the cache's columns. */
-export const COUNTER_COLUMNS = ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'cost_usd', 'request_count', 'error_count'] as const;
+const COUNTER_COLUMNS = ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'cost_usd', 'request_count', 'error_count'] as const;
 /** Counters per row: the seven columns, the requests without a reported cost, and 1 (rows are counted too). */
 export const COUNTERS = COUNTER_COLUMNS.length + 2;
 
@@ -46,10 +46,6 @@ export class LedgerCache {
 
   constructor(rows: Iterable<Row>) {
     for (const row of rows) this.put(row);
-  }
-
-  get rowCount(): number {
-    return this.size;
   }
 
   /** The id of a name (an id or a model), or -1 for none; `add` makes one for a new name. */

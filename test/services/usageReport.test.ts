@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalStore } from '../../src/services/storage/localStore';
+import { NO_USAGE } from '../../src/services/storage/usageRepository';
 import { overviewOf } from '../../src/services/usage/overviewData';
 import { toCsv, toJson } from '../../src/services/usage/tableExport';
 import { migrationsDir, quiet, wasmPath } from '../helpers/storage';
@@ -166,17 +167,19 @@ describe('usage report: weeks, shares and unpriced requests (UTC)', () => {
     const today = s.store.usage.report({ period: 'daily', from: '2026-12-30', to: '2026-12-30' });
     assert.equal(report.total.requestCount, 5);
     assert.deepEqual(Object.keys(report.byModel).sort(), ['claude-haiku-4-5', 'claude-opus-4-5']);
+    // Each agent with its all-time usage, as the agents' catalogue gives it.
+    const totals = s.store.usage.totalsByAgent([id.one, id.two, id.three]);
+    const usage = (agentId: string) => totals[agentId] ?? { ...NO_USAGE };
     const made = overviewOf({
       agents: [
-        { id: id.one, name: 'one', worktreeId: id.wtA, status: 'finished', statusReason: 'done', contextLevel: 10, updatedAt: '2026-12-30T09:00:00.000Z', ownedByThisWindow: true },
-        { id: id.two, name: 'two', worktreeId: id.wtA, status: 'running', statusReason: 'thinking', contextLevel: 20, updatedAt: '2026-12-30T11:00:00.000Z', ownedByThisWindow: true },
-        { id: id.three, name: 'three', worktreeId: id.wtA, status: 'waiting', statusReason: 'Allow Bash?', contextLevel: 0, updatedAt: '2026-12-29T09:00:00.000Z', ownedByThisWindow: false },
+        { id: id.one, name: 'one', worktreeId: id.wtA, status: 'finished', statusReason: 'done', contextLevel: 10, updatedAt: '2026-12-30T09:00:00.000Z', ownedByThisWindow: true, usage: usage(id.one) },
+        { id: id.two, name: 'two', worktreeId: id.wtA, status: 'running', statusReason: 'thinking', contextLevel: 20, updatedAt: '2026-12-30T11:00:00.000Z', ownedByThisWindow: true, usage: usage(id.two) },
+        { id: id.three, name: 'three', worktreeId: id.wtA, status: 'waiting', statusReason: 'Allow Bash?', contextLevel: 0, updatedAt: '2026-12-29T09:00:00.000Z', ownedByThisWindow: false, usage: usage(id.three) },
       ],
       workspaces: [{ id: id.ws, name: 'repo-a' }],
       // The terminal agent's worktree and the agent were removed since: their usage keeps a label.
       worktrees: [{ id: id.wtA, name: 'main', workspaceId: id.ws }],
       removedAgents: [{ id: id.term, name: 'terminal helper' }],
-      totals: s.store.usage.totalsByAgent([id.one, id.two, id.three]),
       report,
       today,
     });

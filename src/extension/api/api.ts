@@ -92,7 +92,7 @@ export function publishedAgent(a: ServiceAgent): Agent {
     ...(a.parentAgentId !== undefined ? { parentAgentId: a.parentAgentId } : {}),
     ownedByThisWindow: a.ownedByThisWindow,
     pendingPermissions: a.pendingPermissions,
-    usage: a.usage,
+    usage: { inputTokens: a.usage.inputTokens, outputTokens: a.usage.outputTokens, cacheReadTokens: a.usage.cacheReadTokens, cacheCreationTokens: a.usage.cacheCreationTokens, costUsd: a.usage.costUsd },
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     ...(a.startedAt !== undefined ? { startedAt: a.startedAt } : {}),

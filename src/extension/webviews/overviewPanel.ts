@@ -161,8 +161,7 @@ export class OverviewPanel implements vscode.Disposable {
     if (!storage.ok) this.storage = undefined;
     const agents = everyAgent.filter((a) => !a.deletedAt);
     const removed = everyAgent.filter((a) => a.deletedAt);
-    const totals = await s.store.usage.totalsByAgent(agents.map((a) => a.id));
-    const made = overviewOf({ agents, workspaces, worktrees, removedAgents: removed, totals, report, today: todayReport });
+    const made = overviewOf({ agents, workspaces, worktrees, removedAgents: removed, report, today: todayReport });
     this.readMs = performance.now() - started;
     return {
       today,

@@ -2,19 +2,13 @@ import * as z from 'zod';
 import { ClaudeManagerError } from '../errors';
 import type { AgentMode, AgentRecord, PermissionKind } from '../storage/records';
 import type { Store } from '../storage/store';
-import { NO_USAGE } from '../storage/usageRepository';
+import { NO_USAGE, type UsageCounters } from '../storage/usageRepository';
 import { nameFromFirstMessage } from './agentName';
 import type { FileChange, FileSnapshots } from './fileSnapshots';
 import type { PermissionRequest } from './permissions';
 
-/** An agent's usage, all time. */
-export interface AgentUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costUsd: number;
-}
+/** An agent's usage, all time (the API publishes its tokens and cost: publishedAgent). */
+export type AgentUsage = UsageCounters;
 
 /** An agent as the API shows it: the stored record and what only the live process knows. */
 export interface Agent extends AgentRecord {
@@ -24,7 +18,6 @@ export interface Agent extends AgentRecord {
 }
 
 const BYPASS_KEY = 'agents.bypassPermissions';
-type Totals = Awaited<ReturnType<Store['usage']['totals']>>;
 
 /**
  * The agents as records: read with what only this window's processes know (their pending
@@ -68,13 +61,13 @@ export class AgentCatalog {
     return records.map((r) => this.view(r, totals[r.id] ?? NO_USAGE));
   }
 
-  private view(record: AgentRecord, t: Totals): Agent {
+  private view(record: AgentRecord, t: UsageCounters): Agent {
     const live = this.live(record.id);
     return {
       ...record,
       ownedByThisWindow: record.ownerWindow === undefined || record.ownerWindow === this.windowId,
       pendingPermissions: live ? [...live.pending] : [],
-      usage: { inputTokens: t.inputTokens, outputTokens: t.outputTokens, cacheReadTokens: t.cacheReadTokens, cacheCreationTokens: t.cacheCreationTokens, costUsd: t.costUsd },
+      usage: { ...t },
     };
   }
 

@@ -9,13 +9,12 @@ interface Named {
 
 /** What the Overview is made from: the stored records and two usage reports. */
 export interface OverviewSources {
-  agents: readonly (Pick<AgentRecord, 'id' | 'name' | 'worktreeId' | 'status' | 'statusReason' | 'contextLevel' | 'updatedAt'> & { ownedByThisWindow: boolean })[];
+  /** With each one's all-time usage. */
+  agents: readonly (Pick<AgentRecord, 'id' | 'name' | 'worktreeId' | 'status' | 'statusReason' | 'contextLevel' | 'updatedAt'> & { ownedByThisWindow: boolean; usage: UsageCounters })[];
   workspaces: readonly Named[];
   worktrees: readonly (Named & { workspaceId: string })[];
   /** Agents removed since (their usage stays in the ledger): for their names. */
   removedAgents?: readonly Named[];
-  /** Each agent's all-time totals (agents without usage absent). */
-  totals: Record<string, UsageCounters>;
   /** The chart's range. */
   report: UsageReport;
   /** Today alone (its shares give each agent's cost today). */
@@ -95,7 +94,7 @@ export function overviewOf(sources: OverviewSources): { agents: OverviewAgentRow
 
   const agents: OverviewAgentRow[] = sources.agents.map((a) => {
     const wt = worktrees.get(a.worktreeId);
-    const total = sources.totals[a.id] ?? NO_USAGE;
+    const total = a.usage;
     return {
       id: a.id,
       name: a.name,

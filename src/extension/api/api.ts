@@ -7,7 +7,7 @@ import type { WorktreeChanges as ServiceWorktreeChanges } from '../../services/g
 import type { Services } from '../services';
 import { attemptsMethods } from './attemptsApi';
 import type { Agent as ServiceAgent } from '../../services/agents/agentRuntime';
-import type { UsageFilter as ServiceUsageFilter, WeekStart } from '../../services/storage/usageRepository';
+import { tokensAndCost, type UsageFilter as ServiceUsageFilter, type WeekStart } from '../../services/storage/usageRepository';
 import type {
   Agent,
   AgentMode,
@@ -92,7 +92,7 @@ export function publishedAgent(a: ServiceAgent): Agent {
     ...(a.parentAgentId !== undefined ? { parentAgentId: a.parentAgentId } : {}),
     ownedByThisWindow: a.ownedByThisWindow,
     pendingPermissions: a.pendingPermissions,
-    usage: { inputTokens: a.usage.inputTokens, outputTokens: a.usage.outputTokens, cacheReadTokens: a.usage.cacheReadTokens, cacheCreationTokens: a.usage.cacheCreationTokens, costUsd: a.usage.costUsd },
+    usage: tokensAndCost(a.usage),
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     ...(a.startedAt !== undefined ? { startedAt: a.startedAt } : {}),

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Agent } from '../../services/agents/agentRuntime';
 import { ClaudeManagerError } from '../../services/errors';
+import { tokensAndCost } from '../../services/storage/usageRepository';
 import { FILE_TOOLS } from '../../services/agents/fileTools';
 import { rankPaths } from '../../services/agents/pathCompletion';
 import { previewOf, ProposedChanges } from '../../services/agents/proposedChange';
@@ -348,7 +349,7 @@ export class ChatPanel implements vscode.Disposable {
       contextLevel: a.contextLevel,
       mode: a.mode,
       ...(a.model ? { model: a.model } : {}),
-      usage: a.usage,
+      usage: tokensAndCost(a.usage),
       // The chat's shape only: a suggestion's rule stays here, the webview answers with its index.
       pendingPermissions: a.pendingPermissions.map((r) => ({
         requestId: r.requestId,

@@ -7,7 +7,7 @@ import { nameFromFirstMessage } from './agentName';
 import type { FileChange, FileSnapshots } from './fileSnapshots';
 import type { PermissionRequest } from './permissions';
 
-/** An agent's usage, all time (the API publishes its tokens and cost: publishedAgent). */
+/** An agent's usage, all time (the API and the chat show its tokens and cost: `tokensAndCost`). */
 export type AgentUsage = UsageCounters;
 
 /** An agent as the API shows it: the stored record and what only the live process knows. */

@@ -150,6 +150,11 @@ function anyRows(sums: Float64Array, at: number): boolean {
 /** All time: from before the first record to after the last. */
 const ALL_TIME = [-8.64e15, 8.64e15];
 
+/** The tokens and cost of some usage: what the API publishes of an agent's, and the chat's header shows. */
+export function tokensAndCost(u: UsageCounters): Pick<UsageCounters, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens' | 'costUsd'> {
+  return { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens, cacheCreationTokens: u.cacheCreationTokens, costUsd: u.costUsd };
+}
+
 /** Adds `c` into `into`, counter by counter. */
 export function addUsage(into: UsageCounters, c: UsageCounters): void {
   for (const key of Object.keys(NO_USAGE) as (keyof UsageCounters)[]) into[key] += c[key];

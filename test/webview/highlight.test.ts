@@ -46,8 +46,11 @@ describe('the chat\'s code highlighting', () => {
     const first = renderMarkdown(text);
     assert.deepEqual(spans(first), [], 'plain until the highlighter has loaded');
     assert.match(first, /<pre><code>const answer: number = 42; \/\/ why<\/code><\/pre>/);
+    // The file is not added to the page while the drawing that asks for it goes on: after it.
+    assert.deepEqual(loader.asked, [], 'asked for during the drawing');
     // Drawn again meanwhile (a scroll, a stream): still one load.
     renderMarkdown(text);
+    await new Promise((resolve) => setTimeout(resolve, 0));
     assert.deepEqual(loader.asked, ['chatHighlight']);
     await generation(1);
     assert.equal(loader.changes(), 1, 'the views were told');

@@ -70,9 +70,24 @@ export function takeMissed(): boolean {
   return was;
 }
 
+/**
+ * Settles once the frame being drawn has been painted: a load asked for while the chat draws its
+ * first page starts after that page is on screen (adding a script to the page costs the drawing
+ * that asks for it several milliseconds, and the blocks are drawn plain meanwhile anyway). A page
+ * that draws no frames (hidden, or no DOM) waits for the current task alone.
+ */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const hidden = typeof document === 'undefined' || document.visibilityState === 'hidden';
+    if (hidden || typeof requestAnimationFrame !== 'function') setTimeout(resolve, 0);
+    else requestAnimationFrame(() => setTimeout(resolve, 0));
+  });
+}
+
 function load(file: HighlightFile): void {
   if (loads.has(file)) return;
   const run = async () => {
+    await afterPaint();
     // The second file adds its languages to the first one's highlighter.
     if (file !== 'chatHighlight' && !ready.has('chatHighlight')) throw new Error(`${file}.js needs chatHighlight.js, which did not load.`);
     await loader(file);

@@ -79,6 +79,11 @@ const webviewOptions = {
   target: 'es2022',
   jsx: 'automatic',
   jsxImportSource: 'preact',
+  // Chromium's explicit compile hint (V8): every function of the file is compiled as the file is,
+  // not on its first call. A panel calls most of its code in its first draw, where compiling
+  // function by function (a first pass over the file, then each function again) took a third of
+  // the chat's time from its start to its first page on screen.
+  banner: { js: '//# allFunctionsCalledOnLoad' },
 };
 
 function hostTestEntries() {

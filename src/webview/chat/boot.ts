@@ -130,7 +130,11 @@ export class Boot {
 
   private logShown(drawn: { at: number; messages: number }, shown: number): void {
     const at = (t: number) => (t - this.readyAt).toFixed(1);
-    const sinceOpened = this.openedAt !== undefined ? `; ${Date.now() - this.openedAt} ms after the chat was opened` : '';
+    // (Wall clocks: the host's when it made the page, this document's when it began to load.)
+    const sinceOpened =
+      this.openedAt !== undefined
+        ? `; ${Date.now() - this.openedAt} ms after the chat was opened (the document began ${Math.round(performance.timeOrigin - this.openedAt)} ms after, its script ${Math.round(performance.timeOrigin + this.readyAt - this.openedAt)} ms after)`
+        : '';
     this.client.command('log', {
       level: 'info',
       message: `latest page (${drawn.messages} messages) shown ${at(shown)} ms after the panel was ready (answered after ${at(this.readyAt)} ms, in the page after ${at(drawn.at)} ms, in the page)${sinceOpened}`,

@@ -61,18 +61,26 @@ export async function dismissHovers(page: Page): Promise<void> {
 /**
  * Clicks an inline action of a tree row, which shows while the row is hovered. A redraw of the
  * tree (a status arriving) replaces the row under the mouse, which hides its actions until the
- * mouse moves again: so the row is hovered again until the click lands.
+ * mouse moves again: so the row is hovered again until the click lands. A click that lands as the
+ * row is replaced reaches its command without the row, and an agent's command then asks which
+ * agent (as from the palette): that question is closed and the row's action clicked again.
  */
 export async function clickRowAction(row: Locator, label: string): Promise<void> {
+  const page = row.page();
+  const askedWhich = page.locator('.quick-input-widget input[placeholder="Choose an agent"]');
   for (let attempt = 0; ; attempt++) {
-    await dismissHovers(row.page());
+    await dismissHovers(page);
     await row.hover();
     try {
       await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 3_000 });
-      return;
     } catch (error) {
       if (attempt >= 9) throw error;
+      continue;
     }
+    if (attempt >= 9 || !(await askedWhich.waitFor({ timeout: 1_500 }).then(() => true, () => false))) return;
+    console.log(`${label} on its row reached its command without the row (the row was redrawn): asked which agent; clicked again`);
+    await page.keyboard.press('Escape');
+    await askedWhich.waitFor({ state: 'hidden', timeout: 5_000 });
   }
 }
 

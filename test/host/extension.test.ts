@@ -81,6 +81,13 @@ suite('Extension', () => {
     assert.equal(extension().extensionKind, vscode.ExtensionKind.Workspace);
   });
 
+  test('asks the editor for its API once: the bundle the editor loaded requires \'vscode\' in one place', () => {
+    // Each require('vscode') goes through the editor's module interceptor (a fraction of a
+    // millisecond each, paid at activation): the build routes every import of it to one module.
+    const bundle = readFileSync(join(extension().extensionPath, 'dist', 'extension.js'), 'utf8');
+    assert.equal(bundle.match(/require\(\s*["']vscode["']\s*\)/g)?.length, 1);
+  });
+
   test('contributes the view container, the tree view and its welcome view', () => {
     const pkg = extension().packageJSON as PackageJson;
     assert.ok(pkg.contributes.viewsContainers.activitybar.some((c) => c.id === 'claudeManager'));
